@@ -1,0 +1,1 @@
+"""Neuroglide: home exercise for nerve-related pain."""

@@ -1,0 +1,1 @@
+"""Patient access: invite links and signing in without passwords."""

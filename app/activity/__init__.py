@@ -1,0 +1,1 @@
+"""What patients report: exercise logs, next-morning checks, warning signs."""

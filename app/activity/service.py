@@ -1,0 +1,232 @@
+"""Storing what patients report, exactly once per device-made UUID, and flagging what matters."""
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.activity.schemas import LogIn, MorningIn, SafetyIn
+from app.flags.service import flags_for_log, raise_flag
+from app.library.service import texts_for
+from app.models import ExerciseLog, MorningCheck, Patient, RoutineItem, SafetyReport, utcnow
+
+# Logs may be edited or undone on the day they were made, and the day after (late evenings).
+EDIT_WINDOW_DAYS = 1
+
+
+class ActivityError(ValueError):
+    """A report that cannot be stored as sent; the message is shown to the patient."""
+
+
+def _when(value: datetime | None) -> datetime:
+    if value is None:
+        return utcnow()
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _check_day(patient_today: date, day: date) -> None:
+    # Offline phones may sync days late, but never report the future.
+    if day > patient_today + timedelta(days=1):
+        raise ActivityError("That day is in the future.")
+    if day < patient_today - timedelta(days=30):
+        raise ActivityError("That day is too long ago to record.")
+
+
+def record_log(
+    session: Session, patient: Patient, data: LogIn, patient_today: date
+) -> tuple[ExerciseLog, bool]:
+    """Store a log once; a repeated UUID returns the stored one (and whether it is new)."""
+    assert patient.id is not None
+    existing = find_log(session, patient.id, data)
+    if existing is not None:
+        return existing, False
+    _check_day(patient_today, data.local_date)
+    item = session.get(RoutineItem, data.routine_item_id)
+    if item is None or not _item_belongs(session, item, patient.id):
+        raise ActivityError("That exercise is not in your routine.")
+    log = ExerciseLog(
+        uuid=data.uuid,
+        patient_id=patient.id,
+        routine_item_id=item.id,
+        exercise_id=item.exercise_id,
+        local_date=data.local_date,
+        slot=min(data.slot, 3),
+        sets_done=data.sets_done,
+        reps_done=data.reps_done,
+        pain_before=data.pain_before,
+        pain_after=data.pain_after,
+        symptoms=list(data.symptoms),
+        spread=data.spread,
+        difficulty=data.difficulty,
+        note=data.note.strip(),
+        done_at=_when(data.done_at),
+    )
+    try:
+        with session.begin_nested():
+            session.add(log)
+    except IntegrityError:
+        # Another request with the same UUID won the race: return what it stored.
+        found = find_log(session, patient.id, data)
+        if found is None:
+            raise
+        return found, False
+    name = texts_for(session, [item.exercise_id], "en")
+    flags_for_log(session, patient, log, name[item.exercise_id].name if name else "Exercise")
+    return log, True
+
+
+def find_log(session: Session, patient_id: int, data: LogIn) -> ExerciseLog | None:
+    """The log stored under this patient and UUID, if any."""
+    return session.exec(
+        select(ExerciseLog).where(
+            ExerciseLog.patient_id == patient_id, ExerciseLog.uuid == data.uuid
+        )
+    ).first()
+
+
+def _item_belongs(session: Session, item: RoutineItem, patient_id: int) -> bool:
+    from app.models import RoutineVersion
+
+    version = session.get(RoutineVersion, item.version_id)
+    return version is not None and version.patient_id == patient_id
+
+
+def update_log(
+    session: Session, patient: Patient, log: ExerciseLog, data: LogIn, patient_today: date
+) -> ExerciseLog:
+    """Edit a recent log in place (same UUID), re-checking the symptom flags."""
+    if (patient_today - log.local_date).days > EDIT_WINDOW_DAYS or log.deleted_at is not None:
+        raise ActivityError("This entry can no longer be changed.")
+    for field in ("sets_done", "reps_done", "pain_before", "pain_after", "spread", "difficulty"):
+        setattr(log, field, getattr(data, field))
+    log.symptoms = list(data.symptoms)
+    log.note = data.note.strip()
+    session.add(log)
+    session.flush()
+    names = texts_for(session, [log.exercise_id], "en")
+    flags_for_log(session, patient, log, names[log.exercise_id].name if names else "Exercise")
+    return log
+
+
+def undo_log(session: Session, log: ExerciseLog, patient_today: date) -> None:
+    """Take back a recent log; the row stays so a replayed request cannot bring it back."""
+    if (patient_today - log.local_date).days > EDIT_WINDOW_DAYS:
+        raise ActivityError("This entry can no longer be changed.")
+    if log.deleted_at is None:
+        log.deleted_at = utcnow()
+        session.add(log)
+        session.flush()
+
+
+def record_morning(
+    session: Session, patient: Patient, data: MorningIn, patient_today: date
+) -> tuple[MorningCheck, bool]:
+    """Store the next-morning answer once per UUID and once per day; worse raises a flag."""
+    assert patient.id is not None
+    by_uuid = select(MorningCheck).where(
+        MorningCheck.patient_id == patient.id, MorningCheck.uuid == data.uuid
+    )
+    existing = (
+        session.exec(by_uuid).first()
+        or session.exec(
+            select(MorningCheck).where(
+                MorningCheck.patient_id == patient.id, MorningCheck.local_date == data.local_date
+            )
+        ).first()
+    )
+    if existing is not None:
+        return existing, False
+    _check_day(patient_today, data.local_date)
+    check = MorningCheck(
+        uuid=data.uuid,
+        patient_id=patient.id,
+        local_date=data.local_date,
+        about_date=data.local_date - timedelta(days=1),
+        comparison=data.comparison,
+        pain_now=data.pain_now,
+        answered_at=_when(data.answered_at),
+    )
+    try:
+        with session.begin_nested():
+            session.add(check)
+    except IntegrityError:
+        found = (
+            session.exec(by_uuid).first()
+            or session.exec(
+                select(MorningCheck).where(
+                    MorningCheck.patient_id == patient.id,
+                    MorningCheck.local_date == data.local_date,
+                )
+            ).first()
+        )
+        if found is None:
+            raise
+        return found, False
+    if data.comparison == "worse":
+        pain = f", pain now {data.pain_now}/10" if data.pain_now is not None else ""
+        raise_flag(
+            session,
+            patient.id,
+            "worse_next_morning",
+            f"day:{data.local_date.isoformat()}",
+            f"Worse the morning after exercising{pain}",
+            at=check.received_at,
+        )
+    return check, True
+
+
+def record_safety(
+    session: Session, patient: Patient, data: SafetyIn, patient_today: date
+) -> tuple[SafetyReport, bool]:
+    """Store warning-sign answers once per UUID and flag the therapist at once."""
+    assert patient.id is not None
+    query = select(SafetyReport).where(
+        SafetyReport.patient_id == patient.id, SafetyReport.uuid == data.uuid
+    )
+    existing = session.exec(query).first()
+    if existing is not None:
+        return existing, False
+    _check_day(patient_today, data.local_date)
+    report = SafetyReport(
+        uuid=data.uuid,
+        patient_id=patient.id,
+        local_date=data.local_date,
+        level=data.level,
+        answers=list(data.answers),
+        answered_at=_when(data.answered_at),
+    )
+    try:
+        with session.begin_nested():
+            session.add(report)
+    except IntegrityError:
+        found = session.exec(query).first()
+        if found is None:
+            raise
+        return found, False
+    kind = "emergency" if data.level == "emergency" else "red_flag"
+    raise_flag(
+        session,
+        patient.id,
+        kind,
+        f"report:{data.uuid}",
+        "Warning signs reported: " + ", ".join(a.replace("_", " ") for a in data.answers),
+        at=report.received_at,
+    )
+    return report, True
+
+
+def logs_between(
+    session: Session, patient_id: int, start: date, end: date
+) -> Sequence[ExerciseLog]:
+    """A patient's logs (not undone) from start to end inclusive, oldest first."""
+    return session.exec(
+        select(ExerciseLog)
+        .where(
+            ExerciseLog.patient_id == patient_id,
+            ExerciseLog.local_date >= start,
+            ExerciseLog.local_date <= end,
+            col(ExerciseLog.deleted_at).is_(None),
+        )
+        .order_by(col(ExerciseLog.local_date), col(ExerciseLog.done_at))
+    ).all()

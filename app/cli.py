@@ -1,0 +1,159 @@
+"""The neuroglide command: serve, migrate, demo, create-user, invite."""
+
+from pathlib import Path
+
+import typer
+from alembic import command
+from alembic.config import Config
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+from sqlmodel import select
+
+from app.config import get_settings
+
+cli = typer.Typer(help="Neuroglide: home exercise for nerve-related pain.", no_args_is_help=True)
+console = Console()
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def alembic_config(database_url: str | None = None) -> Config:
+    """Alembic's configuration for this checkout, optionally for another database."""
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    if database_url:
+        config.attributes["database_url"] = database_url
+    return config
+
+
+def run_migrations(database_url: str | None = None) -> None:
+    """Bring the database schema up to date and load the built-in library."""
+    from app.db import make_engine, session_scope
+    from app.library.service import sync_builtin_library
+
+    command.upgrade(alembic_config(database_url), "head")
+    engine = make_engine(database_url or get_settings().resolved_database_url)
+    with session_scope(engine) as session:
+        sync_builtin_library(session)
+    engine.dispose()
+
+
+@cli.command()
+def migrate() -> None:
+    """Apply database migrations and load the built-in exercise library."""
+    run_migrations()
+    console.print("[green]Database is up to date.[/green]")
+
+
+@cli.command()
+def serve(
+    host: str = typer.Option(None, help="Address to listen on (default NEUROGLIDE_HOST)."),
+    port: int = typer.Option(None, help="Port (default NEUROGLIDE_PORT)."),
+    workers: int = typer.Option(1, help="Worker processes."),
+    migrate_first: bool = typer.Option(True, "--migrate/--no-migrate", help="Migrate first."),
+) -> None:
+    """Run the web app with uvicorn."""
+    import uvicorn
+
+    settings = get_settings()
+    if migrate_first:
+        run_migrations()
+    uvicorn.run(
+        "app.main:app",
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+    )
+
+
+@cli.command()
+def demo() -> None:
+    """Create the demo clinic (idempotent) and print the logins and patient invite links."""
+    from app.db import session_scope
+    from app.demo.service import build_demo, demo_steps
+
+    run_migrations()
+    with Progress(console=console, transient=False) as progress:
+        task = progress.add_task("Building the demo clinic", total=demo_steps())
+        with session_scope() as session:
+            result = build_demo(session, lambda n: progress.advance(task, n))
+    console.print(
+        f"\n[bold]{result.clinic}[/bold] "
+        + ("created." if result.created else "already existed: nothing duplicated.")
+    )
+    staff = Table(title="Staff sign-in at " + get_settings().base_url + "/login")
+    for column in ("role", "email", "password"):
+        staff.add_column(column)
+    for role, email, _name in result.staff:
+        staff.add_row(role, email, result.password)
+    console.print(staff)
+    console.print("\n[bold]Patient invite links[/bold] (single use; open one on a phone):")
+    for name, story, link in result.invites:
+        console.print(f"  {name} ({story}):", soft_wrap=True)
+        console.print(f"    {link}", soft_wrap=True, highlight=False)
+
+
+@cli.command("create-user")
+def create_user(
+    email: str = typer.Option(..., prompt=True),
+    name: str = typer.Option(..., prompt=True),
+    clinic: str = typer.Option(..., prompt=True, help="Clinic name; created if new."),
+    role: str = typer.Option("therapist", help="therapist or admin"),
+    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
+) -> None:
+    """Create a staff user (and the clinic when it does not exist yet)."""
+    from app.core.security import MIN_PASSWORD_LENGTH, hash_password
+    from app.db import session_scope
+    from app.models import Clinic, StaffUser
+
+    if role not in ("therapist", "admin"):
+        raise typer.BadParameter("role must be therapist or admin")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise typer.BadParameter(f"password needs at least {MIN_PASSWORD_LENGTH} characters")
+    email = email.strip().lower()
+    with session_scope() as session:
+        if session.exec(select(StaffUser).where(StaffUser.email == email)).first():
+            raise typer.BadParameter(f"{email} already has an account")
+        found = session.exec(select(Clinic).where(Clinic.name == clinic)).first()
+        if found is None:
+            found = Clinic(name=clinic)
+            session.add(found)
+            session.flush()
+        assert found.id is not None
+        session.add(
+            StaffUser(
+                clinic_id=found.id,
+                email=email,
+                name=name,
+                role=role,
+                password_hash=hash_password(password),
+            )
+        )
+    console.print(f"[green]Created {role} {email} in {clinic}.[/green]")
+
+
+@cli.command()
+def invite(patient_id: int = typer.Argument(..., help="The patient's number.")) -> None:
+    """Print a fresh single-use invite link for a patient (earlier unused links stop working)."""
+    from app.access.service import create_invite, invite_url
+    from app.db import session_scope
+    from app.models import Patient
+
+    with session_scope() as session:
+        patient = session.get(Patient, patient_id)
+        if patient is None or patient.archived_at is not None:
+            console.print(f"[red]No active patient {patient_id}.[/red]")
+            raise typer.Exit(1)
+        link = invite_url(create_invite(session, patient))
+    console.print(f"Invite for {patient.display_name}: {link}")
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,29 @@
+"""Patient-local days: 'today' is always in the patient's own time zone."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from app.models import utcnow
+
+
+def zone(name: str) -> ZoneInfo:
+    """The ZoneInfo for an IANA name, UTC when the name is unknown."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_now(tz_name: str, now: datetime | None = None) -> datetime:
+    """The current moment in a time zone."""
+    return (now or utcnow()).astimezone(zone(tz_name))
+
+
+def local_today(tz_name: str, now: datetime | None = None) -> date:
+    """Today's date in a time zone."""
+    return local_now(tz_name, now).date()
+
+
+def valid_timezone(name: str) -> bool:
+    """Whether the name is a known IANA time zone."""
+    return name in available_timezones()

@@ -1,0 +1,35 @@
+"""Static files with content-hashed URLs, so browsers cache them for a year safely."""
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+
+@lru_cache(maxsize=256)
+def _digest(path: str) -> str:
+    return hashlib.sha256((STATIC_DIR / path).read_bytes()).hexdigest()[:12]
+
+
+def static_url(path: str) -> str:
+    """The URL of a static file with its content hash as version."""
+    return f"/static/{path}?v={_digest(path)}"
+
+
+class CachedStatic(StaticFiles):
+    """Static files; versioned requests may be cached for a year."""
+
+    async def get_response(self, path: str, scope: Scope):  # type: ignore[no-untyped-def]
+        """Serve the file with a cache lifetime that matches how it was asked for."""
+        response = await super().get_response(path, scope)
+        query = scope.get("query_string", b"")
+        if response.status_code == 200:
+            if query.startswith(b"v="):
+                response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+            else:
+                response.headers["Cache-Control"] = "public, max-age=300"
+        return response

@@ -1,0 +1,75 @@
+"""Typed dependencies: the request's database session and who is calling."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from app.core.i18n import normalize_language
+from app.core.sessions import read_session, should_roll
+from app.db import get_session
+from app.models import Patient, StaffUser
+
+# scope="function" commits before the response is sent, so an acknowledged write is durable.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+class NotSignedIn(Exception):
+    """Raised when a route needs a patient or staff session the request does not have."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+class Forbidden(Exception):
+    """Raised when a signed-in staff member lacks the role a route needs."""
+
+
+def _patient(request: Request, session: SessionDep) -> Patient:
+    data = read_session(request, "patient")
+    if data is None:
+        raise NotSignedIn("patient")
+    patient = session.get(Patient, data.user_id)
+    if (
+        patient is None
+        or patient.session_version != data.version
+        or patient.archived_at is not None
+        or patient.deleted_at is not None
+    ):
+        raise NotSignedIn("patient")
+    request.state.language = patient.language
+    request.state.patient_id = patient.id
+    if should_roll(data, "patient"):
+        request.state.renew_session = ("patient", patient.id, patient.session_version)
+    return patient
+
+
+def _staff(request: Request, session: SessionDep) -> StaffUser:
+    data = read_session(request, "staff")
+    if data is None:
+        raise NotSignedIn("staff")
+    user = session.get(StaffUser, data.user_id)
+    if user is None or not user.is_active or user.session_version != data.version:
+        raise NotSignedIn("staff")
+    request.state.language = normalize_language(request.headers.get("accept-language"))
+    request.state.staff_id = user.id
+    return user
+
+
+def _admin(user: Annotated[StaffUser, Depends(_staff)]) -> StaffUser:
+    if user.role != "admin":
+        raise Forbidden()
+    return user
+
+
+CurrentPatient = Annotated[Patient, Depends(_patient)]
+CurrentTherapist = Annotated[StaffUser, Depends(_staff)]
+CurrentAdmin = Annotated[StaffUser, Depends(_admin)]
+
+
+def public() -> None:
+    """Marks a route anyone may call; every route declares an access rule."""
+
+
+PUBLIC = Depends(public)

@@ -1,0 +1,1 @@
+"""Flags that ask a therapist to look at a patient."""

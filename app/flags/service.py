@@ -1,0 +1,159 @@
+"""Raising flags idempotently and the rules that compute them from a patient's history."""
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from statistics import mean
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.models import ExerciseLog, Flag, Patient, utcnow
+
+SEVERITY = {
+    "emergency": 3,
+    "red_flag": 3,
+    "worse_next_morning": 2,
+    "over_limit": 2,
+    "overdoing": 1,
+    "pain_trend": 2,
+    "silent": 1,
+}
+SILENT_DAYS = 3
+TREND_POINTS = 2.0
+
+
+def raise_flag(
+    session: Session,
+    patient_id: int,
+    kind: str,
+    key: str,
+    detail: str,
+    at: datetime | None = None,
+) -> Flag:
+    """Create a flag once per (patient, kind, key); a repeat returns the existing one."""
+    existing = session.exec(
+        select(Flag).where(Flag.patient_id == patient_id, Flag.kind == kind, Flag.key == key)
+    ).first()
+    if existing is not None:
+        return existing
+    flag = Flag(
+        patient_id=patient_id,
+        kind=kind,
+        key=key[:80],
+        detail=detail[:500],
+        severity=SEVERITY.get(kind, 1),
+        created_at=at or utcnow(),
+    )
+    # A savepoint keeps the request's transaction alive if another server raced us.
+    try:
+        with session.begin_nested():
+            session.add(flag)
+    except IntegrityError:
+        found = session.exec(
+            select(Flag).where(Flag.patient_id == patient_id, Flag.kind == kind, Flag.key == key)
+        ).one()
+        return found
+    return flag
+
+
+def over_limit(patient: Patient, log: ExerciseLog) -> bool:
+    """Whether the exercise raised symptoms to the patient's limit or beyond."""
+    if log.pain_after is None or log.pain_after < patient.symptom_limit:
+        return False
+    return log.pain_before is None or log.pain_after > log.pain_before
+
+
+def flags_for_log(session: Session, patient: Patient, log: ExerciseLog, name: str) -> list[Flag]:
+    """Flags one exercise log raises (once a day): symptoms pushed over the limit, or spreading."""
+    assert patient.id is not None
+    key = f"day:{log.local_date.isoformat()}"
+    if over_limit(patient, log):
+        detail = (
+            f"{name}: symptoms went from {log.pain_before}/10 to {log.pain_after}/10 "
+            f"(limit {patient.symptom_limit}/10)"
+        )
+    elif log.spread == "further":
+        detail = f"{name}: symptoms spread further down the limb"
+    else:
+        return []
+    return [raise_flag(session, patient.id, "over_limit", key, detail, at=log.received_at)]
+
+
+def refresh_history_flags(
+    session: Session,
+    patient: Patient,
+    today: date,
+    logs: Sequence[ExerciseLog],
+    prescribed_per_day: dict[date, int],
+) -> list[Flag]:
+    """Flags computed from recent history: silent, doing more than prescribed, pain trending up."""
+    assert patient.id is not None
+    raised: list[Flag] = []
+    live = [log for log in logs if log.deleted_at is None]
+    last_day = max((log.local_date for log in live), default=None)
+    started = patient.monitoring_started_on or patient.created_at.date()
+    since = last_day or started
+    if (today - since).days >= SILENT_DAYS and any(prescribed_per_day.values()):
+        raised.append(
+            raise_flag(
+                session,
+                patient.id,
+                "silent",
+                f"since:{since.isoformat()}",
+                f"No exercise logged since {since.isoformat()}",
+            )
+        )
+    done_per_day: dict[date, int] = {}
+    for log in live:
+        done_per_day[log.local_date] = done_per_day.get(log.local_date, 0) + max(log.sets_done, 1)
+    for day, done in sorted(done_per_day.items()):
+        prescribed = prescribed_per_day.get(day, 0)
+        if (
+            prescribed
+            and done >= prescribed * 1.5
+            and done - prescribed >= 2
+            and (today - day).days <= 7
+        ):
+            raised.append(
+                raise_flag(
+                    session,
+                    patient.id,
+                    "overdoing",
+                    f"day:{day.isoformat()}",
+                    f"{done} sets logged on {day.isoformat()}, {prescribed} prescribed",
+                )
+            )
+    recent = [
+        lg.pain_after
+        for lg in live
+        if lg.pain_after is not None and 0 <= (today - lg.local_date).days < 7
+    ]
+    before = [
+        lg.pain_after
+        for lg in live
+        if lg.pain_after is not None and 7 <= (today - lg.local_date).days < 14
+    ]
+    if len(recent) >= 3 and len(before) >= 3 and mean(recent) - mean(before) >= TREND_POINTS:
+        week = today - timedelta(days=today.weekday())
+        raised.append(
+            raise_flag(
+                session,
+                patient.id,
+                "pain_trend",
+                f"week:{week.isoformat()}",
+                f"Pain after exercise averaged {mean(recent):.1f}/10 this week, "
+                f"up from {mean(before):.1f}/10",
+            )
+        )
+    return raised
+
+
+def open_flags(session: Session, patient_ids: Sequence[int]) -> Sequence[Flag]:
+    """Unresolved flags of these patients, most severe and newest first."""
+    if not patient_ids:
+        return []
+    return session.exec(
+        select(Flag)
+        .where(col(Flag.patient_id).in_(list(patient_ids)), col(Flag.resolved_at).is_(None))
+        .order_by(col(Flag.severity).desc(), col(Flag.created_at).desc())
+    ).all()

@@ -1,0 +1,1 @@
+"""The exercise library: built-in exercises and each clinic's own."""

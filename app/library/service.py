@@ -1,0 +1,118 @@
+"""Loading the built-in library and reading exercises with their texts."""
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.models import Exercise, ExerciseText
+from app.models.exercise import BODY_REGIONS, KINDS, NERVES
+
+LIBRARY_FILE = Path(__file__).resolve().parent / "exercises.json"
+TEXT_FIELDS = ("name", "purpose", "start_position", "steps", "feel", "mistakes", "cautions")
+
+
+def load_library_file(path: Path = LIBRARY_FILE) -> list[dict[str, Any]]:
+    """The built-in exercises as data, checked for the fields the app relies on."""
+    entries: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
+    for entry in entries:
+        problems = [
+            name
+            for name, ok in (
+                ("nerve", entry["nerve"] in NERVES),
+                ("kind", entry["kind"] in KINDS),
+                ("body_region", entry["body_region"] in BODY_REGIONS),
+                ("texts", {"en", "es"} <= set(entry["texts"])),
+            )
+            if not ok
+        ]
+        if problems:
+            raise ValueError(f"library entry {entry.get('slug')!r}: bad {', '.join(problems)}")
+    return entries
+
+
+def sync_builtin_library(
+    session: Session, progress: Callable[[int], None] | None = None
+) -> tuple[int, int]:
+    """Insert or update the built-in exercises from the data file; returns (added, updated)."""
+    entries = load_library_file()
+    existing = {
+        e.slug: e
+        for e in session.exec(select(Exercise).where(col(Exercise.clinic_id).is_(None))).all()
+    }
+    added = updated = 0
+    for entry in entries:
+        exercise = existing.get(entry["slug"])
+        if exercise is None:
+            exercise = Exercise(
+                slug=entry["slug"],
+                nerve=entry["nerve"],
+                kind=entry["kind"],
+                body_region=entry["body_region"],
+            )
+            session.add(exercise)
+            added += 1
+        else:
+            updated += 1
+        _apply_fields(exercise, entry)
+        session.flush()
+        _sync_texts(session, exercise, entry["texts"])
+        if progress:
+            progress(1)
+    session.flush()
+    return added, updated
+
+
+def _apply_fields(exercise: Exercise, entry: dict[str, Any]) -> None:
+    dosage = entry.get("dosage", {})
+    exercise.nerve = entry["nerve"]
+    exercise.kind = entry["kind"]
+    exercise.derived_from = entry.get("derived_from", "")
+    exercise.body_region = entry["body_region"]
+    exercise.ladder_stage = int(entry.get("ladder_stage", 2))
+    exercise.therapist_setup = bool(entry.get("therapist_setup", False))
+    exercise.default_sets = int(dosage.get("sets", 2))
+    exercise.default_reps = int(dosage.get("reps", 10))
+    exercise.default_seconds_per_cycle = int(dosage.get("seconds_per_cycle", 5))
+    exercise.default_hold_seconds = int(dosage.get("hold_seconds", 0))
+    exercise.default_times_per_day = int(dosage.get("times_per_day", 2))
+
+
+def _sync_texts(session: Session, exercise: Exercise, texts: dict[str, dict[str, Any]]) -> None:
+    current = {
+        t.language: t
+        for t in session.exec(
+            select(ExerciseText).where(ExerciseText.exercise_id == exercise.id)
+        ).all()
+    }
+    for language, values in texts.items():
+        text = current.get(language)
+        if text is None:
+            assert exercise.id is not None
+            text = ExerciseText(exercise_id=exercise.id, language=language, **values)
+            session.add(text)
+        else:
+            for field in TEXT_FIELDS:
+                setattr(text, field, values[field])
+
+
+def texts_for(
+    session: Session, exercise_ids: Iterable[int], language: str
+) -> dict[int, ExerciseText]:
+    """Each exercise's texts in a language, falling back to English, in one query."""
+    ids = list(set(exercise_ids))
+    if not ids:
+        return {}
+    rows: Sequence[ExerciseText] = session.exec(
+        select(ExerciseText).where(
+            col(ExerciseText.exercise_id).in_(ids),
+            col(ExerciseText.language).in_([language, "en"]),
+        )
+    ).all()
+    chosen: dict[int, ExerciseText] = {}
+    for row in rows:
+        if row.exercise_id not in chosen or row.language == language:
+            chosen[row.exercise_id] = row
+    return chosen

@@ -1,0 +1,84 @@
+"""The FastAPI application factory."""
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.config import get_settings
+from app.core.csrf import verify_csrf
+from app.core.middleware import SecurityMiddleware
+from app.core.static import STATIC_DIR, CachedStatic
+from app.core.templating import render
+from app.deps import Forbidden, NotSignedIn
+from app.access.routes import router as access_router
+from app.health.routes import router as health_router
+from app.home import router as home_router
+
+
+def _wants_html(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and not request.url.path.startswith("/api/")
+
+
+def _install_error_pages(app: FastAPI) -> None:
+    @app.exception_handler(NotSignedIn)
+    async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
+        if not _wants_html(request):
+            return JSONResponse({"detail": "Not signed in"}, status_code=401)
+        target = "/login" if exc.kind == "staff" else "/welcome"
+        if request.headers.get("hx-request"):
+            return Response(status_code=204, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        return await http_error(request, HTTPException(403, "Only a clinic admin can do this."))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if not _wants_html(request):
+            return JSONResponse(
+                {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+            )
+        return render(
+            request,
+            "error.html",
+            {"status": exc.status_code, "detail": exc.detail},
+            status_code=exc.status_code,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"loc": list(e.get("loc", [])), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        if not _wants_html(request):
+            return JSONResponse({"detail": errors}, status_code=422)
+        detail = "; ".join(f"{'.'.join(map(str, e['loc'][1:]))}: {e['msg']}" for e in errors)
+        return render(request, "error.html", {"status": 422, "detail": detail}, status_code=422)
+
+
+def create_app() -> FastAPI:
+    """Build the app: settings checked, middleware, routers and error pages."""
+    get_settings()  # fail fast on bad settings, such as the default secret in production
+    app = FastAPI(
+        title="Neuroglide",
+        version="0.1.0",
+        dependencies=[Depends(verify_csrf)],
+        # The interactive docs load scripts from other hosts, which the CSP forbids.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.add_middleware(SecurityMiddleware)
+    app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")
+    app.include_router(health_router)
+    app.include_router(home_router)
+    app.include_router(access_router)
+    _install_error_pages(app)
+    return app
+
+
+app = create_app()

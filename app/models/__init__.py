@@ -1,0 +1,40 @@
+"""Every table of Neuroglide, importable from one place."""
+
+from app.models.access import AccessToken, RateLimit
+from app.models.activity import ExerciseLog, MorningCheck, SafetyReport
+from app.models.audit import AuditEvent
+from app.models.base import UTCDateTime, utcnow
+from app.models.clinic import Clinic, StaffUser
+from app.models.exercise import Exercise, ExerciseText
+from app.models.flag import Flag
+from app.models.patient import ClinicalNote, OutcomeScore, Patient, TimeEntry
+from app.models.reminder import AppKey, PushSubscription, ReminderDelivery, ReminderSettings
+from app.models.routine import RoutineItem, RoutineTemplate, RoutineVersion, TemplateItem
+
+__all__ = [
+    "AccessToken",
+    "AppKey",
+    "AuditEvent",
+    "Clinic",
+    "ClinicalNote",
+    "Exercise",
+    "ExerciseLog",
+    "ExerciseText",
+    "Flag",
+    "MorningCheck",
+    "OutcomeScore",
+    "Patient",
+    "PushSubscription",
+    "RateLimit",
+    "ReminderDelivery",
+    "ReminderSettings",
+    "RoutineItem",
+    "RoutineTemplate",
+    "RoutineVersion",
+    "SafetyReport",
+    "StaffUser",
+    "TemplateItem",
+    "TimeEntry",
+    "UTCDateTime",
+    "utcnow",
+]

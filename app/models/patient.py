@@ -1,0 +1,76 @@
+"""Patients and what the therapist records about them."""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from app.models.base import created, ts, utcnow
+
+
+class Patient(SQLModel, table=True):
+    """A person doing home exercise, cared for by one therapist of one clinic."""
+
+    __table_args__ = (
+        sa.CheckConstraint("symptom_limit BETWEEN 0 AND 10", name="symptom_limit_range"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    clinic_id: int = Field(foreign_key="clinic.id", index=True)
+    therapist_id: int = Field(foreign_key="staff_user.id", index=True)
+    display_name: str = Field(max_length=120)
+    email: str | None = Field(default=None, max_length=254)
+    language: str = Field(default="en", max_length=8)
+    timezone: str = Field(default="Europe/London", max_length=64)
+    condition: str = Field(default="", max_length=200)
+    nerve: str | None = Field(default=None, max_length=32)
+    irritability: str = Field(default="moderate", max_length=16)  # low | moderate | high
+    symptom_limit: int = Field(default=3)
+    # Bumped when access is re-issued or revoked, signing the old device out.
+    session_version: int = Field(default=1)
+    monitoring_started_on: date | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=created())
+    archived_at: datetime | None = Field(default=None, sa_column=ts(nullable=True))
+    deleted_at: datetime | None = Field(default=None, sa_column=ts(nullable=True))
+
+
+class ClinicalNote(SQLModel, table=True):
+    """A therapist's session note about a patient."""
+
+    __tablename__ = "clinical_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    author_id: int = Field(foreign_key="staff_user.id")
+    body: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=created())
+
+
+class TimeEntry(SQLModel, table=True):
+    """Minutes a clinician spent reviewing or managing a patient, for monthly reporting."""
+
+    __tablename__ = "time_entry"
+    __table_args__ = (sa.CheckConstraint("minutes BETWEEN 1 AND 600", name="minutes_range"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    staff_id: int = Field(foreign_key="staff_user.id")
+    on_date: date
+    minutes: int
+    live_interaction: bool = Field(default=False)
+    note: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=created())
+
+
+class OutcomeScore(SQLModel, table=True):
+    """A recorded outcome measure score (PSFS, ODI, QuickDASH...), score only."""
+
+    __tablename__ = "outcome_score"
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    measure: str = Field(max_length=32)
+    score: float
+    taken_on: date
+    recorded_by_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=created())

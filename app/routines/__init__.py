@@ -1,0 +1,1 @@
+"""Prescribed routines as versions in time."""

@@ -1,0 +1,65 @@
+"""Test setup: a fresh SQLite file per test run, the app against it, and shared fixtures."""
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+_RUN_DIR = Path(tempfile.mkdtemp(prefix="neuroglide-test-"))
+# Settings are read once per process, so they are fixed before the app is imported.
+os.environ.update(
+    {
+        "NEUROGLIDE_ENVIRONMENT": "test",
+        "NEUROGLIDE_DATA_DIR": str(_RUN_DIR),
+        "NEUROGLIDE_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "NEUROGLIDE_BASE_URL": "http://testserver",
+        "NEUROGLIDE_REMINDERS_IN_APP": "false",
+    }
+)
+os.environ.pop("NEUROGLIDE_DATABASE_URL", None)
+
+import pytest  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+
+from app.cli import run_migrations  # noqa: E402
+from app.db import get_engine  # noqa: E402
+from tests.support.postgres import PostgresServer, find_pg_bindir  # noqa: E402
+from tests.support.requirements import require  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def engine() -> Engine:
+    """The run's SQLite database, migrated to head with the library loaded."""
+    run_migrations()
+    return get_engine()
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Session]:
+    """A session on the run's database that commits what the test writes."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+        session.commit()
+
+
+@pytest.fixture
+def client(engine: Engine) -> Iterator[TestClient]:
+    """A browser-like client of the app (cookies kept, no redirects followed)."""
+    from app.main import app
+
+    with TestClient(app, base_url="http://testserver", follow_redirects=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server for this test run."""
+    if find_pg_bindir() is None:
+        require("PostgreSQL", "PostgreSQL server binaries not found (apt-get install postgresql)")
+    server = PostgresServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()

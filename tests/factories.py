@@ -1,0 +1,106 @@
+"""Small builders for clinics, staff, patients and routines used across tests."""
+
+import itertools
+from datetime import date
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from app.access.service import create_invite
+from app.core.clock import local_today
+from app.core.security import hash_password
+from app.models import Clinic, Exercise, Patient, RoutineVersion, StaffUser
+from app.routines.service import ItemDose, new_version
+
+PASSWORD = "correct horse battery"
+_counter = itertools.count(1)
+
+
+def make_clinic(db: Session, name: str | None = None) -> Clinic:
+    """A new clinic."""
+    clinic = Clinic(name=name or f"Clinic {next(_counter)}")
+    db.add(clinic)
+    db.flush()
+    return clinic
+
+
+def make_staff(db: Session, clinic: Clinic, role: str = "therapist") -> StaffUser:
+    """A staff user with the test password."""
+    n = next(_counter)
+    assert clinic.id is not None
+    user = StaffUser(
+        clinic_id=clinic.id,
+        email=f"staff{n}@example.org",
+        name=f"Staff {n}",
+        role=role,
+        password_hash=hash_password(PASSWORD),
+    )
+    db.add(user)
+    db.flush()
+    return user
+
+
+def builtin(db: Session, slug: str) -> Exercise:
+    """A built-in exercise by slug."""
+    found = db.exec(select(Exercise).where(Exercise.slug == slug, Exercise.clinic_id == None)).one()  # noqa: E711
+    return found
+
+
+def make_patient(
+    db: Session,
+    therapist: StaffUser,
+    *,
+    timezone: str = "Europe/London",
+    language: str = "en",
+    slugs: tuple[str, ...] = ("median-slider", "carpal-tunnel-slider"),
+    valid_from: date | None = None,
+    times_per_day: int = 2,
+) -> Patient:
+    """A patient with a routine of built-in exercises in force from valid_from (default today)."""
+    assert therapist.id is not None
+    patient = Patient(
+        clinic_id=therapist.clinic_id,
+        therapist_id=therapist.id,
+        display_name=f"Patient {next(_counter)}",
+        timezone=timezone,
+        language=language,
+    )
+    db.add(patient)
+    db.flush()
+    assert patient.id is not None
+    doses = []
+    for slug in slugs:
+        exercise = builtin(db, slug)
+        assert exercise.id is not None
+        doses.append(ItemDose(exercise_id=exercise.id, times_per_day=times_per_day))
+    new_version(db, patient.id, doses, valid_from or local_today(timezone))
+    db.commit()
+    return patient
+
+
+def routine_version(db: Session, patient: Patient) -> RoutineVersion:
+    """The patient's newest routine version."""
+    return db.exec(
+        select(RoutineVersion)
+        .where(RoutineVersion.patient_id == patient.id)
+        .order_by(RoutineVersion.number.desc())  # type: ignore[attr-defined]
+    ).first()  # type: ignore[return-value]
+
+
+def sign_in_patient(client: TestClient, db: Session, patient: Patient) -> None:
+    """Open a fresh invite link in this client, as the patient would."""
+    token = create_invite(db, patient)
+    db.commit()
+    client.get(f"/i/{token}")
+    response = client.post(f"/i/{token}", data={"csrf_token": csrf(client)})
+    assert response.status_code == 303, response.text
+
+
+def csrf(client: TestClient) -> str:
+    """The CSRF form token matching this client's cookie (after any page was fetched)."""
+    cookie = client.cookies.get("ng_csrf")
+    if cookie is None:
+        client.get("/healthz")
+        cookie = client.cookies.get("ng_csrf")
+    assert cookie is not None
+    return cookie.rsplit(".", 1)[1]
