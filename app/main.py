@@ -12,6 +12,12 @@ from app.core.static import STATIC_DIR, CachedStatic
 from app.core.templating import render
 from app.deps import Forbidden, NotSignedIn
 from app.access.routes import router as access_router
+from app.dashboard.routes import router as dashboard_router
+from app.library.routes import router as library_router
+from app.patients.routes import router as patients_router
+from app.review.routes import router as review_router
+from app.routines.routes import router as routines_router
+from app.staff.routes import router as staff_router
 from app.health.routes import router as health_router
 from app.home import router as home_router
 
@@ -77,6 +83,9 @@ def create_app() -> FastAPI:
     app.include_router(health_router)
     app.include_router(home_router)
     app.include_router(access_router)
+    for router in (staff_router, dashboard_router, patients_router, review_router,
+                   routines_router, library_router):
+        app.include_router(router)
     _install_error_pages(app)
     return app
 

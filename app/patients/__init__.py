@@ -1,0 +1,1 @@
+"""Therapists managing their patients and invites."""

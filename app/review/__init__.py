@@ -1,0 +1,1 @@
+"""Per-patient review for therapists."""

@@ -1,0 +1,1 @@
+"""Staff sign-in, password resets and the clinic team."""
