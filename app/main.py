@@ -5,21 +5,23 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.access.routes import router as access_router
 from app.config import get_settings
 from app.core.csrf import verify_csrf
 from app.core.middleware import SecurityMiddleware
 from app.core.static import STATIC_DIR, CachedStatic
 from app.core.templating import render
-from app.deps import Forbidden, NotSignedIn
-from app.access.routes import router as access_router
 from app.dashboard.routes import router as dashboard_router
+from app.deps import Forbidden, NotSignedIn
+from app.health.routes import router as health_router
+from app.home import router as home_router
 from app.library.routes import router as library_router
+from app.patient.routes import router as patient_router
+from app.patient.routes_checks import router as patient_checks_router
 from app.patients.routes import router as patients_router
 from app.review.routes import router as review_router
 from app.routines.routes import router as routines_router
 from app.staff.routes import router as staff_router
-from app.health.routes import router as health_router
-from app.home import router as home_router
 
 
 def _wants_html(request: Request) -> bool:
@@ -83,8 +85,16 @@ def create_app() -> FastAPI:
     app.include_router(health_router)
     app.include_router(home_router)
     app.include_router(access_router)
-    for router in (staff_router, dashboard_router, patients_router, review_router,
-                   routines_router, library_router):
+    for router in (
+        patient_router,
+        patient_checks_router,
+        staff_router,
+        dashboard_router,
+        patients_router,
+        review_router,
+        routines_router,
+        library_router,
+    ):
         app.include_router(router)
     _install_error_pages(app)
     return app

@@ -45,6 +45,7 @@ def render(
     *,
     fragment: str | None = None,
     status_code: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     """The full page, or for an htmx request the named fragment; always Vary: HX-Request."""
     language = language_of(request)
@@ -64,6 +65,7 @@ def render(
     name = fragment if fragment and is_htmx(request) else template
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
     response.headers["Vary"] = "HX-Request, Cookie"
+    response.headers.update(headers or {})
     return response
 
 

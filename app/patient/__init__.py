@@ -1,0 +1,1 @@
+"""The patient app: today, guided exercise, logging, checks, progress."""

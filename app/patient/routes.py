@@ -1,0 +1,201 @@
+"""Patient pages: today's routine, one exercise with its guided player, and logging it."""
+
+import uuid
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from sqlmodel import select
+
+from app.activity.service import ActivityError, record_log, record_safety, undo_log, update_log
+from app.core.templating import render
+from app.deps import CurrentPatient, SessionDep
+from app.flags.service import over_limit
+from app.models import SafetyReport
+from app.patient.forms import field_errors, parse_log, parse_signs
+from app.patient.service import own_log, plan_item, today_plan
+
+router = APIRouter()
+# An invalid form re-renders only the form in place, while a saved log replaces the page body.
+_RETARGET_FORM = {"HX-Retarget": "#log-form", "HX-Reswap": "outerHTML"}
+
+
+@router.get("/today")
+def today(request: Request, patient: CurrentPatient, session: SessionDep) -> Response:
+    """Today's routine in the patient's own time zone."""
+    plan = today_plan(session, patient)
+    welcome = request.query_params.get("welcome") == "1"
+    return render(
+        request,
+        "patient/today.html",
+        {"patient": patient, "plan": plan, "welcome": welcome, "tab": "today"},
+        fragment="patient/_plan.html",
+    )
+
+
+@router.get("/exercise/{item_id}")
+def exercise(
+    request: Request, item_id: int, patient: CurrentPatient, session: SessionDep
+) -> Response:
+    """An exercise: why, how, what it should feel like, the guided player and the log form."""
+    entry = plan_item(session, patient, item_id)
+    if entry is None:
+        raise HTTPException(404)
+    slot = entry.next_slot
+    chosen = _int(request.query_params.get("slot"), slot.number if slot else 1)
+    return render(
+        request,
+        "patient/exercise.html",
+        {
+            "patient": patient,
+            "p": entry,
+            "slot": min(max(chosen, 1), 3),
+            "form_uuid": uuid.uuid4(),
+            "values": {},
+            "errors": {},
+            "tab": "today",
+            "tempo": _tempo(request),
+        },
+    )
+
+
+def _tempo(request: Request) -> float:
+    """A speed-up factor for the player's timing, for demonstrations and browser tests."""
+    try:
+        value = float(request.query_params.get("tempo", "1"))
+    except ValueError:
+        return 1.0
+    return min(max(value, 0.05), 1.0)
+
+
+@router.post("/exercise/{item_id}/log")
+async def log_exercise(
+    request: Request, item_id: int, patient: CurrentPatient, session: SessionDep
+) -> Response:
+    """Store what the patient did; then show the result with any advice."""
+    entry = plan_item(session, patient, item_id)
+    if entry is None:
+        raise HTTPException(404)
+    form = await request.form()
+    symptoms = [str(v) for v in form.getlist("symptoms")]
+    signs = [str(v) for v in form.getlist("signs")]
+    day = today_plan(session, patient).day
+    try:
+        data = parse_log(form, symptoms, item_id, day)
+        safety = parse_signs(signs, data.uuid, day)
+        log, _new = record_log(session, patient, data, day)
+        if safety is not None:
+            record_safety(session, patient, safety, day)
+    except (ValidationError, ActivityError) as error:
+        errors = field_errors(error) if isinstance(error, ValidationError) else {"form": str(error)}
+        return render(
+            request,
+            "patient/exercise.html",
+            {
+                "patient": patient,
+                "p": entry,
+                "slot": _int(form.get("slot"), 1),
+                "form_uuid": form.get("uuid") or uuid.uuid4(),
+                "values": form,
+                "errors": errors,
+                "symptoms": symptoms,
+                "signs": signs,
+                "tab": "today",
+                "tempo": 1.0,
+            },
+            fragment="patient/_log_form.html",
+            status_code=422,
+        )
+    if request.headers.get("hx-request"):
+        return _result(request, session, patient, str(log.uuid))
+    return RedirectResponse(f"/log/{log.uuid}", status_code=303)
+
+
+def _int(value: object, default: int) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        return default
+
+
+def _result(
+    request: Request, session: SessionDep, patient: CurrentPatient, log_uuid: str
+) -> Response:
+    log = own_log(session, patient, log_uuid)
+    if log is None:
+        raise HTTPException(404)
+    report = session.exec(
+        select(SafetyReport).where(
+            SafetyReport.patient_id == patient.id,
+            SafetyReport.uuid == uuid.uuid5(log.uuid, "safety"),
+        )
+    ).first()
+    level = "ok"
+    if report is not None:
+        level = report.level
+    elif over_limit(patient, log) or log.spread == "further":
+        level = "amber"
+    entry = plan_item(session, patient, log.routine_item_id or 0)
+    editable = (
+        log.deleted_at is None and (today_plan(session, patient).day - log.local_date).days <= 1
+    )
+    return render(
+        request,
+        "patient/logged.html",
+        {
+            "patient": patient,
+            "log": log,
+            "level": level,
+            "report": report,
+            "p": entry,
+            "editable": editable,
+            "tab": "today",
+        },
+        fragment="patient/_result.html",
+    )
+
+
+@router.get("/log/{log_uuid}")
+def logged(
+    request: Request, log_uuid: str, patient: CurrentPatient, session: SessionDep
+) -> Response:
+    """The result of a log, with same-day edit and undo."""
+    return _result(request, session, patient, log_uuid)
+
+
+@router.post("/log/{log_uuid}")
+async def edit_log(
+    request: Request, log_uuid: str, patient: CurrentPatient, session: SessionDep
+) -> Response:
+    """Change a log made today or yesterday."""
+    log = own_log(session, patient, log_uuid)
+    if log is None:
+        raise HTTPException(404)
+    form = await request.form()
+    day = today_plan(session, patient).day
+    symptoms = [str(v) for v in form.getlist("symptoms")]
+    try:
+        data = parse_log(
+            {**form, "uuid": str(log.uuid), "slot": str(log.slot)},
+            symptoms,
+            log.routine_item_id or 0,
+            log.local_date,
+        )
+        update_log(session, patient, log, data, day)
+    except (ValidationError, ActivityError) as error:
+        message = str(error) if isinstance(error, ActivityError) else "invalid"
+        return render(request, "error.html", {"status": 422, "detail": message}, status_code=422)
+    return RedirectResponse(f"/log/{log.uuid}", status_code=303)
+
+
+@router.post("/log/{log_uuid}/undo")
+def undo(request: Request, log_uuid: str, patient: CurrentPatient, session: SessionDep) -> Response:
+    """Take back a log made today or yesterday."""
+    log = own_log(session, patient, log_uuid)
+    if log is None:
+        raise HTTPException(404)
+    try:
+        undo_log(session, log, today_plan(session, patient).day)
+    except ActivityError as error:
+        return render(request, "error.html", {"status": 422, "detail": str(error)}, status_code=422)
+    return RedirectResponse("/today", status_code=303)

@@ -1,0 +1,195 @@
+"""What a patient sees today: the routine in force, split into slots, with what is done."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from app.activity.service import logs_between
+from app.core.clock import local_today
+from app.library.service import texts_for
+from app.models import (
+    Exercise,
+    ExerciseLog,
+    ExerciseText,
+    MorningCheck,
+    Patient,
+    RoutineItem,
+    SafetyReport,
+)
+from app.routines.service import items_of, version_on
+
+ARM_REGIONS = ("neck_arm", "elbow_forearm", "wrist_hand")
+
+
+@dataclass
+class Slot:
+    """One of the day's times for an exercise, and its log if done."""
+
+    number: int
+    log: ExerciseLog | None = None
+
+    @property
+    def done(self) -> bool:
+        """Whether this slot has a log."""
+        return self.log is not None
+
+
+@dataclass
+class PlanItem:
+    """A prescribed exercise as the patient sees it today."""
+
+    item: RoutineItem
+    exercise: Exercise
+    text: ExerciseText
+    slots: list[Slot] = field(default_factory=list)
+
+    @property
+    def next_slot(self) -> Slot | None:
+        """The first slot still to do today."""
+        return next((s for s in self.slots if not s.done), None)
+
+    @property
+    def limb(self) -> str:
+        """'arm' or 'leg', for the dose in plain words."""
+        return "arm" if self.exercise.body_region in ARM_REGIONS else "leg"
+
+
+@dataclass
+class TodayPlan:
+    """Today's routine for a patient: items, slots, and what needs asking first."""
+
+    day: date
+    items: list[PlanItem]
+    stopped: SafetyReport | None
+    morning_due: bool
+    extra_logs: list[ExerciseLog]
+
+    @property
+    def total(self) -> int:
+        """Slots due today."""
+        return sum(len(p.slots) for p in self.items)
+
+    @property
+    def done(self) -> int:
+        """Slots done today."""
+        return sum(1 for p in self.items for s in p.slots if s.done)
+
+    @property
+    def rest_day(self) -> bool:
+        """Nothing is prescribed today."""
+        return not self.items
+
+
+def today_plan(session: Session, patient: Patient, now: datetime | None = None) -> TodayPlan:
+    """Build today's plan in the patient's own time zone."""
+    assert patient.id is not None
+    day = local_today(patient.timezone, now)
+    version = version_on(session, patient.id, day)
+    items = [
+        i
+        for i in (items_of(session, version.id) if version and version.id else [])
+        if i.on_weekday(day.weekday())
+    ]
+    exercises = _exercises(session, [i.exercise_id for i in items])
+    texts = texts_for(session, exercises.keys(), patient.language)
+    logs = logs_between(session, patient.id, day, day)
+    by_item: dict[int, list[ExerciseLog]] = {}
+    for log in logs:
+        by_item.setdefault(log.routine_item_id or 0, []).append(log)
+    plan_items: list[PlanItem] = []
+    used: set[int] = set()
+    for item in items:
+        assert item.id is not None
+        mine = sorted(by_item.get(item.id, []), key=lambda lg: (lg.slot, lg.done_at))
+        slots = [Slot(n) for n in range(1, item.times_per_day + 1)]
+        for slot in slots:
+            match = next((lg for lg in mine if lg.slot == slot.number and id(lg) not in used), None)
+            if match is not None:
+                slot.log = match
+                used.add(id(match))
+        for log in mine:  # logs sent for another slot number fill the remaining slots
+            free = next((s for s in slots if not s.done), None)
+            if free is not None and id(log) not in used:
+                free.log = log
+                used.add(id(log))
+        plan_items.append(
+            PlanItem(item, exercises[item.exercise_id], texts[item.exercise_id], slots)
+        )
+    extra = [lg for lg in logs if id(lg) not in used]
+    return TodayPlan(
+        day,
+        plan_items,
+        stopped_today(session, patient.id, day),
+        morning_due(session, patient.id, day),
+        extra,
+    )
+
+
+def _exercises(session: Session, ids: Sequence[int]) -> dict[int, Exercise]:
+    if not ids:
+        return {}
+    rows = session.exec(select(Exercise).where(col(Exercise.id).in_(list(set(ids))))).all()
+    return {e.id: e for e in rows if e.id is not None}
+
+
+def stopped_today(session: Session, patient_id: int, day: date) -> SafetyReport | None:
+    """A warning-sign report made today, which pauses today's routine."""
+    return session.exec(
+        select(SafetyReport)
+        .where(SafetyReport.patient_id == patient_id, SafetyReport.local_date == day)
+        .order_by(col(SafetyReport.received_at).desc())
+    ).first()
+
+
+def morning_due(session: Session, patient_id: int, day: date) -> bool:
+    """Whether to ask the next-morning question: exercised yesterday and not asked yet today."""
+    yesterday = day - timedelta(days=1)
+    exercised = session.exec(
+        select(ExerciseLog.id)
+        .where(
+            ExerciseLog.patient_id == patient_id,
+            ExerciseLog.local_date == yesterday,
+            col(ExerciseLog.deleted_at).is_(None),
+        )
+        .limit(1)
+    ).first()
+    if exercised is None:
+        return False
+    answered = session.exec(
+        select(MorningCheck.id).where(
+            MorningCheck.patient_id == patient_id, MorningCheck.local_date == day
+        )
+    ).first()
+    return answered is None
+
+
+def plan_item(session: Session, patient: Patient, item_id: int) -> PlanItem | None:
+    """One item of the routine in force today (due today or not), or None when not theirs."""
+    assert patient.id is not None
+    plan = today_plan(session, patient)
+    found = next((p for p in plan.items if p.item.id == item_id), None)
+    if found is not None:
+        return found
+    version = version_on(session, patient.id, plan.day)
+    item = session.get(RoutineItem, item_id)
+    if version is None or item is None or item.version_id != version.id:
+        return None
+    exercise = session.get(Exercise, item.exercise_id)
+    texts = texts_for(session, [item.exercise_id], patient.language)
+    assert exercise is not None
+    return PlanItem(item, exercise, texts[item.exercise_id], [])
+
+
+def own_log(session: Session, patient: Patient, log_uuid: str) -> ExerciseLog | None:
+    """A log of this patient by its UUID."""
+    import uuid as uuidlib
+
+    try:
+        value = uuidlib.UUID(log_uuid)
+    except ValueError:
+        return None
+    return session.exec(
+        select(ExerciseLog).where(ExerciseLog.patient_id == patient.id, ExerciseLog.uuid == value)
+    ).first()

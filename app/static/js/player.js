@@ -1,0 +1,142 @@
+// Guided exercise player: tempo cue per cycle, rep and set counters, rest timer,
+// pause/resume, optional sound and vibration, screen kept awake. Works offline.
+(function () {
+  "use strict";
+  var root = document.getElementById("player");
+  if (!root) return;
+  var d = root.dataset;
+  var tempo = parseFloat(d.tempo || "1") || 1;
+  var plan = {
+    reps: parseInt(d.reps, 10), sets: parseInt(d.sets, 10),
+    half: (parseFloat(d.cycle) * 1000 * tempo) / 2,
+    hold: parseFloat(d.hold) * 1000 * tempo, rest: parseFloat(d.rest) * 1000 * tempo
+  };
+  var t = function (key) { return d["t" + key.charAt(0).toUpperCase() + key.slice(1)] || key; };
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text) node.textContent = text;
+    return node;
+  }
+  var nojs = root.querySelector(".player-nojs");
+  if (nojs) nojs.remove();
+  var cue = el("div", { "class": "cue", "aria-hidden": "true" });
+  var phase = el("p", { "class": "phase", "aria-live": "assertive" }, t("ready"));
+  var count = el("p", { "class": "count", "aria-live": "polite" });
+  var startBtn = el("button", { type: "button", "class": "block", "data-action": "start" }, "▶ " + (document.documentElement.lang === "es" ? "Empezar" : "Start"));
+  var pauseBtn = el("button", { type: "button", "class": "secondary", hidden: "" }, t("pause"));
+  var skipBtn = el("button", { type: "button", "class": "secondary", hidden: "" }, t("skip"));
+  var prefs = el("div", { "class": "choices prefs" });
+  function toggle(name, label) {
+    var wrap = el("label"); var box = el("input", { type: "checkbox", name: name });
+    box.checked = localStorage.getItem("ng-" + name) === "1";
+    box.addEventListener("change", function () { localStorage.setItem("ng-" + name, box.checked ? "1" : "0"); });
+    wrap.appendChild(box); wrap.appendChild(el("span", {}, label)); prefs.appendChild(wrap); return box;
+  }
+  var es = document.documentElement.lang === "es";
+  var sound = toggle("sound", es ? "Sonido" : "Sound");
+  var buzz = toggle("vibrate", es ? "Vibración" : "Vibration");
+  var controls = el("div", { "class": "row" });
+  controls.appendChild(pauseBtn); controls.appendChild(skipBtn);
+  [cue, phase, count, startBtn, controls, prefs].forEach(function (n) { root.appendChild(n); });
+
+  var state = { set: 1, rep: 1, step: "ready", paused: false, timer: null, due: 0, left: 0, next: null };
+  var lock = null;
+  function awake(on) {
+    if (!("wakeLock" in navigator)) return;
+    if (on && !lock) navigator.wakeLock.request("screen").then(function (l) { lock = l; lock.addEventListener("release", function () { lock = null; }); }).catch(function () {});
+    if (!on && lock) { lock.release(); lock = null; }
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible" && state.step !== "ready" && state.step !== "done" && !state.paused) awake(true);
+  });
+  var audio = null;
+  function signal(high) {
+    if (buzz.checked && navigator.vibrate) navigator.vibrate(high ? 60 : 30);
+    if (!sound.checked) return;
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      var o = audio.createOscillator(), g = audio.createGain();
+      o.frequency.value = high ? 660 : 440; g.gain.value = 0.08;
+      o.connect(g); g.connect(audio.destination); o.start(); o.stop(audio.currentTime + 0.12);
+    } catch (e) { /* sound is optional */ }
+  }
+  function show() {
+    root.dataset.state = state.step; root.dataset.set = state.set; root.dataset.rep = state.rep;
+    count.textContent = t("rep") + " " + Math.min(state.rep, plan.reps) + " " + t("of") + " " + plan.reps +
+      " · " + t("set") + " " + state.set + " " + t("of") + " " + plan.sets;
+  }
+  function wait(ms, next) {
+    state.due = performance.now() + ms; state.next = next;
+    state.timer = setTimeout(next, ms);
+  }
+  function move(kind, label, ms) {
+    cue.style.transitionDuration = Math.max(ms, 50) + "ms";
+    cue.className = "cue " + kind;
+    phase.textContent = label;
+  }
+  function runRep() {
+    state.step = "out"; show(); signal(true);
+    move("out", t("out"), plan.half);
+    wait(plan.half, function () {
+      if (plan.hold > 0) {
+        state.step = "hold"; show(); phase.textContent = t("hold");
+        wait(plan.hold, back);
+      } else { back(); }
+    });
+  }
+  function back() {
+    state.step = "back"; show(); signal(false);
+    move("back", t("back"), plan.half);
+    wait(plan.half, afterRep);
+  }
+  function afterRep() {
+    if (state.rep < plan.reps) { state.rep += 1; runRep(); return; }
+    if (state.set < plan.sets) { rest(); return; }
+    finish();
+  }
+  function rest() {
+    state.step = "rest"; show(); skipBtn.hidden = false;
+    var end = performance.now() + plan.rest;
+    (function tick() {
+      var left = Math.max(0, Math.ceil((end - performance.now()) / 1000));
+      phase.textContent = t("rest") + ": " + left + " s";
+      if (left <= 0 || state.step !== "rest") return;
+      state.timer = setTimeout(tick, Math.min(1000, end - performance.now()));
+      state.next = tick; state.due = end;
+    })();
+    wait(plan.rest, nextSet);
+  }
+  function nextSet() {
+    clearTimeout(state.timer); skipBtn.hidden = true;
+    state.set += 1; state.rep = 1; runRep();
+  }
+  function finish() {
+    state.step = "done"; show(); awake(false); signal(true);
+    cue.className = "cue"; phase.textContent = t("done");
+    pauseBtn.hidden = true; skipBtn.hidden = true;
+    var radio = document.querySelector('#log-form input[name="sets_done"][value="' + plan.sets + '"]');
+    if (radio) radio.checked = true;
+    var log = document.getElementById("log");
+    if (log) { log.scrollIntoView({ behavior: "smooth" }); var h = log.querySelector("h2"); if (h) { h.tabIndex = -1; h.focus(); } }
+  }
+  startBtn.addEventListener("click", function () {
+    startBtn.hidden = true; pauseBtn.hidden = false; awake(true);
+    state.set = 1; state.rep = 1; runRep();
+  });
+  pauseBtn.addEventListener("click", function () {
+    if (!state.paused) {
+      clearTimeout(state.timer); state.left = Math.max(0, state.due - performance.now());
+      state.paused = true; root.dataset.paused = "1"; pauseBtn.textContent = t("resume"); awake(false);
+      cue.classList.add("paused");
+    } else {
+      state.paused = false; delete root.dataset.paused; pauseBtn.textContent = t("pause"); awake(true);
+      cue.classList.remove("paused");
+      var next = state.step === "rest" ? nextSet : state.next;
+      if (state.step === "rest") { state.timer = setTimeout(nextSet, state.left); } else { state.timer = setTimeout(next, state.left); }
+    }
+  });
+  skipBtn.addEventListener("click", function () { if (state.step === "rest") nextSet(); });
+  show(); root.dataset.state = "ready";
+})();
