@@ -3,6 +3,7 @@
 import itertools
 from datetime import date
 
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
@@ -104,3 +105,16 @@ def csrf(client: TestClient) -> str:
         cookie = client.cookies.get("ng_csrf")
     assert cookie is not None
     return cookie.rsplit(".", 1)[1]
+
+
+def api_routes() -> list[tuple[str, set[str], APIRoute]]:
+    """Every API route of the app with its full path and methods, included routers expanded."""
+    from fastapi.routing import APIRoute, iter_route_contexts
+
+    from app.main import app
+
+    return [
+        (ctx.path, set(ctx.methods or ()), ctx.route)
+        for ctx in iter_route_contexts(app.routes)
+        if isinstance(ctx.route, APIRoute)
+    ]

@@ -1,0 +1,148 @@
+"""Logging exercises, morning checks and warning signs from the patient's forms."""
+
+import uuid
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, col, func, select
+
+from app.models import ExerciseLog, Flag
+from app.patient.service import today_plan
+from tests.factories import csrf, make_clinic, make_patient, make_staff, sign_in_patient
+
+
+def _setup(client: TestClient, db: Session) -> tuple[int, int]:
+    therapist = make_staff(db, make_clinic(db))
+    patient = make_patient(db, therapist)
+    sign_in_patient(client, db, patient)
+    item_id = today_plan(db, patient).items[0].item.id
+    assert patient.id is not None and item_id is not None
+    return patient.id, item_id
+
+
+def _log(client: TestClient, item_id: int, **fields: object) -> tuple[str, object]:
+    log_uuid = str(fields.pop("uuid", uuid.uuid4()))
+    data = {
+        "csrf_token": csrf(client),
+        "uuid": log_uuid,
+        "slot": "1",
+        "sets_done": "2",
+        "pain_before": "2",
+        "pain_after": "2",
+        "symptoms": "none",
+        **fields,
+    }
+    return log_uuid, client.post(f"/exercise/{item_id}/log", data=data)
+
+
+def _flags(db: Session, patient_id: int, kind: str) -> int:
+    db.expire_all()
+    return db.exec(
+        select(func.count())
+        .select_from(Flag)
+        .where(Flag.patient_id == patient_id, Flag.kind == kind)
+    ).one()
+
+
+def test_same_log_sent_twice_is_stored_once(client: TestClient, db: Session) -> None:
+    """Submitting the same form twice (double tap, retry) stores one entry."""
+    patient_id, item_id = _setup(client, db)
+    log_uuid, first = _log(client, item_id)
+    _, second = _log(client, item_id, uuid=log_uuid)
+    assert first.status_code == second.status_code == 303
+    count = db.exec(
+        select(func.count()).select_from(ExerciseLog).where(ExerciseLog.patient_id == patient_id)
+    ).one()
+    assert count == 1
+    page = client.get("/today").text
+    assert "1 of 4 done" in page
+
+
+def test_over_limit_turns_amber_and_flags(client: TestClient, db: Session) -> None:
+    """Symptoms pushed to the limit give gentler advice and flag the therapist."""
+    patient_id, item_id = _setup(client, db)
+    log_uuid, response = _log(client, item_id, pain_before="1", pain_after="4")
+    result = client.get(response.headers["location"]).text
+    assert "make it gentler" in result
+    assert _flags(db, patient_id, "over_limit") == 1
+
+
+def test_stop_signs_pause_today_and_flag(client: TestClient, db: Session) -> None:
+    """A stop-and-contact answer stops today's routine and flags the therapist."""
+    patient_id, item_id = _setup(client, db)
+    _, response = _log(client, item_id, signs="new_weakness")
+    result = client.get(response.headers["location"]).text
+    assert "Stop your exercises for today" in result
+    assert _flags(db, patient_id, "red_flag") == 1
+    assert "Pause your exercises today" in client.get("/today").text
+
+
+def test_emergency_signs_show_emergency_screen(client: TestClient, db: Session) -> None:
+    """Cauda equina answers show the emergency screen and raise an emergency flag."""
+    patient_id, _item = _setup(client, db)
+    response = client.post(
+        "/check",
+        data={
+            "csrf_token": csrf(client),
+            "uuid": str(uuid.uuid4()),
+            "signs": ["bladder_change", "saddle_numbness"],
+        },
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/emergency"
+    assert "Get emergency care now" in client.get("/emergency").text
+    assert _flags(db, patient_id, "emergency") == 1
+
+
+def test_worse_morning_flags(client: TestClient, db: Session) -> None:
+    """Worse the next morning advises not to push and flags the therapist."""
+    patient_id, _item = _setup(client, db)
+    response = client.post(
+        "/morning",
+        data={
+            "csrf_token": csrf(client),
+            "uuid": str(uuid.uuid4()),
+            "comparison": "worse",
+            "pain_now": "5",
+        },
+    )
+    assert response.status_code == 200 and "Take it easier today" in response.text
+    assert _flags(db, patient_id, "worse_next_morning") == 1
+
+
+def test_bad_input_changes_nothing(client: TestClient, db: Session) -> None:
+    """Pain 11 or a missing morning answer gives a clear message, stores nothing."""
+    patient_id, item_id = _setup(client, db)
+    _, response = _log(client, item_id, pain_after="11")
+    assert response.status_code == 422
+    assert "Choose a number from 0 to 10." in response.text
+    assert (
+        db.exec(
+            select(func.count())
+            .select_from(ExerciseLog)
+            .where(ExerciseLog.patient_id == patient_id)
+        ).one()
+        == 0
+    )
+    morning = client.post("/morning", data={"csrf_token": csrf(client), "uuid": str(uuid.uuid4())})
+    assert morning.status_code == 422 and "better, same or worse" in morning.text
+
+
+def test_undo_keeps_row_and_blocks_replay(client: TestClient, db: Session) -> None:
+    """Undo hides the entry; sending the same entry again does not bring it back."""
+    patient_id, item_id = _setup(client, db)
+    log_uuid, _ = _log(client, item_id)
+    assert (
+        client.post(f"/log/{log_uuid}/undo", data={"csrf_token": csrf(client)}).status_code == 303
+    )
+    _log(client, item_id, uuid=log_uuid)
+    db.expire_all()
+    logs = db.exec(select(ExerciseLog).where(ExerciseLog.patient_id == patient_id)).all()
+    assert len(logs) == 1 and logs[0].deleted_at is not None
+    assert "0 of 4 done" in client.get("/today").text
+    assert (
+        db.exec(
+            select(func.count())
+            .select_from(ExerciseLog)
+            .where(col(ExerciseLog.deleted_at).is_(None), ExerciseLog.patient_id == patient_id)
+        ).one()
+        == 0
+    )
