@@ -6,6 +6,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from app.config import get_settings
+from app.core.i18n import N_
 from app.core.security import hash_token, new_token
 from app.models import AccessToken, Patient, utcnow
 
@@ -55,19 +56,21 @@ def peek_invite(session: Session, token: str) -> tuple[AccessToken, Patient]:
         )
     ).first()
     if row is None or row.patient_id is None:
-        raise InviteError("This link is not valid. Ask your therapist for a new one.")
+        raise InviteError(N_("This link is not valid. Ask your therapist for a new one."))
     if row.used_at is not None:
         raise InviteError(
-            "This link has already been used. If this is a new phone, ask your therapist "
-            "to send you a new link."
+            N_(
+                "This link has already been used. If this is a new phone, ask your therapist "
+                "to send you a new link."
+            )
         )
     if row.revoked_at is not None:
-        raise InviteError("This link was replaced by a newer one. Use the latest link you got.")
+        raise InviteError(N_("This link was replaced by a newer one. Use the latest link you got."))
     if row.expires_at is not None and row.expires_at < utcnow():
-        raise InviteError("This link has expired. Ask your therapist for a new one.")
+        raise InviteError(N_("This link has expired. Ask your therapist for a new one."))
     patient = session.get(Patient, row.patient_id)
     if patient is None or patient.archived_at is not None or patient.deleted_at is not None:
-        raise InviteError("This link is not valid. Ask your therapist for a new one.")
+        raise InviteError(N_("This link is not valid. Ask your therapist for a new one."))
     return row, patient
 
 
@@ -81,7 +84,7 @@ def redeem_invite(session: Session, token: str) -> Patient:
         .values(used_at=utcnow())
     )
     if getattr(result, "rowcount", 0) != 1:
-        raise InviteError("This link has already been used. Ask your therapist for a new one.")
+        raise InviteError(N_("This link has already been used. Ask your therapist for a new one."))
     return patient
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.activity.schemas import LogIn, MorningIn, SafetyIn
+from app.core.i18n import N_
 from app.flags.service import flags_for_log, raise_flag
 from app.library.service import texts_for
 from app.models import ExerciseLog, MorningCheck, Patient, RoutineItem, SafetyReport, utcnow
@@ -28,9 +29,9 @@ def _when(value: datetime | None) -> datetime:
 def _check_day(patient_today: date, day: date) -> None:
     # Offline phones may sync days late, but never report the future.
     if day > patient_today + timedelta(days=1):
-        raise ActivityError("That day is in the future.")
+        raise ActivityError(N_("That day is in the future."))
     if day < patient_today - timedelta(days=30):
-        raise ActivityError("That day is too long ago to record.")
+        raise ActivityError(N_("That day is too long ago to record."))
 
 
 def record_log(
@@ -44,7 +45,7 @@ def record_log(
     _check_day(patient_today, data.local_date)
     item = session.get(RoutineItem, data.routine_item_id)
     if item is None or not _item_belongs(session, item, patient.id):
-        raise ActivityError("That exercise is not in your routine.")
+        raise ActivityError(N_("That exercise is not in your routine."))
     log = ExerciseLog(
         uuid=data.uuid,
         patient_id=patient.id,
@@ -97,7 +98,7 @@ def update_log(
 ) -> ExerciseLog:
     """Edit a recent log in place (same UUID), re-checking the symptom flags."""
     if (patient_today - log.local_date).days > EDIT_WINDOW_DAYS or log.deleted_at is not None:
-        raise ActivityError("This entry can no longer be changed.")
+        raise ActivityError(N_("This entry can no longer be changed."))
     for field in ("sets_done", "reps_done", "pain_before", "pain_after", "spread", "difficulty"):
         setattr(log, field, getattr(data, field))
     log.symptoms = list(data.symptoms)
@@ -112,7 +113,7 @@ def update_log(
 def undo_log(session: Session, log: ExerciseLog, patient_today: date) -> None:
     """Take back a recent log; the row stays so a replayed request cannot bring it back."""
     if (patient_today - log.local_date).days > EDIT_WINDOW_DAYS:
-        raise ActivityError("This entry can no longer be changed.")
+        raise ActivityError(N_("This entry can no longer be changed."))
     if log.deleted_at is None:
         log.deleted_at = utcnow()
         session.add(log)

@@ -39,3 +39,8 @@ def normalize_language(value: str | None, default: str = "en") -> str:
 def gettext_for(language: str, message: str) -> str:
     """Translate one message outside templates (flags, emails, push texts)."""
     return translations(language).gettext(message)
+
+
+def N_(message: str) -> str:
+    """Mark a message for translation where it is defined; it is translated where shown."""
+    return message
