@@ -1,0 +1,1 @@
+"""Adherence: what was due each day against what the patient logged."""
