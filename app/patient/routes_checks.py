@@ -12,6 +12,8 @@ from app.core.templating import render
 from app.deps import CurrentPatient, SessionDep
 from app.models import StaffUser
 from app.patient.forms import field_errors, parse_morning, parse_signs
+from app.patient.progress import progress
+from app.patient.progress_view import progress_charts
 from app.patient.service import today_plan
 
 router = APIRouter()
@@ -141,3 +143,19 @@ async def set_language(request: Request, patient: CurrentPatient, session: Sessi
         patient.language = language
         session.add(patient)
     return RedirectResponse("/settings", status_code=303)
+
+
+@router.get("/progress")
+def progress_page(request: Request, patient: CurrentPatient, session: SessionDep) -> Response:
+    """The patient's own trends: days done, pain before and after, nerve symptoms."""
+    data = progress(session, patient)
+    return render(
+        request,
+        "patient/progress.html",
+        {
+            "patient": patient,
+            "data": data,
+            "tab": "progress",
+            "charts": progress_charts(data, patient.language),
+        },
+    )

@@ -63,7 +63,16 @@ def test_every_patient_route_requires_a_patient() -> None:
             stack.extend(dep.dependencies)
         return False
 
-    patient_paths = ("/today", "/exercise", "/log", "/morning", "/check", "/emergency", "/settings")
+    patient_paths = (
+        "/today",
+        "/exercise/",
+        "/log/",
+        "/morning",
+        "/check",
+        "/emergency",
+        "/settings",
+        "/progress",
+    )
     routes = [(p, r) for p, _m, r in api_routes() if p.startswith(patient_paths)]
     assert len(routes) >= 12
     assert [p for p, r in routes if not needs_patient(r)] == []

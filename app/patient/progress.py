@@ -1,0 +1,103 @@
+"""A patient's own progress: consistency over recent weeks, pain and nerve symptoms over time."""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+from statistics import mean
+
+from sqlmodel import Session, select
+
+from app.activity.service import logs_between
+from app.adherence.service import DayStatus, day_statuses
+from app.core.clock import local_today
+from app.models import MorningCheck, Patient
+
+WEEKS = 4
+
+
+@dataclass
+class PainDay:
+    """Mean pain before and after exercise on one day (None when not logged)."""
+
+    day: date
+    before: float | None
+    after: float | None
+
+
+@dataclass
+class SymptomWeek:
+    """How often each nerve feeling was logged in a week starting on Monday."""
+
+    start: date
+    tingling: int
+    numbness: int
+    burning: int
+    spread_further: int
+    eased: int
+
+
+@dataclass
+class Progress:
+    """Everything the progress page shows."""
+
+    today: date
+    weeks: list[list[DayStatus]]
+    active_days: int
+    due_days: int
+    pain: list[PainDay]
+    symptoms: list[SymptomWeek]
+    mornings: Counter[str]
+
+
+def _mean(values: list[int]) -> float | None:
+    return round(mean(values), 1) if values else None
+
+
+def progress(session: Session, patient: Patient) -> Progress:
+    """The last four weeks for one patient, Monday-aligned, in their own time zone."""
+    assert patient.id is not None
+    today = local_today(patient.timezone)
+    start = today - timedelta(days=today.weekday() + 7 * (WEEKS - 1))
+    end = start + timedelta(days=7 * WEEKS - 1)
+    statuses = day_statuses(session, [patient], start, end)[patient.id]
+    weeks = [statuses[i : i + 7] for i in range(0, len(statuses), 7)]
+    past = [s for s in statuses if s.day <= today and s.status not in ("future", "before")]
+    active = sum(1 for s in past if s.done > 0 or s.extra > 0)
+    due = sum(1 for s in past if s.prescribed > 0)
+    logs = logs_between(session, patient.id, start, today)
+    by_day: dict[date, list[tuple[int | None, int | None]]] = {}
+    for log in logs:
+        by_day.setdefault(log.local_date, []).append((log.pain_before, log.pain_after))
+    pain = []
+    day = start
+    while day <= today:
+        rows = by_day.get(day, [])
+        pain.append(
+            PainDay(
+                day,
+                _mean([b for b, _ in rows if b is not None]),
+                _mean([a for _, a in rows if a is not None]),
+            )
+        )
+        day += timedelta(days=1)
+    symptoms = []
+    for week in range(WEEKS):
+        first = start + timedelta(days=7 * week)
+        mine = [lg for lg in logs if first <= lg.local_date < first + timedelta(days=7)]
+        count = Counter(s for lg in mine for s in lg.symptoms)
+        symptoms.append(
+            SymptomWeek(
+                first,
+                count["tingling"],
+                count["numbness"],
+                count["burning"],
+                sum(1 for lg in mine if lg.spread == "further"),
+                sum(1 for lg in mine if lg.spread == "eased"),
+            )
+        )
+    checks = session.exec(
+        select(MorningCheck.comparison).where(
+            MorningCheck.patient_id == patient.id, MorningCheck.local_date >= start
+        )
+    ).all()
+    return Progress(today, weeks, active, due, pain, symptoms, Counter(checks))

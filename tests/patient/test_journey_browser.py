@@ -1,0 +1,148 @@
+"""The patient's whole journey in Chromium at phone sizes, with an axe-core scan of every page."""
+
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from sqlmodel import Session, func, select
+
+from app.access.service import create_invite
+from app.models import ExerciseLog, Flag, Patient
+from tests.factories import make_clinic, make_patient, make_staff
+from tests.support.browser import CHROMIUM, assert_accessible, launch_chromium, phone_context
+from tests.support.requirements import require
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[tuple[Playwright, Browser]]:
+    """Debian's Chromium, headless."""
+    if not shutil.which(CHROMIUM):
+        require("Chromium", "Chromium not found at /usr/bin/chromium (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield playwright, chromium
+        chromium.close()
+
+
+def _flags(db: Session, patient: Patient, kind: str) -> int:
+    db.expire_all()
+    query = (
+        select(func.count())
+        .select_from(Flag)
+        .where(Flag.patient_id == patient.id, Flag.kind == kind)
+    )
+    return db.exec(query).one()
+
+
+def _open_invite(page: Page, base: str, db: Session, patient: Patient, name: str) -> None:
+    token = create_invite(db, patient)
+    db.commit()
+    page.goto(f"{base}/i/{token}")
+    assert_accessible(page, f"{name}-01-invite")
+    page.get_by_role("button", name="Open my exercises").click()
+    page.wait_for_url("**/today**")
+
+
+@pytest.mark.parametrize("device", ["Pixel 7", "iPhone 13"])
+def test_patient_journey(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session, device: str
+) -> None:
+    """Invite, today, guided player, logging, progress, morning check, warning signs."""
+    playwright, chromium = browser
+    name = "patient-" + device.lower().replace(" ", "-")
+    therapist = make_staff(db, make_clinic(db))
+    patient = make_patient(db, therapist)
+    context = phone_context(playwright, chromium, device)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+
+    _open_invite(page, live_server, db, patient, name)
+    assert_accessible(page, f"{name}-02-today")
+    assert page.get_by_text("0 of 4 done").is_visible()
+
+    page.locator(".exercises a.button").first.click()
+    page.wait_for_url("**/exercise/**")
+    page.goto(page.url + "&tempo=0.05")
+    assert_accessible(page, f"{name}-03-exercise")
+    page.get_by_role("button", name="▶ Start").click()
+    page.wait_for_selector("#player[data-state=done]", timeout=20_000)
+    assert page.locator("#log-form input[name=sets_done][value='2']").is_checked()
+    page.locator("input[name=pain_before][value='2'] + span").click()
+    page.locator("input[name=pain_after][value='1'] + span").click()
+    page.locator("input[name=symptoms][value='tingling'] + span").click()
+    page.locator("input[name=spread][value='eased'] + span").click()
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_selector("#result")
+    assert page.get_by_text("Saved. Well done!").is_visible()
+    assert_accessible(page, f"{name}-04-saved")
+    db.expire_all()
+    logs = db.exec(select(ExerciseLog).where(ExerciseLog.patient_id == patient.id)).all()
+    assert [(lg.pain_before, lg.pain_after, lg.symptoms, lg.spread) for lg in logs] == [
+        (2, 1, ["tingling"], "eased")
+    ]
+
+    page.get_by_role("link", name="Back to today").click()
+    assert page.get_by_text("1 of 4 done").is_visible()
+    page.get_by_role("link", name="Progress").click()
+    page.wait_for_url("**/progress")
+    assert_accessible(page, f"{name}-05-progress")
+    page.get_by_text("Show as a table").first.click()
+    cells = page.locator("table").nth(1).locator("tbody tr").first.locator("td").all_inner_texts()
+    assert cells[1:] == ["2", "1"]
+
+    page.goto(f"{live_server}/morning")
+    assert_accessible(page, f"{name}-06-morning")
+    page.locator("input[name=comparison][value='worse'] + span").click()
+    page.locator("input[name=pain_now][value='4'] + span").click()
+    page.get_by_role("button", name="Save").click()
+    assert page.get_by_text("Take it easier today").is_visible()
+    assert_accessible(page, f"{name}-07-morning-worse")
+    assert _flags(db, patient, "worse_next_morning") == 1
+
+    page.get_by_role("link", name="Something feels wrong?").click()
+    assert_accessible(page, f"{name}-08-check")
+    page.get_by_label("New or worse weakness").check()
+    page.get_by_role("button", name="Send").click()
+    assert page.get_by_text("Stop your exercises for today").first.is_visible()
+    assert_accessible(page, f"{name}-09-stop")
+    assert _flags(db, patient, "red_flag") == 1
+
+    page.goto(f"{live_server}/check")
+    page.get_by_label("Loss of bowel control or feeling").check()
+    page.get_by_role("button", name="Send").click()
+    page.wait_for_url("**/emergency")
+    assert page.get_by_role("heading", name="Get emergency care now").is_visible()
+    assert_accessible(page, f"{name}-10-emergency")
+    assert _flags(db, patient, "emergency") == 1
+    assert page.get_by_text("Get emergency care now").first.is_visible()
+    page.goto(f"{live_server}/today")
+    assert (
+        page.get_by_text("Pause your exercises today").is_visible()
+        or page.get_by_text("Get emergency care now").first.is_visible()
+    )
+    assert [p for p in problems if "favicon" not in p] == []
+    context.close()
+
+
+def test_language_switch_to_spanish(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session
+) -> None:
+    """A patient switches to Spanish in settings and the app speaks Spanish."""
+    playwright, chromium = browser
+    therapist = make_staff(db, make_clinic(db))
+    patient = make_patient(db, therapist)
+    context = phone_context(playwright, chromium, "Pixel 7")
+    page = context.new_page()
+    _open_invite(page, live_server, db, patient, "patient-es")
+    page.get_by_role("link", name="Settings").click()
+    page.get_by_label("Language").select_option("es")
+    page.get_by_role("button", name="Save").click()
+    page.goto(f"{live_server}/today")
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert page.get_by_role("heading", name="Hoy").is_visible()
+    assert_accessible(page, "patient-es-today")
+    context.close()
