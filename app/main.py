@@ -2,6 +2,7 @@
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -81,6 +82,8 @@ def create_app() -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     app.add_middleware(SecurityMiddleware)
+    # Added last so it runs first: compresses pages and assets for slow phone connections.
+    app.add_middleware(GZipMiddleware, minimum_size=600)
     app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")
     app.include_router(health_router)
     app.include_router(home_router)

@@ -1,6 +1,7 @@
 """Patient pages: today's routine, one exercise with its guided player, and logging it."""
 
 import uuid
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
@@ -119,7 +120,11 @@ def _int(value: object, default: int) -> int:
 
 
 def _result(
-    request: Request, session: SessionDep, patient: CurrentPatient, log_uuid: str
+    request: Request,
+    session: SessionDep,
+    patient: CurrentPatient,
+    log_uuid: str,
+    edit: tuple[dict[str, str], Any, list[str]] | None = None,
 ) -> Response:
     log = own_log(session, patient, log_uuid)
     if log is None:
@@ -150,8 +155,12 @@ def _result(
             "p": entry,
             "editable": editable,
             "tab": "today",
+            "edit_errors": edit[0] if edit else {},
+            "edit_values": edit[1] if edit else None,
+            "edit_symptoms": edit[2] if edit else None,
         },
         fragment="patient/_result.html",
+        status_code=422 if edit else 200,
     )
 
 
@@ -183,8 +192,8 @@ async def edit_log(
         )
         update_log(session, patient, log, data, day)
     except (ValidationError, ActivityError) as error:
-        message = str(error) if isinstance(error, ActivityError) else "invalid"
-        return render(request, "error.html", {"status": 422, "detail": message}, status_code=422)
+        errors = field_errors(error) if isinstance(error, ValidationError) else {"form": str(error)}
+        return _result(request, session, patient, log_uuid, edit=(errors, form, symptoms))
     return RedirectResponse(f"/log/{log.uuid}", status_code=303)
 
 

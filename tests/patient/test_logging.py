@@ -146,3 +146,34 @@ def test_undo_keeps_row_and_blocks_replay(client: TestClient, db: Session) -> No
         ).one()
         == 0
     )
+
+
+def test_same_day_edit_updates_and_rechecks_limit(client: TestClient, db: Session) -> None:
+    """Changing today's answers updates the entry in place and re-checks the symptom limit."""
+    patient_id, item_id = _setup(client, db)
+    log_uuid, _ = _log(client, item_id)
+    page = client.get(f"/log/{log_uuid}").text
+    assert "Change your answers" in page and f'action="/log/{log_uuid}"' in page
+    bad = client.post(f"/log/{log_uuid}", data={"csrf_token": csrf(client), "pain_after": "12"})
+    assert bad.status_code == 422 and "Choose a number from 0 to 10." in bad.text
+    response = client.post(
+        f"/log/{log_uuid}",
+        data={
+            "csrf_token": csrf(client),
+            "sets_done": "1",
+            "pain_before": "1",
+            "pain_after": "5",
+            "symptoms": "numbness",
+            "spread": "further",
+        },
+    )
+    assert response.status_code == 303
+    db.expire_all()
+    log = db.exec(select(ExerciseLog).where(ExerciseLog.patient_id == patient_id)).one()
+    assert (log.sets_done, log.pain_after, log.symptoms, log.spread) == (
+        1,
+        5,
+        ["numbness"],
+        "further",
+    )
+    assert _flags(db, patient_id, "over_limit") == 1

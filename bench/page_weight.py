@@ -1,0 +1,133 @@
+"""Bytes on the wire for a first load (empty cache) of each patient page, at phone size.
+
+Run: .venv/bin/python -m bench.page_weight
+Builds the demo clinic in a temporary folder, serves it, opens an invite link in Chromium
+(Pixel 7), then loads each patient page with the cache cleared and sums what crossed the
+network (compressed), as reported by the browser's DevTools protocol.
+"""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import sync_playwright
+from rich.console import Console
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.support.browser import launch_chromium, phone_context  # noqa: E402
+
+BUDGET_KB = 40.0
+PAGES = ["/today", "/progress", "/settings", "/morning", "/check"]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait(url: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server did not start at {url}")
+
+
+def _measure(page: Any, cdp: Any, url: str) -> tuple[int, int, list[str]]:
+    """Requests, bytes on the wire, and the hosts contacted for one cold load."""
+    sizes: dict[str, int] = {}
+    urls: dict[str, str] = {}
+    cdp.on(
+        "Network.requestWillBeSent", lambda e: urls.__setitem__(e["requestId"], e["request"]["url"])
+    )
+    cdp.on(
+        "Network.loadingFinished",
+        lambda e: sizes.__setitem__(e["requestId"], e["encodedDataLength"]),
+    )
+    cdp.send("Network.clearBrowserCache")
+    page.goto(url, wait_until="networkidle")
+    hosts = sorted({re.sub(r"^https?://([^/]+).*$", r"\1", u) for u in urls.values()})
+    return len(sizes), sum(sizes.values()), hosts
+
+
+def main() -> None:
+    """Build, serve, measure and print the table."""
+    console = Console()
+    data = tempfile.mkdtemp(prefix="neuroglide-bench-")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "NEUROGLIDE_DATA_DIR": data, "NEUROGLIDE_BASE_URL": base}
+    demo = subprocess.run(
+        [sys.executable, "-m", "app.cli", "demo"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    link = re.search(r"(http://\S+/i/\S+)", demo.stdout)
+    assert link, demo.stdout
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        _wait(f"{base}/healthz")
+        table = Table(title=f"First load, empty cache, Pixel 7 (budget {BUDGET_KB:.0f} KB)")
+        for column in ("page", "requests", "KB on the wire", "hosts", "within budget"):
+            table.add_column(column)
+        with sync_playwright() as playwright:
+            browser = launch_chromium(playwright)
+            context = phone_context(playwright, browser, "Pixel 7")
+            page = context.new_page()
+            page.goto(link.group(1))
+            page.get_by_role("button").first.click()
+            page.wait_for_url("**/today**")
+            exercise = page.locator(".exercises h2 a").first.get_attribute("href")
+            for path in [*PAGES, str(exercise)]:
+                cdp = context.new_cdp_session(page)
+                cdp.send("Network.enable")
+                cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+                requests, size, hosts = _measure(page, cdp, base + path)
+                kb = size / 1024
+                table.add_row(
+                    path,
+                    str(requests),
+                    f"{kb:.1f}",
+                    ", ".join(hosts),
+                    "yes" if kb <= BUDGET_KB else "NO",
+                )
+                cdp.detach()
+            browser.close()
+        console.print(table)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
