@@ -63,7 +63,8 @@ def progress(session: Session, patient: Patient) -> Progress:
     weeks = [statuses[i : i + 7] for i in range(0, len(statuses), 7)]
     past = [s for s in statuses if s.day <= today and s.status not in ("future", "before")]
     active = sum(1 for s in past if s.done > 0 or s.extra > 0)
-    due = sum(1 for s in past if s.prescribed > 0)
+    # Today counts once something is done: the day is still in progress.
+    due = sum(1 for s in past if s.prescribed > 0 and (not s.is_today or s.done > 0))
     logs = logs_between(session, patient.id, start, today)
     by_day: dict[date, list[tuple[int | None, int | None]]] = {}
     for log in logs:
