@@ -1,5 +1,119 @@
-"""Routes of this area (filled in as the area is built)."""
+"""The therapist's dashboard and the flag actions (acknowledge, resolve)."""
 
-from fastapi import APIRouter
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.audit.service import record
+from app.core.templating import is_htmx, render
+from app.dashboard.flags import acknowledge, flag_for_staff, flag_helpers, resolve, safe_next
+from app.dashboard.service import (
+    FILTERS,
+    SCOPES,
+    build_dashboard,
+)
+from app.deps import CurrentTherapist, SessionDep
+from app.models import Flag, Patient
 
 router = APIRouter()
+
+
+@router.get("/dashboard")
+def dashboard(
+    request: Request,
+    session: SessionDep,
+    staff: CurrentTherapist,
+    scope: str = "mine",
+    filter_: Annotated[str, Query(alias="filter")] = "all",
+    q: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
+    """Every active patient, most urgent first; htmx gets only the results fragment."""
+    scope = scope if scope in SCOPES else "mine"
+    filter_ = filter_ if filter_ in FILTERS else "all"
+    dash = build_dashboard(session, staff, scope=scope, filter_=filter_, q=q)
+    record(
+        session,
+        request,
+        "dashboard_viewed",
+        actor_kind="staff",
+        actor_id=staff.id,
+        clinic_id=staff.clinic_id,
+        detail=f"{len(dash.rows)} patients shown ({scope}, {filter_})",
+    )
+    query = urlencode({"scope": scope, "filter": filter_, "q": q})
+    context = {
+        "staff": staff,
+        "dash": dash,
+        "scope": scope,
+        "filter": filter_,
+        "q": q,
+        "scopes": SCOPES,
+        "filters": FILTERS,
+        "here": f"/dashboard?{query}",
+        **flag_helpers(),
+    }
+    return render(request, "dashboard/page.html", context, fragment="dashboard/_table.html")
+
+
+def _after_flag(request: Request, flag: Flag, patient: Patient, next_url: str) -> Response:
+    """htmx gets the flag's updated fragment (and the table refreshes); forms go back."""
+    if is_htmx(request):
+        response = render(
+            request,
+            "dashboard/_flag.html",
+            {"flag": flag, "patient": patient, "next": next_url, **flag_helpers()},
+        )
+        response.headers["HX-Trigger"] = "flagsChanged"
+        return response
+    return RedirectResponse(next_url, status_code=303)
+
+
+@router.post("/flags/{flag_id}/ack")
+def flag_acknowledge(
+    request: Request,
+    flag_id: int,
+    session: SessionDep,
+    staff: CurrentTherapist,
+    next_url: Annotated[str, Form(alias="next")] = "/dashboard",
+) -> Response:
+    """Mark a flag as seen."""
+    flag, patient = flag_for_staff(session, staff, flag_id)
+    acknowledge(session, flag, staff)
+    record(
+        session,
+        request,
+        "flag_acknowledged",
+        actor_kind="staff",
+        actor_id=staff.id,
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        detail=f"flag {flag.id} ({flag.kind})",
+    )
+    return _after_flag(request, flag, patient, safe_next(next_url))
+
+
+@router.post("/flags/{flag_id}/resolve")
+def flag_resolve(
+    request: Request,
+    flag_id: int,
+    session: SessionDep,
+    staff: CurrentTherapist,
+    note: Annotated[str, Form(max_length=1000)] = "",
+    next_url: Annotated[str, Form(alias="next")] = "/dashboard",
+) -> Response:
+    """Close a flag with a note of what was done."""
+    flag, patient = flag_for_staff(session, staff, flag_id)
+    resolve(session, flag, staff, note)
+    record(
+        session,
+        request,
+        "flag_resolved",
+        actor_kind="staff",
+        actor_id=staff.id,
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        detail=f"flag {flag.id} ({flag.kind}): {note.strip()[:300]}",
+    )
+    return _after_flag(request, flag, patient, safe_next(next_url))

@@ -1,5 +1,135 @@
-"""Routes of this area (filled in as the area is built)."""
+"""The patient review page, session notes and time spent."""
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.audit.service import record
+from app.core.templating import render
+from app.dashboard.flags import flag_helpers
+from app.deps import CurrentTherapist, SessionDep
+from app.models import Patient, StaffUser
+from app.review.charts import legend
+from app.review.service import add_note, add_time, build_review, patient_for_staff
 
 router = APIRouter()
+
+LEGENDS = {
+    "adherence": legend(
+        [("done", "Done"), ("partial", "Partly done"), ("missed", "Missed"), ("rest", "Rest day")]
+    ),
+    "pain": legend([("dot-before", "Pain before"), ("dot-after", "Pain after")]),
+    "symptoms": legend(
+        [
+            ("ws-tingling", "Tingling"),
+            ("ws-numbness", "Numbness"),
+            ("ws-burning", "Burning"),
+            ("ws-further", "Spread further"),
+            ("ws-eased", "Eased"),
+        ]
+    ),
+    "morning": legend(
+        [("better", "Better"), ("same", "Same"), ("worse", "Worse"), ("rest", "No answer")]
+    ),
+}
+
+
+def _page(
+    request: Request,
+    session: SessionDep,
+    staff: StaffUser,
+    patient: Patient,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    review = build_review(session, patient)
+    context = {
+        "staff": staff,
+        "review": review,
+        "patient": patient,
+        "legends": LEGENDS,
+        "next": f"/patients/{patient.id}",
+        **flag_helpers(),
+        **extra,
+    }
+    return render(request, "review/page.html", context, status_code=status_code)
+
+
+def _audit(
+    request: Request,
+    session: SessionDep,
+    staff: StaffUser,
+    patient: Patient,
+    action: str,
+    detail: str = "",
+) -> None:
+    record(
+        session,
+        request,
+        action,
+        actor_kind="staff",
+        actor_id=staff.id,
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        detail=detail,
+    )
+
+
+@router.get("/patients/{patient_id}")
+def review_page(
+    request: Request, patient_id: int, session: SessionDep, staff: CurrentTherapist
+) -> Response:
+    """Everything about one patient: charts, dose against response, flags, notes and time."""
+    patient = patient_for_staff(session, staff, patient_id)
+    _audit(request, session, staff, patient, "patient_viewed")
+    return _page(request, session, staff, patient)
+
+
+@router.post("/patients/{patient_id}/notes")
+def note_add(
+    request: Request,
+    patient_id: int,
+    session: SessionDep,
+    staff: CurrentTherapist,
+    body: Annotated[str, Form()] = "",
+) -> Response:
+    """Add a session note."""
+    patient = patient_for_staff(session, staff, patient_id)
+    try:
+        note = add_note(session, patient, staff, body)
+    except ValueError as error:
+        return _page(request, session, staff, patient, 422, note_error=str(error), note_body=body)
+    _audit(request, session, staff, patient, "note_added", f"note {note.id}")
+    return RedirectResponse(f"/patients/{patient.id}#notes", status_code=303)
+
+
+@router.post("/patients/{patient_id}/time")
+def time_add(
+    request: Request,
+    patient_id: int,
+    session: SessionDep,
+    staff: CurrentTherapist,
+    minutes: Annotated[str, Form()] = "",
+    on_date: Annotated[str, Form()] = "",
+    live: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    """Record minutes spent reviewing or managing this patient."""
+    patient = patient_for_staff(session, staff, patient_id)
+    try:
+        entry = add_time(session, patient, staff, minutes, on_date, live == "yes", note)
+    except ValueError as error:
+        values = {"minutes": minutes, "on_date": on_date, "live": live == "yes", "note": note}
+        return _page(
+            request, session, staff, patient, 422, time_error=str(error), time_values=values
+        )
+    _audit(
+        request,
+        session,
+        staff,
+        patient,
+        "time_added",
+        f"{entry.minutes} min on {entry.on_date}{' (live)' if entry.live_interaction else ''}",
+    )
+    return RedirectResponse(f"/patients/{patient.id}#time", status_code=303)

@@ -1,5 +1,381 @@
-"""Routes of this area (filled in as the area is built)."""
+"""Prescribing a patient's routine, stepping exercises up or down, templates and the handout."""
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from babel.dates import get_day_names
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from app.audit.service import record
+from app.core.clock import local_today
+from app.core.templating import render
+from app.deps import CurrentTherapist, SessionDep
+from app.models import Clinic, Patient, RoutineVersion, StaffUser
+from app.review.service import patient_for_staff
+from app.routines import prescribe
+from app.routines.prescribe import DraftItem, PrescribeError
+from app.routines.service import (
+    active_patients,
+    delete_template,
+    dose_summary,
+    exercise_names,
+    handout_items,
+    save_template,
+    template_of_clinic,
+    templates_of,
+)
 
 router = APIRouter()
+
+
+async def form_data(request: Request) -> FormData:
+    """The posted form, read once (the CSRF check may have read it already)."""
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(form_data)]
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return -1
+
+
+def _audit(
+    request: Request,
+    session: SessionDep,
+    staff: StaffUser,
+    patient: Patient,
+    action: str,
+    detail: str = "",
+) -> None:
+    record(
+        session,
+        request,
+        action,
+        actor_kind="staff",
+        actor_id=staff.id,
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        detail=detail,
+    )
+
+
+def _page(
+    request: Request,
+    session: SessionDep,
+    staff: StaffUser,
+    patient: Patient,
+    draft: list[DraftItem],
+    *,
+    saved_state: bool,
+    problems: list[str] | None = None,
+    message: str = "",
+    nerve: str = "",
+    change_note: str = "",
+    status_code: int = 200,
+) -> Response:
+    """The prescribing page for a draft (the saved routine, or the form being edited)."""
+    context = prescribe.page_context(session, patient, draft, nerve)
+    context.update(
+        staff=staff,
+        saved_state=saved_state,
+        problems=problems or [],
+        message=message,
+        change_note=change_note,
+    )
+    return render(request, "routines/page.html", context, status_code=status_code)
+
+
+def _saved(
+    request: Request,
+    session: SessionDep,
+    staff: StaffUser,
+    patient: Patient,
+    version: RoutineVersion,
+) -> Response:
+    """Audit a new version and show it (the patient's app reads it at once)."""
+    _audit(
+        request,
+        session,
+        staff,
+        patient,
+        "routine_changed",
+        f"version {version.number}: {version.change_note}",
+    )
+    query = urlencode({"saved": version.number, "note": version.change_note})
+    return RedirectResponse(f"/patients/{patient.id}/routine?{query}", status_code=303)
+
+
+@router.get("/patients/{patient_id}/routine")
+def routine_page(
+    request: Request,
+    patient_id: int,
+    session: SessionDep,
+    staff: CurrentTherapist,
+    saved: int | None = None,
+    note: str = "",
+) -> Response:
+    """The routine in force, ready to edit."""
+    patient = patient_for_staff(session, staff, patient_id)
+    _version, items = prescribe.current_routine(session, patient)
+    _audit(request, session, staff, patient, "routine_viewed")
+    message = f"Version {saved} saved: {note[:300]}" if saved else ""
+    return _page(
+        request,
+        session,
+        staff,
+        patient,
+        prescribe.draft_from_items(items),
+        saved_state=True,
+        message=message,
+    )
+
+
+@router.post("/patients/{patient_id}/routine")
+def routine_edit(
+    request: Request, patient_id: int, session: SessionDep, staff: CurrentTherapist, form: FormDep
+) -> Response:
+    """Edit the draft (add, remove, move, filter the library) or save it as a new version."""
+    patient = patient_for_staff(session, staff, patient_id)
+    draft = prescribe.draft_from_form(form)
+    nerve = str(form.get("nerve", ""))
+    note = str(form.get("change_note", ""))[:300]
+    kind, _, index_text = str(form.get("action", "refresh")).partition("-")
+    index = _int(index_text)
+    if kind == "save":
+        return _save(request, session, staff, patient, draft, note, nerve)
+    if kind == "remove" and 0 <= index < len(draft):
+        draft.pop(index)
+    elif kind in ("up", "down"):
+        prescribe.move(draft, index, -1 if kind == "up" else 1)
+    elif kind == "add":
+        library = {e.id: e for e in prescribe.available_exercises(session, patient.clinic_id)}
+        chosen = library.get(_int(form.get("add_exercise_id")))
+        if chosen is None:
+            return _page(
+                request,
+                session,
+                staff,
+                patient,
+                draft,
+                saved_state=False,
+                nerve=nerve,
+                change_note=note,
+                problems=["Choose an exercise from the library to add."],
+                status_code=422,
+            )
+        draft.append(prescribe.draft_from_exercise(chosen))
+    return _page(
+        request, session, staff, patient, draft, saved_state=False, nerve=nerve, change_note=note
+    )
+
+
+def _save(
+    request: Request,
+    session: SessionDep,
+    staff: StaffUser,
+    patient: Patient,
+    draft: list[DraftItem],
+    note: str,
+    nerve: str,
+) -> Response:
+    """Validate and save the draft as a new version; any problem re-renders and saves nothing."""
+    _version, current = prescribe.current_routine(session, patient)
+    library = prescribe.available_exercises(session, patient.clinic_id)
+    # Exercises already in the routine stay allowed even if archived since.
+    allowed = {e.id for e in library if e.id is not None} | {i.exercise_id for i in current}
+    names = exercise_names(session, [*allowed, *(d.exercise_id for d in draft if d.exercise_id)])
+    doses, problems = prescribe.validate(draft, allowed, names)
+    if problems:
+        return _page(
+            request,
+            session,
+            staff,
+            patient,
+            draft,
+            saved_state=False,
+            nerve=nerve,
+            change_note=note,
+            problems=problems,
+            status_code=422,
+        )
+    version = prescribe.save_routine(session, patient, staff, doses, note, names)
+    if version is None:
+        return _page(
+            request,
+            session,
+            staff,
+            patient,
+            draft,
+            saved_state=True,
+            nerve=nerve,
+            message="Nothing changed, so no new version was made.",
+        )
+    return _saved(request, session, staff, patient, version)
+
+
+def _step(
+    request: Request, session: SessionDep, staff: StaffUser, patient_id: int, item_id: int, up: bool
+) -> Response:
+    patient = patient_for_staff(session, staff, patient_id)
+    try:
+        version = prescribe.step_item(session, patient, staff, item_id, up)
+    except LookupError:
+        raise HTTPException(status_code=404, detail="Not found") from None
+    except PrescribeError as error:
+        _version, items = prescribe.current_routine(session, patient)
+        return _page(
+            request,
+            session,
+            staff,
+            patient,
+            prescribe.draft_from_items(items),
+            saved_state=True,
+            problems=[str(error)],
+            status_code=422,
+        )
+    return _saved(request, session, staff, patient, version)
+
+
+@router.post("/patients/{patient_id}/routine/items/{item_id}/step-up")
+def step_up(
+    request: Request, patient_id: int, item_id: int, session: SessionDep, staff: CurrentTherapist
+) -> Response:
+    """One click: a new version with this exercise one stage up the ladder."""
+    return _step(request, session, staff, patient_id, item_id, up=True)
+
+
+@router.post("/patients/{patient_id}/routine/items/{item_id}/step-down")
+def step_down(
+    request: Request, patient_id: int, item_id: int, session: SessionDep, staff: CurrentTherapist
+) -> Response:
+    """One click: a new version with this exercise one stage down the ladder."""
+    return _step(request, session, staff, patient_id, item_id, up=False)
+
+
+def _apply(
+    request: Request, session: SessionDep, staff: StaffUser, patient: Patient, template_id: int
+) -> Response:
+    try:
+        version = prescribe.apply_template(session, patient, staff, template_id)
+    except LookupError:
+        raise HTTPException(status_code=404, detail="Not found") from None
+    return _saved(request, session, staff, patient, version)
+
+
+@router.post("/patients/{patient_id}/routine/template")
+def routine_from_template(
+    request: Request,
+    patient_id: int,
+    session: SessionDep,
+    staff: CurrentTherapist,
+    template_id: Annotated[str, Form()] = "",
+) -> Response:
+    """Replace the routine with a clinic template, as a new version."""
+    patient = patient_for_staff(session, staff, patient_id)
+    return _apply(request, session, staff, patient, _int(template_id))
+
+
+@router.get("/templates")
+def templates_page(
+    request: Request, session: SessionDep, staff: CurrentTherapist, done: str = ""
+) -> Response:
+    """The clinic's routine templates with their exercises."""
+    templates = templates_of(session, staff.clinic_id)
+    ids = [i.exercise_id for _t, items in templates for i in items]
+    context = {
+        "staff": staff,
+        "templates": templates,
+        "names": exercise_names(session, ids),
+        "dose_summary": dose_summary,
+        "patients": active_patients(session, staff.clinic_id),
+        "message": done[:200],
+    }
+    return render(request, "routines/templates.html", context)
+
+
+@router.post("/templates")
+def template_save(
+    request: Request,
+    session: SessionDep,
+    staff: CurrentTherapist,
+    patient_id: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+) -> Response:
+    """Save a patient's current routine as a named clinic template."""
+    patient = patient_for_staff(session, staff, _int(patient_id))
+    _version, items = prescribe.current_routine(session, patient)
+    name = name.strip()
+    if not items or not name or len(name) > 120:
+        problem = (
+            "Give the template a name of up to 120 characters."
+            if items
+            else "This routine has no exercises to save as a template."
+        )
+        return _page(
+            request,
+            session,
+            staff,
+            patient,
+            prescribe.draft_from_items(items),
+            saved_state=True,
+            problems=[problem],
+            status_code=422,
+        )
+    template = save_template(session, staff.clinic_id, name, items, created_by_id=staff.id)
+    _audit(request, session, staff, patient, "template_saved", f"template {template.id}: {name}")
+    return RedirectResponse(
+        "/templates?" + urlencode({"done": f"Template “{name}” saved."}), status_code=303
+    )
+
+
+@router.post("/templates/{template_id}/apply")
+def template_apply(
+    request: Request,
+    template_id: int,
+    session: SessionDep,
+    staff: CurrentTherapist,
+    patient_id: Annotated[str, Form()] = "",
+) -> Response:
+    """Apply a template to a chosen patient of the clinic (new version)."""
+    patient = patient_for_staff(session, staff, _int(patient_id))
+    return _apply(request, session, staff, patient, template_id)
+
+
+@router.post("/templates/{template_id}/delete")
+def template_delete(
+    request: Request, template_id: int, session: SessionDep, staff: CurrentTherapist
+) -> Response:
+    """Delete a template; routines made from it keep their own copies."""
+    found = template_of_clinic(session, staff.clinic_id, template_id)
+    if found is None:
+        raise HTTPException(status_code=404, detail="Not found")
+    delete_template(session, found[0])
+    done = f"Template “{found[0].name}” deleted."
+    return RedirectResponse("/templates?" + urlencode({"done": done}), status_code=303)
+
+
+@router.get("/patients/{patient_id}/handout")
+def handout(
+    request: Request, patient_id: int, session: SessionDep, staff: CurrentTherapist
+) -> Response:
+    """A printable handout of the routine in force, in the patient's own language."""
+    patient = patient_for_staff(session, staff, patient_id)
+    _audit(request, session, staff, patient, "handout_viewed")
+    request.state.language = patient.language
+    therapist = session.get(StaffUser, patient.therapist_id)
+    clinic = session.get(Clinic, patient.clinic_id)
+    context = {
+        "patient": patient,
+        "items": handout_items(session, patient, patient.language),
+        "therapist": therapist.name if therapist else "",
+        "clinic": clinic.name if clinic else "",
+        "today": local_today(patient.timezone),
+        "day_names": get_day_names("abbreviated", locale=patient.language),
+    }
+    return render(request, "routines/handout.html", context)

@@ -1,0 +1,314 @@
+"""The therapist's dashboard: every active patient with adherence, activity, pain and flags.
+
+The whole page costs a constant number of queries, whatever the number of patients: patients,
+routine versions with items, logs, morning checks and flags are each loaded in one query, and the
+history flag rules run in Python on what was loaded.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from statistics import mean
+
+from markupsafe import Markup
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from app.adherence.service import (
+    DayStatus,
+    adherence,
+    compute_statuses,
+    load_versions,
+    prescribed_per_day,
+)
+from app.core.clock import local_today
+from app.dashboard.flags import history_flag_keys, history_rule_flags, insert_new_flags
+from app.flags.service import SILENT_DAYS
+from app.models import ExerciseLog, Flag, MorningCheck, Patient, StaffUser
+from app.review.charts import sparkline
+
+FILTERS = {
+    "all": "All patients",
+    "flagged": "With open flags",
+    "low": "Low adherence",
+    "silent": "Silent",
+}
+SCOPES = {"mine": "My patients", "clinic": "Whole clinic"}
+LOW_ADHERENCE = 0.5
+WINDOW_DAYS = 30
+
+
+def relative_day(day: date | None, today: date) -> str:
+    """A day relative to today in plain words: 'today', 'yesterday', '3 days ago', 'never'."""
+    if day is None:
+        return "never"
+    days = (today - day).days
+    if days <= 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    return f"{days} days ago"
+
+
+@dataclass
+class Row:
+    """One patient's line on the dashboard."""
+
+    patient: Patient
+    therapist_name: str
+    today: date
+    adherence_7: float | None
+    adherence_30: float | None
+    last_activity: date | None
+    silent_days: int | None
+    pain_after: list[float | None]
+    flags: list[Flag] = field(default_factory=list)
+
+    @property
+    def severity(self) -> int:
+        """The most severe open flag (0 when none)."""
+        return max((f.severity for f in self.flags), default=0)
+
+    @property
+    def flag_groups(self) -> list[tuple[str, int, int]]:
+        """Open flags as (kind, severity, how many), most severe first, for compact badges."""
+        groups: dict[str, tuple[int, int]] = {}
+        for flag in self.flags:
+            severity, count = groups.get(flag.kind, (0, 0))
+            groups[flag.kind] = (max(severity, flag.severity), count + 1)
+        return sorted(
+            ((kind, sev, n) for kind, (sev, n) in groups.items()), key=lambda g: (-g[1], g[0])
+        )
+
+    @property
+    def last_activity_text(self) -> str:
+        """Last activity relative to the patient's own today."""
+        return relative_day(self.last_activity, self.today)
+
+    @property
+    def low(self) -> bool:
+        """Whether adherence over the last week is low."""
+        return self.adherence_7 is not None and self.adherence_7 < LOW_ADHERENCE
+
+    @property
+    def silent(self) -> bool:
+        """Whether nothing was logged for the silent-flag threshold of days."""
+        return self.silent_days is not None and self.silent_days >= SILENT_DAYS
+
+    @property
+    def pain_text(self) -> str:
+        """The sparkline in words."""
+        points = [v for v in self.pain_after if v is not None]
+        if not points:
+            return "No pain scores in the last 30 days"
+        if len(points) == 1:
+            return f"Pain after exercise: {points[0]:.1f}/10 on one day in the last 30 days"
+        return (
+            f"Pain after exercise over the last 30 days: {points[0]:.1f}/10 at first, "
+            f"{points[-1]:.1f}/10 most recently ({len(points)} days with scores)"
+        )
+
+    @property
+    def spark(self) -> Markup:
+        """The inline SVG sparkline of pain after exercise."""
+        return sparkline(self.pain_after, self.pain_text)
+
+    def sort_key(self) -> tuple[int, int, float, str]:
+        """Who needs attention first: flag severity, then silent days, then low adherence."""
+        return (
+            -self.severity,
+            -(self.silent_days or 0),
+            self.adherence_7 if self.adherence_7 is not None else 2.0,
+            self.patient.display_name.lower(),
+        )
+
+
+@dataclass
+class Dashboard:
+    """The rows shown, the open flags of those patients and counts for the filter."""
+
+    rows: list[Row]
+    flags: list[tuple[Flag, Patient]]
+    total: int
+    counts: dict[str, int]
+
+
+def _patients(session: Session, staff: StaffUser, scope: str, q: str) -> Sequence[Patient]:
+    query = select(Patient).where(
+        Patient.clinic_id == staff.clinic_id,
+        col(Patient.archived_at).is_(None),
+        col(Patient.deleted_at).is_(None),
+    )
+    if scope != "clinic":
+        query = query.where(Patient.therapist_id == staff.id)
+    if q.strip():
+        query = query.where(func.lower(Patient.display_name).contains(q.strip().lower()))
+    return session.exec(query.order_by(col(Patient.display_name))).all()
+
+
+def _logs_and_last_days(
+    session: Session, ids: list[int], start: date, end: date
+) -> tuple[dict[int, list[ExerciseLog]], dict[int, date]]:
+    """Logs in the window plus those of each patient's last logged day, in one query."""
+    last = (
+        select(
+            col(ExerciseLog.patient_id).label("pid"),
+            func.max(ExerciseLog.local_date).label("last_day"),
+        )
+        .where(col(ExerciseLog.patient_id).in_(ids), col(ExerciseLog.deleted_at).is_(None))
+        .group_by(col(ExerciseLog.patient_id))
+        .subquery()
+    )
+    rows = session.exec(
+        select(ExerciseLog, last.c.last_day)
+        .join(last, last.c.pid == col(ExerciseLog.patient_id))
+        .where(
+            col(ExerciseLog.deleted_at).is_(None),
+            ExerciseLog.local_date <= end,
+            or_(
+                col(ExerciseLog.local_date) >= start, col(ExerciseLog.local_date) == last.c.last_day
+            ),
+        )
+        .order_by(col(ExerciseLog.local_date), col(ExerciseLog.done_at))
+    ).all()
+    logs: dict[int, list[ExerciseLog]] = defaultdict(list)
+    last_days: dict[int, date] = {}
+    for log, last_day in rows:
+        logs[log.patient_id].append(log)
+        last_days[log.patient_id] = last_day
+    return logs, last_days
+
+
+def _last_mornings(session: Session, ids: list[int]) -> dict[int, date]:
+    rows = session.exec(
+        select(MorningCheck.patient_id, func.max(MorningCheck.local_date))
+        .where(col(MorningCheck.patient_id).in_(ids))
+        .group_by(col(MorningCheck.patient_id))
+    ).all()
+    return dict(rows)
+
+
+def _daily_pain(logs: Sequence[ExerciseLog], days: list[date]) -> list[float | None]:
+    by_day: dict[date, list[int]] = defaultdict(list)
+    for log in logs:
+        if log.pain_after is not None:
+            by_day[log.local_date].append(log.pain_after)
+    return [round(mean(by_day[d]), 1) if by_day.get(d) else None for d in days]
+
+
+def _open_flags(session: Session, ids: list[int]) -> list[Flag]:
+    return list(
+        session.exec(
+            select(Flag)
+            .where(col(Flag.patient_id).in_(ids), col(Flag.resolved_at).is_(None))
+            .order_by(col(Flag.severity).desc(), col(Flag.created_at).desc())
+        ).all()
+    )
+
+
+def build_dashboard(
+    session: Session,
+    staff: StaffUser,
+    *,
+    scope: str = "mine",
+    filter_: str = "all",
+    q: str = "",
+    now: datetime | None = None,
+) -> Dashboard:
+    """Rows for the signed-in therapist's (or the clinic's) active patients, most urgent first."""
+    patients = list(_patients(session, staff, scope, q))
+    ids = [p.id for p in patients if p.id is not None]
+    if not ids:
+        return Dashboard([], [], 0, dict.fromkeys(FILTERS, 0))
+    todays = {p.id: local_today(p.timezone, now) for p in patients if p.id is not None}
+    end = max(todays.values())
+    start = min(todays.values()) - timedelta(days=WINDOW_DAYS)
+    versions = load_versions(session, ids, end)
+    logs, last_days = _logs_and_last_days(session, ids, start, end)
+    mornings = _last_mornings(session, ids)
+    names = _staff_names(session, staff.clinic_id) if scope == "clinic" else {}
+    statuses: dict[int, list[DayStatus]] = {}
+    for patient in patients:
+        assert patient.id is not None
+        today = todays[patient.id]
+        statuses[patient.id] = compute_statuses(
+            versions[patient.id],
+            logs.get(patient.id, []),
+            today - timedelta(days=WINDOW_DAYS),
+            today,
+            today,
+        )
+    prescribed = {pid: prescribed_per_day(days) for pid, days in statuses.items()}
+    found = history_rule_flags(patients, todays, logs, prescribed)
+    if found:
+        insert_new_flags(session, found, history_flag_keys(session, ids))
+    open_flags = _open_flags(session, ids)
+    by_patient: dict[int, list[Flag]] = defaultdict(list)
+    for flag in open_flags:
+        by_patient[flag.patient_id].append(flag)
+    rows = [
+        _row(p, todays, statuses, logs, last_days, mornings, by_patient, names, staff)
+        for p in patients
+    ]
+    rows.sort(key=Row.sort_key)
+    counts = {
+        "all": len(rows),
+        "flagged": sum(1 for r in rows if r.flags),
+        "low": sum(1 for r in rows if r.low),
+        "silent": sum(1 for r in rows if r.silent),
+    }
+    shown = [r for r in rows if _matches(r, filter_)]
+    panel = [(f, r.patient) for r in shown for f in r.flags]
+    panel.sort(key=lambda fp: (-fp[0].severity, -fp[0].created_at.timestamp()))
+    return Dashboard(shown, panel, len(rows), counts)
+
+
+def _matches(row: Row, filter_: str) -> bool:
+    if filter_ == "flagged":
+        return bool(row.flags)
+    if filter_ == "low":
+        return row.low
+    if filter_ == "silent":
+        return row.silent
+    return True
+
+
+def _row(
+    patient: Patient,
+    todays: dict[int, date],
+    statuses: dict[int, list[DayStatus]],
+    logs: dict[int, list[ExerciseLog]],
+    last_days: dict[int, date],
+    mornings: dict[int, date],
+    flags: dict[int, list[Flag]],
+    names: dict[int, str],
+    staff: StaffUser,
+) -> Row:
+    assert patient.id is not None
+    today = todays[patient.id]
+    days = statuses[patient.id]
+    last_log = last_days.get(patient.id)
+    activity = [d for d in (last_log, mornings.get(patient.id)) if d is not None]
+    started = patient.monitoring_started_on or patient.created_at.date()
+    due_ever = any(s.prescribed for s in days)
+    silent = (today - (last_log or started)).days if due_ever else None
+    spark_days = [today - timedelta(days=n) for n in range(WINDOW_DAYS - 1, -1, -1)]
+    return Row(
+        patient=patient,
+        therapist_name=names.get(patient.therapist_id, staff.name),
+        today=today,
+        adherence_7=adherence(days[-8:]),
+        adherence_30=adherence(days),
+        last_activity=max(activity) if activity else None,
+        silent_days=max(silent, 0) if silent is not None else None,
+        pain_after=_daily_pain(logs.get(patient.id, []), spark_days),
+        flags=flags.get(patient.id, []),
+    )
+
+
+def _staff_names(session: Session, clinic_id: int) -> dict[int, str]:
+    rows = session.exec(
+        select(StaffUser.id, StaffUser.name).where(StaffUser.clinic_id == clinic_id)
+    ).all()
+    return {sid: name for sid, name in rows if sid is not None}

@@ -1,0 +1,166 @@
+"""The dashboard: who needs attention first, filters, flags, and a constant number of queries."""
+
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from app.core.clock import local_today
+from app.models import AuditEvent, Flag, Patient, StaffUser
+from app.routines.service import items_of
+from tests.dashboard.helpers import (
+    HTML,
+    add_flag,
+    add_log,
+    count_statements,
+    sign_in,
+)
+from tests.factories import make_clinic, make_patient, make_staff, routine_version
+
+
+def _with_history(
+    db: Session, therapist: StaffUser, last_log_days_ago: int, name: str = ""
+) -> Patient:
+    """A patient whose routine began 20 days ago and who last logged some days ago."""
+    today = local_today("Europe/London")
+    patient = make_patient(db, therapist, valid_from=today - timedelta(days=20))
+    patient.monitoring_started_on = today - timedelta(days=20)
+    if name:
+        patient.display_name = name
+    db.add(patient)
+    item = items_of(db, routine_version(db, patient).id)[0]  # type: ignore[arg-type]
+    for days in range(last_log_days_ago, last_log_days_ago + 6):
+        add_log(
+            db, patient, item, today - timedelta(days=days), sets=2, pain_before=3, pain_after=2
+        )
+    db.commit()
+    return patient
+
+
+def test_anonymous_is_sent_to_login(client: TestClient) -> None:
+    """Without a staff session the dashboard redirects to the sign-in page."""
+    response = client.get("/dashboard", headers=HTML)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login"
+
+
+def test_most_urgent_first_and_plain_words(client: TestClient, db: Session) -> None:
+    """An emergency answer comes first, then a silent patient, then the rest."""
+    therapist = make_staff(db, make_clinic(db))
+    calm = _with_history(db, therapist, 1, "Calm Carla")
+    silent = _with_history(db, therapist, 6, "Silent Sam")
+    urgent = _with_history(db, therapist, 1, "Urgent Una")
+    add_flag(db, urgent, "emergency", 3, "Warning signs reported: saddle numbness")
+    db.commit()
+    sign_in(client, therapist)
+    page = client.get("/dashboard", headers=HTML).text
+    assert page.index("Urgent Una") < page.index("Silent Sam") < page.index("Calm Carla")
+    assert "Emergency answer" in page and "Silent 3+ days" in page
+    assert 'role="img"' in page and "Pain after exercise over the last 30 days" in page
+    # The silent flag was raised by loading the page, once.
+    flags = db.exec(select(Flag).where(Flag.patient_id == silent.id, Flag.kind == "silent")).all()
+    assert len(flags) == 1
+    client.get("/dashboard", headers=HTML)
+    db.expire_all()
+    assert len(db.exec(select(Flag).where(Flag.patient_id == silent.id)).all()) == 1
+    assert calm.id is not None
+    assert db.exec(select(AuditEvent).where(AuditEvent.action == "dashboard_viewed")).first()
+
+
+def test_filters_search_scope_and_htmx_fragment(client: TestClient, db: Session) -> None:
+    """Filter, search and the whole-clinic toggle work as a plain GET form; htmx gets the table."""
+    clinic = make_clinic(db)
+    me, colleague = make_staff(db, clinic), make_staff(db, clinic)
+    _with_history(db, me, 1, "Alma Active")
+    _with_history(db, me, 6, "Quentin Quiet")
+    _with_history(db, colleague, 1, "Colin Colleague")
+    sign_in(client, me)
+    everyone = client.get("/dashboard", headers=HTML).text
+    assert "Alma Active" in everyone and "Colin Colleague" not in everyone
+    silent = client.get("/dashboard?filter=silent", headers=HTML).text
+    assert "Quentin Quiet" in silent and "Alma Active" not in silent
+    searched = client.get("/dashboard?q=alma", headers=HTML).text
+    assert "Alma Active" in searched and "Quentin Quiet" not in searched
+    clinic_wide = client.get("/dashboard?scope=clinic", headers=HTML).text
+    assert "Colin Colleague" in clinic_wide and f"with {colleague.name}" in clinic_wide
+    fragment = client.get("/dashboard?filter=flagged", headers={**HTML, "HX-Request": "true"})
+    assert fragment.status_code == 200
+    assert "<html" not in fragment.text and 'id="dashboard-results"' in fragment.text
+    assert "Quentin Quiet" in fragment.text and "Alma Active" not in fragment.text
+    assert "HX-Request" in fragment.headers["vary"]
+    # Unknown values fall back to the defaults instead of failing.
+    assert client.get("/dashboard?filter=nope&scope=x", headers=HTML).status_code == 200
+
+
+def test_statement_count_does_not_grow_with_patients(
+    client: TestClient, db: Session, engine: Engine
+) -> None:
+    """GET /dashboard runs as many statements for 50 patients as for 5 (first and later loads)."""
+    clinic = make_clinic(db)
+    small, large = make_staff(db, clinic), make_staff(db, clinic)
+    for _ in range(5):
+        _with_history(db, small, 5)
+    for _ in range(50):
+        _with_history(db, large, 5)
+    counts = {}
+    for who in (small, large):
+        sign_in(client, who)
+        loads = []
+        for _ in range(2):
+            with count_statements(engine) as seen:
+                response = client.get("/dashboard", headers=HTML)
+            assert response.status_code == 200
+            loads.append(len(seen))
+        counts[who.id] = loads
+    assert counts[small.id] == counts[large.id], counts
+    print("statements per GET /dashboard (first, second load):", counts[small.id])
+    ids = [p.id for p in db.exec(select(Patient).where(Patient.therapist_id == large.id)).all()]
+    silent = db.exec(select(Flag).where(col(Flag.patient_id).in_(ids), Flag.kind == "silent")).all()
+    assert len(silent) == 50
+
+
+def test_acknowledge_and_resolve_with_a_note(client: TestClient, db: Session) -> None:
+    """Plain forms go back where they came from; htmx gets the updated flag."""
+    therapist = make_staff(db, make_clinic(db))
+    patient = _with_history(db, therapist, 1)
+    flag = add_flag(db, patient, "worse_next_morning", 2)
+    other = add_flag(db, patient, "over_limit", 2)
+    db.commit()
+    token = sign_in(client, therapist)
+    response = client.post(
+        f"/flags/{flag.id}/ack", data={"csrf_token": token, "next": f"/patients/{patient.id}"}
+    )
+    assert response.status_code == 303 and response.headers["location"] == f"/patients/{patient.id}"
+    response = client.post(
+        f"/flags/{flag.id}/resolve",
+        data={"csrf_token": token, "note": "Called: reduced range", "next": "https://evil.example"},
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/dashboard"
+    db.refresh(flag)
+    assert flag.acknowledged_by_id == therapist.id and flag.acknowledged_at is not None
+    assert flag.resolved_by_id == therapist.id and flag.resolution_note == "Called: reduced range"
+    htmx = client.post(
+        f"/flags/{other.id}/resolve",
+        data={"note": "Seen in clinic"},
+        headers={"HX-Request": "true", "X-CSRF-Token": token},
+    )
+    assert htmx.status_code == 200 and "Resolved" in htmx.text and "Seen in clinic" in htmx.text
+    assert htmx.headers["HX-Trigger"] == "flagsChanged"
+    page = client.get("/dashboard", headers=HTML).text
+    assert "Worse next morning" not in page
+
+
+def test_flags_of_another_clinic_are_not_found(client: TestClient, db: Session) -> None:
+    """A therapist cannot see or touch another clinic's flags."""
+    mine = make_staff(db, make_clinic(db))
+    theirs = make_staff(db, make_clinic(db))
+    flag = add_flag(db, make_patient(db, theirs), "red_flag", 3)
+    db.commit()
+    token = sign_in(client, mine)
+    for action in ("ack", "resolve"):
+        response = client.post(f"/flags/{flag.id}/{action}", data={"csrf_token": token})
+        assert response.status_code == 404
+    assert client.post("/flags/999999/ack", data={"csrf_token": token}).status_code == 404
+    db.refresh(flag)
+    assert flag.acknowledged_at is None and flag.resolved_at is None
