@@ -20,9 +20,11 @@ from app.library.routes import router as library_router
 from app.patient.routes import router as patient_router
 from app.patient.routes_checks import router as patient_checks_router
 from app.patients.routes import router as patients_router
+from app.pwa.routes import router as pwa_router
 from app.review.routes import router as review_router
 from app.routines.routes import router as routines_router
 from app.staff.routes import router as staff_router
+from app.sync.routes import router as sync_router
 
 
 def _wants_html(request: Request) -> bool:
@@ -89,6 +91,8 @@ def create_app() -> FastAPI:
     app.include_router(home_router)
     app.include_router(access_router)
     for router in (
+        pwa_router,
+        sync_router,
         patient_router,
         patient_checks_router,
         staff_router,

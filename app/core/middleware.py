@@ -40,8 +40,14 @@ class SecurityMiddleware(BaseHTTPMiddleware):
         request.state.csrf_token = token_for(fresh or cookie or "")
         response = await call_next(request)
         if fresh:
+            # Long-lived so a home-screen app reopened days later can still send what it saved.
             response.set_cookie(
-                CSRF_COOKIE, fresh, httponly=True, samesite="lax", secure=get_settings().https
+                CSRF_COOKIE,
+                fresh,
+                max_age=365 * 86400,
+                httponly=True,
+                samesite="lax",
+                secure=get_settings().https,
             )
         renew = getattr(request.state, "renew_session", None)
         if renew:

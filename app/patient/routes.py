@@ -17,8 +17,6 @@ from app.patient.forms import field_errors, parse_log, parse_signs
 from app.patient.service import own_log, plan_item, today_plan
 
 router = APIRouter()
-# An invalid form re-renders only the form in place, while a saved log replaces the page body.
-_RETARGET_FORM = {"HX-Retarget": "#log-form", "HX-Reswap": "outerHTML"}
 
 
 @router.get("/today")

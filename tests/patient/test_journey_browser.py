@@ -37,6 +37,11 @@ def _flags(db: Session, patient: Patient, kind: str) -> int:
     return db.exec(query).one()
 
 
+def _wait_sent(page: Page) -> None:
+    """Wait until the phone has sent what it saved (the badge turns to 'sent')."""
+    page.locator(".sync-badge.ok").first.wait_for(timeout=10_000)
+
+
 def _open_invite(page: Page, base: str, db: Session, patient: Patient, name: str) -> None:
     token = create_invite(db, patient)
     db.commit()
@@ -77,7 +82,8 @@ def test_patient_journey(
     page.locator("input[name=spread][value='eased'] + span").click()
     page.get_by_role("button", name="Save").click()
     page.wait_for_selector("#result")
-    assert page.get_by_text("Saved. Well done!").is_visible()
+    page.get_by_role("heading", name="Saved. Well done!").wait_for()
+    _wait_sent(page)
     assert_accessible(page, f"{name}-04-saved")
     db.expire_all()
     logs = db.exec(select(ExerciseLog).where(ExerciseLog.patient_id == patient.id)).all()
@@ -99,7 +105,8 @@ def test_patient_journey(
     page.locator("input[name=comparison][value='worse'] + span").click()
     page.locator("input[name=pain_now][value='4'] + span").click()
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_text("Take it easier today").is_visible()
+    page.get_by_role("heading", name="Thanks. Take it easier today").wait_for()
+    _wait_sent(page)
     assert_accessible(page, f"{name}-07-morning-worse")
     assert _flags(db, patient, "worse_next_morning") == 1
 
@@ -107,15 +114,16 @@ def test_patient_journey(
     assert_accessible(page, f"{name}-08-check")
     page.get_by_label("New or worse weakness").check()
     page.get_by_role("button", name="Send").click()
-    assert page.get_by_text("Stop your exercises for today").first.is_visible()
+    page.get_by_role("heading", name="Stop your exercises for today").wait_for()
+    _wait_sent(page)
     assert_accessible(page, f"{name}-09-stop")
     assert _flags(db, patient, "red_flag") == 1
 
     page.goto(f"{live_server}/check")
     page.get_by_label("Loss of bowel control or feeling").check()
     page.get_by_role("button", name="Send").click()
-    page.wait_for_url("**/emergency")
-    assert page.get_by_role("heading", name="Get emergency care now").is_visible()
+    page.get_by_role("heading", name="Get emergency care now").wait_for()
+    _wait_sent(page)
     assert_accessible(page, f"{name}-10-emergency")
     assert _flags(db, patient, "emergency") == 1
     assert page.get_by_text("Get emergency care now").first.is_visible()

@@ -1,0 +1,208 @@
+// Works with no connection: registers the service worker, saves forms to the outbox on this
+// phone, shows the right advice at once (safety included), and sends entries when online.
+(function () {
+  "use strict";
+  var text = document.getElementById("offline-text");
+  if (!text || !window.NeuroglideOutbox || !window.indexedDB) return;
+  var box = window.NeuroglideOutbox;
+  var t = text.dataset;
+  var EMERGENCY = ["saddle_numbness", "bladder_change", "bowel_change", "sexual_change"];
+
+  // --- service worker and updates ---
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(function (reg) {
+      function offer(worker) {
+        if (!worker || !navigator.serviceWorker.controller) return;
+        var bar = document.getElementById("update-bar");
+        if (!bar) return;
+        bar.hidden = false;
+        bar.querySelector("button").addEventListener("click", function () { worker.postMessage("skip-waiting"); });
+      }
+      if (reg.waiting) offer(reg.waiting);
+      reg.addEventListener("updatefound", function () {
+        var worker = reg.installing;
+        worker.addEventListener("statechange", function () { if (worker.state === "installed") offer(worker); });
+      });
+    }).catch(function () { /* the pages still work online */ });
+    var reloading = false;
+    navigator.serviceWorker.addEventListener("controllerchange", function () {
+      if (reloading || !document.getElementById("update-bar") || document.getElementById("update-bar").hidden) return;
+      reloading = true; location.reload();
+    });
+  }
+
+  // --- connection status ---
+  var status = document.getElementById("net-status");
+  function showStatus(waiting) {
+    if (!status) return;
+    var parts = [];
+    if (!navigator.onLine) parts.push(t.offline);
+    if (waiting > 0) parts.push(t.waiting.replace("{n}", waiting));
+    status.textContent = parts.join(" ");
+    status.hidden = parts.length === 0;
+  }
+  function refresh() { return box.all().then(function (rows) { showStatus(rows.length); markToday(rows); return rows; }); }
+  function sync() {
+    if (!navigator.onLine) return refresh();
+    return box.syncAll().then(refresh);
+  }
+  window.addEventListener("online", sync);
+  window.addEventListener("offline", refresh);
+  try {
+    new BroadcastChannel("neuroglide-outbox").onmessage = function (event) {
+      if (event.data && event.data.type === "sent") markSent(event.data.entry.uuid);
+      refresh();
+    };
+  } catch (e) { /* no BroadcastChannel */ }
+
+  // --- Today: entries saved on this phone count as done ---
+  function markToday(rows) {
+    var plan = document.getElementById("plan");
+    if (!plan) return;
+    rows.forEach(function (entry) {
+      if (entry.kind !== "log" || entry.body.local_date !== plan.dataset.day) return;
+      var slot = plan.querySelector('[data-item="' + entry.body.routine_item_id + '"][data-slot="' + entry.body.slot + '"]');
+      if (!slot || slot.dataset.saved) return;
+      slot.dataset.saved = entry.uuid;
+      var action = slot.querySelector(".button, .badge");
+      var badge = document.createElement("span");
+      badge.className = "badge warn sync-badge";
+      badge.dataset.uuid = entry.uuid;
+      badge.textContent = t.saved;
+      if (action) action.replaceWith(badge); else slot.appendChild(badge);
+    });
+  }
+  function markSent(uuid) {
+    document.querySelectorAll('.sync-badge[data-uuid="' + uuid + '"]').forEach(function (badge) {
+      badge.className = "badge ok sync-badge"; badge.textContent = t.synced;
+    });
+  }
+
+  // --- forms: save on the phone first, then send ---
+  function values(form) {
+    var data = new FormData(form), out = {};
+    data.forEach(function (value, key) {
+      if (key === "csrf_token") return;
+      if (key === "symptoms" || key === "signs") { (out[key] = out[key] || []).push(value); } else { out[key] = value; }
+    });
+    return out;
+  }
+  function num(v) { return v === undefined || v === "" ? null : parseInt(v, 10); }
+  function uuid4() {
+    if (crypto.randomUUID) return crypto.randomUUID();
+    var b = crypto.getRandomValues(new Uint8Array(16)); b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+  // uuid5(form UUID, "safety"), as the server derives it for a form post, so both agree.
+  function safetyId(base) {
+    var hex = base.replace(/-/g, ""), bytes = new Uint8Array(22);
+    for (var i = 0; i < 16; i++) bytes[i] = parseInt(hex.substr(i * 2, 2), 16);
+    bytes.set(new TextEncoder().encode("safety"), 16);
+    return crypto.subtle.digest("SHA-1", bytes).then(function (digest) {
+      var b = new Uint8Array(digest).slice(0, 16);
+      b[6] = (b[6] & 15) | 80; b[8] = (b[8] & 63) | 128;
+      var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+      return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+    });
+  }
+  // The patient's own today, even on a page saved days ago.
+  function localDay(tz) {
+    try { return new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date()); }
+    catch (e) { return null; }
+  }
+  function signs(v) { return (v.signs || []).filter(Boolean); }
+  function adviceFor(kind, v, limit) {
+    var s = signs(v);
+    if (s.some(function (x) { return EMERGENCY.indexOf(x) >= 0; })) return "emergency";
+    if (s.length) return "stop";
+    if (kind === "morning") return v.comparison === "worse" ? "morning-worse" : "morning-ok";
+    var before = num(v.pain_before), after = num(v.pain_after);
+    var symptoms = (v.symptoms || []).filter(function (x) { return x !== "none"; });
+    if ((after !== null && after >= limit && (before === null || after > before)) ||
+        (symptoms.length && v.spread === "further")) return "amber";
+    return "ok";
+  }
+  function entriesFor(form, v) {
+    var d = form.dataset, kind = d.offline, id = v.uuid || uuid4(), out = [];
+    var day = kind === "edit" ? d.day : (localDay(d.tz) || d.day);
+    var symptoms = (v.symptoms || []).filter(function (x) { return x !== "none"; });
+    var now = new Date().toISOString();
+    if (kind === "log" || kind === "edit") {
+      var body = {
+        uuid: id, routine_item_id: parseInt(d.item, 10), local_date: day, slot: num(v.slot) || 1,
+        sets_done: num(v.sets_done) || 0, reps_done: num(v.reps_done) || 0,
+        pain_before: num(v.pain_before), pain_after: num(v.pain_after), symptoms: symptoms,
+        spread: symptoms.length ? (v.spread || null) : null, note: v.note || "", done_at: now
+      };
+      out.push(kind === "log"
+        ? { id: "log:" + id, uuid: id, kind: "log", url: "/api/logs", method: "POST", body: body }
+        : { id: "edit:" + id, uuid: id, kind: "edit", url: "/api/logs/" + id, method: "PUT", body: body });
+    } else if (kind === "morning") {
+      out.push({ id: "morning:" + id, uuid: id, kind: "morning", url: "/api/morning", method: "POST",
+        body: { uuid: id, local_date: day, comparison: v.comparison, pain_now: num(v.pain_now), answered_at: now } });
+    }
+    if (!signs(v).length) return Promise.resolve(out);
+    return (kind === "check" ? Promise.resolve(id) : safetyId(id)).then(function (sid) {
+      out.push({ id: "safety:" + sid, uuid: sid, kind: "safety", url: "/api/safety", method: "POST",
+        body: { uuid: sid, local_date: day, answers: signs(v), answered_at: now } });
+      return out;
+    });
+  }
+  function invalid(form, kind, v) {
+    if ((kind === "log" || kind === "edit") && [v.pain_before, v.pain_after].some(function (p) { return p !== undefined && p !== "" && (num(p) < 0 || num(p) > 10); })) return true;
+    if (kind === "morning" && !v.comparison) return true;
+    return false;
+  }
+  function show(advice, uuid) {
+    var tpl = document.getElementById("tpl-" + advice);
+    var main = document.getElementById("main");
+    if (!tpl || !main) return;
+    main.innerHTML = "";
+    main.appendChild(tpl.content.cloneNode(true));
+    var badge = main.querySelector(".sync-badge");
+    if (badge) { badge.dataset.uuid = uuid; }
+    var heading = main.querySelector("h1");
+    if (heading) { heading.tabIndex = -1; heading.focus(); }
+    window.scrollTo(0, 0);
+  }
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.dataset || !form.dataset.offline) return;
+    var kind = form.dataset.offline, v = values(form);
+    if (invalid(form, kind, v)) return; // the server answers with the exact message
+    if (kind === "check" && !signs(v).length) return; // the server page says nothing was ticked
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    var advice = kind === "check" ? adviceFor("check", v) : adviceFor(kind === "edit" ? "log" : kind, v, parseInt(form.dataset.limit || "3", 10));
+    var main = null;
+    entriesFor(form, v).then(function (entries) {
+      main = entries[0];
+      return entries.reduce(function (p, e) { return p.then(function () { return box.save(e); }); }, Promise.resolve());
+    })
+      .then(function () {
+        show(advice, main.uuid);
+        if ("serviceWorker" in navigator && navigator.serviceWorker.ready) {
+          navigator.serviceWorker.ready.then(function (reg) { if (reg.sync) return reg.sync.register("outbox"); }).catch(function () {});
+        }
+        return sync();
+      })
+      .then(function () { return box.all(); })
+      .then(function (rows) {
+        if (!rows.some(function (r) { return r.uuid === main.uuid; })) markSent(main.uuid);
+      });
+  }, true);
+
+  // A page opened from the phone's copy gets a fresh UUID per visit, so two entries never share one.
+  document.querySelectorAll("form[data-offline] input[name=uuid]").forEach(function (input) {
+    if (input.form.dataset.offline !== "edit") input.value = uuid4();
+  });
+  var slot = new URLSearchParams(location.search).get("slot");
+  var slotInput = document.querySelector("form[data-offline=log] input[name=slot]");
+  if (slot && slotInput && /^[123]$/.test(slot)) slotInput.value = slot;
+  var plan = document.getElementById("plan");
+  var stale = document.getElementById("stale-note");
+  if (plan && stale && localDay(plan.dataset.tz) && localDay(plan.dataset.tz) !== plan.dataset.day) stale.hidden = false;
+
+  sync();
+})();

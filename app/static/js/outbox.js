@@ -1,0 +1,119 @@
+// The phone's outbox: entries saved in IndexedDB and sent to the server exactly once by UUID.
+// Shared by the pages and the service worker, so it touches no DOM.
+(function (scope) {
+  "use strict";
+  var DB = "neuroglide", STORE = "outbox", SENT = "sent";
+  var dbPromise = null;
+  var syncing = null;
+
+  function open() {
+    if (dbPromise) return dbPromise;
+    dbPromise = new Promise(function (resolve, reject) {
+      var request = indexedDB.open(DB, 1);
+      request.onupgradeneeded = function () {
+        var db = request.result;
+        if (!db.objectStoreNames.contains(STORE)) db.createObjectStore(STORE, { keyPath: "id" });
+        if (!db.objectStoreNames.contains(SENT)) db.createObjectStore(SENT, { keyPath: "id" });
+      };
+      request.onsuccess = function () { resolve(request.result); };
+      request.onerror = function () { dbPromise = null; reject(request.error); };
+    });
+    return dbPromise;
+  }
+  function tx(store, mode, work) {
+    return open().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var t = db.transaction(store, mode);
+        var result = work(t.objectStore(store));
+        t.oncomplete = function () { resolve(result && "result" in result ? result.result : result); };
+        t.onerror = function () { reject(t.error); };
+        t.onabort = function () { reject(t.error); };
+      });
+    });
+  }
+  function all(store) {
+    return tx(store || STORE, "readonly", function (s) { return s.getAll(); }).then(function (rows) {
+      return (rows || []).sort(function (a, b) { return a.created - b.created; });
+    });
+  }
+  // An edit of an entry still waiting to be sent replaces what will be sent.
+  function save(entry) {
+    entry.created = entry.created || Date.now();
+    return tx(STORE, "readwrite", function (s) {
+      if (entry.kind === "edit") {
+        var pending = s.get("log:" + entry.uuid);
+        pending.onsuccess = function () {
+          if (pending.result) {
+            pending.result.body = Object.assign({}, pending.result.body, entry.body, { uuid: entry.uuid });
+            s.put(pending.result);
+          } else { s.put(entry); }
+        };
+        return null;
+      }
+      s.put(entry);
+      return null;
+    }).then(function () { notify({ type: "saved", entry: entry }); return entry; });
+  }
+  function remove(id) { return tx(STORE, "readwrite", function (s) { s.delete(id); return null; }); }
+  function markSent(entry, answer) {
+    return tx(SENT, "readwrite", function (s) {
+      s.put({ id: entry.id, uuid: entry.uuid, kind: entry.kind, advice: answer && answer.advice, at: Date.now() });
+      return null;
+    });
+  }
+  function notify(message) {
+    try { new BroadcastChannel("neuroglide-outbox").postMessage(message); } catch (e) { /* old browser */ }
+  }
+  function token() {
+    return fetch("/api/session", { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) throw new Error("session " + r.status); return r.json(); })
+      .then(function (j) { return j.csrf_token; });
+  }
+  function send(entry, csrf) {
+    return fetch(entry.url, {
+      method: entry.method || "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify(entry.body)
+    });
+  }
+  // Send every waiting entry in order; stops at the first network failure and tries again later.
+  function syncAll() {
+    if (syncing) return syncing;
+    syncing = all().then(function (entries) {
+      var report = { sent: 0, failed: 0, pending: entries.length };
+      if (!entries.length) return report;
+      return token().then(function (csrf) {
+        var chain = Promise.resolve();
+        var stop = false;
+        entries.forEach(function (entry) {
+          chain = chain.then(function () {
+            if (stop) return null;
+            return send(entry, csrf).then(function (response) {
+              if (response.ok) {
+                return response.json().then(function (answer) {
+                  report.sent += 1; report.pending -= 1;
+                  return markSent(entry, answer).then(function () { return remove(entry.id); })
+                    .then(function () { notify({ type: "sent", entry: entry, answer: answer }); });
+                });
+              }
+              if (response.status === 401 || response.status === 403 || response.status >= 500) {
+                stop = true; return null;
+              }
+              // The server refused it for good (for example too old to record): keep it out of the queue.
+              report.failed += 1; report.pending -= 1;
+              entry.error = response.status;
+              return tx(SENT, "readwrite", function (s) { s.put({ id: entry.id, uuid: entry.uuid, kind: entry.kind, error: response.status, at: Date.now() }); return null; })
+                .then(function () { return remove(entry.id); })
+                .then(function () { notify({ type: "refused", entry: entry }); });
+            });
+          });
+        });
+        return chain.then(function () { return report; });
+      });
+    }).catch(function (error) {
+      return { sent: 0, failed: 0, pending: -1, error: String(error) };
+    }).then(function (report) { syncing = null; notify({ type: "synced", report: report }); return report; });
+    return syncing;
+  }
+  scope.NeuroglideOutbox = { save: save, all: all, syncAll: syncAll, sent: function () { return all(SENT); } };
+})(self);

@@ -1,0 +1,1 @@
+"""Offline sync: the JSON API the phone replays its saved entries to."""

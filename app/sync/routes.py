@@ -1,0 +1,112 @@
+"""JSON endpoints a phone sends saved entries to; one UUID is stored once, however often sent."""
+
+import uuid
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse
+
+from app.activity.schemas import LogIn, MorningIn, SafetyIn
+from app.activity.service import (
+    ActivityError,
+    record_log,
+    record_morning,
+    record_safety,
+    undo_log,
+    update_log,
+)
+from app.deps import CurrentPatient, SessionDep
+from app.patient.service import own_log, today_plan
+from app.sync.schemas import LogOut, MorningOut, SafetyOut, SessionOut, Stored
+from app.sync.service import advice_for_log, log_out
+
+router = APIRouter(prefix="/api", tags=["sync"])
+
+
+def _invalid(error: ActivityError, field: str) -> HTTPException:
+    return HTTPException(422, [{"loc": ["body", field], "msg": str(error), "type": "value_error"}])
+
+
+@router.get("/session")
+def session_info(request: Request, patient: CurrentPatient, session: SessionDep) -> SessionOut:
+    """The CSRF token and the patient's today, fetched before replaying saved entries."""
+    return SessionOut(
+        csrf_token=request.state.csrf_token,
+        today=today_plan(session, patient).day,
+        symptom_limit=patient.symptom_limit,
+    )
+
+
+@router.post("/logs", responses={201: {"model": Stored[LogOut]}})
+def post_log(data: LogIn, patient: CurrentPatient, session: SessionDep) -> JSONResponse:
+    """Store an exercise log once; a repeat answers 200 with the stored entry."""
+    day = today_plan(session, patient).day
+    try:
+        log, created = record_log(session, patient, data, day)
+    except ActivityError as error:
+        raise _invalid(error, "routine_item_id") from error
+    body = Stored[LogOut](
+        status="created" if created else "exists",
+        advice=advice_for_log(session, patient, log),
+        entry=log_out(log),
+    )
+    return JSONResponse(body.model_dump(mode="json"), status_code=201 if created else 200)
+
+
+@router.put("/logs/{log_uuid}")
+def put_log(
+    log_uuid: uuid.UUID, data: LogIn, patient: CurrentPatient, session: SessionDep
+) -> Stored[LogOut]:
+    """Change a recent log (edits made offline arrive here)."""
+    log = own_log(session, patient, str(log_uuid))
+    if log is None or data.uuid != log_uuid:
+        raise HTTPException(404, "No such entry")
+    try:
+        update_log(session, patient, log, data, today_plan(session, patient).day)
+    except ActivityError as error:
+        raise _invalid(error, "local_date") from error
+    return Stored[LogOut](
+        status="updated", advice=advice_for_log(session, patient, log), entry=log_out(log)
+    )
+
+
+@router.post("/logs/{log_uuid}/undo")
+def undo(log_uuid: uuid.UUID, patient: CurrentPatient, session: SessionDep) -> Stored[LogOut]:
+    """Take back a recent log; repeating it changes nothing."""
+    log = own_log(session, patient, str(log_uuid))
+    if log is None:
+        raise HTTPException(404, "No such entry")
+    try:
+        undo_log(session, log, today_plan(session, patient).day)
+    except ActivityError as error:
+        raise _invalid(error, "local_date") from error
+    return Stored[LogOut](status="undone", entry=log_out(log))
+
+
+@router.post("/morning", responses={201: {"model": Stored[MorningOut]}})
+def post_morning(data: MorningIn, patient: CurrentPatient, session: SessionDep) -> JSONResponse:
+    """Store a next-morning answer once."""
+    try:
+        check, created = record_morning(session, patient, data, today_plan(session, patient).day)
+    except ActivityError as error:
+        raise _invalid(error, "local_date") from error
+    body = Stored[MorningOut](
+        status="created" if created else "exists",
+        advice="amber" if check.comparison == "worse" else "ok",
+        entry=MorningOut.model_validate(check, from_attributes=True),
+    )
+    return JSONResponse(body.model_dump(mode="json"), status_code=201 if created else 200)
+
+
+@router.post("/safety", responses={201: {"model": Stored[SafetyOut]}})
+def post_safety(data: SafetyIn, patient: CurrentPatient, session: SessionDep) -> JSONResponse:
+    """Store warning signs once and flag the therapist."""
+    try:
+        report, created = record_safety(session, patient, data, today_plan(session, patient).day)
+    except ActivityError as error:
+        raise _invalid(error, "local_date") from error
+    body = Stored[SafetyOut](
+        status="created" if created else "exists",
+        advice="emergency" if report.level == "emergency" else "stop",
+        entry=SafetyOut.model_validate(report, from_attributes=True),
+    )
+    return JSONResponse(body.model_dump(mode="json"), status_code=201 if created else 200)

@@ -1,0 +1,66 @@
+"""What the sync API answers: the stored entry, so a repeat returns exactly what was kept."""
+
+import uuid
+from datetime import date, datetime
+from typing import Generic, Literal, TypeVar
+
+from pydantic import BaseModel
+
+T = TypeVar("T", bound=BaseModel)
+
+
+class LogOut(BaseModel):
+    """A stored exercise log."""
+
+    uuid: uuid.UUID
+    routine_item_id: int | None
+    exercise_id: int
+    local_date: date
+    slot: int
+    sets_done: int
+    reps_done: int
+    pain_before: int | None
+    pain_after: int | None
+    symptoms: list[str]
+    spread: str | None
+    difficulty: str | None
+    note: str
+    done_at: datetime
+    received_at: datetime
+    deleted: bool
+
+
+class MorningOut(BaseModel):
+    """A stored next-morning check."""
+
+    uuid: uuid.UUID
+    local_date: date
+    comparison: str
+    pain_now: int | None
+    received_at: datetime
+
+
+class SafetyOut(BaseModel):
+    """A stored warning-sign report."""
+
+    uuid: uuid.UUID
+    local_date: date
+    level: str
+    answers: list[str]
+    received_at: datetime
+
+
+class Stored(BaseModel, Generic[T]):
+    """The answer to a sync request: whether this call created the entry, and the entry."""
+
+    status: Literal["created", "exists", "updated", "undone"]
+    advice: Literal["ok", "amber", "stop", "emergency"] = "ok"
+    entry: T
+
+
+class SessionOut(BaseModel):
+    """The patient's current CSRF token and today, for a phone about to send saved entries."""
+
+    csrf_token: str
+    today: date
+    symptom_limit: int

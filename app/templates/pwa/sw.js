@@ -1,0 +1,113 @@
+/* Neuroglide service worker, version {{ version }}.
+   Static files are cached ahead under this version; patient pages are network-first with the
+   last copy the phone saw as fallback; saved entries are sent by Background Sync. */
+"use strict";
+const VERSION = "{{ version }}";
+const CACHE = "neuroglide-" + VERSION;
+const PRECACHE = {{ precache | safe }};
+const PAGES = {{ pages | safe }};
+const PATIENT_PAGES = /^\/(today|progress|settings|reminders|morning|check|emergency|offline|exercise\/\d+|log\/[0-9a-f-]+)$/;
+
+importScripts(PRECACHE.find(function (u) { return u.indexOf("/js/outbox.js") >= 0; }));
+
+self.addEventListener("install", function (event) {
+  event.waitUntil((async function () {
+    const cache = await caches.open(CACHE);
+    await cache.addAll(PRECACHE);
+    // Pages of this version, so the app opens offline right away; a signed-out phone skips them.
+    for (const path of PAGES) {
+      try {
+        const response = await fetch(path, { credentials: "same-origin", redirect: "manual" });
+        if (response.ok) {
+          await cache.put(path, response.clone());
+          if (path === "/today") await cacheExercises(cache, await response.text());
+        }
+      } catch (e) { /* offline during install: pages are cached as they are visited */ }
+    }
+  })());
+});
+
+async function cacheExercises(cache, html) {
+  const links = Array.from(new Set(html.match(/\/exercise\/\d+/g) || []));
+  await Promise.all(links.map(async function (path) {
+    try {
+      const response = await fetch(path, { credentials: "same-origin", redirect: "manual" });
+      if (response.ok) await cache.put(path, response);
+    } catch (e) { /* visited later */ }
+  }));
+}
+
+self.addEventListener("activate", function (event) {
+  event.waitUntil((async function () {
+    const names = await caches.keys();
+    // Old versions go, so old pages never load new files or the other way round.
+    await Promise.all(names.filter(function (n) { return n.startsWith("neuroglide-") && n !== CACHE; })
+      .map(function (n) { return caches.delete(n); }));
+    await self.clients.claim();
+    NeuroglideOutbox.syncAll().catch(function () {});
+  })());
+});
+
+self.addEventListener("message", function (event) {
+  if (event.data === "skip-waiting") self.skipWaiting();
+  if (event.data === "sync") event.waitUntil(NeuroglideOutbox.syncAll().catch(function () {}));
+});
+
+self.addEventListener("sync", function (event) {
+  if (event.tag === "outbox") event.waitUntil(NeuroglideOutbox.syncAll());
+});
+
+self.addEventListener("fetch", function (event) {
+  const request = event.request;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith("/static/")) {
+    event.respondWith(caches.match(request, { ignoreVary: true }).then(function (hit) {
+      return hit || fetch(request).then(function (response) {
+        if (response.ok && url.search.startsWith("?v=")) {
+          const copy = response.clone();
+          caches.open(CACHE).then(function (c) { c.put(request, copy); });
+        }
+        return response;
+      });
+    }));
+    return;
+  }
+  if (request.mode === "navigate" && PATIENT_PAGES.test(url.pathname)) {
+    event.respondWith(networkFirst(request, url));
+  }
+});
+
+async function networkFirst(request, url) {
+  const cache = await caches.open(CACHE);
+  try {
+    const response = await fetch(request);
+    if (response.ok && !response.redirected) await cache.put(url.pathname, response.clone());
+    if (response.ok && url.pathname === "/today") cacheExercises(cache, await response.clone().text());
+    return response;
+  } catch (e) {
+    const hit = await cache.match(url.pathname, { ignoreVary: true, ignoreSearch: true });
+    return hit || (await cache.match("/offline", { ignoreVary: true })) || Response.error();
+  }
+}
+
+self.addEventListener("push", function (event) {
+  let data = { title: "Neuroglide", body: "", url: "/today" };
+  try { data = Object.assign(data, event.data ? event.data.json() : {}); } catch (e) { /* plain text */ }
+  event.waitUntil(self.registration.showNotification(data.title, {
+    body: data.body, icon: "/static/icons/icon-192.png", badge: "/static/icons/icon-192.png",
+    tag: data.tag || "neuroglide", data: { url: data.url || "/today" }
+  }));
+});
+
+self.addEventListener("notificationclick", function (event) {
+  event.notification.close();
+  const target = (event.notification.data && event.notification.data.url) || "/today";
+  event.waitUntil(self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (list) {
+    for (const client of list) {
+      if (new URL(client.url).pathname === target && "focus" in client) return client.focus();
+    }
+    return self.clients.openWindow(target);
+  }));
+});
