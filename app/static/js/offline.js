@@ -70,7 +70,20 @@
       badge.dataset.uuid = entry.uuid;
       badge.textContent = t.saved;
       if (action) action.replaceWith(badge); else slot.appendChild(badge);
+      countOne();
     });
+  }
+  function countOne() {
+    var count = document.getElementById("done-count");
+    if (!count) return;
+    var done = Math.min(parseInt(count.dataset.done, 10) + 1, parseInt(count.dataset.total, 10));
+    count.dataset.done = done;
+    count.textContent = count.dataset.template.replace("{done}", done).replace("{total}", count.dataset.total);
+    var bar = count.nextElementSibling;
+    if (bar && bar.firstElementChild) {
+      bar.setAttribute("aria-valuenow", done);
+      bar.firstElementChild.className = "w" + Math.round((10 * done) / parseInt(count.dataset.total, 10)) * 10;
+    }
   }
   function markSent(uuid) {
     document.querySelectorAll('.sync-badge[data-uuid="' + uuid + '"]').forEach(function (badge) {

@@ -74,16 +74,27 @@ self.addEventListener("fetch", function (event) {
     }));
     return;
   }
-  if (request.mode === "navigate" && PATIENT_PAGES.test(url.pathname)) {
-    event.respondWith(networkFirst(request, url));
+  if (request.mode === "navigate") {
+    event.respondWith(PATIENT_PAGES.test(url.pathname) ? networkFirst(request, url) : orOffline(request));
   }
 });
+
+async function orOffline(request) {
+  try {
+    return await fetch(request);
+  } catch (e) {
+    return (await caches.match("/offline", { ignoreVary: true })) || Response.error();
+  }
+}
 
 async function networkFirst(request, url) {
   const cache = await caches.open(CACHE);
   try {
     const response = await fetch(request);
-    if (response.ok && !response.redirected) await cache.put(url.pathname, response.clone());
+    // A one-off variant such as the welcome message is not what the phone should show later.
+    if (response.ok && !response.redirected && !url.searchParams.has("welcome")) {
+      await cache.put(url.pathname, response.clone());
+    }
     if (response.ok && url.pathname === "/today") cacheExercises(cache, await response.clone().text());
     return response;
   } catch (e) {
