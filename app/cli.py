@@ -150,6 +150,36 @@ def invite(patient_id: int = typer.Argument(..., help="The patient's number.")) 
     console.print(f"Invite for {patient.display_name}: {link}")
 
 
+@cli.command()
+def reminders(
+    loop: bool = typer.Option(False, "--loop", help="Keep running, one pass every 60 seconds."),
+) -> None:
+    """Send the reminders due now, once each (from cron, or with --loop; one server or many)."""
+    from app.reminders.runner import run_forever, run_pass
+    from app.reminders.service import SendReport
+
+    def show(report: SendReport) -> None:
+        for line in report.lines:
+            console.print(line, highlight=False)
+        console.print(
+            f"{report.sent} sent, {report.failed} failed, {report.skipped} already sent elsewhere, "
+            f"{report.removed} expired devices removed.",
+            highlight=False,
+        )
+
+    if loop:
+        try:
+            run_forever(show)
+        except KeyboardInterrupt:
+            console.print("Stopped.")
+        return
+    report = run_pass()
+    if report is None:
+        console.print("[red]The reminder pass failed; see the log above.[/red]")
+        raise typer.Exit(1)
+    show(report)
+
+
 def main() -> None:
     """Entry point of the console script."""
     cli()

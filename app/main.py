@@ -21,6 +21,8 @@ from app.patient.routes import router as patient_router
 from app.patient.routes_checks import router as patient_checks_router
 from app.patients.routes import router as patients_router
 from app.pwa.routes import router as pwa_router
+from app.reminders.routes import router as reminders_router
+from app.reminders.runner import reminder_lifespan
 from app.review.routes import router as review_router
 from app.routines.routes import router as routines_router
 from app.staff.routes import router as staff_router
@@ -82,6 +84,7 @@ def create_app() -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        lifespan=reminder_lifespan,
     )
     app.add_middleware(SecurityMiddleware)
     # Added last so it runs first: compresses pages and assets for slow phone connections.
@@ -101,6 +104,7 @@ def create_app() -> FastAPI:
         review_router,
         routines_router,
         library_router,
+        reminders_router,
     ):
         app.include_router(router)
     _install_error_pages(app)

@@ -1,0 +1,1 @@
+"""Reminders at the patient's own times: Web Push, a calendar feed, sent exactly once."""

@@ -1,0 +1,69 @@
+"""Sending reminders in the background of the web app, or in a loop from the CLI."""
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+
+from app.config import get_settings
+from app.reminders.service import SendReport, send_due_reminders
+
+log = logging.getLogger(__name__)
+
+INTERVAL_SECONDS = 60.0
+
+
+def run_pass(engine: Engine | None = None) -> SendReport | None:
+    """One sending pass; errors are logged so the next pass still runs."""
+    try:
+        report = send_due_reminders(engine)
+    except Exception:  # a database hiccup must not stop reminders for good
+        log.exception("reminder pass failed")
+        return None
+    for line in report.lines:
+        log.info("reminder %s", line)
+    return report
+
+
+async def reminder_loop(stop: asyncio.Event, interval: float = INTERVAL_SECONDS) -> None:
+    """Run a pass (in a thread, the sender blocks on the network) every interval until stopped."""
+    while not stop.is_set():
+        await asyncio.to_thread(run_pass)
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+        except TimeoutError:
+            pass
+
+
+@asynccontextmanager
+async def reminder_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the embedded reminder sender with the app and stop it cleanly at shutdown."""
+    task: asyncio.Task[None] | None = None
+    stop = asyncio.Event()
+    if get_settings().reminders_in_app:
+        task = asyncio.create_task(reminder_loop(stop), name="neuroglide-reminders")
+    try:
+        yield
+    finally:
+        stop.set()
+        if task is not None:
+            # A pass in flight finishes (bounded by the push timeout); then the loop ends.
+            await task
+
+
+def run_forever(
+    on_report: Callable[[SendReport], None],
+    interval: float = INTERVAL_SECONDS,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> None:
+    """The CLI's --loop: a pass every interval, each report handed to on_report."""
+    while not should_stop():
+        started = time.monotonic()
+        report = run_pass()
+        if report is not None:
+            on_report(report)
+        time.sleep(max(0.0, interval - (time.monotonic() - started)))
