@@ -1,5 +1,196 @@
-"""Routes of this area (filled in as the area is built)."""
+"""Staff sign-in and sign-out, and password reset links."""
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.audit.service import record
+from app.core.sessions import clear_session, read_session, write_session
+from app.core.templating import render
+from app.deps import PUBLIC, SessionDep
+from app.staff.forms import form_fields, parse_form
+from app.staff.mail import send_mail, smtp_configured
+from app.staff.schemas import LoginForm, NewPasswordForm, ResetRequestForm
+from app.staff.service import (
+    LoginPaused,
+    LoginRefused,
+    ResetError,
+    authenticate,
+    find_staff,
+    issue_reset,
+    peek_reset,
+    reset_allowed,
+    reset_url,
+    staff_from_cookie,
+    use_reset,
+)
+from app.staff.team import RESET_REQUEST_ACTION
+from app.staff.team_routes import router as team_router
 
 router = APIRouter()
+router.include_router(team_router)
+
+Fields = Annotated[dict[str, str], Depends(form_fields)]
+
+
+def client_ip(request: Request) -> str:
+    """The caller's address as the server sees it (behind a proxy: uvicorn --proxy-headers)."""
+    return request.client.host if request.client else "unknown"
+
+
+def reset_email(name: str, link: str) -> str:
+    """The body of a password link email."""
+    return (
+        f"Hello {name},\n\n"
+        "Open this link to choose your Neuroglide password. It works once, for one hour:\n\n"
+        f"{link}\n\n"
+        "If you did not ask for this, you can ignore this email: your password stays as it is.\n"
+    )
+
+
+@router.get("/login", dependencies=[PUBLIC])
+def login_page(request: Request, session: SessionDep) -> Response:
+    """The sign-in form; someone already signed in goes straight to the dashboard."""
+    if staff_from_cookie(request, session) is not None:
+        return RedirectResponse("/dashboard", status_code=303)
+    signed_out = request.query_params.get("signed_out") == "1"
+    return render(request, "staff/login.html", {"values": {}, "signed_out": signed_out})
+
+
+@router.post("/login", dependencies=[PUBLIC])
+def login(request: Request, session: SessionDep, fields: Fields) -> Response:
+    """Check the password; after too many failures, pause the account and the address."""
+    values = {"email": fields.get("email", "")}
+    form, errors = parse_form(LoginForm, fields)
+    if form is None:
+        return render(
+            request, "staff/login.html", {"values": values, "errors": errors}, status_code=422
+        )
+    try:
+        user = authenticate(session, form.email, form.password, client_ip(request))
+    except LoginRefused as refused:
+        target = find_staff(session, form.email)
+        paused = isinstance(refused, LoginPaused)
+        record(
+            session,
+            request,
+            "staff_login_paused" if paused else "staff_login_failed",
+            actor_kind="anonymous",
+            actor_id=target.id if target else None,
+            clinic_id=target.clinic_id if target else None,
+        )
+        return render(
+            request,
+            "staff/login.html",
+            {"values": values, "refused": str(refused), "paused": paused},
+            status_code=429 if paused else 401,
+        )
+    assert user.id is not None
+    record(
+        session,
+        request,
+        "staff_signed_in",
+        actor_kind="staff",
+        actor_id=user.id,
+        clinic_id=user.clinic_id,
+    )
+    response = RedirectResponse("/dashboard", status_code=303)
+    # One person per browser: a patient session on this device ends here.
+    clear_session(response, "patient")
+    write_session(response, "staff", user.id, user.session_version)
+    return response
+
+
+@router.post("/logout", dependencies=[PUBLIC])
+def logout(request: Request, session: SessionDep) -> Response:
+    """Sign out of this browser."""
+    data = read_session(request, "staff")
+    if data is not None:
+        record(session, request, "staff_signed_out", actor_kind="staff", actor_id=data.user_id)
+    response = RedirectResponse("/login?signed_out=1", status_code=303)
+    clear_session(response, "staff")
+    return response
+
+
+@router.get("/reset", dependencies=[PUBLIC])
+def reset_request_page(request: Request) -> Response:
+    """Ask for a password link."""
+    return render(request, "staff/reset_request.html", {"values": {}, "smtp": smtp_configured()})
+
+
+@router.post("/reset", dependencies=[PUBLIC])
+def reset_request(
+    request: Request, session: SessionDep, fields: Fields, background: BackgroundTasks
+) -> Response:
+    """Always the same answer, whether or not the email has an account."""
+    values = {"email": fields.get("email", "")}
+    form, errors = parse_form(ResetRequestForm, fields)
+    context = {"values": values, "errors": errors, "smtp": smtp_configured()}
+    if form is None:
+        return render(request, "staff/reset_request.html", context, status_code=422)
+    if not reset_allowed(session, client_ip(request)):
+        context["refused"] = "Too many requests from this network. Try again in a while."
+        return render(request, "staff/reset_request.html", context, status_code=429)
+    user = find_staff(session, form.email)
+    if user is not None and user.is_active:
+        record(
+            session,
+            request,
+            RESET_REQUEST_ACTION,
+            actor_kind="anonymous",
+            actor_id=user.id,
+            clinic_id=user.clinic_id,
+        )
+        if smtp_configured():
+            link = reset_url(issue_reset(session, user))
+            # Sent after the response (and the commit), so timing does not reveal the account.
+            background.add_task(
+                send_mail, user.email, "Your Neuroglide password link", reset_email(user.name, link)
+            )
+    context["sent"] = True
+    return render(request, "staff/reset_request.html", context)
+
+
+@router.get("/reset/{token}", dependencies=[PUBLIC])
+def reset_form(request: Request, token: str, session: SessionDep) -> Response:
+    """Choose a new password, if the link can still be used."""
+    try:
+        _row, user = peek_reset(session, token)
+    except ResetError as error:
+        return render(request, "staff/reset_invalid.html", {"reason": str(error)}, status_code=410)
+    return render(request, "staff/reset_form.html", {"user": user, "token": token})
+
+
+@router.post("/reset/{token}", dependencies=[PUBLIC])
+def reset_submit(request: Request, token: str, session: SessionDep, fields: Fields) -> Response:
+    """Set the password, sign out every other session, and sign in here."""
+    try:
+        _row, user = peek_reset(session, token)
+    except ResetError as error:
+        return render(request, "staff/reset_invalid.html", {"reason": str(error)}, status_code=410)
+    form, errors = parse_form(NewPasswordForm, fields)
+    if form is None:
+        return render(
+            request,
+            "staff/reset_form.html",
+            {"user": user, "token": token, "errors": errors},
+            status_code=422,
+        )
+    try:
+        user = use_reset(session, token, form.password)
+    except ResetError as error:
+        return render(request, "staff/reset_invalid.html", {"reason": str(error)}, status_code=410)
+    assert user.id is not None
+    record(
+        session,
+        request,
+        "staff_password_set",
+        actor_kind="staff",
+        actor_id=user.id,
+        clinic_id=user.clinic_id,
+    )
+    response = RedirectResponse("/dashboard", status_code=303)
+    clear_session(response, "patient")
+    write_session(response, "staff", user.id, user.session_version)
+    return response

@@ -1,0 +1,262 @@
+"""Staff sign-in with pauses after repeated failures, and one-time password reset links."""
+
+import hashlib
+from datetime import datetime, timedelta
+
+from fastapi import Request
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
+
+from app.config import get_settings
+from app.core.security import (
+    DUMMY_HASH,
+    hash_password,
+    hash_token,
+    needs_rehash,
+    new_token,
+    verify_password,
+)
+from app.core.sessions import read_session
+from app.models import AccessToken, RateLimit, StaffUser, utcnow
+
+RESET_PURPOSE = "password_reset"
+RESET_LIFETIME = timedelta(hours=1)
+
+WRONG = "That email and password do not match. Check them and try again."
+INACTIVE = "This account has been deactivated. Ask your clinic admin if you need access again."
+
+
+class LoginRefused(ValueError):
+    """A sign-in that did not succeed; the message is safe to show."""
+
+
+class LoginPaused(LoginRefused):
+    """Too many failures: sign-in is paused for this account or address."""
+
+
+class ResetError(ValueError):
+    """A reset link that cannot be used; the message says why."""
+
+
+def _pause_message() -> str:
+    minutes = get_settings().login_lockout_minutes
+    return (
+        f"Too many failed sign-in attempts, so sign-in is paused for {minutes} minutes. "
+        "Try again later, or reset your password."
+    )
+
+
+def find_staff(session: Session, email: str) -> StaffUser | None:
+    """The staff account with this email, whatever its case."""
+    return session.exec(
+        select(StaffUser).where(func.lower(StaffUser.email) == email.strip().lower())
+    ).first()
+
+
+def _limit_key(kind: str, value: str) -> str:
+    # Hashed so the table holds no addresses or emails in the clear.
+    return f"login:{kind}:{hashlib.sha256(value.encode()).hexdigest()[:40]}"
+
+
+def _is_paused(session: Session, key: str, now: datetime) -> bool:
+    settings = get_settings()
+    # Plain columns, not the row object, so later UPDATEs leave nothing stale in the session.
+    row = session.exec(
+        select(RateLimit.count, RateLimit.window_start).where(col(RateLimit.key) == key)
+    ).first()
+    if row is None or row[0] < settings.login_max_failures:
+        return False
+    return row[1] + timedelta(minutes=settings.login_lockout_minutes) > now
+
+
+def _count_failure(session: Session, key: str, now: datetime) -> None:
+    """Add a failure to a counter shared by every app server (atomic UPDATEs, no read first)."""
+    settings = get_settings()
+    window = timedelta(minutes=settings.login_lockout_minutes)
+    opts = {"synchronize_session": False}
+    fresh = session.execute(
+        update(RateLimit)
+        .where(col(RateLimit.key) == key, col(RateLimit.window_start) <= now - window)
+        .values(count=1, window_start=now)
+        .execution_options(**opts)
+    )
+    if getattr(fresh, "rowcount", 0) == 0:
+        bumped = session.execute(
+            update(RateLimit)
+            .where(col(RateLimit.key) == key)
+            .values(count=col(RateLimit.count) + 1)
+            .execution_options(**opts)
+        )
+        if getattr(bumped, "rowcount", 0) == 0:
+            try:
+                with session.begin_nested():
+                    session.add(RateLimit(key=key, window_start=now, count=1))
+            except IntegrityError:
+                # Another server inserted it first: count on its row.
+                session.execute(
+                    update(RateLimit)
+                    .where(col(RateLimit.key) == key)
+                    .values(count=col(RateLimit.count) + 1)
+                    .execution_options(**opts)
+                )
+    # The pause lasts the full time from the failure that reached the limit.
+    session.execute(
+        update(RateLimit)
+        .where(col(RateLimit.key) == key, col(RateLimit.count) == settings.login_max_failures)
+        .values(window_start=now)
+        .execution_options(**opts)
+    )
+
+
+def _count_account_failure(session: Session, user: StaffUser, now: datetime) -> None:
+    settings = get_settings()
+    opts = {"synchronize_session": False}
+    session.execute(
+        update(StaffUser)
+        .where(col(StaffUser.id) == user.id)
+        .values(failed_logins=col(StaffUser.failed_logins) + 1)
+        .execution_options(**opts)
+    )
+    session.execute(
+        update(StaffUser)
+        .where(
+            col(StaffUser.id) == user.id,
+            col(StaffUser.failed_logins) >= settings.login_max_failures,
+        )
+        .values(
+            failed_logins=0,
+            locked_until=now + timedelta(minutes=settings.login_lockout_minutes),
+        )
+        .execution_options(**opts)
+    )
+    session.expire(user)
+
+
+def authenticate(session: Session, email: str, password: str, client_ip: str) -> StaffUser:
+    """The staff user these credentials belong to; raises LoginRefused or LoginPaused."""
+    now = utcnow()
+    ip_key = _limit_key("ip", client_ip)
+    user = find_staff(session, email)
+    # Unknown emails get a counter of their own, so a pause does not reveal which exist.
+    email_key = _limit_key("email", email.strip().lower())
+    if _is_paused(session, ip_key, now):
+        raise LoginPaused(_pause_message())
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        raise LoginPaused(_pause_message())
+    if user is None and _is_paused(session, email_key, now):
+        raise LoginPaused(_pause_message())
+    ok = verify_password(user.password_hash if user is not None else DUMMY_HASH, password)
+    if ok and user is not None:
+        if not user.is_active:
+            raise LoginRefused(INACTIVE)
+        if needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        user.failed_logins = 0
+        user.locked_until = None
+        user.last_login_at = now
+        session.add(user)
+        session.flush()
+        return user
+    _count_failure(session, ip_key, now)
+    if user is not None:
+        _count_account_failure(session, user, now)
+    else:
+        _count_failure(session, email_key, now)
+    raise LoginRefused(WRONG)
+
+
+def reset_url(token: str) -> str:
+    """The link that lets someone choose a new password."""
+    return f"{get_settings().base_url.rstrip('/')}/reset/{token}"
+
+
+def issue_reset(session: Session, user: StaffUser, created_by_id: int | None = None) -> str:
+    """A one-hour, single-use reset token for a user; their earlier unused ones stop working."""
+    assert user.id is not None
+    now = utcnow()
+    for old in session.exec(
+        select(AccessToken).where(
+            AccessToken.staff_user_id == user.id,
+            AccessToken.purpose == RESET_PURPOSE,
+            col(AccessToken.used_at).is_(None),
+            col(AccessToken.revoked_at).is_(None),
+        )
+    ).all():
+        old.revoked_at = now
+        session.add(old)
+    token = new_token()
+    session.add(
+        AccessToken(
+            purpose=RESET_PURPOSE,
+            token_hash=hash_token(token),
+            staff_user_id=user.id,
+            created_by_id=created_by_id,
+            expires_at=now + RESET_LIFETIME,
+        )
+    )
+    session.flush()
+    return token
+
+
+def peek_reset(session: Session, token: str) -> tuple[AccessToken, StaffUser]:
+    """The reset token and its user if the link can still be used, without using it."""
+    row = session.exec(
+        select(AccessToken).where(
+            AccessToken.token_hash == hash_token(token), AccessToken.purpose == RESET_PURPOSE
+        )
+    ).first()
+    if row is None or row.staff_user_id is None:
+        raise ResetError("This link is not valid. Ask for a new one.")
+    if row.used_at is not None:
+        raise ResetError("This link has already been used. Ask for a new one if you need it.")
+    if row.revoked_at is not None:
+        raise ResetError("This link was replaced by a newer one. Use the latest link you got.")
+    if row.expires_at is not None and row.expires_at < utcnow():
+        raise ResetError("This link has expired: links work for one hour. Ask for a new one.")
+    user = session.get(StaffUser, row.staff_user_id)
+    if user is None or not user.is_active:
+        raise ResetError("This link is not valid. Ask your clinic admin.")
+    return row, user
+
+
+def use_reset(session: Session, token: str, password: str) -> StaffUser:
+    """Set the new password once; every other session of the user is signed out."""
+    row, user = peek_reset(session, token)
+    # Conditional, so the same link posted twice at once sets a password only once.
+    result = session.execute(
+        update(AccessToken)
+        .where(col(AccessToken.id) == row.id, col(AccessToken.used_at).is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        raise ResetError("This link has already been used. Ask for a new one if you need it.")
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+    user.failed_logins = 0
+    user.locked_until = None
+    session.add(user)
+    session.flush()
+    return user
+
+
+def reset_allowed(session: Session, client_ip: str) -> bool:
+    """Whether this address may ask for another reset email (stops mail floods)."""
+    key = _limit_key("reset", client_ip)
+    now = utcnow()
+    if _is_paused(session, key, now):
+        return False
+    _count_failure(session, key, now)
+    return True
+
+
+def staff_from_cookie(request: Request, session: Session) -> StaffUser | None:
+    """The signed-in, active staff user of this request, or None (no exception)."""
+    data = read_session(request, "staff")
+    if data is None:
+        return None
+    user = session.get(StaffUser, data.user_id)
+    if user is None or not user.is_active or user.session_version != data.version:
+        return None
+    return user

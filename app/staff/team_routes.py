@@ -1,0 +1,182 @@
+"""The Team page: a clinic admin adds staff, deactivates them and issues password links."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request
+from fastapi.responses import Response
+from sqlmodel import Session
+
+from app.audit.service import record
+from app.core.templating import render
+from app.deps import CurrentAdmin, SessionDep
+from app.models import StaffUser, utcnow
+from app.staff.display import clinic_timezone, when_formatter
+from app.staff.forms import form_fields, parse_form
+from app.staff.mail import send_mail, smtp_configured
+from app.staff.schemas import StaffForm
+from app.staff.service import issue_reset, reset_url
+from app.staff.team import (
+    TeamError,
+    add_member,
+    member,
+    pending_reset_requests,
+    set_active,
+    team_of,
+)
+
+router = APIRouter()
+
+Fields = Annotated[dict[str, str], Depends(form_fields)]
+
+
+def _page(
+    request: Request,
+    session: Session,
+    admin: StaffUser,
+    *,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    """The Team page with whatever the last action wants to show."""
+    context: dict[str, Any] = {
+        "staff": admin,
+        "members": team_of(session, admin.clinic_id),
+        "requests": pending_reset_requests(session, admin.clinic_id),
+        "smtp": smtp_configured(),
+        "now": utcnow(),
+        "when": when_formatter(clinic_timezone(session, admin)),
+        "values": {"role": "therapist"},
+        "errors": {},
+    }
+    context.update(extra)
+    return render(request, "staff/team.html", context, status_code=status_code)
+
+
+def _member(session: Session, admin: StaffUser, user_id: int) -> StaffUser:
+    try:
+        return member(session, admin.clinic_id, user_id)
+    except LookupError:
+        raise HTTPException(404, "Not found") from None
+
+
+def _welcome_email(name: str, link: str, clinic_admin: str) -> str:
+    return (
+        f"Hello {name},\n\n"
+        f"{clinic_admin} has made you a Neuroglide account. Open this link to choose your "
+        "password. It works once, for one hour; ask them for a new one if it runs out:\n\n"
+        f"{link}\n"
+    )
+
+
+@router.get("/team")
+def team(request: Request, session: SessionDep, admin: CurrentAdmin) -> Response:
+    """Everyone of the clinic, with the form to add someone."""
+    return _page(request, session, admin)
+
+
+@router.post("/team")
+def add(
+    request: Request,
+    session: SessionDep,
+    admin: CurrentAdmin,
+    fields: Fields,
+    background: BackgroundTasks,
+) -> Response:
+    """Make an account and show (and email, if possible) the link to set its password."""
+    values = {k: fields.get(k, "") for k in ("name", "email", "role")}
+    form, errors = parse_form(StaffForm, fields)
+    if form is None:
+        return _page(request, session, admin, values=values, errors=errors, status_code=422)
+    try:
+        user, token = add_member(session, admin, form)
+    except TeamError as error:
+        errors = {"email": str(error)}
+        return _page(request, session, admin, values=values, errors=errors, status_code=422)
+    link = reset_url(token)
+    record(
+        session,
+        request,
+        "staff_added",
+        actor_kind="staff",
+        actor_id=admin.id,
+        clinic_id=admin.clinic_id,
+        detail=f"staff {user.id} as {user.role}",
+    )
+    emailed = smtp_configured()
+    if emailed:
+        body = _welcome_email(user.name, link, admin.name)
+        background.add_task(send_mail, user.email, "Your Neuroglide account", body)
+    issued = {"user": user, "link": link, "new": True, "emailed": emailed}
+    return _page(request, session, admin, issued=issued)
+
+
+@router.post("/team/{user_id}/reset-link")
+def reset_link(
+    request: Request,
+    user_id: int,
+    session: SessionDep,
+    admin: CurrentAdmin,
+    background: BackgroundTasks,
+) -> Response:
+    """A fresh one-hour password link for a team member, shown once."""
+    user = _member(session, admin, user_id)
+    if not user.is_active:
+        notice = f"{user.name} is deactivated. Reactivate them first."
+        return _page(request, session, admin, error=notice, status_code=409)
+    link = reset_url(issue_reset(session, user, admin.id))
+    record(
+        session,
+        request,
+        "staff_reset_link_issued",
+        actor_kind="staff",
+        actor_id=admin.id,
+        clinic_id=admin.clinic_id,
+        detail=f"staff {user.id}",
+    )
+    emailed = smtp_configured()
+    if emailed:
+        body = _welcome_email(user.name, link, admin.name)
+        background.add_task(send_mail, user.email, "Your Neuroglide password link", body)
+    issued = {"user": user, "link": link, "new": False, "emailed": emailed}
+    return _page(request, session, admin, issued=issued)
+
+
+def _set_active(
+    request: Request, session: Session, admin: StaffUser, user_id: int, active: bool
+) -> Response:
+    user = _member(session, admin, user_id)
+    try:
+        set_active(session, admin, user, active)
+    except TeamError as error:
+        return _page(request, session, admin, error=str(error), status_code=409)
+    record(
+        session,
+        request,
+        "staff_reactivated" if active else "staff_deactivated",
+        actor_kind="staff",
+        actor_id=admin.id,
+        clinic_id=admin.clinic_id,
+        detail=f"staff {user.id}",
+    )
+    done = (
+        f"{user.name} can sign in again. Issue them a password link if they need one."
+        if active
+        else f"{user.name} is deactivated and signed out everywhere."
+    )
+    return _page(request, session, admin, done=done)
+
+
+@router.post("/team/{user_id}/deactivate")
+def deactivate(
+    request: Request, user_id: int, session: SessionDep, admin: CurrentAdmin
+) -> Response:
+    """Stop someone signing in, and sign them out now."""
+    return _set_active(request, session, admin, user_id, False)
+
+
+@router.post("/team/{user_id}/reactivate")
+def reactivate(
+    request: Request, user_id: int, session: SessionDep, admin: CurrentAdmin
+) -> Response:
+    """Let a deactivated team member sign in again."""
+    return _set_active(request, session, admin, user_id, True)

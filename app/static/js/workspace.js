@@ -1,0 +1,16 @@
+// Therapist workspace enhancements; every page works without this file.
+(function () {
+  "use strict";
+  // Ask before actions that sign someone out or hide something: <form data-confirm="...">.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement)) return;
+    var question = form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) event.preventDefault();
+  }, true);
+  // Select the whole link when its read-only field gets focus, ready to copy by hand.
+  document.addEventListener("focusin", function (event) {
+    var field = event.target;
+    if (field instanceof HTMLInputElement && field.classList.contains("link-field")) field.select();
+  });
+})();
