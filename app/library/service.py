@@ -2,9 +2,11 @@
 
 import json
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from app.models import Exercise, ExerciseText
@@ -116,3 +118,87 @@ def texts_for(
         if row.exercise_id not in chosen or row.language == language:
             chosen[row.exercise_id] = row
     return chosen
+
+
+# --- Browsing the library (workspace) ---------------------------------------------------------
+
+LIBRARY_SOURCES = ("all", "builtin", "own")
+
+
+@dataclass
+class LibraryQuery:
+    """The library filters: nerve, kind, body region, words, whose, and archived or not."""
+
+    nerve: str = ""
+    kind: str = ""
+    region: str = ""
+    q: str = ""
+    source: str = "all"
+    archived: bool = False
+
+    @classmethod
+    def from_params(cls, params: Any) -> "LibraryQuery":
+        """Read the filters from a query string; unknown values mean 'any'."""
+
+        def pick(name: str, allowed: Sequence[str]) -> str:
+            value = str(params.get(name, ""))
+            return value if value in allowed else ""
+
+        return cls(
+            nerve=pick("nerve", NERVES),
+            kind=pick("kind", KINDS),
+            region=pick("region", BODY_REGIONS),
+            q=str(params.get("q", "")).strip()[:80],
+            source=pick("source", LIBRARY_SOURCES) or "all",
+            archived=params.get("archived") == "1",
+        )
+
+    @property
+    def filtered(self) -> bool:
+        """Whether any filter narrows the list."""
+        return bool(self.nerve or self.kind or self.region or self.q or self.source != "all")
+
+
+def browse_exercises(
+    session: Session, clinic_id: int, query: LibraryQuery, language: str = "en"
+) -> list[tuple[Exercise, ExerciseText | None]]:
+    """Built-in and the clinic's own exercises matching the filters, with their texts, by name."""
+    conditions: list[Any] = []
+    if query.source == "builtin":
+        conditions.append(col(Exercise.clinic_id).is_(None))
+    elif query.source == "own":
+        conditions.append(Exercise.clinic_id == clinic_id)
+    else:
+        conditions.append(
+            or_(col(Exercise.clinic_id).is_(None), col(Exercise.clinic_id) == clinic_id)
+        )
+    if query.archived:
+        conditions.append(col(Exercise.archived_at).is_not(None))
+    else:
+        conditions.append(col(Exercise.archived_at).is_(None))
+    for name, column in (
+        ("nerve", Exercise.nerve),
+        ("kind", Exercise.kind),
+        ("region", Exercise.body_region),
+    ):
+        if getattr(query, name):
+            conditions.append(column == getattr(query, name))
+    if query.q:
+        # Words may match the name or purpose in any language, or the test it derives from.
+        matching = select(ExerciseText.exercise_id).where(
+            or_(
+                col(ExerciseText.name).icontains(query.q, autoescape=True),
+                col(ExerciseText.purpose).icontains(query.q, autoescape=True),
+            )
+        )
+        conditions.append(
+            or_(
+                col(Exercise.id).in_(matching),
+                col(Exercise.derived_from).icontains(query.q, autoescape=True),
+            )
+        )
+    exercises = session.exec(select(Exercise).where(*conditions)).all()
+    texts = texts_for(session, [e.id for e in exercises if e.id is not None], language)
+    rows = [(e, texts.get(e.id) if e.id is not None else None) for e in exercises]
+    rows.sort(key=lambda row: ((row[1].name if row[1] else row[0].slug).lower(), row[0].id or 0))
+    return rows
