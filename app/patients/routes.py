@@ -13,6 +13,7 @@ from app.models import Patient, StaffUser
 from app.models.exercise import NERVES
 from app.patients.guards import audit, patient_or_404
 from app.patients.invite_routes import router as invite_router
+from app.patients.invites import status_of
 from app.patients.schemas import COMMON_TIMEZONES, IRRITABILITY, PatientForm
 from app.patients.service import (
     PatientError,
@@ -64,6 +65,7 @@ def patients(request: Request, session: SessionDep, staff: CurrentTherapist) -> 
         "query": query,
         "day": day_formatter(clinic_timezone(session, staff)),
         "notice": request.query_params.get("notice", ""),
+        "invite_state": lambda row: status_of(row).state,
     }
     return render(request, "patients/list.html", context, fragment="patients/_list.html")
 

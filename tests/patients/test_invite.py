@@ -54,6 +54,7 @@ def test_making_an_invite_shows_a_qr_code_and_a_link_once(db: Session) -> None:
         path = _link(made.text)
         assert f'value="http://testserver{path}"' in made.text and "readonly" in made.text
         assert "Waiting" in made.text
+        assert "Invite waiting" in client.get("/patients").text
         # A reload shows the same link and makes no new one.
         again = client.get(f"/patients/{patient.id}/invite").text
         assert path in again and again.count("<svg") == 1
@@ -66,6 +67,7 @@ def test_making_an_invite_shows_a_qr_code_and_a_link_once(db: Session) -> None:
             assert "ng_patient" in phone.cookies
         used = client.get(f"/patients/{patient.id}/invite").text
         assert "Set up" in used and path not in used and "<svg" not in used
+        assert "Set up" in client.get("/patients").text
 
 
 def test_a_new_invite_stops_the_previous_one(db: Session) -> None:

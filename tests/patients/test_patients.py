@@ -129,6 +129,7 @@ def test_the_list_searches_and_filters(db: Session) -> None:
         everyone = client.get("/patients").text
         assert "Zoë Underwood" in everyone and "Yusuf Underhill" in everyone
         assert "Xavier Underhill" not in everyone
+        assert "Not invited" in everyone
         assert "Yusuf" not in client.get("/patients?who=mine").text
         found = client.get("/patients?q=underh").text
         assert "Yusuf Underhill" in found and "Zoë" not in found
