@@ -27,3 +27,9 @@ def local_today(tz_name: str, now: datetime | None = None) -> date:
 def valid_timezone(name: str) -> bool:
     """Whether the name is a known IANA time zone."""
     return name in available_timezones()
+
+
+def utc_offset_minutes(tz_name: str, now: datetime | None = None) -> int:
+    """Minutes a time zone is ahead of UTC right now (negative west of Greenwich)."""
+    offset = local_now(tz_name, now).utcoffset()
+    return int(offset.total_seconds() // 60) if offset is not None else 0

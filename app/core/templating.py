@@ -11,6 +11,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from jinja2.ext import _make_new_gettext, _make_new_ngettext
 
+from app.core.clock import utc_offset_minutes
 from app.core.i18n import LANGUAGES, translations
 from app.core.static import static_url
 
@@ -59,6 +60,7 @@ def render(
         "_": _make_new_gettext(catalogue.gettext),
         "ngettext": _make_new_ngettext(catalogue.ngettext),
         "static_url": static_url,
+        "utc_offset": utc_offset_minutes,
         "format_day": lambda day, fmt="EEEE d MMMM": format_day(day, language, fmt),
     }
     ctx.update(context or {})

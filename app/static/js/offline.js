@@ -9,7 +9,7 @@
   var EMERGENCY = ["saddle_numbness", "bladder_change", "bowel_change", "sexual_change"];
 
   // --- service worker and updates ---
-  if ("serviceWorker" in navigator) {
+  function register() {
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(function (reg) {
       function offer(worker) {
         if (!worker || !navigator.serviceWorker.controller) return;
@@ -24,6 +24,10 @@
         worker.addEventListener("statechange", function () { if (worker.state === "installed") offer(worker); });
       });
     }).catch(function () { /* the pages still work online */ });
+  }
+  if ("serviceWorker" in navigator) {
+    // After the page has loaded, so installing never slows the first paint.
+    if (document.readyState === "complete") register(); else window.addEventListener("load", register);
     var reloading = false;
     navigator.serviceWorker.addEventListener("controllerchange", function () {
       if (reloading || !document.getElementById("update-bar") || document.getElementById("update-bar").hidden) return;
@@ -119,10 +123,12 @@
       return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
     });
   }
-  // The patient's own today, even on a page saved days ago.
-  function localDay(tz) {
-    try { return new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date()); }
-    catch (e) { return null; }
+  // The patient's own today, even on a page saved days ago, from the zone's UTC offset that the
+  // page was rendered with (Intl's time-zone tables cost a long task on slow phones).
+  function localDay(offset) {
+    var minutes = parseInt(offset, 10);
+    if (isNaN(minutes)) return null;
+    return new Date(Date.now() + minutes * 60000).toISOString().slice(0, 10);
   }
   function signs(v) { return (v.signs || []).filter(Boolean); }
   function adviceFor(kind, v, limit) {
@@ -138,7 +144,7 @@
   }
   function entriesFor(form, v) {
     var d = form.dataset, kind = d.offline, id = v.uuid || uuid4(), out = [];
-    var day = kind === "edit" ? d.day : (localDay(d.tz) || d.day);
+    var day = kind === "edit" ? d.day : (localDay(d.offset) || d.day);
     var symptoms = (v.symptoms || []).filter(function (x) { return x !== "none"; });
     var now = new Date().toISOString();
     if (kind === "log" || kind === "edit") {
@@ -215,7 +221,7 @@
   if (slot && slotInput && /^[123]$/.test(slot)) slotInput.value = slot;
   var plan = document.getElementById("plan");
   var stale = document.getElementById("stale-note");
-  if (plan && stale && localDay(plan.dataset.tz) && localDay(plan.dataset.tz) !== plan.dataset.day) stale.hidden = false;
+  if (plan && stale && localDay(plan.dataset.offset) && localDay(plan.dataset.offset) !== plan.dataset.day) stale.hidden = false;
 
   sync();
 })();
