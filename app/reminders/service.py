@@ -153,7 +153,8 @@ def due_reminders(session: Session, now: datetime | None = None) -> list[Due]:
     for patient, prefs in rows:
         assert patient.id is not None
         day = local_now(patient.timezone, now).date()
-        times = [t for t in (parse_clock(s) for s in effective_times(session, patient, prefs)) if t]
+        wanted = effective_times(session, patient, prefs, day)
+        times = [t for t in (parse_clock(s) for s in wanted) if t]
         candidates = _candidates(prefs, sorted(times), day, patient.timezone, now)
         if not candidates:
             continue

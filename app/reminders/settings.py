@@ -42,12 +42,12 @@ def settings_of(session: Session, patient_id: int) -> ReminderSettings | None:
 
 
 def effective_times(
-    session: Session, patient: Patient, prefs: ReminderSettings | None
+    session: Session, patient: Patient, prefs: ReminderSettings | None, day: date | None = None
 ) -> list[str]:
     """The times reminders ring: the patient's own, or the suggested ones while none are set."""
     if prefs is not None and prefs.times:
         return sorted(prefs.times)
-    return suggested_times(session, patient)
+    return suggested_times(session, patient, day)
 
 
 def ensure_settings(session: Session, patient: Patient) -> ReminderSettings:
