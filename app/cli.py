@@ -1,6 +1,8 @@
-"""The neuroglide command: serve, migrate, demo, create-user, invite."""
+"""The neuroglide command: serve, migrate, demo, create-user, invite, backup, restore."""
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import typer
 from alembic import command
@@ -15,6 +17,7 @@ from app.config import get_settings
 cli = typer.Typer(help="Neuroglide: home exercise for nerve-related pain.", no_args_is_help=True)
 console = Console()
 ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 
 
 def alembic_config(database_url: str | None = None) -> Config:
@@ -178,6 +181,64 @@ def reminders(
         console.print("[red]The reminder pass failed; see the log above.[/red]")
         raise typer.Exit(1)
     show(report)
+
+
+def _with_progress(label: str, work: Callable[[Callable[[int, int], None]], T]) -> T:
+    """Run work with a rich progress bar fed by its (done, total) callback."""
+    with Progress(console=console, transient=False) as progress:
+        task = progress.add_task(label, total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        return work(advance)
+
+
+@cli.command()
+def backup(
+    path: Path = typer.Argument(..., help="File to write the backup to (replaced if it exists)."),
+) -> None:
+    """Back up the database while the app runs (SQLite online backup, or pg_dump)."""
+    from app.ops.backup import BackupError
+    from app.ops.backup import backup as run_backup
+
+    url = get_settings().resolved_database_url
+    try:
+        outcome = _with_progress("Backing up", lambda tick: run_backup(url, path, tick))
+    except BackupError as error:
+        console.print(f"[red]{error}[/red]", highlight=False)
+        raise typer.Exit(1) from error
+    console.print(
+        f"[green]Backed up the {outcome.kind} database to {outcome.path} "
+        f"({outcome.size / 1_048_576:.1f} MB).[/green]",
+        highlight=False,
+    )
+
+
+@cli.command()
+def restore(
+    path: Path = typer.Argument(..., help="A file written by neuroglide backup."),
+    force: bool = typer.Option(
+        False, "--force", help="Replace a database that already holds clinics, staff or patients."
+    ),
+) -> None:
+    """Restore a backup into the configured database (stop the app first)."""
+    from app.ops.backup import BackupError
+    from app.ops.backup import restore as run_restore
+
+    url = get_settings().resolved_database_url
+    try:
+        outcome = _with_progress(
+            "Restoring", lambda tick: run_restore(url, path, force=force, progress=tick)
+        )
+    except BackupError as error:
+        console.print(f"[red]{error}[/red]", highlight=False)
+        raise typer.Exit(1) from error
+    console.print(
+        f"[green]Restored the {outcome.kind} database from {outcome.path}.[/green] "
+        "Start the app with `neuroglide serve` (it applies any newer migrations first).",
+        highlight=False,
+    )
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""Operating the app: backups and restores."""
