@@ -1,7 +1,7 @@
 """A patient's reminder settings and the devices that receive their reminders."""
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 
 from sqlmodel import Session, col, func, select
 
@@ -132,9 +132,3 @@ def remove_subscription(session: Session, patient: Patient, endpoint: str) -> bo
     session.delete(found)
     session.flush()
     return True
-
-
-def mark_success(sub: PushSubscription, when: datetime) -> None:
-    """Note that the device's push service accepted a message."""
-    sub.last_success_at = when
-    sub.failure_count = 0

@@ -117,3 +117,59 @@ def test_two_servers_send_each_reminder_once(
     assert dict(rows) == {"slot-1": PATIENTS, "slot-2": PATIENTS}
     engine.dispose()
     forget_cached_keys()
+
+
+SERVER_SCRIPT = """
+import json, sys, time
+from datetime import datetime
+from app.db import make_engine
+from app.reminders.service import send_due_reminders
+url, now, start_at = sys.argv[1], datetime.fromisoformat(sys.argv[2]), float(sys.argv[3])
+engine = make_engine(url)
+time.sleep(max(0.0, start_at - time.time()))
+report = send_due_reminders(engine, now)
+print(json.dumps({"claimed": report.claimed, "skipped": report.skipped, "due": report.due}))
+"""
+
+
+def test_two_server_processes_send_each_reminder_once(
+    database_url: str, push_service: PushService
+) -> None:
+    """The same with two real processes, each with its own connections, started together."""
+    import json
+    import subprocess
+    import sys
+    import time
+
+    forget_cached_keys()
+    engine = make_engine(database_url)
+    with Session(engine, expire_on_commit=False) as db:
+        therapist = make_staff(db, make_clinic(db))
+        patients = [
+            reminded_patient(db, therapist, push_service, ["09:00"], devices=DEVICES)
+            for _ in range(PATIENTS)
+        ]
+    engine.dispose()
+    now = at_local(patients[0][0].timezone, 9, 2).isoformat()
+    start_at = str(time.time() + 3)  # both import the app first, then start at once
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", SERVER_SCRIPT, database_url, now, start_at],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    reports = []
+    for process in processes:
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+        reports.append(json.loads(out.strip().splitlines()[-1]))
+    print(f"\ntwo server processes ({database_url.split(':')[0]}): {reports}")
+    assert push_service.errors == []
+    assert sum(r["claimed"] for r in reports) == PATIENTS
+    per_device = Counter(m.device for m in push_service.received)
+    assert len(per_device) == PATIENTS * DEVICES and set(per_device.values()) == {1}
+    assert push_service.requests == PATIENTS * DEVICES
+    forget_cached_keys()

@@ -235,3 +235,11 @@ def test_settings_page_links_to_reminders(client: TestClient, db: Session) -> No
     """The patient finds reminders from Settings."""
     sign_in_patient(client, db, _patient(db))
     assert 'href="/reminders"' in client.get("/settings").text
+
+
+def test_what_the_patient_typed_is_shown_escaped(client: TestClient, db: Session) -> None:
+    """A bad time is quoted back safely, never as markup."""
+    sign_in_patient(client, db, _patient(db))
+    response = client.post("/reminders", data=_form(client, times=["<b>x</b>"]))
+    assert response.status_code == 422
+    assert "<b>x" not in response.text and "&lt;b&gt;x" in response.text
