@@ -20,7 +20,7 @@ from app.demo.profiles import (
     Profile,
 )
 from app.flags.service import flags_for_log, over_limit, raise_flag, refresh_history_flags
-from app.library.service import sync_builtin_library
+from app.library.service import sync_builtin_library, texts_for
 from app.models import (
     Clinic,
     Exercise,
@@ -279,7 +279,8 @@ def _log(
     session.add(log)
     session.flush()
     if over_limit(patient, log) or log.spread == "further":
-        flags_for_log(session, patient, log, "Exercise")
+        name = texts_for(session, [item.exercise_id], "en")[item.exercise_id].name
+        flags_for_log(session, patient, log, name)
     return log
 
 
