@@ -2,13 +2,23 @@
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 
-from app.access.service import InviteError, peek_invite, redeem_invite
+from app.access.service import (
+    TOO_MANY,
+    InviteError,
+    count_invite_failure,
+    invite_paused,
+    peek_invite,
+    redeem_invite,
+)
 from app.audit.service import record
 from app.core.i18n import normalize_language
+from app.core.ratelimit import client_ip
 from app.core.sessions import clear_session, write_session
 from app.core.templating import render
 from app.deps import PUBLIC, SessionDep
+from app.models import Patient
 
 router = APIRouter(dependencies=[PUBLIC])
 
@@ -20,16 +30,40 @@ def welcome(request: Request) -> Response:
     return render(request, "access/welcome.html")
 
 
+def _refused(request: Request, session: Session, reason: str, *, count: bool = True) -> Response:
+    """The 'link not usable' page; each unusable link counts toward this network's pause."""
+    request.state.language = normalize_language(request.headers.get("accept-language"))
+    if count:
+        count_invite_failure(session, client_ip(request))
+    status = 410 if count else 429
+    return render(request, "access/invite_invalid.html", {"reason": reason}, status_code=status)
+
+
+def _audit(request: Request, session: Session, patient: Patient, action: str, detail: str) -> None:
+    assert patient.id is not None
+    record(
+        session,
+        request,
+        action,
+        actor_kind="patient" if action == "patient_signed_in" else "anonymous",
+        actor_id=patient.id if action == "patient_signed_in" else None,
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        detail=detail,
+    )
+
+
 @router.get("/i/{token}")
 def invite_page(request: Request, token: str, session: SessionDep) -> Response:
     """Show who the link is for and a button; link scanners that only GET use nothing up."""
+    if invite_paused(session, client_ip(request)):
+        return _refused(request, session, TOO_MANY, count=False)
     try:
         _row, patient = peek_invite(session, token)
     except InviteError as error:
-        request.state.language = normalize_language(request.headers.get("accept-language"))
-        return render(
-            request, "access/invite_invalid.html", {"reason": str(error)}, status_code=410
-        )
+        return _refused(request, session, str(error))
+    # Who opened the link, and from where, helps tell a forwarded or leaked link.
+    _audit(request, session, patient, "patient_invite_opened", "invite page shown")
     request.state.language = patient.language
     return render(request, "access/invite.html", {"patient": patient, "token": token})
 
@@ -37,24 +71,14 @@ def invite_page(request: Request, token: str, session: SessionDep) -> Response:
 @router.post("/i/{token}")
 def invite_accept(request: Request, token: str, session: SessionDep) -> Response:
     """Use the invite once and keep this phone signed in."""
+    if invite_paused(session, client_ip(request)):
+        return _refused(request, session, TOO_MANY, count=False)
     try:
         patient = redeem_invite(session, token)
     except InviteError as error:
-        request.state.language = normalize_language(request.headers.get("accept-language"))
-        return render(
-            request, "access/invite_invalid.html", {"reason": str(error)}, status_code=410
-        )
+        return _refused(request, session, str(error))
     assert patient.id is not None
-    record(
-        session,
-        request,
-        "patient_signed_in",
-        actor_kind="patient",
-        actor_id=patient.id,
-        clinic_id=patient.clinic_id,
-        patient_id=patient.id,
-        detail="invite link",
-    )
+    _audit(request, session, patient, "patient_signed_in", "invite link")
     response = RedirectResponse("/today?welcome=1", status_code=303)
     clear_session(response, "staff")
     write_session(response, "patient", patient.id, patient.session_version)

@@ -7,12 +7,28 @@ from sqlmodel import Session, col, select
 
 from app.config import get_settings
 from app.core.i18n import N_
+from app.core.ratelimit import count_failure, is_paused, limit_key
 from app.core.security import hash_token, new_token
 from app.models import AccessToken, Patient, utcnow
+
+# Failed invite links one network may open per pause; tokens cannot be guessed, this stops scans.
+INVITE_MAX_FAILURES = 20
+TOO_MANY = N_("Too many tries from this network. Please wait a while and try again.")
 
 
 class InviteError(ValueError):
     """An invite link that cannot be used; the message says why, in plain words."""
+
+
+def invite_paused(session: Session, ip: str) -> bool:
+    """Whether this address opened too many unusable invite links lately."""
+    key = limit_key("invite", ip)
+    return is_paused(session, key, utcnow(), max_failures=INVITE_MAX_FAILURES)
+
+
+def count_invite_failure(session: Session, ip: str) -> None:
+    """Count an unusable invite link opened from this address."""
+    count_failure(session, limit_key("invite", ip), utcnow(), max_failures=INVITE_MAX_FAILURES)
 
 
 def invite_url(token: str) -> str:

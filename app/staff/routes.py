@@ -6,7 +6,8 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.audit.service import record
-from app.core.sessions import clear_session, read_session, write_session
+from app.core.ratelimit import client_ip
+from app.core.sessions import clear_session, write_session
 from app.core.templating import render
 from app.deps import PUBLIC, SessionDep
 from app.staff.forms import form_fields, parse_form
@@ -32,11 +33,6 @@ router = APIRouter()
 router.include_router(team_router)
 
 Fields = Annotated[dict[str, str], Depends(form_fields)]
-
-
-def client_ip(request: Request) -> str:
-    """The caller's address as the server sees it (behind a proxy: uvicorn --proxy-headers)."""
-    return request.client.host if request.client else "unknown"
 
 
 def reset_email(name: str, link: str) -> str:
@@ -105,9 +101,16 @@ def login(request: Request, session: SessionDep, fields: Fields) -> Response:
 @router.post("/logout", dependencies=[PUBLIC])
 def logout(request: Request, session: SessionDep) -> Response:
     """Sign out of this browser."""
-    data = read_session(request, "staff")
-    if data is not None:
-        record(session, request, "staff_signed_out", actor_kind="staff", actor_id=data.user_id)
+    user = staff_from_cookie(request, session)
+    if user is not None:
+        record(
+            session,
+            request,
+            "staff_signed_out",
+            actor_kind="staff",
+            actor_id=user.id,
+            clinic_id=user.clinic_id,
+        )
     response = RedirectResponse("/login?signed_out=1", status_code=303)
     clear_session(response, "staff")
     return response

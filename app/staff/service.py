@@ -1,14 +1,13 @@
 """Staff sign-in with pauses after repeated failures, and one-time password reset links."""
 
-import hashlib
 from datetime import datetime, timedelta
 
 from fastapi import Request
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from app.config import get_settings
+from app.core.ratelimit import count_failure, is_paused, limit_key
 from app.core.security import (
     DUMMY_HASH,
     hash_password,
@@ -18,7 +17,7 @@ from app.core.security import (
     verify_password,
 )
 from app.core.sessions import read_session
-from app.models import AccessToken, RateLimit, StaffUser, utcnow
+from app.models import AccessToken, StaffUser, utcnow
 
 RESET_PURPOSE = "password_reset"
 RESET_LIFETIME = timedelta(hours=1)
@@ -54,61 +53,6 @@ def find_staff(session: Session, email: str) -> StaffUser | None:
     ).first()
 
 
-def _limit_key(kind: str, value: str) -> str:
-    # Hashed so the table holds no addresses or emails in the clear.
-    return f"login:{kind}:{hashlib.sha256(value.encode()).hexdigest()[:40]}"
-
-
-def _is_paused(session: Session, key: str, now: datetime) -> bool:
-    settings = get_settings()
-    # Plain columns, not the row object, so later UPDATEs leave nothing stale in the session.
-    row = session.exec(
-        select(RateLimit.count, RateLimit.window_start).where(col(RateLimit.key) == key)
-    ).first()
-    if row is None or row[0] < settings.login_max_failures:
-        return False
-    return row[1] + timedelta(minutes=settings.login_lockout_minutes) > now
-
-
-def _count_failure(session: Session, key: str, now: datetime) -> None:
-    """Add a failure to a counter shared by every app server (atomic UPDATEs, no read first)."""
-    settings = get_settings()
-    window = timedelta(minutes=settings.login_lockout_minutes)
-    opts = {"synchronize_session": False}
-    fresh = session.execute(
-        update(RateLimit)
-        .where(col(RateLimit.key) == key, col(RateLimit.window_start) <= now - window)
-        .values(count=1, window_start=now)
-        .execution_options(**opts)
-    )
-    if getattr(fresh, "rowcount", 0) == 0:
-        bumped = session.execute(
-            update(RateLimit)
-            .where(col(RateLimit.key) == key)
-            .values(count=col(RateLimit.count) + 1)
-            .execution_options(**opts)
-        )
-        if getattr(bumped, "rowcount", 0) == 0:
-            try:
-                with session.begin_nested():
-                    session.add(RateLimit(key=key, window_start=now, count=1))
-            except IntegrityError:
-                # Another server inserted it first: count on its row.
-                session.execute(
-                    update(RateLimit)
-                    .where(col(RateLimit.key) == key)
-                    .values(count=col(RateLimit.count) + 1)
-                    .execution_options(**opts)
-                )
-    # The pause lasts the full time from the failure that reached the limit.
-    session.execute(
-        update(RateLimit)
-        .where(col(RateLimit.key) == key, col(RateLimit.count) == settings.login_max_failures)
-        .values(window_start=now)
-        .execution_options(**opts)
-    )
-
-
 def _count_account_failure(session: Session, user: StaffUser, now: datetime) -> None:
     settings = get_settings()
     opts = {"synchronize_session": False}
@@ -136,15 +80,15 @@ def _count_account_failure(session: Session, user: StaffUser, now: datetime) -> 
 def authenticate(session: Session, email: str, password: str, client_ip: str) -> StaffUser:
     """The staff user these credentials belong to; raises LoginRefused or LoginPaused."""
     now = utcnow()
-    ip_key = _limit_key("ip", client_ip)
+    ip_key = limit_key("ip", client_ip)
     user = find_staff(session, email)
     # Unknown emails get a counter of their own, so a pause does not reveal which exist.
-    email_key = _limit_key("email", email.strip().lower())
-    if _is_paused(session, ip_key, now):
+    email_key = limit_key("email", email.strip().lower())
+    if is_paused(session, ip_key, now):
         raise LoginPaused(_pause_message())
     if user is not None and user.locked_until is not None and user.locked_until > now:
         raise LoginPaused(_pause_message())
-    if user is None and _is_paused(session, email_key, now):
+    if user is None and is_paused(session, email_key, now):
         raise LoginPaused(_pause_message())
     ok = verify_password(user.password_hash if user is not None else DUMMY_HASH, password)
     if ok and user is not None:
@@ -158,11 +102,11 @@ def authenticate(session: Session, email: str, password: str, client_ip: str) ->
         session.add(user)
         session.flush()
         return user
-    _count_failure(session, ip_key, now)
+    count_failure(session, ip_key, now)
     if user is not None:
         _count_account_failure(session, user, now)
     else:
-        _count_failure(session, email_key, now)
+        count_failure(session, email_key, now)
     raise LoginRefused(WRONG)
 
 
@@ -243,11 +187,11 @@ def use_reset(session: Session, token: str, password: str) -> StaffUser:
 
 def reset_allowed(session: Session, client_ip: str) -> bool:
     """Whether this address may ask for another reset email (stops mail floods)."""
-    key = _limit_key("reset", client_ip)
+    key = limit_key("reset", client_ip)
     now = utcnow()
-    if _is_paused(session, key, now):
+    if is_paused(session, key, now):
         return False
-    _count_failure(session, key, now)
+    count_failure(session, key, now)
     return True
 
 
