@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from app.config import get_settings
 from app.core.sessions import read_session
+from app.library.mediacheck import sniff_media, well_formed
 from app.library.service import TEXT_FIELDS
 from app.models import Exercise, ExerciseText, Patient, RoutineItem, RoutineVersion, utcnow
 from app.models.exercise import BODY_REGIONS, KINDS, NERVES
@@ -29,8 +30,6 @@ MEDIA_TYPES = {
     "video/mp4": ".mp4",
     "video/webm": ".webm",
 }
-# ISO base media brands browsers play as MP4 (not QuickTime .mov, HEIC or AVIF images).
-MP4_BRANDS = {b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"dash"}
 
 
 class LibraryError(ValueError):
@@ -283,24 +282,6 @@ def set_archived(session: Session, exercise: Exercise, archived: bool) -> None:
 # --- Photos and videos ------------------------------------------------------------------------
 
 
-def sniff_media(head: bytes) -> str | None:
-    """The media type the first bytes show, among the allowed ones; None for anything else."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head.startswith(b"\x1a\x45\xdf\xa3") and b"webm" in head[:64]:
-        return "video/webm"
-    if len(head) >= 12 and head[4:8] == b"ftyp":
-        box = min(int.from_bytes(head[:4], "big"), len(head))
-        brands = {head[8:12]} | {head[i : i + 4] for i in range(16, box - 3, 4)}
-        if brands & MP4_BRANDS:
-            return "video/mp4"
-    return None
-
-
 def media_dir() -> Path:
     """The folder of uploaded media, created on first use."""
     folder = get_settings().resolved_media_dir
@@ -333,6 +314,8 @@ def store_media(session: Session, exercise: Exercise, stream: BinaryIO) -> str:
                         "Use a shorter video or a smaller photo."
                     )
                 out.write(chunk)
+        if not well_formed(partial, media_type):
+            raise LibraryError("This photo file is damaged or is not really a photo.")
         os.replace(partial, folder / name)
     finally:
         partial.unlink(missing_ok=True)

@@ -37,6 +37,8 @@ from app.staff.forms import form_fields, parse_form
 router = APIRouter()
 
 Fields = Annotated[dict[str, str], Depends(form_fields)]
+# Opened on its own, an uploaded file may not run anything, whatever is inside it.
+MEDIA_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox"
 REGIONS = {
     "neck_arm": "Neck and arm",
     "elbow_forearm": "Elbow and forearm",
@@ -308,6 +310,7 @@ def media(request: Request, exercise_id: int, session: SessionDep) -> Response:
         media_type=exercise.media_type or "application/octet-stream",
         headers={
             "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": MEDIA_CSP,
             "Cache-Control": "private, max-age=86400",
             "Content-Disposition": "inline",
         },
