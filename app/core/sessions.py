@@ -69,8 +69,10 @@ def write_session(response: Response, kind: Kind, user_id: int, version: int) ->
 
 
 def clear_session(response: Response, kind: Kind) -> None:
-    """Remove the session cookie."""
-    response.delete_cookie(cookie_name(kind), path="/")
+    """Remove the session cookie (with the flags it was set with, so browsers accept it)."""
+    response.delete_cookie(
+        cookie_name(kind), path="/", secure=get_settings().https, httponly=True, samesite="lax"
+    )
 
 
 def should_roll(session: SessionData, kind: Kind) -> bool:
