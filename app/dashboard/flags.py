@@ -1,14 +1,16 @@
 """Flags on the workspace: plain words for each kind, the history rules run for many patients at
 once, and acknowledging or resolving a flag."""
 
+import contextlib
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import cast
 
 from fastapi import HTTPException
-from sqlalchemy import create_engine
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from app.adherence.service import LogLike
 from app.flags.service import SILENT_DAYS, refresh_history_flags
 from app.models import ExerciseLog, Flag, Patient, StaffUser, utcnow
 
@@ -34,42 +36,84 @@ def flag_tone(severity: int) -> str:
     return {3: "bad", 2: "warn"}.get(severity, "")
 
 
+MAX_ROW_ID = 2_147_483_647  # PostgreSQL INTEGER; SQLite cannot bind past 64 bits
+# The rules look back two weeks at most (trend: this week against last), plus the last day.
+RULES_LOOK_BACK_DAYS = 14
+
+
+class _NoRows:
+    """The empty result a first-time flag lookup gets."""
+
+    def first(self) -> None:
+        """No flag exists yet."""
+        return None
+
+
+class _Collector:
+    """Stands in for a Session so the flag service's own rules run with no database at all.
+
+    `raise_flag` looks for an existing flag, opens a savepoint and adds the new flag: here the
+    lookup finds nothing and the flags are only collected. Which of them are really new is then
+    decided against the real database in one query (history_flag_keys)."""
+
+    def __init__(self) -> None:
+        self.added: list[Flag] = []
+
+    def exec(self, _statement: object) -> _NoRows:
+        """Every lookup finds nothing."""
+        return _NoRows()
+
+    def begin_nested(self) -> contextlib.nullcontext[None]:
+        """No savepoint is needed when nothing is written."""
+        return contextlib.nullcontext()
+
+    def add(self, flag: Flag) -> None:
+        """Keep the flag instead of writing it."""
+        self.added.append(flag)
+
+
 def history_rule_flags(
     patients: Sequence[Patient],
     todays: dict[int, date],
-    logs: dict[int, list[ExerciseLog]],
+    logs: dict[int, list[LogLike]],
+    last_days: dict[int, date],
     prescribed: dict[int, dict[date, int]],
 ) -> list[dict[str, object]]:
     """What the flag service's `refresh_history_flags` raises for each patient, without queries.
 
-    The rules run against a scratch in-memory database, so they stay the flag service's own
-    (one source of truth) while the real database sees no per-patient statement.
+    The rules stay the flag service's own (one source of truth); the real database sees no
+    per-patient statement.
     """
-    scratch_engine = create_engine("sqlite://")
-    Flag.__table__.create(scratch_engine)  # type: ignore[attr-defined]
     found: list[dict[str, object]] = []
-    try:
-        with Session(scratch_engine) as scratch:
-            for patient in patients:
-                assert patient.id is not None
-                for flag in refresh_history_flags(
-                    scratch,
-                    patient,
-                    todays[patient.id],
-                    logs.get(patient.id, []),
-                    prescribed.get(patient.id, {}),
-                ):
-                    found.append(
-                        {
-                            "patient_id": flag.patient_id,
-                            "kind": flag.kind,
-                            "key": flag.key,
-                            "severity": flag.severity,
-                            "detail": flag.detail,
-                        }
-                    )
-    finally:
-        scratch_engine.dispose()
+    for patient in patients:
+        assert patient.id is not None
+        today = todays[patient.id]
+        cutoff = today - timedelta(days=RULES_LOOK_BACK_DAYS - 1)
+        last_day = last_days.get(patient.id)
+        recent = [
+            log
+            for log in logs.get(patient.id, [])
+            if log.local_date >= cutoff or log.local_date == last_day
+        ]
+        collector = _Collector()
+        # Rows carry every attribute the rules read (dates, sets, pain, deleted_at).
+        refresh_history_flags(
+            cast(Session, collector),
+            patient,
+            today,
+            cast(list[ExerciseLog], recent),
+            prescribed[patient.id],
+        )
+        found.extend(
+            {
+                "patient_id": flag.patient_id,
+                "kind": flag.kind,
+                "key": flag.key,
+                "severity": flag.severity,
+                "detail": flag.detail,
+            }
+            for flag in collector.added
+        )
     return found
 
 
@@ -86,7 +130,7 @@ def history_flag_keys(session: Session, ids: list[int]) -> set[tuple[int, str, s
 def insert_new_flags(
     session: Session, found: list[dict[str, object]], existing: set[tuple[int, str, str]]
 ) -> int:
-    """Write the flags not raised before in one statement; returns how many were new."""
+    """Write the flags not raised before in one statement; returns how many were not known."""
     new = [f for f in found if (f["patient_id"], f["kind"], f["key"]) not in existing]
     if not new:
         return 0
@@ -107,7 +151,7 @@ def insert_new_flags(
 
 def flag_for_staff(session: Session, staff: StaffUser, flag_id: int) -> tuple[Flag, Patient]:
     """A flag and its patient, if the patient belongs to the staff member's clinic; else 404."""
-    flag = session.get(Flag, flag_id)
+    flag = session.get(Flag, flag_id) if 1 <= flag_id <= MAX_ROW_ID else None
     patient = session.get(Patient, flag.patient_id) if flag is not None else None
     if (
         flag is None

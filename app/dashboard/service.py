@@ -9,16 +9,17 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from statistics import mean
 
 from markupsafe import Markup
-from sqlalchemy import func, or_
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.adherence.service import (
     DayStatus,
+    LogLike,
     adherence,
     compute_statuses,
+    load_logs,
     load_versions,
     prescribed_per_day,
 )
@@ -147,36 +148,42 @@ def _patients(session: Session, staff: StaffUser, scope: str, q: str) -> Sequenc
     return session.exec(query.order_by(col(Patient.display_name))).all()
 
 
+@dataclass
+class LastDay:
+    """Stands for a patient's last log when it is older than the window: only its day matters."""
+
+    patient_id: int
+    local_date: date
+    routine_item_id: int | None = None
+    exercise_id: int = 0
+    sets_done: int = 0
+    pain_before: int | None = None
+    pain_after: int | None = None
+    deleted_at: datetime | None = None
+
+
 def _logs_and_last_days(
     session: Session, ids: list[int], start: date, end: date
-) -> tuple[dict[int, list[ExerciseLog]], dict[int, date]]:
-    """Logs in the window plus those of each patient's last logged day, in one query."""
-    last = (
-        select(
-            col(ExerciseLog.patient_id).label("pid"),
-            func.max(ExerciseLog.local_date).label("last_day"),
-        )
-        .where(col(ExerciseLog.patient_id).in_(ids), col(ExerciseLog.deleted_at).is_(None))
-        .group_by(col(ExerciseLog.patient_id))
-        .subquery()
-    )
-    rows = session.exec(
-        select(ExerciseLog, last.c.last_day)
-        .join(last, last.c.pid == col(ExerciseLog.patient_id))
-        .where(
-            col(ExerciseLog.deleted_at).is_(None),
-            ExerciseLog.local_date <= end,
-            or_(
-                col(ExerciseLog.local_date) >= start, col(ExerciseLog.local_date) == last.c.last_day
-            ),
-        )
-        .order_by(col(ExerciseLog.local_date), col(ExerciseLog.done_at))
-    ).all()
-    logs: dict[int, list[ExerciseLog]] = defaultdict(list)
-    last_days: dict[int, date] = {}
-    for log, last_day in rows:
-        logs[log.patient_id].append(log)
-        last_days[log.patient_id] = last_day
+) -> tuple[dict[int, list[LogLike]], dict[int, date]]:
+    """Logs in the window, and each patient's last logged day: one query, plus one only when
+    some patient logged nothing in the window (it reads only those patients' history)."""
+    logs: dict[int, list[LogLike]] = defaultdict(list, load_logs(session, ids, start, end))
+    last_days = {pid: rows[-1].local_date for pid, rows in logs.items() if rows}
+    quiet = [pid for pid in ids if pid not in last_days]
+    if quiet:
+        older = session.exec(
+            select(ExerciseLog.patient_id, func.max(ExerciseLog.local_date))
+            .where(
+                col(ExerciseLog.patient_id).in_(quiet),
+                col(ExerciseLog.local_date) < start,
+                col(ExerciseLog.deleted_at).is_(None),
+            )
+            .group_by(col(ExerciseLog.patient_id))
+        ).all()
+        for pid, day in older:
+            last_days[pid] = day
+            # The silent rule needs the last day among the logs it is given.
+            logs[pid].append(LastDay(pid, day))
     return logs, last_days
 
 
@@ -189,12 +196,13 @@ def _last_mornings(session: Session, ids: list[int]) -> dict[int, date]:
     return dict(rows)
 
 
-def _daily_pain(logs: Sequence[ExerciseLog], days: list[date]) -> list[float | None]:
+def _daily_pain(logs: Sequence[LogLike], days: list[date]) -> list[float | None]:
     by_day: dict[date, list[int]] = defaultdict(list)
     for log in logs:
         if log.pain_after is not None:
             by_day[log.local_date].append(log.pain_after)
-    return [round(mean(by_day[d]), 1) if by_day.get(d) else None for d in days]
+    # sum/len, not statistics.mean: this runs for every day of every patient.
+    return [round(sum(v) / len(v), 1) if (v := by_day.get(d)) else None for d in days]
 
 
 def _open_flags(session: Session, ids: list[int]) -> list[Flag]:
@@ -240,7 +248,7 @@ def build_dashboard(
             today,
         )
     prescribed = {pid: prescribed_per_day(days) for pid, days in statuses.items()}
-    found = history_rule_flags(patients, todays, logs, prescribed)
+    found = history_rule_flags(patients, todays, logs, last_days, prescribed)
     if found:
         insert_new_flags(session, found, history_flag_keys(session, ids))
     open_flags = _open_flags(session, ids)
@@ -278,7 +286,7 @@ def _row(
     patient: Patient,
     todays: dict[int, date],
     statuses: dict[int, list[DayStatus]],
-    logs: dict[int, list[ExerciseLog]],
+    logs: dict[int, list[LogLike]],
     last_days: dict[int, date],
     mornings: dict[int, date],
     flags: dict[int, list[Flag]],

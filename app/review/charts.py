@@ -234,7 +234,7 @@ def adherence_chart(statuses: Sequence[Any], today: date) -> Chart:
         )
         for s in statuses
     ]
-    past = [s for s in statuses if s.day <= today]
+    past = [s for s in statuses if s.day <= today and s.status != "before"]
     counts = {k: sum(1 for s in past if s.status == k) for k in ("done", "partial", "missed")}
     summary = (
         f"Last {len(statuses) // 7} weeks: {counts['done']} days done, "

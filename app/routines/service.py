@@ -143,6 +143,8 @@ def template_of_clinic(
     session: Session, clinic_id: int, template_id: int
 ) -> tuple[RoutineTemplate, list[TemplateItem]] | None:
     """One template with its items, only if it belongs to this clinic."""
+    if not 1 <= template_id <= 2_147_483_647:  # no such row can exist (PostgreSQL INTEGER)
+        return None
     template = session.get(RoutineTemplate, template_id)
     if template is None or template.clinic_id != clinic_id:
         return None

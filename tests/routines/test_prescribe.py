@@ -390,5 +390,14 @@ def test_other_clinic_gets_404_everywhere(client: TestClient, db: Session) -> No
     ]
     for url, data in posts:
         assert client.post(url, data={"csrf_token": token, **data}).status_code == 404, url
-    # An item of another patient of the same clinic is not found through this patient either.
+    # Numbers too large to be an id are "not found", never a server error.
+    huge = "9" * 30
+    token = sign_in(client, therapist)
+    assert client.get(f"/patients/{huge}/routine", headers=HTML).status_code in (404, 422)
+    assert client.post(f"/flags/{huge}/ack", data={"csrf_token": token}).status_code in (404, 422)
+    for url, data in (
+        ("/templates", {"patient_id": huge, "name": "x"}),
+        (f"{base}/routine/template", {"template_id": huge}),
+    ):
+        assert client.post(url, data={"csrf_token": token, **data}).status_code == 404, url
     assert len(_versions(db, patient)) == 1 and len(_versions(db, outsiders_patient)) == 1

@@ -1,0 +1,166 @@
+"""The therapist workspace in Chromium at laptop size, with an axe-core scan of every page."""
+
+import shutil
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from sqlmodel import Session
+
+from app.core.clock import local_today
+from app.core.sessions import STAFF_COOKIE
+from app.models import Flag, Patient, StaffUser
+from app.routines.service import items_of, versions_of
+from tests.dashboard.helpers import add_flag, add_log, add_morning, staff_cookie
+from tests.factories import make_clinic, make_patient, make_staff, routine_version
+from tests.support.browser import CHROMIUM, assert_accessible, launch_chromium
+from tests.support.requirements import require
+
+pytestmark = pytest.mark.browser
+LAPTOP = {"width": 1280, "height": 800}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[tuple[Playwright, Browser]]:
+    """Debian's Chromium, headless."""
+    if not shutil.which(CHROMIUM):
+        require("Chromium", "Chromium not found at /usr/bin/chromium (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield playwright, chromium
+        chromium.close()
+
+
+def _patient(db: Session, therapist: StaffUser, name: str, days_ago: int = 1) -> Patient:
+    """A patient with three weeks of history, last logged some days ago."""
+    today = local_today("Europe/London")
+    patient = make_patient(db, therapist, valid_from=today - timedelta(days=21))
+    patient.display_name = name
+    patient.condition = "Carpal tunnel syndrome (right)"
+    patient.nerve = "median"
+    patient.monitoring_started_on = today - timedelta(days=21)
+    db.add(patient)
+    item = items_of(db, routine_version(db, patient).id)[0]  # type: ignore[arg-type]
+    for days in range(days_ago, 21):
+        pain = 3 + (days % 3)
+        add_log(
+            db,
+            patient,
+            item,
+            today - timedelta(days=days),
+            sets=2,
+            pain_before=pain,
+            pain_after=pain - 1,
+            symptoms=["tingling"] if days % 4 == 0 else [],
+        )
+        if days % 2:
+            add_morning(
+                db, patient, today - timedelta(days=days - 1), "better" if days % 3 else "same"
+            )
+    db.commit()
+    return patient
+
+
+def _signed_in_page(
+    playwright_browser: tuple[Playwright, Browser], base: str, user: StaffUser
+) -> Page:
+    _playwright, chromium = playwright_browser
+    context = chromium.new_context(viewport=LAPTOP)
+    context.add_cookies([{"name": STAFF_COOKIE, "value": staff_cookie(user), "url": base}])
+    return context.new_page()
+
+
+def test_workspace_at_laptop_size(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session
+) -> None:
+    """Dashboard (flagged first), review with charts, prescribe, step up, resolve a flag."""
+    therapist = make_staff(db, make_clinic(db))
+    _patient(db, therapist, "Carla Calm")
+    silent = _patient(db, therapist, "Sid Silent", days_ago=6)
+    urgent = _patient(db, therapist, "Una Urgent")
+    flag = add_flag(db, urgent, "emergency", 3, "Warning signs reported: saddle numbness")
+    db.commit()
+    page = _signed_in_page(browser, live_server, therapist)
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(f"{page.url} {m.location} {m.text[:60]}") if m.type == "error" else None
+        ),
+    )
+
+    page.goto(f"{live_server}/dashboard")
+    rows = page.locator("table.ws-dashboard tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(0)).to_contain_text("Una Urgent")
+    expect(rows.nth(0)).to_contain_text("Emergency answer")
+    expect(rows.nth(1)).to_contain_text("Sid Silent")
+    expect(rows.nth(1)).to_contain_text("Silent 3+ days")
+
+    # The filter swaps the table with htmx (no full reload) and keeps the URL shareable.
+    # (Before any screenshot: Playwright leaves style="" on inputs when it hides the caret,
+    # which htmx would then copy while settling and the CSP would rightly refuse.)
+    page.get_by_label("Filter", exact=True).select_option("silent")
+    expect(page.locator("table.ws-dashboard tbody tr")).to_have_count(1)
+    expect(page).to_have_url(f"{live_server}/dashboard?scope=mine&filter=silent&q=")
+    page.get_by_label("Filter", exact=True).select_option("all")
+    expect(page.locator("table.ws-dashboard tbody tr")).to_have_count(3)
+    assert_accessible(page, "workspace-01-dashboard")
+
+    # Review: charts drawn on the server, visible without any script.
+    page.get_by_role("link", name="Review Sid Silent").click()
+    page.wait_for_url(f"**/patients/{silent.id}")
+    charts = page.locator("svg.chart[role=img]")
+    assert charts.count() >= 4
+    for n in range(4):
+        expect(charts.nth(n)).to_be_visible()
+    expect(page.get_by_role("heading", name="Dose against symptom response")).to_be_visible()
+    page.get_by_text("Data for this chart").first.click()
+    expect(page.locator("details[open] table").first).to_be_visible()
+    assert_accessible(page, "workspace-02-review")
+
+    # Prescribe: add an exercise, save, and see version 2 in the history.
+    page.get_by_role("link", name="Routine", exact=True).click()
+    page.wait_for_url(f"**/patients/{silent.id}/routine")
+    assert_accessible(page, "workspace-03-routine")
+    page.get_by_label("Exercise", exact=True).select_option(
+        label="Ulnar nerve slider (hand toward ear) (slider, stage 2)"
+    )
+    page.get_by_role("button", name="Add exercise").click()
+    expect(
+        page.get_by_role("heading", name="3. Ulnar nerve slider (hand toward ear)")
+    ).to_be_visible()
+    page.locator("#item-2-reps").fill("8")
+    page.get_by_label("Change note").fill("Added an elbow slider")
+    page.get_by_role("button", name="Save as new version").click()
+    expect(page.get_by_text("Version 2 saved: Added an elbow slider")).to_be_visible()
+    expect(page.locator("#history")).to_contain_text("Version 2")
+    expect(page.locator("#history")).to_contain_text("Added Ulnar nerve slider")
+
+    # Step up the first exercise: one click, a new version with an automatic note.
+    page.get_by_role("button", name="Step up Median nerve slider (arm and head)").click()
+    expect(page.get_by_text("Version 3 saved: Stepped up: Median nerve slider")).to_be_visible()
+    assert_accessible(page, "workspace-04-routine-stepped-up")
+    db.expire_all()
+    assert [v.number for v in versions_of(db, silent.id)] == [3, 2, 1]  # type: ignore[arg-type]
+
+    page.goto(f"{live_server}/templates")
+    assert_accessible(page, "workspace-05-templates")
+    page.goto(f"{live_server}/patients/{silent.id}/handout")
+    expect(page.get_by_role("button", name="Print")).to_be_visible()
+    assert_accessible(page, "workspace-06-handout")
+
+    # Resolve the emergency flag from the dashboard panel (htmx), with a note.
+    page.goto(f"{live_server}/dashboard")
+    item = page.locator(f"#flag-{flag.id}")
+    item.get_by_role("textbox").fill("Phoned: sent to A&E, all clear")
+    item.get_by_role("button", name="Resolve").click()
+    expect(page.locator(f"#flag-{flag.id}")).to_contain_text("Resolved")
+    # The table refreshes itself: Una no longer comes first.
+    expect(page.locator("table.ws-dashboard tbody tr").nth(0)).to_contain_text("Sid Silent")
+    assert_accessible(page, "workspace-07-dashboard-after-resolve")
+    db.expire_all()
+    resolved = db.get(Flag, flag.id)
+    assert resolved is not None and resolved.resolution_note == "Phoned: sent to A&E, all clear"
+    assert problems == [], problems
