@@ -1,16 +1,19 @@
 """Storing what patients report, exactly once per device-made UUID, and flagging what matters."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from app.activity.schemas import LogIn, MorningIn, SafetyIn
 from app.core.i18n import N_
 from app.flags.service import flags_for_log, raise_flag
 from app.library.service import texts_for
 from app.models import ExerciseLog, MorningCheck, Patient, RoutineItem, SafetyReport, utcnow
+
+Row = TypeVar("Row", bound=SQLModel)
 
 # Logs may be edited or undone on the day they were made, and the day after (late evenings).
 EDIT_WINDOW_DAYS = 1
@@ -32,6 +35,20 @@ def _check_day(patient_today: date, day: date) -> None:
         raise ActivityError(N_("That day is in the future."))
     if day < patient_today - timedelta(days=30):
         raise ActivityError(N_("That day is too long ago to record."))
+
+
+def _insert_once(session: Session, row: Row, find: Callable[[], Row | None]) -> tuple[Row, bool]:
+    """Insert a row; if a concurrent request stored the same one first, return that instead."""
+    try:
+        # A savepoint keeps the request's transaction usable after a unique-constraint clash.
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        found = find()
+        if found is None:
+            raise
+        return found, False
+    return row, True
 
 
 def record_log(
@@ -63,15 +80,10 @@ def record_log(
         note=data.note.strip(),
         done_at=_when(data.done_at),
     )
-    try:
-        with session.begin_nested():
-            session.add(log)
-    except IntegrityError:
-        # Another request with the same UUID won the race: return what it stored.
-        found = find_log(session, patient.id, data)
-        if found is None:
-            raise
-        return found, False
+    patient_id = patient.id
+    log, created = _insert_once(session, log, lambda: find_log(session, patient_id, data))
+    if not created:
+        return log, False
     name = texts_for(session, [item.exercise_id], "en")
     flags_for_log(session, patient, log, name[item.exercise_id].name if name else "Exercise")
     return log, True
@@ -125,17 +137,17 @@ def record_morning(
 ) -> tuple[MorningCheck, bool]:
     """Store the next-morning answer once per UUID and once per day; worse raises a flag."""
     assert patient.id is not None
-    by_uuid = select(MorningCheck).where(
-        MorningCheck.patient_id == patient.id, MorningCheck.uuid == data.uuid
-    )
-    existing = (
-        session.exec(by_uuid).first()
-        or session.exec(
-            select(MorningCheck).where(
-                MorningCheck.patient_id == patient.id, MorningCheck.local_date == data.local_date
-            )
-        ).first()
-    )
+    patient_id = patient.id
+
+    def find() -> MorningCheck | None:
+        mine = select(MorningCheck).where(MorningCheck.patient_id == patient_id)
+        # The same answer sent again first; otherwise the day's answer already given.
+        return (
+            session.exec(mine.where(MorningCheck.uuid == data.uuid)).first()
+            or session.exec(mine.where(MorningCheck.local_date == data.local_date)).first()
+        )
+
+    existing = find()
     if existing is not None:
         return existing, False
     _check_day(patient_today, data.local_date)
@@ -148,22 +160,9 @@ def record_morning(
         pain_now=data.pain_now,
         answered_at=_when(data.answered_at),
     )
-    try:
-        with session.begin_nested():
-            session.add(check)
-    except IntegrityError:
-        found = (
-            session.exec(by_uuid).first()
-            or session.exec(
-                select(MorningCheck).where(
-                    MorningCheck.patient_id == patient.id,
-                    MorningCheck.local_date == data.local_date,
-                )
-            ).first()
-        )
-        if found is None:
-            raise
-        return found, False
+    check, created = _insert_once(session, check, find)
+    if not created:
+        return check, False
     if data.comparison == "worse":
         pain = f", pain now {data.pain_now}/10" if data.pain_now is not None else ""
         raise_flag(
@@ -197,14 +196,9 @@ def record_safety(
         answers=list(data.answers),
         answered_at=_when(data.answered_at),
     )
-    try:
-        with session.begin_nested():
-            session.add(report)
-    except IntegrityError:
-        found = session.exec(query).first()
-        if found is None:
-            raise
-        return found, False
+    report, created = _insert_once(session, report, lambda: session.exec(query).first())
+    if not created:
+        return report, False
     kind = "emergency" if data.level == "emergency" else "red_flag"
     raise_flag(
         session,

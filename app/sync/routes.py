@@ -4,6 +4,7 @@ import uuid
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from app.activity.schemas import LogIn, MorningIn, SafetyIn
 from app.activity.service import (
@@ -16,14 +17,45 @@ from app.activity.service import (
 )
 from app.deps import CurrentPatient, SessionDep
 from app.patient.service import own_log, today_plan
-from app.sync.schemas import LogOut, MorningOut, SafetyOut, SessionOut, Stored
-from app.sync.service import advice_for_log, log_out
+from app.sync.schemas import (
+    Invalid,
+    LogOut,
+    MorningOut,
+    Problem,
+    SafetyOut,
+    SessionOut,
+    Stored,
+)
+from app.sync.service import Advice, advice_for_log, log_out
 
-router = APIRouter(prefix="/api", tags=["sync"])
+# Every refusal the phone may meet, documented so the outbox knows which answers are final.
+router = APIRouter(
+    prefix="/api",
+    tags=["sync"],
+    responses={
+        400: {"model": Problem, "description": "The body is not readable JSON"},
+        401: {"model": Problem, "description": "This phone is not signed in"},
+        403: {"model": Problem, "description": "The CSRF token is missing or stale"},
+        422: {"model": Invalid, "description": "Input that cannot be stored as sent"},
+    },
+)
+NOT_FOUND: dict[int | str, dict[str, object]] = {
+    404: {"model": Problem, "description": "No such entry of this patient"}
+}
 
 
 def _invalid(error: ActivityError, field: str) -> HTTPException:
     return HTTPException(422, [{"loc": ["body", field], "msg": str(error), "type": "value_error"}])
+
+
+def _stored(entry: BaseModel, created: bool, advice: Advice) -> JSONResponse:
+    """201 with the new entry, or 200 with the one already stored under that UUID."""
+    body = {
+        "status": "created" if created else "exists",
+        "advice": advice,
+        "entry": entry.model_dump(mode="json"),
+    }
+    return JSONResponse(body, status_code=201 if created else 200)
 
 
 @router.get("/session")
@@ -44,15 +76,10 @@ def post_log(data: LogIn, patient: CurrentPatient, session: SessionDep) -> JSONR
         log, created = record_log(session, patient, data, day)
     except ActivityError as error:
         raise _invalid(error, "routine_item_id") from error
-    body = Stored[LogOut](
-        status="created" if created else "exists",
-        advice=advice_for_log(session, patient, log),
-        entry=log_out(log),
-    )
-    return JSONResponse(body.model_dump(mode="json"), status_code=201 if created else 200)
+    return _stored(log_out(log), created, advice_for_log(session, patient, log))
 
 
-@router.put("/logs/{log_uuid}")
+@router.put("/logs/{log_uuid}", responses=NOT_FOUND)
 def put_log(
     log_uuid: uuid.UUID, data: LogIn, patient: CurrentPatient, session: SessionDep
 ) -> Stored[LogOut]:
@@ -69,7 +96,7 @@ def put_log(
     )
 
 
-@router.post("/logs/{log_uuid}/undo")
+@router.post("/logs/{log_uuid}/undo", responses=NOT_FOUND)
 def undo(log_uuid: uuid.UUID, patient: CurrentPatient, session: SessionDep) -> Stored[LogOut]:
     """Take back a recent log; repeating it changes nothing."""
     log = own_log(session, patient, str(log_uuid))
@@ -89,12 +116,8 @@ def post_morning(data: MorningIn, patient: CurrentPatient, session: SessionDep) 
         check, created = record_morning(session, patient, data, today_plan(session, patient).day)
     except ActivityError as error:
         raise _invalid(error, "local_date") from error
-    body = Stored[MorningOut](
-        status="created" if created else "exists",
-        advice="amber" if check.comparison == "worse" else "ok",
-        entry=MorningOut.model_validate(check, from_attributes=True),
-    )
-    return JSONResponse(body.model_dump(mode="json"), status_code=201 if created else 200)
+    advice: Advice = "amber" if check.comparison == "worse" else "ok"
+    return _stored(MorningOut.model_validate(check, from_attributes=True), created, advice)
 
 
 @router.post("/safety", responses={201: {"model": Stored[SafetyOut]}})
@@ -104,9 +127,5 @@ def post_safety(data: SafetyIn, patient: CurrentPatient, session: SessionDep) ->
         report, created = record_safety(session, patient, data, today_plan(session, patient).day)
     except ActivityError as error:
         raise _invalid(error, "local_date") from error
-    body = Stored[SafetyOut](
-        status="created" if created else "exists",
-        advice="emergency" if report.level == "emergency" else "stop",
-        entry=SafetyOut.model_validate(report, from_attributes=True),
-    )
-    return JSONResponse(body.model_dump(mode="json"), status_code=201 if created else 200)
+    advice: Advice = "emergency" if report.level == "emergency" else "stop"
+    return _stored(SafetyOut.model_validate(report, from_attributes=True), created, advice)

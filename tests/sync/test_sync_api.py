@@ -1,0 +1,113 @@
+"""The sync API stores each entry once per UUID, however often the phone sends it."""
+
+import uuid
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, func, select
+
+from app.models import ExerciseLog, Flag, MorningCheck
+from app.patient.service import today_plan
+from tests.factories import make_clinic, make_patient, make_staff, sign_in_patient
+
+
+def _phone(client: TestClient, db: Session) -> tuple[int, int, str, dict[str, str]]:
+    therapist = make_staff(db, make_clinic(db))
+    patient = make_patient(db, therapist)
+    sign_in_patient(client, db, patient)
+    session = client.get("/api/session").json()
+    item_id = today_plan(db, patient).items[0].item.id
+    assert patient.id is not None and item_id is not None
+    return patient.id, item_id, session["today"], {"X-CSRF-Token": session["csrf_token"]}
+
+
+def test_log_sent_three_times_is_stored_once(client: TestClient, db: Session) -> None:
+    """201 the first time, then 200 with the same stored entry."""
+    patient_id, item_id, today, headers = _phone(client, db)
+    body = {
+        "uuid": str(uuid.uuid4()),
+        "routine_item_id": item_id,
+        "local_date": today,
+        "slot": 1,
+        "sets_done": 2,
+        "pain_before": 1,
+        "pain_after": 4,
+    }
+    answers = [client.post("/api/logs", json=body, headers=headers) for _ in range(3)]
+    assert [a.status_code for a in answers] == [201, 200, 200]
+    assert answers[0].json()["status"] == "created" and answers[1].json()["status"] == "exists"
+    assert answers[0].json()["entry"] == answers[2].json()["entry"]
+    assert answers[0].json()["advice"] == "amber"
+    count = db.exec(
+        select(func.count()).select_from(ExerciseLog).where(ExerciseLog.patient_id == patient_id)
+    ).one()
+    assert count == 1
+
+
+def test_bad_input_is_a_422_with_details_and_stores_nothing(
+    client: TestClient, db: Session
+) -> None:
+    """Pain 11, an unknown exercise, a day in the future: 422 naming the field."""
+    patient_id, item_id, today, headers = _phone(client, db)
+    base = {
+        "uuid": str(uuid.uuid4()),
+        "routine_item_id": item_id,
+        "local_date": today,
+        "sets_done": 1,
+    }
+    bad_pain = client.post("/api/logs", json={**base, "pain_after": 11}, headers=headers)
+    assert bad_pain.status_code == 422
+    assert bad_pain.json()["detail"][0]["loc"][-1] == "pain_after"
+    unknown = client.post("/api/logs", json={**base, "routine_item_id": 999999}, headers=headers)
+    assert unknown.status_code == 422 and "not in your routine" in unknown.text
+    future = client.post("/api/logs", json={**base, "local_date": "2999-01-01"}, headers=headers)
+    assert future.status_code == 422
+    assert (
+        db.exec(
+            select(func.count())
+            .select_from(ExerciseLog)
+            .where(ExerciseLog.patient_id == patient_id)
+        ).one()
+        == 0
+    )
+
+
+def test_without_csrf_header_nothing_is_stored(client: TestClient, db: Session) -> None:
+    """A request without the token is refused."""
+    _patient_id, item_id, today, _headers = _phone(client, db)
+    body = {
+        "uuid": str(uuid.uuid4()),
+        "routine_item_id": item_id,
+        "local_date": today,
+        "sets_done": 1,
+    }
+    assert client.post("/api/logs", json=body).status_code == 403
+
+
+def test_edit_undo_morning_and_safety(client: TestClient, db: Session) -> None:
+    """Edits and undo made offline arrive; a morning answer and warning signs are stored once."""
+    patient_id, item_id, today, headers = _phone(client, db)
+    log_uuid = str(uuid.uuid4())
+    body = {"uuid": log_uuid, "routine_item_id": item_id, "local_date": today, "sets_done": 1}
+    client.post("/api/logs", json=body, headers=headers)
+    edited = client.put(f"/api/logs/{log_uuid}", json={**body, "sets_done": 2}, headers=headers)
+    assert edited.status_code == 200 and edited.json()["entry"]["sets_done"] == 2
+    undone = client.post(f"/api/logs/{log_uuid}/undo", headers=headers)
+    assert undone.json()["entry"]["deleted"] is True
+    morning = {"uuid": str(uuid.uuid4()), "local_date": today, "comparison": "worse"}
+    first = client.post("/api/morning", json=morning, headers=headers)
+    again = client.post("/api/morning", json=morning, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 200)
+    signs = {"uuid": str(uuid.uuid4()), "local_date": today, "answers": ["bowel_change"]}
+    report = client.post("/api/safety", json=signs, headers=headers)
+    assert report.status_code == 201 and report.json()["advice"] == "emergency"
+    assert client.post("/api/safety", json=signs, headers=headers).status_code == 200
+    kinds = db.exec(select(Flag.kind).where(Flag.patient_id == patient_id)).all()
+    assert sorted(kinds) == ["emergency", "worse_next_morning"]
+    assert (
+        db.exec(
+            select(func.count())
+            .select_from(MorningCheck)
+            .where(MorningCheck.patient_id == patient_id)
+        ).one()
+        == 1
+    )
