@@ -11,6 +11,20 @@ SIDES = ("left", "right", "both", "none")
 ALL_DAYS = 0b1111111  # bit 0 is Monday
 
 
+class Dose(SQLModel):
+    """The dose of one exercise, shared by routine items and template items."""
+
+    sets: int = Field(default=2)
+    reps: int = Field(default=10)
+    seconds_per_cycle: int = Field(default=5)
+    hold_seconds: int = Field(default=0)
+    side: str = Field(default="both", max_length=8)
+    times_per_day: int = Field(default=2)
+    days_mask: int = Field(default=ALL_DAYS)
+    note: str = Field(default="", max_length=500)
+    ladder_stage: int = Field(default=2)
+
+
 class RoutineVersion(SQLModel, table=True):
     """A patient's whole routine from valid_from on, until a later version replaces it."""
 
@@ -27,7 +41,7 @@ class RoutineVersion(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=created())
 
 
-class RoutineItem(SQLModel, table=True):
+class RoutineItem(Dose, table=True):
     """One prescribed exercise with its dose inside a routine version."""
 
     __tablename__ = "routine_item"
@@ -42,15 +56,6 @@ class RoutineItem(SQLModel, table=True):
     version_id: int = Field(foreign_key="routine_version.id", index=True)
     exercise_id: int = Field(foreign_key="exercise.id", index=True)
     position: int = Field(default=0)
-    sets: int = Field(default=2)
-    reps: int = Field(default=10)
-    seconds_per_cycle: int = Field(default=5)
-    hold_seconds: int = Field(default=0)
-    side: str = Field(default="both", max_length=8)
-    times_per_day: int = Field(default=2)
-    days_mask: int = Field(default=ALL_DAYS)
-    note: str = Field(default="", max_length=500)
-    ladder_stage: int = Field(default=2)
 
     def on_weekday(self, weekday: int) -> bool:
         """Whether this item is due on a weekday (0 is Monday)."""
@@ -69,7 +74,7 @@ class RoutineTemplate(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=created())
 
 
-class TemplateItem(SQLModel, table=True):
+class TemplateItem(Dose, table=True):
     """One exercise with its dose inside a template."""
 
     __tablename__ = "template_item"
@@ -78,12 +83,3 @@ class TemplateItem(SQLModel, table=True):
     template_id: int = Field(foreign_key="routine_template.id", index=True)
     exercise_id: int = Field(foreign_key="exercise.id")
     position: int = Field(default=0)
-    sets: int = Field(default=2)
-    reps: int = Field(default=10)
-    seconds_per_cycle: int = Field(default=5)
-    hold_seconds: int = Field(default=0)
-    side: str = Field(default="both", max_length=8)
-    times_per_day: int = Field(default=2)
-    days_mask: int = Field(default=ALL_DAYS)
-    note: str = Field(default="", max_length=500)
-    ladder_stage: int = Field(default=2)
