@@ -20,6 +20,7 @@ os.environ.pop("NEUROGLIDE_DATABASE_URL", None)
 
 import pytest  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
+from playwright.sync_api import Browser, Playwright  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
@@ -90,3 +91,20 @@ def live_server(engine: Engine) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[tuple[Playwright, Browser]]:
+    """Debian's Chromium, headless, shared by the run's browser tests."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.support.browser import CHROMIUM, launch_chromium
+
+    if not shutil.which(CHROMIUM):
+        require("Chromium", "Chromium not found at /usr/bin/chromium (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield playwright, chromium
+        chromium.close()

@@ -1,30 +1,17 @@
 """Patient pages in dark mode, at 200% zoom, and with large touch targets."""
 
-import shutil
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Playwright, sync_playwright
+from playwright.sync_api import Browser, Playwright
 from sqlmodel import Session
 
 from app.access.service import create_invite
 from tests.factories import make_clinic, make_patient, make_staff
-from tests.support.browser import CHROMIUM, assert_accessible, launch_chromium, screenshot
-from tests.support.requirements import require
+from tests.support.browser import assert_accessible, screenshot
 
 pytestmark = pytest.mark.browser
 TARGETS = "main button, main .button, main .choices span, .tabs a, .topbar .button"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[tuple[Playwright, Browser]]:
-    """Debian's Chromium, headless."""
-    if not shutil.which(CHROMIUM):
-        require("Chromium", "Chromium not found at /usr/bin/chromium (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield playwright, chromium
-        chromium.close()
 
 
 def _pages(

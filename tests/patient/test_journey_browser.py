@@ -1,30 +1,15 @@
 """The patient's whole journey in Chromium at phone sizes, with an axe-core scan of every page."""
 
-import shutil
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright
 from sqlmodel import Session, func, select
 
 from app.access.service import create_invite
 from app.models import ExerciseLog, Flag, Patient
 from tests.factories import make_clinic, make_patient, make_staff
-from tests.support.browser import CHROMIUM, assert_accessible, launch_chromium, phone_context
-from tests.support.requirements import require
+from tests.support.browser import assert_accessible, phone_context
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[tuple[Playwright, Browser]]:
-    """Debian's Chromium, headless."""
-    if not shutil.which(CHROMIUM):
-        require("Chromium", "Chromium not found at /usr/bin/chromium (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield playwright, chromium
-        chromium.close()
 
 
 def _flags(db: Session, patient: Patient, kind: str) -> int:

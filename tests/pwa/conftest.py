@@ -1,27 +1,11 @@
 """Browser fixtures for the installable, offline app."""
 
-import shutil
-from collections.abc import Iterator
-
-import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 from sqlmodel import Session
 
 from app.access.service import create_invite
 from app.models import Patient
-from tests.support.browser import CHROMIUM, launch_chromium, phone_context
-from tests.support.requirements import require
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[tuple[Playwright, Browser]]:
-    """Debian's Chromium, headless."""
-    if not shutil.which(CHROMIUM):
-        require("Chromium", "Chromium not found at /usr/bin/chromium (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield playwright, chromium
-        chromium.close()
+from tests.support.browser import phone_context
 
 
 def installed_phone(

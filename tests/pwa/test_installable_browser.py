@@ -57,10 +57,10 @@ def test_start_url_works_offline(
         assert response is not None and response.ok, path
         assert response.from_service_worker, path
     page.goto(live_server + "/today")
-    assert page.get_by_text("You are offline").first.is_visible()
+    page.locator("#net-status").get_by_text("You are offline").wait_for()
     assert_accessible(page, "pwa-offline-today")
     page.goto(live_server + "/library")
-    assert page.get_by_role("heading", name="You are offline").is_visible()
+    page.get_by_role("heading", name="You are offline").wait_for()
     screenshot(page, "pwa-offline-page")
     context.set_offline(False)
     context.close()
