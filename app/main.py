@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.access.routes import router as access_router
+from app.audit.routes import router as audit_router
 from app.config import get_settings
 from app.core.csrf import verify_csrf
 from app.core.middleware import SecurityMiddleware
@@ -18,6 +19,7 @@ from app.health.routes import router as health_router
 from app.home import router as home_router
 from app.library.routes import router as library_router
 from app.patient.routes import router as patient_router
+from app.patient.routes_account import router as patient_account_router
 from app.patient.routes_checks import router as patient_checks_router
 from app.patients.routes import router as patients_router
 from app.pwa.routes import router as pwa_router
@@ -98,6 +100,7 @@ def create_app() -> FastAPI:
         sync_router,
         patient_router,
         patient_checks_router,
+        patient_account_router,
         staff_router,
         dashboard_router,
         patients_router,
@@ -105,6 +108,7 @@ def create_app() -> FastAPI:
         routines_router,
         library_router,
         reminders_router,
+        audit_router,
     ):
         app.include_router(router)
     _install_error_pages(app)
