@@ -11,6 +11,7 @@ from app.core.templating import render
 from app.deps import CurrentTherapist, SessionDep
 from app.models import Patient, StaffUser
 from app.models.exercise import NERVES
+from app.patients.deletion import CONFIRM_WORD, confirmed, delete_patient, deletion_requested_at
 from app.patients.guards import audit, patient_or_404
 from app.patients.invite_routes import router as invite_router
 from app.patients.invites import status_of
@@ -25,7 +26,7 @@ from app.patients.service import (
     restore_patient,
     update_patient,
 )
-from app.staff.display import clinic_timezone, day_formatter
+from app.staff.display import clinic_timezone, day_formatter, when_formatter
 from app.staff.forms import form_fields, parse_form
 from app.staff.team import active_therapists
 
@@ -79,6 +80,7 @@ def _form_page(
     patient: Patient | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
+    delete_error: str = "",
 ) -> Response:
     therapists = list(active_therapists(session, staff.clinic_id))
     if patient is not None and all(t.id != patient.therapist_id for t in therapists):
@@ -95,6 +97,12 @@ def _form_page(
         "nerves": NERVES,
         "irritability": IRRITABILITY,
         "timezones": COMMON_TIMEZONES,
+        "delete_error": delete_error,
+        "confirm_word": CONFIRM_WORD,
+        "deletion_asked": deletion_requested_at(session, patient.id)
+        if patient and patient.id
+        else None,
+        "when": when_formatter(clinic_timezone(session, staff)),
     }
     return render(request, "patients/form.html", context, status_code=status_code)
 
@@ -191,6 +199,33 @@ def restore(
     restore_patient(session, patient)
     audit(session, request, staff, "patient_restored", patient)
     return RedirectResponse(f"/patients/{patient.id}/invite?done=restored", status_code=303)
+
+
+@router.post("/patients/{patient_id}/delete")
+def delete(
+    request: Request, patient_id: int, session: SessionDep, staff: CurrentTherapist, fields: Fields
+) -> Response:
+    """Delete the patient's account on their request: personal data goes, the audit stays."""
+    patient = patient_or_404(session, staff, patient_id)
+    if not confirmed(fields.get("confirm", "")):
+        problem = f"Type {CONFIRM_WORD} in the box to delete this account. Nothing was deleted."
+        values = form_values(patient)
+        return _form_page(
+            request, session, staff, values, patient=patient, delete_error=problem, status_code=422
+        )
+    removed = delete_patient(session, patient)
+    detail = ", ".join(f"{count} {table}" for table, count in removed.items() if count)
+    record(
+        session,
+        request,
+        "patient_deleted",
+        actor_kind="staff",
+        actor_id=staff.id,
+        clinic_id=staff.clinic_id,
+        patient_id=patient.id,
+        detail=f"removed: {detail or 'nothing stored'}",
+    )
+    return RedirectResponse("/patients?notice=deleted", status_code=303)
 
 
 router.include_router(invite_router)
