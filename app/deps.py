@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlmodel import Session
 
 from app.core.i18n import normalize_language
@@ -73,3 +73,8 @@ def public() -> None:
 
 
 PUBLIC = Depends(public)
+
+# Row ids are PostgreSQL INTEGERs. A larger number can name no row, and SQLite cannot even bind
+# one past 64 bits (OverflowError, a 500), so every id in a path is bounded here: 422 instead.
+MAX_ROW_ID = 2_147_483_647
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="A row id")]

@@ -10,7 +10,7 @@ from starlette.datastructures import UploadFile
 from app.audit.service import record
 from app.config import get_settings
 from app.core.templating import render
-from app.deps import PUBLIC, CurrentTherapist, SessionDep
+from app.deps import PUBLIC, CurrentTherapist, RowId, SessionDep
 from app.library.admin import (
     LANGUAGES,
     LIST_FIELDS,
@@ -174,7 +174,7 @@ def create_exercise(
 
 @router.get("/library/{exercise_id}")
 def exercise_page(
-    request: Request, exercise_id: int, session: SessionDep, staff: CurrentTherapist
+    request: Request, exercise_id: RowId, session: SessionDep, staff: CurrentTherapist
 ) -> Response:
     """All the words in English and Spanish, the default dose and where it comes from."""
     exercise = _visible(session, staff, exercise_id)
@@ -197,7 +197,7 @@ def exercise_page(
 
 @router.post("/library/{exercise_id}/copy")
 def copy(
-    request: Request, exercise_id: int, session: SessionDep, staff: CurrentTherapist
+    request: Request, exercise_id: RowId, session: SessionDep, staff: CurrentTherapist
 ) -> Response:
     """Make the clinic's own copy and open it for editing."""
     source = _visible(session, staff, exercise_id)
@@ -208,7 +208,7 @@ def copy(
 
 @router.get("/library/{exercise_id}/edit")
 def edit_exercise(
-    request: Request, exercise_id: int, session: SessionDep, staff: CurrentTherapist
+    request: Request, exercise_id: RowId, session: SessionDep, staff: CurrentTherapist
 ) -> Response:
     """Every word in both languages, the settings and the media of an own exercise."""
     exercise = _visible(session, staff, exercise_id)
@@ -225,7 +225,11 @@ def edit_exercise(
 
 @router.post("/library/{exercise_id}/edit")
 def save(
-    request: Request, exercise_id: int, session: SessionDep, staff: CurrentTherapist, fields: Fields
+    request: Request,
+    exercise_id: RowId,
+    session: SessionDep,
+    staff: CurrentTherapist,
+    fields: Fields,
 ) -> Response:
     """Save the changes, or show what to fix and change nothing."""
     exercise = _own(session, staff, exercise_id)
@@ -239,7 +243,7 @@ def save(
 
 @router.post("/library/{exercise_id}/archive")
 def archive(
-    request: Request, exercise_id: int, session: SessionDep, staff: CurrentTherapist
+    request: Request, exercise_id: RowId, session: SessionDep, staff: CurrentTherapist
 ) -> Response:
     """Hide an own exercise from the library; routines that use it keep it."""
     exercise = _own(session, staff, exercise_id)
@@ -250,7 +254,7 @@ def archive(
 
 @router.post("/library/{exercise_id}/restore")
 def restore(
-    request: Request, exercise_id: int, session: SessionDep, staff: CurrentTherapist
+    request: Request, exercise_id: RowId, session: SessionDep, staff: CurrentTherapist
 ) -> Response:
     """Bring an archived own exercise back to the library."""
     exercise = _own(session, staff, exercise_id)
@@ -262,7 +266,7 @@ def restore(
 @router.post("/library/{exercise_id}/media")
 def upload_media(
     request: Request,
-    exercise_id: int,
+    exercise_id: RowId,
     session: SessionDep,
     staff: CurrentTherapist,
     upload: Annotated[UploadFile | None, Depends(uploaded_file)],
@@ -287,7 +291,7 @@ def upload_media(
 
 @router.post("/library/{exercise_id}/media/delete")
 def delete_media(
-    request: Request, exercise_id: int, session: SessionDep, staff: CurrentTherapist
+    request: Request, exercise_id: RowId, session: SessionDep, staff: CurrentTherapist
 ) -> Response:
     """Remove the photo or video."""
     exercise = _own(session, staff, exercise_id)
@@ -297,7 +301,7 @@ def delete_media(
 
 
 @router.get("/media/exercise/{exercise_id}", dependencies=[PUBLIC])
-def media(request: Request, exercise_id: int, session: SessionDep) -> Response:
+def media(request: Request, exercise_id: RowId, session: SessionDep) -> Response:
     """Access is checked here for both kinds of session: staff of its clinic, or its patients."""
     exercise = session.get(Exercise, exercise_id)
     if exercise is None or not may_see_media(session, request, exercise):

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from app.activity.service import ActivityError, record_log, record_safety, undo_log, update_log
 from app.core.templating import render
-from app.deps import CurrentPatient, SessionDep
+from app.deps import CurrentPatient, RowId, SessionDep
 from app.flags.service import over_limit
 from app.models import SafetyReport
 from app.patient.forms import field_errors, parse_log, parse_signs
@@ -34,7 +34,7 @@ def today(request: Request, patient: CurrentPatient, session: SessionDep) -> Res
 
 @router.get("/exercise/{item_id}")
 def exercise(
-    request: Request, item_id: int, patient: CurrentPatient, session: SessionDep
+    request: Request, item_id: RowId, patient: CurrentPatient, session: SessionDep
 ) -> Response:
     """An exercise: why, how, what it should feel like, the guided player and the log form."""
     entry = plan_item(session, patient, item_id)
@@ -69,7 +69,7 @@ def _tempo(request: Request) -> float:
 
 @router.post("/exercise/{item_id}/log")
 async def log_exercise(
-    request: Request, item_id: int, patient: CurrentPatient, session: SessionDep
+    request: Request, item_id: RowId, patient: CurrentPatient, session: SessionDep
 ) -> Response:
     """Store what the patient did; then show the result with any advice."""
     entry = plan_item(session, patient, item_id)

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from app.access.service import create_invite, invite_url, reissue_access
 from app.core.templating import render
-from app.deps import CurrentTherapist, SessionDep
+from app.deps import CurrentTherapist, RowId, SessionDep
 from app.models import Clinic, Patient, StaffUser
 from app.patients.guards import audit, patient_or_404
 from app.patients.invites import (
@@ -88,7 +88,7 @@ def _archived(request: Request, session: Session, staff: StaffUser, patient: Pat
 
 @router.get("/patients/{patient_id}/invite")
 def invite_page(
-    request: Request, patient_id: int, session: SessionDep, staff: CurrentTherapist
+    request: Request, patient_id: RowId, session: SessionDep, staff: CurrentTherapist
 ) -> Response:
     """Where the patient's access stands, and the buttons to make a link."""
     patient = patient_or_404(session, staff, patient_id)
@@ -98,7 +98,7 @@ def invite_page(
 
 @router.post("/patients/{patient_id}/invite")
 def make_invite(
-    request: Request, patient_id: int, session: SessionDep, staff: CurrentTherapist
+    request: Request, patient_id: RowId, session: SessionDep, staff: CurrentTherapist
 ) -> Response:
     """A new invite link (earlier unused ones stop working), shown on the invite page."""
     patient = patient_or_404(session, staff, patient_id)
@@ -111,7 +111,11 @@ def make_invite(
 
 @router.post("/patients/{patient_id}/invite/email")
 def email_invite(
-    request: Request, patient_id: int, session: SessionDep, staff: CurrentTherapist, fields: Fields
+    request: Request,
+    patient_id: RowId,
+    session: SessionDep,
+    staff: CurrentTherapist,
+    fields: Fields,
 ) -> Response:
     """Email the link just made to the patient's address."""
     patient = patient_or_404(session, staff, patient_id)
@@ -135,7 +139,7 @@ def email_invite(
 
 @router.post("/patients/{patient_id}/access/reissue")
 def reissue(
-    request: Request, patient_id: int, session: SessionDep, staff: CurrentTherapist
+    request: Request, patient_id: RowId, session: SessionDep, staff: CurrentTherapist
 ) -> Response:
     """Lost or new phone: sign the old device out and make a fresh invite."""
     patient = patient_or_404(session, staff, patient_id)
@@ -148,7 +152,7 @@ def reissue(
 
 @router.post("/patients/{patient_id}/access/revoke")
 def revoke(
-    request: Request, patient_id: int, session: SessionDep, staff: CurrentTherapist
+    request: Request, patient_id: RowId, session: SessionDep, staff: CurrentTherapist
 ) -> Response:
     """Sign the patient's phone out and make every invite unusable."""
     patient = patient_or_404(session, staff, patient_id)

@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 from app.audit.service import record
 from app.core.clock import local_today
 from app.core.templating import render
-from app.deps import CurrentTherapist, SessionDep
+from app.deps import CurrentTherapist, RowId, SessionDep
 from app.models import Clinic, Patient, RoutineVersion, StaffUser
 from app.review.service import patient_for_staff
 from app.routines import prescribe
@@ -114,7 +114,7 @@ def _saved(
 @router.get("/patients/{patient_id}/routine")
 def routine_page(
     request: Request,
-    patient_id: int,
+    patient_id: RowId,
     session: SessionDep,
     staff: CurrentTherapist,
     saved: int | None = None,
@@ -138,7 +138,7 @@ def routine_page(
 
 @router.post("/patients/{patient_id}/routine")
 def routine_edit(
-    request: Request, patient_id: int, session: SessionDep, staff: CurrentTherapist, form: FormDep
+    request: Request, patient_id: RowId, session: SessionDep, staff: CurrentTherapist, form: FormDep
 ) -> Response:
     """Edit the draft (add, remove, move, filter the library) or save it as a new version."""
     patient = patient_for_staff(session, staff, patient_id)
@@ -244,7 +244,11 @@ def _step(
 
 @router.post("/patients/{patient_id}/routine/items/{item_id}/step-up")
 def step_up(
-    request: Request, patient_id: int, item_id: int, session: SessionDep, staff: CurrentTherapist
+    request: Request,
+    patient_id: RowId,
+    item_id: RowId,
+    session: SessionDep,
+    staff: CurrentTherapist,
 ) -> Response:
     """One click: a new version with this exercise one stage up the ladder."""
     return _step(request, session, staff, patient_id, item_id, up=True)
@@ -252,7 +256,11 @@ def step_up(
 
 @router.post("/patients/{patient_id}/routine/items/{item_id}/step-down")
 def step_down(
-    request: Request, patient_id: int, item_id: int, session: SessionDep, staff: CurrentTherapist
+    request: Request,
+    patient_id: RowId,
+    item_id: RowId,
+    session: SessionDep,
+    staff: CurrentTherapist,
 ) -> Response:
     """One click: a new version with this exercise one stage down the ladder."""
     return _step(request, session, staff, patient_id, item_id, up=False)
@@ -271,7 +279,7 @@ def _apply(
 @router.post("/patients/{patient_id}/routine/template")
 def routine_from_template(
     request: Request,
-    patient_id: int,
+    patient_id: RowId,
     session: SessionDep,
     staff: CurrentTherapist,
     template_id: Annotated[str, Form()] = "",
@@ -337,7 +345,7 @@ def template_save(
 @router.post("/templates/{template_id}/apply")
 def template_apply(
     request: Request,
-    template_id: int,
+    template_id: RowId,
     session: SessionDep,
     staff: CurrentTherapist,
     patient_id: Annotated[str, Form()] = "",
@@ -349,7 +357,7 @@ def template_apply(
 
 @router.post("/templates/{template_id}/delete")
 def template_delete(
-    request: Request, template_id: int, session: SessionDep, staff: CurrentTherapist
+    request: Request, template_id: RowId, session: SessionDep, staff: CurrentTherapist
 ) -> Response:
     """Delete a template; routines made from it keep their own copies."""
     found = template_of_clinic(session, staff.clinic_id, template_id)
@@ -362,7 +370,7 @@ def template_delete(
 
 @router.get("/patients/{patient_id}/handout")
 def handout(
-    request: Request, patient_id: int, session: SessionDep, staff: CurrentTherapist
+    request: Request, patient_id: RowId, session: SessionDep, staff: CurrentTherapist
 ) -> Response:
     """A printable handout of the routine in force, in the patient's own language."""
     patient = patient_for_staff(session, staff, patient_id)

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from app.audit.service import record
 from app.core.templating import render
-from app.deps import CurrentAdmin, SessionDep
+from app.deps import CurrentAdmin, RowId, SessionDep
 from app.models import StaffUser, utcnow
 from app.staff.display import clinic_timezone, when_formatter
 from app.staff.forms import form_fields, parse_form
@@ -113,7 +113,7 @@ def add(
 @router.post("/team/{user_id}/reset-link")
 def reset_link(
     request: Request,
-    user_id: int,
+    user_id: RowId,
     session: SessionDep,
     admin: CurrentAdmin,
     background: BackgroundTasks,
@@ -168,7 +168,7 @@ def _set_active(
 
 @router.post("/team/{user_id}/deactivate")
 def deactivate(
-    request: Request, user_id: int, session: SessionDep, admin: CurrentAdmin
+    request: Request, user_id: RowId, session: SessionDep, admin: CurrentAdmin
 ) -> Response:
     """Stop someone signing in, and sign them out now."""
     return _set_active(request, session, admin, user_id, False)
@@ -176,7 +176,7 @@ def deactivate(
 
 @router.post("/team/{user_id}/reactivate")
 def reactivate(
-    request: Request, user_id: int, session: SessionDep, admin: CurrentAdmin
+    request: Request, user_id: RowId, session: SessionDep, admin: CurrentAdmin
 ) -> Response:
     """Let a deactivated team member sign in again."""
     return _set_active(request, session, admin, user_id, True)

@@ -58,6 +58,26 @@ class Stored(BaseModel, Generic[T]):
     entry: T
 
 
+class Problem(BaseModel):
+    """Why a request was refused (not signed in, form expired, no such entry, unreadable body)."""
+
+    detail: str
+
+
+class FieldError(BaseModel):
+    """One wrong field: where it is in the request, what is wrong, and a machine-readable kind."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class Invalid(BaseModel):
+    """The answer to input that cannot be stored as sent: every wrong field, each explained."""
+
+    detail: list[FieldError]
+
+
 class SessionOut(BaseModel):
     """The patient's current CSRF token and today, for a phone about to send saved entries."""
 
