@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from app.audit.service import record
 from app.core.templating import render
-from app.deps import CurrentTherapist, SessionDep
+from app.deps import CurrentTherapist, RowId, SessionDep
 from app.models import Patient, StaffUser
 from app.models.exercise import NERVES
 from app.patients.deletion import CONFIRM_WORD, confirmed, delete_patient, deletion_requested_at
@@ -140,7 +140,7 @@ def add_patient(
 
 @router.get("/patients/{patient_id}/edit")
 def edit_patient(
-    request: Request, patient_id: int, session: SessionDep, staff: CurrentTherapist
+    request: Request, patient_id: RowId, session: SessionDep, staff: CurrentTherapist
 ) -> Response:
     """The patient's details and settings, to change."""
     patient = patient_or_404(session, staff, patient_id)
@@ -150,7 +150,11 @@ def edit_patient(
 
 @router.post("/patients/{patient_id}/edit")
 def save_patient(
-    request: Request, patient_id: int, session: SessionDep, staff: CurrentTherapist, fields: Fields
+    request: Request,
+    patient_id: RowId,
+    session: SessionDep,
+    staff: CurrentTherapist,
+    fields: Fields,
 ) -> Response:
     """Save the changes, or show what to fix and change nothing."""
     patient = patient_or_404(session, staff, patient_id)
@@ -181,7 +185,7 @@ def save_patient(
 
 @router.post("/patients/{patient_id}/archive")
 def archive(
-    request: Request, patient_id: int, session: SessionDep, staff: CurrentTherapist
+    request: Request, patient_id: RowId, session: SessionDep, staff: CurrentTherapist
 ) -> Response:
     """Archive the patient and sign their phone out; their history is kept."""
     patient = patient_or_404(session, staff, patient_id)
@@ -192,7 +196,7 @@ def archive(
 
 @router.post("/patients/{patient_id}/restore")
 def restore(
-    request: Request, patient_id: int, session: SessionDep, staff: CurrentTherapist
+    request: Request, patient_id: RowId, session: SessionDep, staff: CurrentTherapist
 ) -> Response:
     """Bring an archived patient back; they need a new invite to sign in."""
     patient = patient_or_404(session, staff, patient_id)
@@ -203,7 +207,11 @@ def restore(
 
 @router.post("/patients/{patient_id}/delete")
 def delete(
-    request: Request, patient_id: int, session: SessionDep, staff: CurrentTherapist, fields: Fields
+    request: Request,
+    patient_id: RowId,
+    session: SessionDep,
+    staff: CurrentTherapist,
+    fields: Fields,
 ) -> Response:
     """Delete the patient's account on their request: personal data goes, the audit stays."""
     patient = patient_or_404(session, staff, patient_id)
