@@ -292,6 +292,12 @@ def main() -> None:
                 f"{figures['statements']:.0f}",
             )
     console.print(table)
+    started = time.perf_counter()
+    sum(range(10_000_000))
+    console.print(
+        f"Machine speed for comparison: sum(range(10**7)) took "
+        f"{(time.perf_counter() - started) * 1000:.0f} ms; load average {os.getloadavg()[0]:.1f}"
+    )
 
 
 if __name__ == "__main__":
