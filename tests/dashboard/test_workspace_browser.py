@@ -159,6 +159,8 @@ def test_workspace_at_laptop_size(
     expect(page.locator(f"#flag-{flag.id}")).to_contain_text("Resolved")
     # The table refreshes itself: Una no longer comes first.
     expect(page.locator("table.ws-dashboard tbody tr").nth(0)).to_contain_text("Sid Silent")
+    # ... while the confirmation stays in view.
+    expect(page.locator(f"#flag-{flag.id}")).to_contain_text("Phoned: sent to A&E")
     assert_accessible(page, "workspace-07-dashboard-after-resolve")
     db.expire_all()
     resolved = db.get(Flag, flag.id)
