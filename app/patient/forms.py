@@ -26,7 +26,7 @@ def parse_log(form: Mapping[str, Any], symptoms: list[str], item_id: int, day: A
         routine_item_id=item_id,
         local_date=day,
         slot=_int(form.get("slot")) or 1,
-        sets_done=_int(form.get("sets_done")) if form.get("sets_done") not in (None, "") else 0,
+        sets_done=_int(form.get("sets_done")) or 0,
         reps_done=_int(form.get("reps_done")) or 0,
         pain_before=_int(form.get("pain_before")),
         pain_after=_int(form.get("pain_after")),
