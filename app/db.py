@@ -1,6 +1,8 @@
 """Database engine and the one-transaction-per-request session."""
 
-from collections.abc import Iterator
+import asyncio
+import weakref
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -9,6 +11,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
+from starlette.concurrency import run_in_threadpool
 
 from app.config import get_settings
 
@@ -23,18 +26,39 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# Connections per process. Every request in progress holds one from its first query to its
+# commit, so only as many requests as the pool's size are admitted at once (see get_session);
+# the overflow is headroom for the reminder sender and the odd second connection.
+POOL_SIZE = 20
+MAX_OVERFLOW = 10
+# SQLite has one writer at a time: more requests inside it only queue on its lock, where they
+# fail after busy_timeout. A few at a time keep the queue outside, where waiting is harmless.
+SQLITE_POOL_SIZE = 8
+
+
 def make_engine(url: str) -> Engine:
     """An engine for SQLite (file, WAL) or PostgreSQL (psycopg 3) from one URL."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 15},
+            pool_size=SQLITE_POOL_SIZE,
+            max_overflow=SQLITE_POOL_SIZE,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW)
+
+
+def admitted(engine: Engine) -> int:
+    """How many requests may use the database at once: the pool's size, overflow aside."""
+    size = getattr(engine.pool, "size", None)
+    return int(size()) if callable(size) else POOL_SIZE
 
 
 @lru_cache
@@ -55,7 +79,36 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
             raise
 
 
-def get_session() -> Iterator[Session]:
-    """FastAPI dependency: one transaction per request."""
-    with session_scope() as session:
-        yield session
+_admission: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _gate() -> asyncio.Semaphore:
+    """The running event loop's admission semaphore (tests start several loops)."""
+    loop = asyncio.get_running_loop()
+    gate = _admission.get(loop)
+    if gate is None:
+        gate = _admission[loop] = asyncio.Semaphore(admitted(get_engine()))
+    return gate
+
+
+async def get_session() -> AsyncIterator[Session]:
+    """FastAPI dependency: one transaction per request, committed before the response is sent.
+
+    A request holds its connection across several worker-thread steps (each sync dependency,
+    the route and the commit run separately). Were more requests in progress than the pool
+    has connections, new ones would take every worker thread waiting for a connection while
+    the holders wait for a thread to finish on: nothing moves until the pool times out after
+    30 s (a 500). So requests wait here, on the event loop and holding no thread, until a
+    connection is sure to be free."""
+    async with _gate():
+        session = Session(get_engine(), expire_on_commit=False)
+        try:
+            yield session
+            await run_in_threadpool(session.commit)
+        except BaseException:
+            await run_in_threadpool(session.rollback)
+            raise
+        finally:
+            await run_in_threadpool(session.close)
