@@ -93,9 +93,11 @@ def live_server(engine: Engine) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+# Per module: a running sync Playwright owns an event loop, which other tests' asyncio and
+# their own Playwright instances must not meet.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[tuple[Playwright, Browser]]:
-    """Debian's Chromium, headless, shared by the run's browser tests."""
+    """Debian's Chromium, headless, shared by one test module's browser tests."""
     import shutil
 
     from playwright.sync_api import sync_playwright
