@@ -102,7 +102,9 @@ def main() -> None:
             table.add_column(column)
         with sync_playwright() as playwright:
             browser = launch_chromium(playwright)
-            context = phone_context(playwright, browser, "Pixel 7")
+            # A first load has no service worker yet: once one is installed it answers every
+            # later page from its cache, and the network would show 0 bytes.
+            context = phone_context(playwright, browser, "Pixel 7", service_workers="block")
             page = context.new_page()
             page.goto(link.group(1))
             page.get_by_role("button").first.click()
