@@ -9,6 +9,7 @@ from app.core.i18n import normalize_language
 from app.core.sessions import read_session, should_roll
 from app.db import get_session
 from app.models import Patient, StaffUser
+from app.models.base import MAX_ROW_ID
 
 # scope="function" commits before the response is sent, so an acknowledged write is durable.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
@@ -76,5 +77,4 @@ PUBLIC = Depends(public)
 
 # Row ids are PostgreSQL INTEGERs. A larger number can name no row, and SQLite cannot even bind
 # one past 64 bits (OverflowError, a 500), so every id in a path is bounded here: 422 instead.
-MAX_ROW_ID = 2_147_483_647
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="A row id")]

@@ -3,7 +3,7 @@
 from fastapi import Request
 from sqlmodel import Session
 
-from app.models import AuditEvent
+from app.models import AuditEvent, Patient, StaffUser
 
 
 def record(
@@ -31,4 +31,26 @@ def record(
             ip=ip[:64],
             user_agent=agent[:300],
         )
+    )
+
+
+def record_staff(
+    session: Session,
+    request: Request | None,
+    staff: StaffUser,
+    action: str,
+    *,
+    patient: Patient | None = None,
+    detail: str = "",
+) -> None:
+    """Record a staff member's read or change, of one patient's data when given."""
+    record(
+        session,
+        request,
+        action,
+        actor_kind="staff",
+        actor_id=staff.id,
+        clinic_id=staff.clinic_id,
+        patient_id=patient.id if patient is not None else None,
+        detail=detail,
     )

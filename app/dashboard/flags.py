@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from app.adherence.service import LogLike
 from app.flags.service import SILENT_DAYS, refresh_history_flags
 from app.models import ExerciseLog, Flag, Patient, StaffUser, utcnow
+from app.models.base import valid_id
 
 FLAG_LABELS = {
     "emergency": "Emergency answer",
@@ -36,7 +37,6 @@ def flag_tone(severity: int) -> str:
     return {3: "bad", 2: "warn"}.get(severity, "")
 
 
-MAX_ROW_ID = 2_147_483_647  # PostgreSQL INTEGER; SQLite cannot bind past 64 bits
 # The rules look back two weeks at most (trend: this week against last), plus the last day.
 RULES_LOOK_BACK_DAYS = 14
 
@@ -151,7 +151,7 @@ def insert_new_flags(
 
 def flag_for_staff(session: Session, staff: StaffUser, flag_id: int) -> tuple[Flag, Patient]:
     """A flag and its patient, if the patient belongs to the staff member's clinic; else 404."""
-    flag = session.get(Flag, flag_id) if 1 <= flag_id <= MAX_ROW_ID else None
+    flag = session.get(Flag, flag_id) if valid_id(flag_id) else None
     patient = session.get(Patient, flag.patient_id) if flag is not None else None
     if (
         flag is None

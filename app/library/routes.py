@@ -7,7 +7,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
-from app.audit.service import record
+from app.audit.service import record_staff
 from app.config import get_settings
 from app.core.templating import render
 from app.deps import PUBLIC, CurrentTherapist, RowId, SessionDep
@@ -76,20 +76,6 @@ def _own(session: Session, staff: StaffUser, exercise_id: int) -> Exercise:
         return own_exercise(session, staff.clinic_id, exercise_id)
     except LookupError:
         raise HTTPException(404, "Not found") from None
-
-
-def _audit(
-    session: Session, request: Request, staff: StaffUser, action: str, exercise: Exercise
-) -> None:
-    record(
-        session,
-        request,
-        action,
-        actor_kind="staff",
-        actor_id=staff.id,
-        clinic_id=staff.clinic_id,
-        detail=f"exercise {exercise.id}",
-    )
 
 
 @router.get("/library")
@@ -168,7 +154,7 @@ def create_exercise(
     if base is None or errors:
         return _form_page(request, session, staff, None, fields, errors=errors, status_code=422)
     exercise = save_exercise(session, staff.clinic_id, None, base, words)
-    _audit(session, request, staff, "exercise_created", exercise)
+    record_staff(session, request, staff, "exercise_created", detail=f"exercise {exercise.id}")
     return RedirectResponse(f"/library/{exercise.id}/edit?saved=1", status_code=303)
 
 
@@ -202,7 +188,7 @@ def copy(
     """Make the clinic's own copy and open it for editing."""
     source = _visible(session, staff, exercise_id)
     exercise = copy_exercise(session, staff.clinic_id, source)
-    _audit(session, request, staff, "exercise_copied", exercise)
+    record_staff(session, request, staff, "exercise_copied", detail=f"exercise {exercise.id}")
     return RedirectResponse(f"/library/{exercise.id}/edit?copied=1", status_code=303)
 
 
@@ -237,7 +223,7 @@ def save(
     if base is None or errors:
         return _form_page(request, session, staff, exercise, fields, errors=errors, status_code=422)
     save_exercise(session, staff.clinic_id, exercise, base, words)
-    _audit(session, request, staff, "exercise_edited", exercise)
+    record_staff(session, request, staff, "exercise_edited", detail=f"exercise {exercise.id}")
     return RedirectResponse(f"/library/{exercise.id}", status_code=303)
 
 
@@ -248,7 +234,7 @@ def archive(
     """Hide an own exercise from the library; routines that use it keep it."""
     exercise = _own(session, staff, exercise_id)
     set_archived(session, exercise, True)
-    _audit(session, request, staff, "exercise_archived", exercise)
+    record_staff(session, request, staff, "exercise_archived", detail=f"exercise {exercise.id}")
     return RedirectResponse(f"/library/{exercise.id}", status_code=303)
 
 
@@ -259,7 +245,7 @@ def restore(
     """Bring an archived own exercise back to the library."""
     exercise = _own(session, staff, exercise_id)
     set_archived(session, exercise, False)
-    _audit(session, request, staff, "exercise_restored", exercise)
+    record_staff(session, request, staff, "exercise_restored", detail=f"exercise {exercise.id}")
     return RedirectResponse(f"/library/{exercise.id}", status_code=303)
 
 
@@ -285,7 +271,9 @@ def upload_media(
         return _form_page(
             request, session, staff, exercise, values, media_error=error, status_code=422
         )
-    _audit(session, request, staff, "exercise_media_uploaded", exercise)
+    record_staff(
+        session, request, staff, "exercise_media_uploaded", detail=f"exercise {exercise.id}"
+    )
     return RedirectResponse(f"/library/{exercise.id}/edit?media=1#media", status_code=303)
 
 
@@ -296,7 +284,9 @@ def delete_media(
     """Remove the photo or video."""
     exercise = _own(session, staff, exercise_id)
     remove_media(session, exercise)
-    _audit(session, request, staff, "exercise_media_removed", exercise)
+    record_staff(
+        session, request, staff, "exercise_media_removed", detail=f"exercise {exercise.id}"
+    )
     return RedirectResponse(f"/library/{exercise.id}/edit#media", status_code=303)
 
 

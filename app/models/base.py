@@ -18,6 +18,15 @@ SQLModel.metadata.naming_convention = {
 }
 
 
+# Ids are PostgreSQL INTEGER; SQLite cannot even bind numbers past 64 bits.
+MAX_ROW_ID = 2_147_483_647
+
+
+def valid_id(value: int) -> bool:
+    """Whether a number from an address or a form can name a row at all."""
+    return 1 <= value <= MAX_ROW_ID
+
+
 def utcnow() -> datetime:
     """The current moment as an aware UTC datetime."""
     return datetime.now(UTC)

@@ -3,7 +3,7 @@
 from fastapi import HTTPException, Request
 from sqlmodel import Session
 
-from app.audit.service import record
+from app.audit.service import record_staff
 from app.models import Patient, StaffUser
 from app.patients.service import clinic_patient
 
@@ -20,12 +20,4 @@ def audit(
     session: Session, request: Request, staff: StaffUser, action: str, patient: Patient | None
 ) -> None:
     """Record a staff member's read or change of patient data."""
-    record(
-        session,
-        request,
-        action,
-        actor_kind="staff",
-        actor_id=staff.id,
-        clinic_id=staff.clinic_id,
-        patient_id=patient.id if patient is not None else None,
-    )
+    record_staff(session, request, staff, action, patient=patient)

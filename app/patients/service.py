@@ -8,6 +8,7 @@ from sqlmodel import Session, col, func, select
 
 from app.access.service import revoke_access
 from app.models import AccessToken, Patient, StaffUser, utcnow
+from app.models.base import valid_id
 from app.patients.schemas import PatientForm
 
 PAGE_SIZE = 50
@@ -69,7 +70,7 @@ class PatientPage:
 
 def clinic_patient(session: Session, staff: StaffUser, patient_id: int) -> Patient:
     """A patient of the staff member's clinic; LookupError for anyone else's or a deleted one."""
-    patient = session.get(Patient, patient_id)
+    patient = session.get(Patient, patient_id) if valid_id(patient_id) else None
     if patient is None or patient.clinic_id != staff.clinic_id or patient.deleted_at is not None:
         raise LookupError("patient not found")
     return patient

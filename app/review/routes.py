@@ -5,13 +5,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.audit.service import record
+from app.audit.service import record_staff
 from app.core.templating import render
 from app.dashboard.flags import flag_helpers
 from app.deps import CurrentTherapist, SessionDep
 from app.models import Patient, StaffUser
+from app.patients.guards import patient_or_404
 from app.review.charts import legend
-from app.review.service import add_note, add_time, build_review, patient_for_staff
+from app.review.service import add_note, add_time, build_review
 
 router = APIRouter()
 
@@ -56,33 +57,13 @@ def _page(
     return render(request, "review/page.html", context, status_code=status_code)
 
 
-def _audit(
-    request: Request,
-    session: SessionDep,
-    staff: StaffUser,
-    patient: Patient,
-    action: str,
-    detail: str = "",
-) -> None:
-    record(
-        session,
-        request,
-        action,
-        actor_kind="staff",
-        actor_id=staff.id,
-        clinic_id=patient.clinic_id,
-        patient_id=patient.id,
-        detail=detail,
-    )
-
-
 @router.get("/patients/{patient_id}")
 def review_page(
     request: Request, patient_id: int, session: SessionDep, staff: CurrentTherapist
 ) -> Response:
     """Everything about one patient: charts, dose against response, flags, notes and time."""
-    patient = patient_for_staff(session, staff, patient_id)
-    _audit(request, session, staff, patient, "patient_viewed")
+    patient = patient_or_404(session, staff, patient_id)
+    record_staff(session, request, staff, "patient_viewed", patient=patient)
     return _page(request, session, staff, patient)
 
 
@@ -95,12 +76,12 @@ def note_add(
     body: Annotated[str, Form()] = "",
 ) -> Response:
     """Add a session note."""
-    patient = patient_for_staff(session, staff, patient_id)
+    patient = patient_or_404(session, staff, patient_id)
     try:
         note = add_note(session, patient, staff, body)
     except ValueError as error:
         return _page(request, session, staff, patient, 422, note_error=str(error), note_body=body)
-    _audit(request, session, staff, patient, "note_added", f"note {note.id}")
+    record_staff(session, request, staff, "note_added", patient=patient, detail=f"note {note.id}")
     return RedirectResponse(f"/patients/{patient.id}#notes", status_code=303)
 
 
@@ -116,7 +97,7 @@ def time_add(
     note: Annotated[str, Form()] = "",
 ) -> Response:
     """Record minutes spent reviewing or managing this patient."""
-    patient = patient_for_staff(session, staff, patient_id)
+    patient = patient_or_404(session, staff, patient_id)
     try:
         entry = add_time(session, patient, staff, minutes, on_date, live == "yes", note)
     except ValueError as error:
@@ -124,12 +105,13 @@ def time_add(
         return _page(
             request, session, staff, patient, 422, time_error=str(error), time_values=values
         )
-    _audit(
-        request,
+    record_staff(
         session,
+        request,
         staff,
-        patient,
         "time_added",
-        f"{entry.minutes} min on {entry.on_date}{' (live)' if entry.live_interaction else ''}",
+        patient=patient,
+        detail=f"{entry.minutes} min on {entry.on_date}"
+        + (" (live)" if entry.live_interaction else ""),
     )
     return RedirectResponse(f"/patients/{patient.id}#time", status_code=303)

@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from statistics import mean
 
-from fastapi import HTTPException
 from sqlmodel import Session, col, select
 
 from app.adherence.service import (
@@ -32,23 +31,9 @@ from app.routines.service import VersionView, dose_summary, exercise_names, hist
 
 WEEKS = 8
 RTM_WINDOW_DAYS = 30
+
+
 # Ids are PostgreSQL INTEGERs; SQLite cannot even bind a number past 64 bits (a 500).
-MAX_ROW_ID = 2_147_483_647
-
-
-def valid_id(value: int) -> bool:
-    """Whether a number from a URL or form can name a row at all."""
-    return 1 <= value <= MAX_ROW_ID
-
-
-def patient_for_staff(session: Session, staff: StaffUser, patient_id: int) -> Patient:
-    """A patient of the staff member's clinic (not deleted); any other gives 404."""
-    patient = session.get(Patient, patient_id) if valid_id(patient_id) else None
-    if patient is None or patient.clinic_id != staff.clinic_id or patient.deleted_at is not None:
-        raise HTTPException(status_code=404, detail="Not found")
-    return patient
-
-
 @dataclass
 class DoseRow:
     """One exercise during one version period: the dose and how symptoms answered it."""

@@ -8,12 +8,12 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from app.audit.service import record
+from app.audit.service import record_staff
 from app.core.clock import local_today
 from app.core.templating import render
 from app.deps import CurrentTherapist, RowId, SessionDep
 from app.models import Clinic, Patient, RoutineVersion, StaffUser
-from app.review.service import patient_for_staff
+from app.patients.guards import patient_or_404
 from app.routines import prescribe
 from app.routines.prescribe import DraftItem, PrescribeError
 from app.routines.service import (
@@ -43,26 +43,6 @@ def _int(value: Any) -> int:
         return int(str(value))
     except (TypeError, ValueError):
         return -1
-
-
-def _audit(
-    request: Request,
-    session: SessionDep,
-    staff: StaffUser,
-    patient: Patient,
-    action: str,
-    detail: str = "",
-) -> None:
-    record(
-        session,
-        request,
-        action,
-        actor_kind="staff",
-        actor_id=staff.id,
-        clinic_id=patient.clinic_id,
-        patient_id=patient.id,
-        detail=detail,
-    )
 
 
 def _page(
@@ -99,13 +79,13 @@ def _saved(
     version: RoutineVersion,
 ) -> Response:
     """Audit a new version and show it (the patient's app reads it at once)."""
-    _audit(
-        request,
+    record_staff(
         session,
+        request,
         staff,
-        patient,
         "routine_changed",
-        f"version {version.number}: {version.change_note}",
+        patient=patient,
+        detail=f"version {version.number}: {version.change_note}",
     )
     query = urlencode({"saved": version.number, "note": version.change_note})
     return RedirectResponse(f"/patients/{patient.id}/routine?{query}", status_code=303)
@@ -121,9 +101,9 @@ def routine_page(
     note: str = "",
 ) -> Response:
     """The routine in force, ready to edit."""
-    patient = patient_for_staff(session, staff, patient_id)
+    patient = patient_or_404(session, staff, patient_id)
     _version, items = prescribe.current_routine(session, patient)
-    _audit(request, session, staff, patient, "routine_viewed")
+    record_staff(session, request, staff, "routine_viewed", patient=patient)
     message = f"Version {saved} saved: {note[:300]}" if saved else ""
     return _page(
         request,
@@ -141,7 +121,7 @@ def routine_edit(
     request: Request, patient_id: RowId, session: SessionDep, staff: CurrentTherapist, form: FormDep
 ) -> Response:
     """Edit the draft (add, remove, move, filter the library) or save it as a new version."""
-    patient = patient_for_staff(session, staff, patient_id)
+    patient = patient_or_404(session, staff, patient_id)
     draft = prescribe.draft_from_form(form)
     nerve = str(form.get("nerve", ""))
     note = str(form.get("change_note", ""))[:300]
@@ -222,7 +202,7 @@ def _save(
 def _step(
     request: Request, session: SessionDep, staff: StaffUser, patient_id: int, item_id: int, up: bool
 ) -> Response:
-    patient = patient_for_staff(session, staff, patient_id)
+    patient = patient_or_404(session, staff, patient_id)
     try:
         version = prescribe.step_item(session, patient, staff, item_id, up)
     except LookupError:
@@ -285,7 +265,7 @@ def routine_from_template(
     template_id: Annotated[str, Form()] = "",
 ) -> Response:
     """Replace the routine with a clinic template, as a new version."""
-    patient = patient_for_staff(session, staff, patient_id)
+    patient = patient_or_404(session, staff, patient_id)
     return _apply(request, session, staff, patient, _int(template_id))
 
 
@@ -316,7 +296,7 @@ def template_save(
     name: Annotated[str, Form()] = "",
 ) -> Response:
     """Save a patient's current routine as a named clinic template."""
-    patient = patient_for_staff(session, staff, _int(patient_id))
+    patient = patient_or_404(session, staff, _int(patient_id))
     _version, items = prescribe.current_routine(session, patient)
     name = name.strip()
     if not items or not name or len(name) > 120:
@@ -336,7 +316,14 @@ def template_save(
             status_code=422,
         )
     template = save_template(session, staff.clinic_id, name, items, created_by_id=staff.id)
-    _audit(request, session, staff, patient, "template_saved", f"template {template.id}: {name}")
+    record_staff(
+        session,
+        request,
+        staff,
+        "template_saved",
+        patient=patient,
+        detail=f"template {template.id}: {name}",
+    )
     return RedirectResponse(
         "/templates?" + urlencode({"done": f"Template “{name}” saved."}), status_code=303
     )
@@ -351,7 +338,7 @@ def template_apply(
     patient_id: Annotated[str, Form()] = "",
 ) -> Response:
     """Apply a template to a chosen patient of the clinic (new version)."""
-    patient = patient_for_staff(session, staff, _int(patient_id))
+    patient = patient_or_404(session, staff, _int(patient_id))
     return _apply(request, session, staff, patient, template_id)
 
 
@@ -373,8 +360,8 @@ def handout(
     request: Request, patient_id: RowId, session: SessionDep, staff: CurrentTherapist
 ) -> Response:
     """A printable handout of the routine in force, in the patient's own language."""
-    patient = patient_for_staff(session, staff, patient_id)
-    _audit(request, session, staff, patient, "handout_viewed")
+    patient = patient_or_404(session, staff, patient_id)
+    record_staff(session, request, staff, "handout_viewed", patient=patient)
     request.state.language = patient.language
     therapist = session.get(StaffUser, patient.therapist_id)
     clinic = session.get(Clinic, patient.clinic_id)
