@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.audit.service import record
+from app.audit.service import record_staff
 from app.core.templating import is_htmx, render
 from app.dashboard.flags import acknowledge, flag_for_staff, flag_helpers, resolve, safe_next
 from app.dashboard.service import (
@@ -33,13 +33,11 @@ def dashboard(
     scope = scope if scope in SCOPES else "mine"
     filter_ = filter_ if filter_ in FILTERS else "all"
     dash = build_dashboard(session, staff, scope=scope, filter_=filter_, q=q)
-    record(
+    record_staff(
         session,
         request,
+        staff,
         "dashboard_viewed",
-        actor_kind="staff",
-        actor_id=staff.id,
-        clinic_id=staff.clinic_id,
         detail=f"{len(dash.rows)} patients shown ({scope}, {filter_})",
     )
     query = urlencode({"scope": scope, "filter": filter_, "q": q})
@@ -81,14 +79,12 @@ def flag_acknowledge(
     """Mark a flag as seen."""
     flag, patient = flag_for_staff(session, staff, flag_id)
     acknowledge(session, flag, staff)
-    record(
+    record_staff(
         session,
         request,
+        staff,
         "flag_acknowledged",
-        actor_kind="staff",
-        actor_id=staff.id,
-        clinic_id=patient.clinic_id,
-        patient_id=patient.id,
+        patient=patient,
         detail=f"flag {flag.id} ({flag.kind})",
     )
     return _after_flag(request, flag, patient, safe_next(next_url))
@@ -106,14 +102,12 @@ def flag_resolve(
     """Close a flag with a note of what was done."""
     flag, patient = flag_for_staff(session, staff, flag_id)
     resolve(session, flag, staff, note)
-    record(
+    record_staff(
         session,
         request,
+        staff,
         "flag_resolved",
-        actor_kind="staff",
-        actor_id=staff.id,
-        clinic_id=patient.clinic_id,
-        patient_id=patient.id,
+        patient=patient,
         detail=f"flag {flag.id} ({flag.kind}): {note.strip()[:300]}",
     )
     return _after_flag(request, flag, patient, safe_next(next_url))

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from app.audit.service import record
+from app.audit.service import record_staff
 from app.core.templating import render
 from app.deps import CurrentTherapist, RowId, SessionDep
 from app.models import Patient, StaffUser
@@ -51,13 +51,11 @@ def patients(request: Request, session: SessionDep, staff: CurrentTherapist) -> 
     """The clinic's patients, searchable by name; htmx gets only the list."""
     query = PatientQuery.from_params(request.query_params)
     page = list_patients(session, staff, query)
-    record(
+    record_staff(
         session,
         request,
+        staff,
         "patient_list_viewed",
-        actor_kind="staff",
-        actor_id=staff.id,
-        clinic_id=staff.clinic_id,
         detail=f"{query.status} {query.who} page {query.page}",
     )
     context = {
@@ -170,14 +168,12 @@ def save_patient(
         return _form_page(
             request, session, staff, values, patient=patient, errors=errors, status_code=422
         )
-    record(
+    record_staff(
         session,
         request,
+        staff,
         "patient_updated",
-        actor_kind="staff",
-        actor_id=staff.id,
-        clinic_id=staff.clinic_id,
-        patient_id=patient.id,
+        patient=patient,
         detail=", ".join(changed) or "no change",
     )
     return RedirectResponse(f"/patients/{patient.id}", status_code=303)
@@ -223,14 +219,12 @@ def delete(
         )
     removed = delete_patient(session, patient)
     detail = ", ".join(f"{count} {table}" for table, count in removed.items() if count)
-    record(
+    record_staff(
         session,
         request,
+        staff,
         "patient_deleted",
-        actor_kind="staff",
-        actor_id=staff.id,
-        clinic_id=staff.clinic_id,
-        patient_id=patient.id,
+        patient=patient,
         detail=f"removed: {detail or 'nothing stored'}",
     )
     return RedirectResponse("/patients?notice=deleted", status_code=303)

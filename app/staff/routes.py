@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.audit.service import record
+from app.audit.service import record, record_staff
 from app.core.ratelimit import client_ip
 from app.core.sessions import clear_session, write_session
 from app.core.templating import render
@@ -83,14 +83,7 @@ def login(request: Request, session: SessionDep, fields: Fields) -> Response:
             status_code=429 if paused else 401,
         )
     assert user.id is not None
-    record(
-        session,
-        request,
-        "staff_signed_in",
-        actor_kind="staff",
-        actor_id=user.id,
-        clinic_id=user.clinic_id,
-    )
+    record_staff(session, request, user, "staff_signed_in")
     response = RedirectResponse("/dashboard", status_code=303)
     # One person per browser: a patient session on this device ends here.
     clear_session(response, "patient")
@@ -103,14 +96,7 @@ def logout(request: Request, session: SessionDep) -> Response:
     """Sign out of this browser."""
     user = staff_from_cookie(request, session)
     if user is not None:
-        record(
-            session,
-            request,
-            "staff_signed_out",
-            actor_kind="staff",
-            actor_id=user.id,
-            clinic_id=user.clinic_id,
-        )
+        record_staff(session, request, user, "staff_signed_out")
     response = RedirectResponse("/login?signed_out=1", status_code=303)
     clear_session(response, "staff")
     return response
@@ -185,14 +171,7 @@ def reset_submit(request: Request, token: str, session: SessionDep, fields: Fiel
     except ResetError as error:
         return render(request, "staff/reset_invalid.html", {"reason": str(error)}, status_code=410)
     assert user.id is not None
-    record(
-        session,
-        request,
-        "staff_password_set",
-        actor_kind="staff",
-        actor_id=user.id,
-        clinic_id=user.clinic_id,
-    )
+    record_staff(session, request, user, "staff_password_set")
     response = RedirectResponse("/dashboard", status_code=303)
     clear_session(response, "patient")
     write_session(response, "staff", user.id, user.session_version)

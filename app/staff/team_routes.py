@@ -6,7 +6,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from app.audit.service import record
+from app.audit.service import record_staff
 from app.core.templating import render
 from app.deps import CurrentAdmin, RowId, SessionDep
 from app.models import StaffUser, utcnow
@@ -93,15 +93,7 @@ def add(
         errors = {"email": str(error)}
         return _page(request, session, admin, values=values, errors=errors, status_code=422)
     link = reset_url(token)
-    record(
-        session,
-        request,
-        "staff_added",
-        actor_kind="staff",
-        actor_id=admin.id,
-        clinic_id=admin.clinic_id,
-        detail=f"staff {user.id} as {user.role}",
-    )
+    record_staff(session, request, admin, "staff_added", detail=f"staff {user.id} as {user.role}")
     emailed = smtp_configured()
     if emailed:
         body = _welcome_email(user.name, link, admin.name)
@@ -124,15 +116,7 @@ def reset_link(
         notice = f"{user.name} is deactivated. Reactivate them first."
         return _page(request, session, admin, error=notice, status_code=409)
     link = reset_url(issue_reset(session, user, admin.id))
-    record(
-        session,
-        request,
-        "staff_reset_link_issued",
-        actor_kind="staff",
-        actor_id=admin.id,
-        clinic_id=admin.clinic_id,
-        detail=f"staff {user.id}",
-    )
+    record_staff(session, request, admin, "staff_reset_link_issued", detail=f"staff {user.id}")
     emailed = smtp_configured()
     if emailed:
         body = _welcome_email(user.name, link, admin.name)
@@ -149,13 +133,11 @@ def _set_active(
         set_active(session, admin, user, active)
     except TeamError as error:
         return _page(request, session, admin, error=str(error), status_code=409)
-    record(
+    record_staff(
         session,
         request,
+        admin,
         "staff_reactivated" if active else "staff_deactivated",
-        actor_kind="staff",
-        actor_id=admin.id,
-        clinic_id=admin.clinic_id,
         detail=f"staff {user.id}",
     )
     done = (
