@@ -3,8 +3,8 @@
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
-from pydantic import ValidationError
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel
 
 from app.core.templating import render
 from app.db import get_engine
@@ -30,6 +30,7 @@ from app.reminders.settings import (
     settings_of,
     suggested_times,
 )
+from app.sync.schemas import API_REFUSALS, Problem
 
 router = APIRouter()
 NOTICES = ("saved", "test-sent", "test-failed", "test-none", "push-on", "push-off")
@@ -142,32 +143,47 @@ def calendar_feed(token: str, session: SessionDep) -> Response:
     )
 
 
-@router.get("/api/push/key")
-def push_key(patient: CurrentPatient) -> Response:
+class PushKeyOut(BaseModel):
+    """The app's public VAPID key."""
+
+    publicKey: str  # noqa: N815 (the name the browser's subscribe() code reads)
+
+
+class SubscribedOut(BaseModel):
+    """The subscription is stored; how many of the patient's devices now get reminders."""
+
+    ok: bool
+    devices: int
+
+
+class UnsubscribedOut(BaseModel):
+    """The device no longer gets reminders."""
+
+    ok: bool
+
+
+@router.get("/api/push/key", tags=["push"], responses=API_REFUSALS)
+def push_key(patient: CurrentPatient) -> PushKeyOut:
     """The app's public VAPID key, for PushManager.subscribe(applicationServerKey)."""
-    return JSONResponse({"publicKey": vapid_keys(get_engine()).public_b64})
+    return PushKeyOut(publicKey=vapid_keys(get_engine()).public_b64)
 
 
-@router.post("/api/push/subscribe")
-async def subscribe(request: Request, patient: CurrentPatient, session: SessionDep) -> Response:
+@router.post("/api/push/subscribe", tags=["push"], responses=API_REFUSALS)
+def subscribe(
+    data: SubscriptionIn, request: Request, patient: CurrentPatient, session: SessionDep
+) -> SubscribedOut:
     """Store this phone's push subscription for the signed-in patient."""
-    try:
-        data = SubscriptionIn.model_validate(await request.json())
-    except (ValidationError, ValueError) as error:
-        return JSONResponse(
-            {"detail": "Not a valid push subscription.", "error": str(error)[:300]}, 422
-        )
     save_subscription(session, patient, data, request.headers.get("user-agent", ""))
-    return JSONResponse({"ok": True, "devices": count_subscriptions(session, patient.id or 0)})
+    return SubscribedOut(ok=True, devices=count_subscriptions(session, patient.id or 0))
 
 
-@router.post("/api/push/unsubscribe")
-async def unsubscribe(request: Request, patient: CurrentPatient, session: SessionDep) -> Response:
+@router.post(
+    "/api/push/unsubscribe",
+    tags=["push"],
+    responses={**API_REFUSALS, 404: {"model": Problem, "description": "Not a device of yours"}},
+)
+def unsubscribe(data: EndpointIn, patient: CurrentPatient, session: SessionDep) -> UnsubscribedOut:
     """Stop push reminders on one of the patient's own devices."""
-    try:
-        data = EndpointIn.model_validate(await request.json())
-    except (ValidationError, ValueError):
-        return JSONResponse({"detail": "Send the subscription's endpoint."}, 422)
     if not remove_subscription(session, patient, data.endpoint):
         raise HTTPException(404, "Not found")
-    return JSONResponse({"ok": True})
+    return UnsubscribedOut(ok=True)

@@ -18,7 +18,7 @@ from app.activity.service import (
 from app.deps import CurrentPatient, SessionDep
 from app.patient.service import own_log, today_plan
 from app.sync.schemas import (
-    Invalid,
+    API_REFUSALS,
     LogOut,
     MorningOut,
     Problem,
@@ -28,17 +28,7 @@ from app.sync.schemas import (
 )
 from app.sync.service import Advice, advice_for_log, log_out
 
-# Every refusal the phone may meet, documented so the outbox knows which answers are final.
-router = APIRouter(
-    prefix="/api",
-    tags=["sync"],
-    responses={
-        400: {"model": Problem, "description": "The body is not readable JSON"},
-        401: {"model": Problem, "description": "This phone is not signed in"},
-        403: {"model": Problem, "description": "The CSRF token is missing or stale"},
-        422: {"model": Invalid, "description": "Input that cannot be stored as sent"},
-    },
-)
+router = APIRouter(prefix="/api", tags=["sync"], responses=API_REFUSALS)
 NOT_FOUND: dict[int | str, dict[str, object]] = {
     404: {"model": Problem, "description": "No such entry of this patient"}
 }

@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import date, datetime
-from typing import Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel
 
@@ -84,3 +84,12 @@ class SessionOut(BaseModel):
     csrf_token: str
     today: date
     symptom_limit: int
+
+
+# Every refusal a phone may meet on the JSON API, documented so it knows which answers are final.
+API_REFUSALS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "The body is not readable JSON"},
+    401: {"model": Problem, "description": "This phone is not signed in"},
+    403: {"model": Problem, "description": "The CSRF token is missing or stale"},
+    422: {"model": Invalid, "description": "Input that cannot be stored as sent"},
+}

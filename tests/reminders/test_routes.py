@@ -155,10 +155,22 @@ def test_subscribe_and_unsubscribe_this_phone(
     assert client.post("/api/push/subscribe", json=sub, headers=headers).json()["devices"] == 1
     assert "Reminders go to 1 device." in client.get("/reminders").text
 
+    # Bad input names each wrong field and stores nothing.
     bad = {"endpoint": "ftp://example.org/x", "keys": sub["keys"]}
-    assert client.post("/api/push/subscribe", json=bad, headers=headers).status_code == 422
+    refused = client.post("/api/push/subscribe", json=bad, headers=headers)
+    assert refused.status_code == 422
+    assert [e["loc"] for e in refused.json()["detail"]] == [["body", "endpoint"]]
     short = {"endpoint": sub["endpoint"], "keys": {"p256dh": "abc", "auth": "def"}}
-    assert client.post("/api/push/subscribe", json=short, headers=headers).status_code == 422
+    refused = client.post("/api/push/subscribe", json=short, headers=headers)
+    assert refused.status_code == 422
+    assert {tuple(e["loc"]) for e in refused.json()["detail"]} == {
+        ("body", "keys", "p256dh"),
+        ("body", "keys", "auth"),
+    }
+    assert client.get("/reminders").text.count("Reminders go to 1 device.") == 1
+    nameless = client.post("/api/push/unsubscribe", json={}, headers=headers)
+    assert nameless.status_code == 422
+    assert nameless.json()["detail"][0]["loc"] == ["body", "endpoint"]
 
     gone = client.post("/api/push/unsubscribe", json={"endpoint": sub["endpoint"]}, headers=headers)
     assert gone.status_code == 200
