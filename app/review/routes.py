@@ -44,6 +44,8 @@ def _page(
     status_code: int = 200,
     **extra: Any,
 ) -> Response:
+    """The review page; every showing of it is recorded, re-shown after bad input too."""
+    record_staff(session, request, staff, "patient_viewed", patient=patient)
     review = build_review(session, patient)
     context = {
         "staff": staff,
@@ -63,7 +65,6 @@ def review_page(
 ) -> Response:
     """Everything about one patient: charts, dose against response, flags, notes and time."""
     patient = patient_or_404(session, staff, patient_id)
-    record_staff(session, request, staff, "patient_viewed", patient=patient)
     return _page(request, session, staff, patient)
 
 

@@ -59,7 +59,15 @@ def _page(
     change_note: str = "",
     status_code: int = 200,
 ) -> Response:
-    """The prescribing page for a draft (the saved routine, or the form being edited)."""
+    """The prescribing page for a draft (the saved routine, or the form being edited), recorded."""
+    record_staff(
+        session,
+        request,
+        staff,
+        "routine_viewed",
+        patient=patient,
+        detail="" if saved_state else "draft being edited",
+    )
     context = prescribe.page_context(session, patient, draft, nerve)
     context.update(
         staff=staff,
@@ -103,7 +111,6 @@ def routine_page(
     """The routine in force, ready to edit."""
     patient = patient_or_404(session, staff, patient_id)
     _version, items = prescribe.current_routine(session, patient)
-    record_staff(session, request, staff, "routine_viewed", patient=patient)
     message = f"Version {saved} saved: {note[:300]}" if saved else ""
     return _page(
         request,
@@ -276,12 +283,18 @@ def templates_page(
     """The clinic's routine templates with their exercises."""
     templates = templates_of(session, staff.clinic_id)
     ids = [i.exercise_id for _t, items in templates for i in items]
+    patients = active_patients(session, staff.clinic_id)
+    if templates and patients:
+        # Each template offers every active patient's name to apply it to.
+        record_staff(
+            session, request, staff, "templates_viewed", detail=f"{len(patients)} patients listed"
+        )
     context = {
         "staff": staff,
         "templates": templates,
         "names": exercise_names(session, ids),
         "dose_summary": dose_summary,
-        "patients": active_patients(session, staff.clinic_id),
+        "patients": patients,
         "message": done[:200],
     }
     return render(request, "routines/templates.html", context)
