@@ -1,7 +1,8 @@
 """Small builders for clinics, staff, patients and routines used across tests."""
 
 import itertools
-from datetime import date
+import uuid
+from datetime import UTC, date, datetime
 
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
@@ -10,7 +11,15 @@ from sqlmodel import Session, select
 from app.access.service import create_invite
 from app.core.clock import local_today
 from app.core.security import hash_password
-from app.models import Clinic, Exercise, Patient, RoutineVersion, StaffUser
+from app.models import (
+    Clinic,
+    Exercise,
+    ExerciseLog,
+    Patient,
+    RoutineItem,
+    RoutineVersion,
+    StaffUser,
+)
 from app.routines.service import ItemDose, new_version
 
 PASSWORD = "correct horse battery"
@@ -118,3 +127,23 @@ def api_routes() -> list[tuple[str, set[str], APIRoute]]:
         for ctx in iter_route_contexts(app.routes)
         if isinstance(ctx.route, APIRoute)
     ]
+
+
+def add_log(
+    db: Session, patient: Patient, item: RoutineItem, day: date, sets: int = 1, **kw: object
+) -> ExerciseLog:
+    """Store an exercise log against a routine item on a patient-local day."""
+    assert patient.id is not None
+    log = ExerciseLog(
+        uuid=uuid.uuid4(),
+        patient_id=patient.id,
+        routine_item_id=item.id,
+        exercise_id=item.exercise_id,
+        local_date=day,
+        sets_done=sets,
+        done_at=datetime.combine(day, datetime.min.time(), UTC),
+        **kw,
+    )
+    db.add(log)
+    db.flush()
+    return log

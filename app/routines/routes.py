@@ -79,6 +79,49 @@ def _page(
     return render(request, "routines/page.html", context, status_code=status_code)
 
 
+def _rejected(
+    request: Request,
+    session: SessionDep,
+    staff: StaffUser,
+    patient: Patient,
+    draft: list[DraftItem],
+    problems: list[str],
+    nerve: str = "",
+    note: str = "",
+) -> Response:
+    """The draft shown again with what to fix; nothing was saved."""
+    return _page(
+        request,
+        session,
+        staff,
+        patient,
+        draft,
+        saved_state=False,
+        nerve=nerve,
+        change_note=note,
+        problems=problems,
+        status_code=422,
+    )
+
+
+def _refused(
+    request: Request, session: SessionDep, staff: StaffUser, patient: Patient, problem: str
+) -> Response:
+    """The saved routine shown again with why a one-click action was refused."""
+    _version, items = prescribe.current_routine(session, patient)
+    draft = prescribe.draft_from_items(items)
+    return _page(
+        request,
+        session,
+        staff,
+        patient,
+        draft,
+        saved_state=True,
+        problems=[problem],
+        status_code=422,
+    )
+
+
 def _saved(
     request: Request,
     session: SessionDep,
@@ -144,18 +187,8 @@ def routine_edit(
         library = {e.id: e for e in prescribe.available_exercises(session, patient.clinic_id)}
         chosen = library.get(_int(form.get("add_exercise_id")))
         if chosen is None:
-            return _page(
-                request,
-                session,
-                staff,
-                patient,
-                draft,
-                saved_state=False,
-                nerve=nerve,
-                change_note=note,
-                problems=["Choose an exercise from the library to add."],
-                status_code=422,
-            )
+            problem = "Choose an exercise from the library to add."
+            return _rejected(request, session, staff, patient, draft, [problem], nerve, note)
         draft.append(prescribe.draft_from_exercise(chosen))
     return _page(
         request, session, staff, patient, draft, saved_state=False, nerve=nerve, change_note=note
@@ -179,18 +212,7 @@ def _save(
     names = exercise_names(session, [*allowed, *(d.exercise_id for d in draft if d.exercise_id)])
     doses, problems = prescribe.validate(draft, allowed, names)
     if problems:
-        return _page(
-            request,
-            session,
-            staff,
-            patient,
-            draft,
-            saved_state=False,
-            nerve=nerve,
-            change_note=note,
-            problems=problems,
-            status_code=422,
-        )
+        return _rejected(request, session, staff, patient, draft, problems, nerve, note)
     version = prescribe.save_routine(session, patient, staff, doses, note, names)
     if version is None:
         return _page(
@@ -215,17 +237,7 @@ def _step(
     except LookupError:
         raise HTTPException(status_code=404, detail="Not found") from None
     except PrescribeError as error:
-        _version, items = prescribe.current_routine(session, patient)
-        return _page(
-            request,
-            session,
-            staff,
-            patient,
-            prescribe.draft_from_items(items),
-            saved_state=True,
-            problems=[str(error)],
-            status_code=422,
-        )
+        return _refused(request, session, staff, patient, str(error))
     return _saved(request, session, staff, patient, version)
 
 
@@ -318,16 +330,7 @@ def template_save(
             if items
             else "This routine has no exercises to save as a template."
         )
-        return _page(
-            request,
-            session,
-            staff,
-            patient,
-            prescribe.draft_from_items(items),
-            saved_state=True,
-            problems=[problem],
-            status_code=422,
-        )
+        return _refused(request, session, staff, patient, problem)
     template = save_template(session, staff.clinic_id, name, items, created_by_id=staff.id)
     record_staff(
         session,

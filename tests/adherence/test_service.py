@@ -1,6 +1,5 @@
 """Adherence per day against the routine in force each day."""
 
-import uuid
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import event
@@ -8,32 +7,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.adherence.service import DayStatus, adherence, day_statuses, prescribed_per_day
-from app.models import ExerciseLog, Patient, RoutineItem
+from app.models import Patient, RoutineItem
 from app.routines.service import ItemDose, items_of, new_version
-from tests.factories import builtin, make_clinic, make_patient, make_staff
+from tests.factories import add_log, builtin, make_clinic, make_patient, make_staff
 
 NOW = datetime(2026, 3, 18, 12, 0, tzinfo=UTC)  # a Wednesday
 TODAY = date(2026, 3, 18)
-
-
-def _log(
-    db: Session, patient: Patient, item: RoutineItem, day: date, sets: int = 1, **kw: object
-) -> ExerciseLog:
-    """Store one exercise log for a routine item on a day."""
-    assert patient.id is not None
-    log = ExerciseLog(
-        uuid=uuid.uuid4(),
-        patient_id=patient.id,
-        routine_item_id=item.id,
-        exercise_id=item.exercise_id,
-        local_date=day,
-        sets_done=sets,
-        done_at=datetime.combine(day, datetime.min.time(), UTC),
-        **kw,
-    )
-    db.add(log)
-    db.flush()
-    return log
 
 
 def _patient(db: Session, valid_from: date, **kw: object) -> tuple[Patient, list[RoutineItem]]:
@@ -57,10 +36,10 @@ def test_done_partial_missed_future_and_before(db: Session) -> None:
     a, b = items
     # 14th: everything (2 items x 2 sets x 2 times = 8 sets).
     for item in items:
-        _log(db, patient, item, date(2026, 3, 14), sets=2)
-        _log(db, patient, item, date(2026, 3, 14), sets=2)
-    _log(db, patient, a, date(2026, 3, 15), sets=2)  # partial
-    _log(db, patient, a, date(2026, 3, 17), sets=1)
+        add_log(db, patient, item, date(2026, 3, 14), sets=2)
+        add_log(db, patient, item, date(2026, 3, 14), sets=2)
+    add_log(db, patient, a, date(2026, 3, 15), sets=2)  # partial
+    add_log(db, patient, a, date(2026, 3, 17), sets=1)
     db.commit()
     got = day_statuses(db, [patient], date(2026, 3, 12), date(2026, 3, 20), now=NOW)
     days = _by_day(got[patient.id])  # type: ignore[index]
@@ -86,7 +65,7 @@ def test_done_is_capped_per_item_and_the_rest_is_extra(db: Session) -> None:
     """Doing one exercise three times over does not make up for skipping the other."""
     patient, (a, _b) = _patient(db, valid_from=date(2026, 3, 10))
     for _ in range(6):
-        _log(db, patient, a, date(2026, 3, 16), sets=2)
+        add_log(db, patient, a, date(2026, 3, 16), sets=2)
     db.commit()
     day = day_statuses(db, [patient], date(2026, 3, 16), date(2026, 3, 16), now=NOW)[patient.id][0]  # type: ignore[index]
     assert (day.prescribed, day.done, day.extra, day.status) == (8, 4, 8, "partial")
@@ -113,10 +92,10 @@ def test_version_change_mid_window_counts_against_the_version_in_force(db: Sessi
     )
     assert v3.id is not None
     new_item = items_of(db, v3.id)[0]
-    _log(db, patient, a, date(2026, 3, 14), sets=4)
-    _log(db, patient, a, date(2026, 3, 15), sets=3)  # old item id, same exercise: counts
-    _log(db, patient, new_item, date(2026, 3, 16), sets=2)
-    _log(db, patient, b, date(2026, 3, 16), sets=2)  # no longer prescribed: extra
+    add_log(db, patient, a, date(2026, 3, 14), sets=4)
+    add_log(db, patient, a, date(2026, 3, 15), sets=3)  # old item id, same exercise: counts
+    add_log(db, patient, new_item, date(2026, 3, 16), sets=2)
+    add_log(db, patient, b, date(2026, 3, 16), sets=2)  # no longer prescribed: extra
     db.commit()
     days = _by_day(
         day_statuses(db, [patient], date(2026, 3, 14), date(2026, 3, 16), now=NOW)[patient.id]  # type: ignore[index]
@@ -142,9 +121,9 @@ def test_days_of_week_mask_and_rest_days_excluded(db: Session) -> None:
     )
     assert version.id is not None
     item = items_of(db, version.id)[0]
-    _log(db, patient, item, date(2026, 3, 9), sets=2)  # Monday
-    _log(db, patient, item, date(2026, 3, 10), sets=2)  # Tuesday: rest day, extra
-    _log(db, patient, item, date(2026, 3, 13), sets=1)  # Friday
+    add_log(db, patient, item, date(2026, 3, 9), sets=2)  # Monday
+    add_log(db, patient, item, date(2026, 3, 10), sets=2)  # Tuesday: rest day, extra
+    add_log(db, patient, item, date(2026, 3, 13), sets=1)  # Friday
     db.commit()
     statuses = day_statuses(db, [patient], date(2026, 3, 9), date(2026, 3, 15), now=NOW)[patient.id]
     assert [s.status for s in statuses] == [
@@ -175,7 +154,7 @@ def test_pacific_auckland_today_is_the_patients_own(db: Session) -> None:
     """At 12:30 UTC on the 18th it is already the 19th in Auckland: the 19th is today there."""
     patient, (a, _b) = _patient(db, valid_from=date(2026, 3, 10), timezone="Pacific/Auckland")
     london, _ = _patient(db, valid_from=date(2026, 3, 10))
-    _log(db, patient, a, date(2026, 3, 19), sets=2)
+    add_log(db, patient, a, date(2026, 3, 19), sets=2)
     db.commit()
     now = datetime(2026, 3, 18, 12, 30, tzinfo=UTC)
     got = day_statuses(db, [patient, london], date(2026, 3, 18), date(2026, 3, 20), now=now)
@@ -188,7 +167,7 @@ def test_pacific_auckland_today_is_the_patients_own(db: Session) -> None:
 def test_undone_logs_do_not_count(db: Session) -> None:
     """A log the patient took back is ignored."""
     patient, (a, _b) = _patient(db, valid_from=date(2026, 3, 10))
-    _log(db, patient, a, date(2026, 3, 16), sets=2, deleted_at=NOW)
+    add_log(db, patient, a, date(2026, 3, 16), sets=2, deleted_at=NOW)
     db.commit()
     day = day_statuses(db, [patient], date(2026, 3, 16), date(2026, 3, 16), now=NOW)[patient.id][0]  # type: ignore[index]
     assert day.status == "missed" and day.done == 0

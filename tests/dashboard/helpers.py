@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.core.sessions import STAFF_COOKIE, write_session
-from app.models import ExerciseLog, Flag, MorningCheck, Patient, RoutineItem, StaffUser
+from app.models import Flag, MorningCheck, Patient, StaffUser
 from tests.factories import csrf
 
 HTML = {"accept": "text/html"}
@@ -31,26 +31,6 @@ def sign_in(client: TestClient, user: StaffUser) -> str:
     """Sign the client in as a staff user; returns the CSRF form token."""
     client.cookies.set(STAFF_COOKIE, staff_cookie(user))
     return csrf(client)
-
-
-def add_log(
-    db: Session, patient: Patient, item: RoutineItem, day: date, sets: int = 1, **kw: Any
-) -> ExerciseLog:
-    """Store an exercise log against a routine item on a patient-local day."""
-    assert patient.id is not None
-    log = ExerciseLog(
-        uuid=uuid.uuid4(),
-        patient_id=patient.id,
-        routine_item_id=item.id,
-        exercise_id=item.exercise_id,
-        local_date=day,
-        sets_done=sets,
-        done_at=datetime.combine(day, datetime.min.time(), UTC),
-        **kw,
-    )
-    db.add(log)
-    db.flush()
-    return log
 
 
 def add_morning(db: Session, patient: Patient, day: date, comparison: str) -> MorningCheck:

@@ -9,14 +9,8 @@ from sqlmodel import Session, col, select
 from app.core.clock import local_today
 from app.models import AuditEvent, Flag, Patient, StaffUser
 from app.routines.service import items_of
-from tests.dashboard.helpers import (
-    HTML,
-    add_flag,
-    add_log,
-    count_statements,
-    sign_in,
-)
-from tests.factories import make_clinic, make_patient, make_staff, routine_version
+from tests.dashboard.helpers import HTML, add_flag, count_statements, sign_in
+from tests.factories import add_log, make_clinic, make_patient, make_staff, routine_version
 
 
 def _with_history(

@@ -12,8 +12,7 @@ from app.dashboard.service import build_dashboard
 from app.flags.service import refresh_history_flags
 from app.models import Flag, Patient, StaffUser
 from app.routines.service import items_of
-from tests.dashboard.helpers import add_log
-from tests.factories import make_clinic, make_patient, make_staff, routine_version
+from tests.factories import add_log, make_clinic, make_patient, make_staff, routine_version
 
 TZ = "Pacific/Auckland"
 

@@ -15,8 +15,8 @@ from app.models import Flag, Patient, StaffUser
 from app.review.service import build_review
 from app.routines.prescribe import step_item
 from app.routines.service import items_of
-from tests.dashboard.helpers import add_flag, add_log, count_statements
-from tests.factories import make_clinic, make_patient, make_staff, routine_version
+from tests.dashboard.helpers import add_flag, count_statements
+from tests.factories import add_log, make_clinic, make_patient, make_staff, routine_version
 from tests.support.postgres import PostgresServer
 
 

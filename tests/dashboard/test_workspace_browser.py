@@ -12,8 +12,8 @@ from app.core.clock import local_today
 from app.core.sessions import STAFF_COOKIE
 from app.models import Flag, Patient, StaffUser
 from app.routines.service import items_of, versions_of
-from tests.dashboard.helpers import add_flag, add_log, add_morning, staff_cookie
-from tests.factories import make_clinic, make_patient, make_staff, routine_version
+from tests.dashboard.helpers import add_flag, add_morning, staff_cookie
+from tests.factories import add_log, make_clinic, make_patient, make_staff, routine_version
 from tests.support.browser import CHROMIUM, assert_accessible, launch_chromium
 from tests.support.requirements import require
 

@@ -9,8 +9,8 @@ from app.core.clock import local_today
 from app.models import AuditEvent, ClinicalNote, Patient, StaffUser, TimeEntry
 from app.review.service import build_review, monitoring_figures
 from app.routines.service import ItemDose, items_of, new_version
-from tests.dashboard.helpers import HTML, add_flag, add_log, add_morning, sign_in
-from tests.factories import builtin, make_clinic, make_patient, make_staff, routine_version
+from tests.dashboard.helpers import HTML, add_flag, add_morning, sign_in
+from tests.factories import add_log, builtin, make_clinic, make_patient, make_staff, routine_version
 
 
 def _patient(db: Session) -> tuple[StaffUser, Patient]:
