@@ -5,10 +5,11 @@ from datetime import timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from app.access.tokens import issue_token
 from app.config import get_settings
 from app.core.i18n import N_
 from app.core.ratelimit import count_failure, is_paused, limit_key
-from app.core.security import hash_token, new_token
+from app.core.security import hash_token
 from app.models import AccessToken, Patient, utcnow
 
 # Failed invite links one network may open per pause; tokens cannot be guessed, this stops scans.
@@ -39,29 +40,10 @@ def invite_url(token: str) -> str:
 def create_invite(session: Session, patient: Patient, created_by_id: int | None = None) -> str:
     """A new invite token for a patient; earlier unused invites are revoked."""
     assert patient.id is not None
-    now = utcnow()
-    for old in session.exec(
-        select(AccessToken).where(
-            AccessToken.patient_id == patient.id,
-            AccessToken.purpose == "invite",
-            col(AccessToken.used_at).is_(None),
-            col(AccessToken.revoked_at).is_(None),
-        )
-    ).all():
-        old.revoked_at = now
-        session.add(old)
-    token = new_token()
-    session.add(
-        AccessToken(
-            purpose="invite",
-            token_hash=hash_token(token),
-            patient_id=patient.id,
-            created_by_id=created_by_id,
-            expires_at=now + timedelta(days=get_settings().invite_days),
-        )
+    lifetime = timedelta(days=get_settings().invite_days)
+    return issue_token(
+        session, "invite", lifetime, patient_id=patient.id, created_by_id=created_by_id
     )
-    session.flush()
-    return token
 
 
 def peek_invite(session: Session, token: str) -> tuple[AccessToken, Patient]:

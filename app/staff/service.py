@@ -6,6 +6,7 @@ from fastapi import Request
 from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
+from app.access.tokens import issue_token
 from app.config import get_settings
 from app.core.ratelimit import count_failure, is_paused, limit_key
 from app.core.security import (
@@ -13,7 +14,6 @@ from app.core.security import (
     hash_password,
     hash_token,
     needs_rehash,
-    new_token,
     verify_password,
 )
 from app.core.sessions import read_session
@@ -118,29 +118,9 @@ def reset_url(token: str) -> str:
 def issue_reset(session: Session, user: StaffUser, created_by_id: int | None = None) -> str:
     """A one-hour, single-use reset token for a user; their earlier unused ones stop working."""
     assert user.id is not None
-    now = utcnow()
-    for old in session.exec(
-        select(AccessToken).where(
-            AccessToken.staff_user_id == user.id,
-            AccessToken.purpose == RESET_PURPOSE,
-            col(AccessToken.used_at).is_(None),
-            col(AccessToken.revoked_at).is_(None),
-        )
-    ).all():
-        old.revoked_at = now
-        session.add(old)
-    token = new_token()
-    session.add(
-        AccessToken(
-            purpose=RESET_PURPOSE,
-            token_hash=hash_token(token),
-            staff_user_id=user.id,
-            created_by_id=created_by_id,
-            expires_at=now + RESET_LIFETIME,
-        )
+    return issue_token(
+        session, RESET_PURPOSE, RESET_LIFETIME, staff_user_id=user.id, created_by_id=created_by_id
     )
-    session.flush()
-    return token
 
 
 def peek_reset(session: Session, token: str) -> tuple[AccessToken, StaffUser]:
