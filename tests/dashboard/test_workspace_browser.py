@@ -1,11 +1,9 @@
 """The therapist workspace in Chromium at laptop size, with an axe-core scan of every page."""
 
-import shutil
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, expect
 from sqlmodel import Session
 
 from app.core.clock import local_today
@@ -14,22 +12,10 @@ from app.models import Flag, Patient, StaffUser
 from app.routines.service import items_of, versions_of
 from tests.dashboard.helpers import add_flag, add_morning, staff_cookie
 from tests.factories import add_log, make_clinic, make_patient, make_staff, routine_version
-from tests.support.browser import CHROMIUM, assert_accessible, launch_chromium
-from tests.support.requirements import require
+from tests.support.browser import assert_accessible
 
 pytestmark = pytest.mark.browser
 LAPTOP = {"width": 1280, "height": 800}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[tuple[Playwright, Browser]]:
-    """Debian's Chromium, headless."""
-    if not shutil.which(CHROMIUM):
-        require("Chromium", "Chromium not found at /usr/bin/chromium (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield playwright, chromium
-        chromium.close()
 
 
 def _patient(db: Session, therapist: StaffUser, name: str, days_ago: int = 1) -> Patient:

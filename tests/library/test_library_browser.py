@@ -2,38 +2,22 @@
 opens the link on a phone, then browse, filter, copy and edit the library; axe on every page."""
 
 import re
-import shutil
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, expect
 from sqlmodel import Session, select
 
 from app.models import Exercise, ExerciseText, Patient
 from tests.factories import PASSWORD, make_clinic, make_staff
 from tests.staff.support import PNG
 from tests.support.browser import (
-    CHROMIUM,
     assert_accessible,
-    launch_chromium,
     phone_context,
     screenshot,
 )
-from tests.support.requirements import require
 
 pytestmark = pytest.mark.browser
 LAPTOP = {"width": 1280, "height": 800}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[tuple[Playwright, Browser]]:
-    """Debian's Chromium, headless."""
-    if not shutil.which(CHROMIUM):
-        require("Chromium", "Chromium not found at /usr/bin/chromium (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield playwright, chromium
-        chromium.close()
 
 
 def _watch(page: Page, problems: list[str]) -> None:

@@ -1,32 +1,18 @@
 """The reminders page in Chromium at Pixel 7 size: accessible, works without JavaScript."""
 
 import re
-import shutil
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright
 from sqlmodel import Session, select
 
 from app.access.service import create_invite
 from app.models import Patient, PushSubscription, ReminderSettings
 from tests.factories import make_clinic, make_patient, make_staff
 from tests.reminders.pushservice import start_push_service
-from tests.support.browser import CHROMIUM, assert_accessible, launch_chromium, phone_context
-from tests.support.requirements import require
+from tests.support.browser import assert_accessible, phone_context
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[tuple[Playwright, Browser]]:
-    """Debian's Chromium, headless."""
-    if not shutil.which(CHROMIUM):
-        require("Chromium", "Chromium not found at /usr/bin/chromium (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield playwright, chromium
-        chromium.close()
 
 
 def _sign_in(page: Page, base: str, db: Session, patient: Patient) -> None:
