@@ -6,10 +6,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
 
 RUN useradd --create-home --uid 10001 neuroglide && mkdir /data && chown neuroglide /data
 WORKDIR /srv/neuroglide
-COPY pyproject.toml README.md alembic.ini ./
+COPY pyproject.toml constraints.txt README.md alembic.ini ./
 COPY app ./app
 COPY migrations ./migrations
-RUN pip install --no-compile . && pip uninstall -y pip
+RUN pip install --no-compile -c constraints.txt . && pip uninstall -y pip
 
 USER neuroglide
 VOLUME ["/data"]

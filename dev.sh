@@ -22,7 +22,7 @@ ensure_python_venv() {
 ensure_env() {
   # Reinstall only when the project's dependencies changed.
   local want
-  want="$(sha256sum pyproject.toml | cut -c1-16)"
+  want="$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)"
   if [ ! -x "$venv/bin/python" ]; then
     ensure_python_venv
     python3 -m venv "$venv"
@@ -30,7 +30,7 @@ ensure_env() {
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "Installing Neuroglide and its dependencies into $venv ..."
     "$venv/bin/python" -m pip install -q --upgrade pip >/dev/null
-    "$venv/bin/python" -m pip install -q -e ".[dev]"
+    "$venv/bin/python" -m pip install -q -c constraints.txt -e ".[dev]"
     echo "$want" > "$stamp"
   fi
 }
