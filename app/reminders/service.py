@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -28,6 +29,10 @@ MORNING_DEFAULT = time(8, 0)
 # No evening nudge when a slot reminder rings this close to it: one buzz is enough.
 NUDGE_GAP = timedelta(minutes=60)
 SEND_THREADS = 8
+# A claim still unsent after this long was left by a server that died mid-send: take it over.
+# Far longer than any send (push timeouts are seconds); the shared notification tag means a
+# rare second copy replaces the first on the phone instead of buzzing twice.
+CLAIM_LEASE = timedelta(minutes=5)
 
 SLOT_TITLE = N_("Time for your nerve exercises")
 NEXT_TITLE = N_("Time for your next round of exercises")
@@ -161,7 +166,12 @@ def due_reminders(session: Session, now: datetime | None = None) -> list[Due]:
         taken = set(
             session.exec(
                 select(ReminderDelivery.kind).where(
-                    ReminderDelivery.patient_id == patient.id, ReminderDelivery.local_date == day
+                    ReminderDelivery.patient_id == patient.id,
+                    ReminderDelivery.local_date == day,
+                    or_(
+                        col(ReminderDelivery.status) != "claimed",
+                        col(ReminderDelivery.created_at) > now - CLAIM_LEASE,
+                    ),
                 )
             ).all()
         )
@@ -199,10 +209,43 @@ def message_for(kinds: Iterable[str], language: str) -> dict[str, str]:
     }
 
 
-def claim(engine: Engine, due: Due) -> int | None:
-    """Take a reminder for this server in its own transaction; None when someone else has it."""
+def claim(engine: Engine, due: Due, now: datetime | None = None) -> int | None:
+    """Take a reminder for this server in its own transaction; None when someone else has it.
+
+    A claim left unsent past CLAIM_LEASE is taken over by one server: the conditional update
+    succeeds for only one of several racing."""
+    now = now or utcnow()
+    key = (
+        ReminderDelivery.patient_id == due.patient_id,
+        ReminderDelivery.local_date == due.local_date,
+        ReminderDelivery.kind == due.kind,
+    )
+    with Session(engine) as session:
+        abandoned = session.exec(
+            select(ReminderDelivery.id).where(
+                *key,
+                ReminderDelivery.status == "claimed",
+                col(ReminderDelivery.created_at) <= now - CLAIM_LEASE,
+            )
+        ).first()
+        if abandoned is not None:
+            taken = session.execute(
+                update(ReminderDelivery)
+                .where(
+                    col(ReminderDelivery.id) == abandoned,
+                    col(ReminderDelivery.status) == "claimed",
+                    col(ReminderDelivery.created_at) <= now - CLAIM_LEASE,
+                )
+                .values(created_at=now)
+            )
+            session.commit()
+            return abandoned if taken.rowcount == 1 else None
     delivery = ReminderDelivery(
-        patient_id=due.patient_id, local_date=due.local_date, kind=due.kind, status="claimed"
+        patient_id=due.patient_id,
+        local_date=due.local_date,
+        kind=due.kind,
+        status="claimed",
+        created_at=now,
     )
     try:
         with Session(engine, expire_on_commit=False) as session:
@@ -273,12 +316,13 @@ def _send_patient(
     items: list[Due],
     targets: list[PushTarget],
     sender: Sender,
+    now: datetime,
 ) -> SendReport:
     """Claim a patient's due reminders, then send what this server claimed as one message."""
     report = SendReport(due=len(items))
     claimed: list[tuple[Due, int]] = []
     for due in items:
-        delivery_id = claim(engine, due)
+        delivery_id = claim(engine, due, now)
         if delivery_id is None:
             report.skipped += 1
         else:
@@ -328,7 +372,7 @@ def send_due_reminders(
         return report
     with ThreadPoolExecutor(max_workers=min(SEND_THREADS, len(by_patient))) as pool:
         futures = [
-            pool.submit(_send_patient, engine, keys, items, targets[pid], sender)
+            pool.submit(_send_patient, engine, keys, items, targets[pid], sender, now)
             for pid, items in by_patient.items()
         ]
         for future in futures:

@@ -5,6 +5,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -14,7 +15,7 @@ import app.reminders.service as reminder_service
 from app.db import make_engine
 from app.models import ReminderDelivery
 from app.reminders.push import forget_cached_keys
-from app.reminders.service import SendReport, send_due_reminders
+from app.reminders.service import CLAIM_LEASE, SendReport, send_due_reminders
 from tests.factories import make_clinic, make_staff
 from tests.reminders.conftest import at_local, migrated_sqlite, reminded_patient
 from tests.reminders.pushservice import PushService
@@ -172,4 +173,50 @@ def test_two_server_processes_send_each_reminder_once(
     per_device = Counter(m.device for m in push_service.received)
     assert len(per_device) == PATIENTS * DEVICES and set(per_device.values()) == {1}
     assert push_service.requests == PATIENTS * DEVICES
+    forget_cached_keys()
+
+
+def test_a_claim_left_by_a_server_that_died_is_sent_once_later(
+    database_url: str, push_service: PushService
+) -> None:
+    """A server claimed a reminder and died before sending: after the lease, exactly one of two
+    servers sends it, and a claim younger than the lease is left to its owner."""
+    forget_cached_keys()
+    engine = make_engine(database_url)
+    with Session(engine, expire_on_commit=False) as db:
+        therapist = make_staff(db, make_clinic(db))
+        patients = [
+            reminded_patient(db, therapist, push_service, ["09:00"], devices=1) for _ in range(2)
+        ]
+    tz = patients[0][0].timezone
+    morning = at_local(tz, 9, 1)
+    with Session(engine) as db:
+        for patient, _devices in patients:
+            db.add(
+                ReminderDelivery(
+                    patient_id=patient.id,  # type: ignore[arg-type]
+                    local_date=morning.astimezone(ZoneInfo(tz)).date(),
+                    kind="slot-1",
+                    status="claimed",
+                    created_at=morning,
+                )
+            )
+        db.commit()
+
+    # Within the lease the dead server might still be sending: nobody touches its claims.
+    reports = _two_servers(database_url, morning + CLAIM_LEASE - timedelta(seconds=30))
+    assert sum(r.claimed for r in reports) == 0 and push_service.requests == 0
+
+    # After it, both servers see the abandoned claims; each is taken over and sent once.
+    reports = _two_servers(database_url, morning + CLAIM_LEASE + timedelta(minutes=1))
+    assert sum(r.claimed for r in reports) == 2
+    assert push_service.errors == [] and push_service.requests == 2
+    with Session(engine) as db:
+        statuses = db.exec(select(ReminderDelivery.status)).all()
+    assert statuses == ["sent", "sent"]
+
+    # Sent is final: later passes in the window send nothing more.
+    reports = _two_servers(database_url, morning + CLAIM_LEASE * 3)
+    assert sum(r.claimed for r in reports) == 0 and push_service.requests == 2
+    engine.dispose()
     forget_cached_keys()
