@@ -210,10 +210,7 @@ def message_for(kinds: Iterable[str], language: str) -> dict[str, str]:
 
 
 def claim(engine: Engine, due: Due, now: datetime | None = None) -> int | None:
-    """Take a reminder for this server in its own transaction; None when someone else has it.
-
-    A claim left unsent past CLAIM_LEASE is taken over by one server: the conditional update
-    succeeds for only one of several racing."""
+    """Take a reminder for this server in its own transaction; None when someone else has it."""
     now = now or utcnow()
     key = (
         ReminderDelivery.patient_id == due.patient_id,
@@ -229,6 +226,8 @@ def claim(engine: Engine, due: Due, now: datetime | None = None) -> int | None:
             )
         ).first()
         if abandoned is not None:
+            # Several servers may find the same abandoned claim; the conditional update lets
+            # exactly one of them take it over.
             taken = session.execute(
                 update(ReminderDelivery)
                 .where(
