@@ -5,9 +5,10 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any, cast
 
 from sqlalchemy import or_, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -228,14 +229,17 @@ def claim(engine: Engine, due: Due, now: datetime | None = None) -> int | None:
         if abandoned is not None:
             # Several servers may find the same abandoned claim; the conditional update lets
             # exactly one of them take it over.
-            taken = session.execute(
-                update(ReminderDelivery)
-                .where(
-                    col(ReminderDelivery.id) == abandoned,
-                    col(ReminderDelivery.status) == "claimed",
-                    col(ReminderDelivery.created_at) <= now - CLAIM_LEASE,
-                )
-                .values(created_at=now)
+            taken = cast(
+                CursorResult[Any],
+                session.execute(
+                    update(ReminderDelivery)
+                    .where(
+                        col(ReminderDelivery.id) == abandoned,
+                        col(ReminderDelivery.status) == "claimed",
+                        col(ReminderDelivery.created_at) <= now - CLAIM_LEASE,
+                    )
+                    .values(created_at=now)
+                ),
             )
             session.commit()
             return abandoned if taken.rowcount == 1 else None
