@@ -135,7 +135,7 @@ def undo_log(session: Session, log: ExerciseLog, patient_today: date) -> None:
 def record_morning(
     session: Session, patient: Patient, data: MorningIn, patient_today: date
 ) -> tuple[MorningCheck, bool]:
-    """Store the next-morning answer once per UUID and once per day; worse raises a flag."""
+    """Store the next-morning answer once per UUID and one per day, the latest winning."""
     assert patient.id is not None
     patient_id = patient.id
 
@@ -149,6 +149,14 @@ def record_morning(
 
     existing = find()
     if existing is not None:
+        if existing.uuid != data.uuid and _when(data.answered_at) >= existing.answered_at:
+            # A second answer the same morning replaces the first, so "worse" always counts.
+            existing.comparison = data.comparison
+            existing.pain_now = data.pain_now
+            existing.answered_at = _when(data.answered_at)
+            session.add(existing)
+            session.flush()
+            _flag_if_worse(session, patient_id, existing)
         return existing, False
     _check_day(patient_today, data.local_date)
     check = MorningCheck(
@@ -161,19 +169,24 @@ def record_morning(
         answered_at=_when(data.answered_at),
     )
     check, created = _insert_once(session, check, find)
-    if not created:
-        return check, False
-    if data.comparison == "worse":
-        pain = f", pain now {data.pain_now}/10" if data.pain_now is not None else ""
-        raise_flag(
-            session,
-            patient.id,
-            "worse_next_morning",
-            f"day:{data.local_date.isoformat()}",
-            f"Worse the morning after exercising{pain}",
-            at=check.received_at,
-        )
-    return check, True
+    if created:
+        _flag_if_worse(session, patient_id, check)
+    return check, created
+
+
+def _flag_if_worse(session: Session, patient_id: int, check: MorningCheck) -> None:
+    """Tell the therapist about a worse morning, once per day."""
+    if check.comparison != "worse":
+        return
+    pain = f", pain now {check.pain_now}/10" if check.pain_now is not None else ""
+    raise_flag(
+        session,
+        patient_id,
+        "worse_next_morning",
+        f"day:{check.local_date.isoformat()}",
+        f"Worse the morning after exercising{pain}",
+        at=check.received_at,
+    )
 
 
 def record_safety(

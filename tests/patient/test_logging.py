@@ -5,7 +5,7 @@ import uuid
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, func, select
 
-from app.models import ExerciseLog, Flag
+from app.models import ExerciseLog, Flag, MorningCheck
 from app.patient.service import today_plan
 from tests.factories import csrf, make_clinic, make_patient, make_staff, sign_in_patient
 
@@ -106,6 +106,29 @@ def test_worse_morning_flags(client: TestClient, db: Session) -> None:
     )
     assert response.status_code == 200 and "Take it easier today" in response.text
     assert _flags(db, patient_id, "worse_next_morning") == 1
+
+
+def test_second_morning_answer_replaces_the_first(client: TestClient, db: Session) -> None:
+    """Same, then worse the same morning: worse is what is kept, shown and flagged."""
+    patient_id, _item = _setup(client, db)
+
+    def answer(comparison: str) -> str:
+        data = {"csrf_token": csrf(client), "uuid": str(uuid.uuid4()), "comparison": comparison}
+        response = client.post("/morning", data=data)
+        assert response.status_code == 200
+        return response.text
+
+    assert "Steady is good" in answer("same")
+    assert _flags(db, patient_id, "worse_next_morning") == 0
+    assert "Take it easier today" in answer("worse")
+    assert _flags(db, patient_id, "worse_next_morning") == 1
+    checks = db.exec(select(MorningCheck).where(MorningCheck.patient_id == patient_id)).all()
+    assert [c.comparison for c in checks] == ["worse"]
+    assert "Good to hear" in answer("better")
+    db.expire_all()
+    stored = select(MorningCheck.comparison).where(MorningCheck.patient_id == patient_id)
+    assert db.exec(stored).all() == ["better"]
+    assert _flags(db, patient_id, "worse_next_morning") == 1  # the therapist still sees it
 
 
 def test_bad_input_changes_nothing(client: TestClient, db: Session) -> None:

@@ -111,3 +111,23 @@ def test_edit_undo_morning_and_safety(client: TestClient, db: Session) -> None:
         ).one()
         == 1
     )
+
+
+def test_a_late_replay_of_an_older_morning_answer_does_not_undo_a_newer_one(
+    client: TestClient, db: Session
+) -> None:
+    """Answers carry when they were given: the newest stands, whatever order they arrive in."""
+    patient_id, _item_id, today, headers = _phone(client, db)
+    newer = {
+        "uuid": str(uuid.uuid4()),
+        "local_date": today,
+        "comparison": "worse",
+        "answered_at": f"{today}T08:10:00Z",
+    }
+    older = {**newer, "uuid": str(uuid.uuid4()), "comparison": "better"}
+    older["answered_at"] = f"{today}T07:50:00Z"
+    assert client.post("/api/morning", json=newer, headers=headers).status_code == 201
+    late = client.post("/api/morning", json=older, headers=headers)
+    assert late.status_code == 200 and late.json()["entry"]["comparison"] == "worse"
+    checks = db.exec(select(MorningCheck).where(MorningCheck.patient_id == patient_id)).all()
+    assert [c.comparison for c in checks] == ["worse"]
