@@ -41,7 +41,9 @@
   controls.appendChild(pauseBtn); controls.appendChild(skipBtn);
   [cue, phase, count, startBtn, controls, prefs].forEach(function (n) { root.appendChild(n); });
 
-  var state = { set: 1, rep: 1, step: "ready", paused: false, timer: null, due: 0, left: 0, next: null };
+  // One timer moves the exercise on; a separate one only redraws the rest countdown, so
+  // pausing or skipping always cancels the step that is really waiting.
+  var state = { set: 1, rep: 1, step: "ready", paused: false, timer: null, ticker: null, due: 0, left: 0, next: null };
   var lock = null;
   function awake(on) {
     if (!("wakeLock" in navigator)) return;
@@ -68,6 +70,7 @@
       " · " + t("set") + " " + state.set + " " + t("of") + " " + plan.sets;
   }
   function wait(ms, next) {
+    clearTimeout(state.timer);
     state.due = performance.now() + ms; state.next = next;
     state.timer = setTimeout(next, ms);
   }
@@ -96,20 +99,19 @@
     if (state.set < plan.sets) { rest(); return; }
     finish();
   }
+  function tick() {
+    clearTimeout(state.ticker);
+    if (state.step !== "rest" || state.paused) return;
+    var ms = Math.max(0, state.due - performance.now());
+    phase.textContent = t("rest") + ": " + Math.ceil(ms / 1000) + " s";
+    if (ms > 0) state.ticker = setTimeout(tick, ms % 1000 || 1000);
+  }
   function rest() {
     state.step = "rest"; show(); skipBtn.hidden = false;
-    var end = performance.now() + plan.rest;
-    (function tick() {
-      var left = Math.max(0, Math.ceil((end - performance.now()) / 1000));
-      phase.textContent = t("rest") + ": " + left + " s";
-      if (left <= 0 || state.step !== "rest") return;
-      state.timer = setTimeout(tick, Math.min(1000, end - performance.now()));
-      state.next = tick; state.due = end;
-    })();
-    wait(plan.rest, nextSet);
+    wait(plan.rest, nextSet); tick();
   }
   function nextSet() {
-    clearTimeout(state.timer); skipBtn.hidden = true;
+    clearTimeout(state.timer); clearTimeout(state.ticker); skipBtn.hidden = true;
     state.set += 1; state.rep = 1; runRep();
   }
   function finish() {
@@ -125,18 +127,24 @@
     startBtn.hidden = true; pauseBtn.hidden = false; awake(true);
     state.set = 1; state.rep = 1; runRep();
   });
+  function setPaused(on) {
+    state.paused = on; pauseBtn.textContent = t(on ? "resume" : "pause"); awake(!on);
+    if (on) { root.dataset.paused = "1"; cue.classList.add("paused"); } else { delete root.dataset.paused; cue.classList.remove("paused"); }
+  }
   pauseBtn.addEventListener("click", function () {
     if (!state.paused) {
-      clearTimeout(state.timer); state.left = Math.max(0, state.due - performance.now());
-      state.paused = true; root.dataset.paused = "1"; pauseBtn.textContent = t("resume"); awake(false);
-      cue.classList.add("paused");
+      clearTimeout(state.timer); clearTimeout(state.ticker);
+      state.left = Math.max(0, state.due - performance.now());
+      setPaused(true);
     } else {
-      state.paused = false; delete root.dataset.paused; pauseBtn.textContent = t("pause"); awake(true);
-      cue.classList.remove("paused");
-      var next = state.step === "rest" ? nextSet : state.next;
-      if (state.step === "rest") { state.timer = setTimeout(nextSet, state.left); } else { state.timer = setTimeout(next, state.left); }
+      setPaused(false);
+      wait(state.left, state.next); tick();
     }
   });
-  skipBtn.addEventListener("click", function () { if (state.step === "rest") nextSet(); });
+  skipBtn.addEventListener("click", function () {
+    if (state.step !== "rest") return;
+    if (state.paused) setPaused(false);
+    nextSet();
+  });
   show(); root.dataset.state = "ready";
 })();
