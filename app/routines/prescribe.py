@@ -1,6 +1,6 @@
 """Prescribing: editing a routine as a draft, saving it as a new version, stepping up or down."""
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -266,13 +266,19 @@ def plan_step(
     library: Sequence[Exercise],
     names: Mapping[int, str],
     up: bool,
+    in_routine: Collection[int] = (),
 ) -> tuple[ItemDose, str]:
     """The item one stage along the ladder and a change note; PrescribeError at either end."""
     word = "up" if up else "down"
     stage = item.ladder_stage
     target = stage + (1 if up else -1)
     name = names.get(item.exercise_id, "Exercise")
-    same_nerve = [e for e in library if e.nerve == exercise.nerve and e.id != exercise.id]
+    # Never switch to an exercise the routine already has: that would list it twice.
+    same_nerve = [
+        e
+        for e in library
+        if e.nerve == exercise.nerve and e.id != exercise.id and e.id not in in_routine
+    ]
     candidates = [e for e in same_nerve if e.ladder_stage == target] if 1 <= target <= 5 else []
     if not candidates and not up and 1 <= target < exercise.ladder_stage:
         # Below where this exercise sits on the ladder: the nearest gentler exercise instead.
@@ -293,7 +299,10 @@ def plan_step(
             days_mask=item.days_mask,
             ladder_stage=best.ladder_stage,
         )
-        return dose, f"Stepped {word}: {name} → {names.get(best.id, 'Exercise')}"
+        was = f"{item.sets} × {item.reps}"
+        now = f"{dose.sets} × {dose.reps}"
+        change = f"{now}" if now == was else f"{now}, was {was}"
+        return dose, f"Stepped {word}: {name} → {names.get(best.id, 'Exercise')} ({change})"
     dose = dose_of(item)
     if up and item.reps < REPS_CAP:
         dose.reps = min(REPS_CAP, item.reps + REPS_STEP)
@@ -331,7 +340,8 @@ def step_item(
     assert exercise is not None
     library = available_exercises(session, patient.clinic_id)
     names = exercise_names(session, [e.id for e in library if e.id] + [item.exercise_id])
-    dose, note = plan_step(item, exercise, library, names, up)
+    others = {i.exercise_id for i in items if i.id != item.id}
+    dose, note = plan_step(item, exercise, library, names, up, others)
     doses = [dose if i.id == item.id else dose_of(i) for i in items]
     return new_version(
         session,

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from app.core.clock import local_today
 from app.models import AuditEvent, Patient, RoutineItem, RoutineTemplate, RoutineVersion, StaffUser
-from app.routines.service import ItemDose, items_of, new_version, versions_of
+from app.routines.service import ItemDose, exercise_names, items_of, new_version, versions_of
 from tests.dashboard.helpers import HTML, add_flag, sign_in
 from tests.factories import builtin, make_clinic, make_patient, make_staff, routine_version
 
@@ -206,6 +206,7 @@ def test_step_up_makes_a_new_version_and_leaves_the_old_one(
     assert (
         note
         == "Stepped up: Median nerve slider (arm and head) → Median nerve tensioner (arm and head)"
+        " (2 × 6, was 2 × 10)"
     )
     # The first version is exactly as it was.
     db.expire_all()
@@ -264,6 +265,57 @@ def test_step_ladder_for_sciatic_switches_exercises(client: TestClient, db: Sess
         items_of(db, routine_version(db, patient).id)[0].exercise_id
         == builtin(db, "seated-slump-slider").id
     )  # type: ignore[arg-type]
+
+
+def test_step_up_never_lists_an_exercise_twice_and_says_the_new_dose(
+    client: TestClient, db: Session
+) -> None:
+    """The next stage's exercise is already in the routine: step up progresses the dose instead;
+    a switch to another exercise names the dose it starts at."""
+    therapist, patient = _setup(db, slugs=())
+    lying, seated = builtin(db, "supine-sciatic-slider"), builtin(db, "seated-slump-slider")
+    assert patient.id is not None and lying.id is not None and seated.id is not None
+    new_version(
+        db,
+        patient.id,
+        [
+            ItemDose(exercise_id=seated.id, ladder_stage=3),
+            ItemDose(exercise_id=lying.id, ladder_stage=2, sets=2, reps=10),
+        ],
+        local_today(patient.timezone),
+    )
+    db.commit()
+    token = sign_in(client, therapist)
+    item = items_of(db, routine_version(db, patient).id)[1]  # type: ignore[arg-type]
+    client.post(
+        f"/patients/{patient.id}/routine/items/{item.id}/step-up", data={"csrf_token": token}
+    )
+    db.expire_all()
+    version = routine_version(db, patient)
+    items = items_of(db, version.id)  # type: ignore[arg-type]
+    assert [i.exercise_id for i in items] == [seated.id, lying.id]
+    name = exercise_names(db, [lying.id])[lying.id]
+    assert items[1].reps == 15
+    assert version.change_note == f"Stepped up: {name}: 10 → 15 repetitions"
+
+    # Alone in the routine, the same step switches exercises and says what the dose becomes.
+    new_version(
+        db,
+        patient.id,
+        [ItemDose(exercise_id=lying.id, ladder_stage=2, sets=2, reps=15)],
+        local_today(patient.timezone),
+    )
+    db.commit()
+    item = items_of(db, routine_version(db, patient).id)[0]  # type: ignore[arg-type]
+    client.post(
+        f"/patients/{patient.id}/routine/items/{item.id}/step-up", data={"csrf_token": token}
+    )
+    db.expire_all()
+    version = routine_version(db, patient)
+    switched = items_of(db, version.id)[0]  # type: ignore[arg-type]
+    assert switched.exercise_id == seated.id
+    dose = f"{switched.sets} × {switched.reps}"
+    assert version.change_note.endswith(f"({dose}, was 2 × 15)"), version.change_note
 
 
 def test_step_up_warns_after_a_worse_morning(client: TestClient, db: Session) -> None:
