@@ -17,7 +17,7 @@ from app.core.sessions import read_session
 from app.library.mediacheck import sniff_media, well_formed
 from app.library.service import TEXT_FIELDS
 from app.models import Exercise, ExerciseText, Patient, RoutineItem, RoutineVersion, utcnow
-from app.models.exercise import BODY_REGIONS, KINDS, NERVES
+from app.models.exercise import BODY_REGIONS, DOSE_LIMITS, KINDS, NERVES
 from app.staff.forms import FormModel
 from app.staff.service import staff_from_cookie
 
@@ -44,11 +44,11 @@ class ExerciseFields(FormModel):
         "kind": "Choose slider, tensioner or other.",
         "body_region": "Choose the body region.",
         "ladder_stage": "Choose a stage from 1 to 5.",
-        "default_sets": "Sets: a whole number from 1 to 10.",
-        "default_reps": "Reps: a whole number from 1 to 60.",
-        "default_seconds_per_cycle": "Seconds per movement: a whole number from 1 to 60.",
-        "default_hold_seconds": "Hold: a whole number of seconds from 0 to 30.",
-        "default_times_per_day": "Times a day: 1, 2 or 3.",
+        "default_sets": "A whole number from 1 to 10.",
+        "default_reps": "A whole number from 1 to 60.",
+        "default_seconds_per_cycle": "A whole number of seconds from 2 to 20.",
+        "default_hold_seconds": "A whole number of seconds from 0 to 10.",
+        "default_times_per_day": "1, 2 or 3.",
     }
 
     nerve: str = ""
@@ -94,14 +94,7 @@ class ExerciseFields(FormModel):
     )
     @classmethod
     def _ranges(cls, value: int, info: Any) -> int:
-        low, high = {
-            "ladder_stage": (1, 5),
-            "default_sets": (1, 10),
-            "default_reps": (1, 60),
-            "default_seconds_per_cycle": (1, 60),
-            "default_hold_seconds": (0, 30),
-            "default_times_per_day": (1, 3),
-        }[info.field_name]
+        low, high = DOSE_LIMITS[info.field_name.removeprefix("default_")]
         if not low <= value <= high:
             raise ValueError(cls.messages[info.field_name])
         return value

@@ -11,6 +11,15 @@ from app.models.base import UTCDateTime, created, ts, utcnow
 NERVES = ("median", "ulnar", "radial", "sciatic", "tibial", "common_fibular", "sural", "femoral")
 KINDS = ("slider", "tensioner", "other")
 BODY_REGIONS = ("neck_arm", "elbow_forearm", "wrist_hand", "back_leg", "hip_thigh", "ankle_foot")
+# Allowed dose values, (lowest, highest), shared by library defaults and prescriptions.
+DOSE_LIMITS: dict[str, tuple[int, int]] = {
+    "sets": (1, 10),
+    "reps": (1, 60),
+    "seconds_per_cycle": (2, 20),
+    "hold_seconds": (0, 10),
+    "times_per_day": (1, 3),
+    "ladder_stage": (1, 5),
+}
 
 
 class Exercise(SQLModel, table=True):

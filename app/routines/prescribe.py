@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from app.core.clock import local_today
 from app.models import Exercise, Flag, Patient, RoutineItem, RoutineVersion, StaffUser, utcnow
+from app.models.exercise import DOSE_LIMITS
 from app.routines.service import (
     DAY_NAMES,
     SIDE_NAMES,
@@ -35,13 +36,16 @@ LADDER = {
     5: "tensioner",
 }
 # (field, label, low, high, message) for the whole-number dose fields.
-NUMBER_FIELDS = (
-    ("sets", "Sets", 1, 10, "Sets must be a whole number from 1 to 10."),
-    ("reps", "Repetitions", 1, 60, "Repetitions must be a whole number from 1 to 60."),
-    ("seconds_per_cycle", "Seconds per movement", 2, 20, "Seconds per movement: 2 to 20."),
-    ("hold_seconds", "Hold (seconds)", 0, 10, "Hold must be from 0 to 10 seconds."),
-    ("times_per_day", "Times a day", 1, 3, "Times a day must be 1, 2 or 3."),
-    ("ladder_stage", "Ladder stage", 1, 5, "Ladder stage must be from 1 to 5."),
+NUMBER_FIELDS = tuple(
+    (name, label, *DOSE_LIMITS[name], message)
+    for name, label, message in (
+        ("sets", "Sets", "Sets must be a whole number from 1 to 10."),
+        ("reps", "Repetitions", "Repetitions must be a whole number from 1 to 60."),
+        ("seconds_per_cycle", "Seconds per movement", "Seconds per movement: 2 to 20."),
+        ("hold_seconds", "Hold (seconds)", "Hold must be from 0 to 10 seconds."),
+        ("times_per_day", "Times a day", "Times a day must be 1, 2 or 3."),
+        ("ladder_stage", "Ladder stage", "Ladder stage must be from 1 to 5."),
+    )
 )
 MAX_ITEMS = 12
 ADVISED_MAX = 4  # more exercises, lower adherence (Bachmann 2018)

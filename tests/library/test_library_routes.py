@@ -140,8 +140,11 @@ def test_bad_exercise_input_changes_nothing(db: Session) -> None:
         ({"en_name": ""}, "Give the exercise a name."),
         ({"en_steps": "\n  \n"}, "Write at least one step."),
         ({"es_steps": ""}, "Write at least one step."),
-        ({"default_reps": "61"}, "Reps: a whole number from 1 to 60."),
-        ({"default_sets": "two"}, "Sets: a whole number from 1 to 10."),
+        ({"default_reps": "61"}, "A whole number from 1 to 60."),
+        ({"default_sets": "two"}, "A whole number from 1 to 10."),
+        # Only defaults a routine can be prescribed with (a routine allows 2-20 s and 0-10 s).
+        ({"default_seconds_per_cycle": "40"}, "A whole number of seconds from 2 to 20."),
+        ({"default_hold_seconds": "25"}, "A whole number of seconds from 0 to 10."),
         ({"ladder_stage": "9"}, "Choose a stage from 1 to 5."),
         ({"nerve": "vagus"}, "Choose the nerve."),
     ]
@@ -150,6 +153,7 @@ def test_bad_exercise_input_changes_nothing(db: Session) -> None:
         for change, message in cases:
             response = post(client, f"/library/{exercise.id}/edit", _edit_form(**change))
             assert response.status_code == 422 and message in response.text, change
+            assert "Sets: Sets" not in response.text and "Reps: Reps" not in response.text
         before_count = db.exec(select(func.count()).select_from(Exercise)).one()
         assert post(client, "/library/new", _edit_form(en_name="")).status_code == 422
         assert db.exec(select(func.count()).select_from(Exercise)).one() == before_count
