@@ -40,6 +40,16 @@ shift || true
 case "$cmd" in
   demo)
     ensure_env
+    # The links the demo prints must point at the address the server is about to listen on.
+    args=("$@")
+    for ((i = 0; i < ${#args[@]}; i++)); do
+      case "${args[$i]}" in
+        --port) export NEUROGLIDE_PORT="${args[$((i + 1))]:-}" ;;
+        --port=*) export NEUROGLIDE_PORT="${args[$i]#--port=}" ;;
+        --host) export NEUROGLIDE_HOST="${args[$((i + 1))]:-}" ;;
+        --host=*) export NEUROGLIDE_HOST="${args[$i]#--host=}" ;;
+      esac
+    done
     "$venv/bin/neuroglide" demo
     exec "$venv/bin/neuroglide" serve --no-migrate "$@"
     ;;

@@ -1,5 +1,6 @@
 """The neuroglide command: serve, migrate, demo, create-user, invite, backup, restore."""
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -58,6 +59,12 @@ def serve(
     """Run the web app with uvicorn."""
     import uvicorn
 
+    # The app (and each worker process) reads its settings again: give it the address chosen.
+    if host:
+        os.environ["NEUROGLIDE_HOST"] = host
+    if port:
+        os.environ["NEUROGLIDE_PORT"] = str(port)
+    get_settings.cache_clear()
     settings = get_settings()
     if migrate_first:
         run_migrations()

@@ -20,7 +20,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     database_url: str = ""
     media_dir: Path | None = None
-    base_url: str = "http://127.0.0.1:8000"
+    base_url: str = ""  # empty: this machine at the port served, see _default_base_url
     host: str = "127.0.0.1"
     port: int = 8000
     default_language: Literal["en", "es"] = "en"
@@ -48,6 +48,14 @@ class Settings(BaseSettings):
                 "NEUROGLIDE_SECRET_KEY must be set to a random value of 32+ characters "
                 "in production (python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _default_base_url(self) -> "Settings":
+        # Links printed and shown in the app must reach the server however its port was chosen.
+        if not self.base_url:
+            host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+            self.base_url = f"http://{host}:{self.port}"
         return self
 
     @property

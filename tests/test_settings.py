@@ -37,3 +37,16 @@ def test_sqlite_is_the_default_database(tmp_path: Path) -> None:
     """Without a database URL, the app uses one SQLite file in the data folder."""
     settings = Settings(data_dir=tmp_path, database_url="")
     assert settings.resolved_database_url == f"sqlite:///{tmp_path.as_posix()}/neuroglide.db"
+
+
+def test_links_follow_the_port_served_unless_a_public_address_is_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without NEUROGLIDE_BASE_URL, invite links use this machine and the port chosen."""
+    monkeypatch.delenv("NEUROGLIDE_BASE_URL", raising=False)
+    monkeypatch.setenv("NEUROGLIDE_PORT", "8100")
+    assert Settings(_env_file=None).base_url == "http://127.0.0.1:8100"
+    monkeypatch.setenv("NEUROGLIDE_HOST", "0.0.0.0")
+    assert Settings(_env_file=None).base_url == "http://127.0.0.1:8100"
+    monkeypatch.setenv("NEUROGLIDE_BASE_URL", "https://app.example.org")
+    assert Settings(_env_file=None).base_url == "https://app.example.org"
