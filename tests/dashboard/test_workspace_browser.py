@@ -8,11 +8,11 @@ from sqlmodel import Session
 
 from app.core.clock import local_today
 from app.core.sessions import STAFF_COOKIE
-from app.models import Flag, Patient, StaffUser
+from app.models import Clinic, Flag, Patient, StaffUser
 from app.routines.service import items_of, versions_of
 from tests.dashboard.helpers import add_flag, add_morning, staff_cookie
 from tests.factories import add_log, make_clinic, make_patient, make_staff, routine_version
-from tests.support.browser import assert_accessible
+from tests.support.browser import assert_accessible, phone_context
 
 pytestmark = pytest.mark.browser
 LAPTOP = {"width": 1280, "height": 800}
@@ -152,3 +152,41 @@ def test_workspace_at_laptop_size(
     resolved = db.get(Flag, flag.id)
     assert resolved is not None and resolved.resolution_note == "Phoned: sent to A&E, all clear"
     assert problems == [], problems
+
+
+def test_workspace_pages_fit_a_phone_screen(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session
+) -> None:
+    """At Pixel 7 width no workspace page scrolls sideways; wide tables scroll inside their box."""
+    playwright, chromium = browser
+    therapist = make_staff(db, make_clinic(db))
+    admin = make_staff(db, db.get(Clinic, therapist.clinic_id), role="admin")  # type: ignore[arg-type]
+    patient = _patient(db, therapist, "Priya Narrowscreen-Longname")
+    _patient(db, therapist, "Ola Quiet", days_ago=6)
+    pages = [
+        (
+            therapist,
+            [
+                "/dashboard",
+                "/patients",
+                f"/patients/{patient.id}",
+                f"/patients/{patient.id}/routine",
+                "/library",
+                "/templates",
+            ],
+        ),
+        (admin, ["/team", "/audit"]),
+    ]
+    wide = []
+    for user, urls in pages:
+        context = phone_context(playwright, chromium)
+        cookie = {"name": STAFF_COOKIE, "value": staff_cookie(user), "url": live_server}
+        context.add_cookies([cookie])  # type: ignore[list-item]
+        page = context.new_page()
+        for url in urls:
+            page.goto(live_server + url)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > page.viewport_size["width"]:  # type: ignore[index]
+                wide.append(f"{url}: {width} px")
+        context.close()
+    assert not wide, f"pages wider than the phone: {wide}"
