@@ -71,6 +71,9 @@ def _install_error_pages(app: FastAPI) -> None:
         ]
         if not _wants_html(request):
             return JSONResponse({"detail": errors}, status_code=422)
+        if errors and all(e["loc"][:1] == ["path"] for e in errors):
+            # A mistyped address is a page that does not exist, not a form to correct.
+            return await http_error(request, HTTPException(404, "Not found"))
         detail = "; ".join(f"{'.'.join(map(str, e['loc'][1:]))}: {e['msg']}" for e in errors)
         return render(request, "error.html", {"status": 422, "detail": detail}, status_code=422)
 

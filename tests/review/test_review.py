@@ -170,6 +170,8 @@ def test_notes_and_time(client: TestClient, db: Session) -> None:
     page = client.get(url, headers=HTML).text
     assert "Tolerating well." in page and "Data days in the current 30-day window" in page
     assert ">15<" in page  # this month's minutes
+    # The forms send to an address that lands on their own section, so an error is in view.
+    assert f'action="{url}/notes#notes"' in page and f'action="{url}/time#time"' in page
 
 
 def test_another_clinic_gets_404_and_anonymous_goes_to_login(
