@@ -13,6 +13,7 @@ from app.dashboard.service import (
     FILTERS,
     SCOPES,
     build_dashboard,
+    has_own_patients,
 )
 from app.deps import CurrentTherapist, SessionDep
 from app.models import Flag, Patient
@@ -25,12 +26,14 @@ def dashboard(
     request: Request,
     session: SessionDep,
     staff: CurrentTherapist,
-    scope: str = "mine",
+    scope: str = "",
     filter_: Annotated[str, Query(alias="filter")] = "all",
     q: Annotated[str, Query(max_length=100)] = "",
 ) -> Response:
     """Every active patient, most urgent first; htmx gets only the results fragment."""
-    scope = scope if scope in SCOPES else "mine"
+    if scope not in SCOPES:
+        # Someone with no patients of their own, such as an admin, starts with the clinic.
+        scope = "mine" if has_own_patients(session, staff) else "clinic"
     filter_ = filter_ if filter_ in FILTERS else "all"
     dash = build_dashboard(session, staff, scope=scope, filter_=filter_, q=q)
     record_staff(

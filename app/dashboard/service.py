@@ -135,6 +135,17 @@ class Dashboard:
     counts: dict[str, int]
 
 
+def has_own_patients(session: Session, staff: StaffUser) -> bool:
+    """Whether any active patient of the clinic is this staff member's own."""
+    own = select(Patient.id).where(
+        Patient.clinic_id == staff.clinic_id,
+        Patient.therapist_id == staff.id,
+        col(Patient.archived_at).is_(None),
+        col(Patient.deleted_at).is_(None),
+    )
+    return session.exec(own.limit(1)).first() is not None
+
+
 def _patients(session: Session, staff: StaffUser, scope: str, q: str) -> Sequence[Patient]:
     query = select(Patient).where(
         Patient.clinic_id == staff.clinic_id,

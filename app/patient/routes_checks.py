@@ -113,9 +113,13 @@ async def check_answer(request: Request, patient: CurrentPatient, session: Sessi
 
 
 @router.get("/emergency")
-def emergency(request: Request, patient: CurrentPatient) -> Response:
+def emergency(request: Request, patient: CurrentPatient, session: SessionDep) -> Response:
     """What to do now for emergency symptoms."""
-    return render(request, "patient/emergency.html", {"patient": patient, "tab": "today"})
+    stopped = today_plan(session, patient).stopped
+    # Opened from a bookmark or link, nothing was reported: do not claim the therapist knows.
+    told = stopped is not None and stopped.level == "emergency"
+    context = {"patient": patient, "tab": "today", "told": told}
+    return render(request, "patient/emergency.html", context)
 
 
 @router.get("/settings")

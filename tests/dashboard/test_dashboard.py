@@ -85,6 +85,14 @@ def test_filters_search_scope_and_htmx_fragment(client: TestClient, db: Session)
     assert "HX-Request" in fragment.headers["vary"]
     # Unknown values fall back to the defaults instead of failing.
     assert client.get("/dashboard?filter=nope&scope=x", headers=HTML).status_code == 200
+    # Someone with no patients of their own (an admin, say) starts with the whole clinic.
+    admin = make_staff(db, clinic, role="admin")
+    db.commit()
+    sign_in(client, admin)
+    first = client.get("/dashboard", headers=HTML).text
+    assert "Alma Active" in first and "Colin Colleague" in first
+    assert 'value="clinic" checked' in first
+    assert "Alma Active" not in client.get("/dashboard?scope=mine", headers=HTML).text
 
 
 def test_statement_count_does_not_grow_with_patients(

@@ -79,6 +79,8 @@ def test_stop_signs_pause_today_and_flag(client: TestClient, db: Session) -> Non
 def test_emergency_signs_show_emergency_screen(client: TestClient, db: Session) -> None:
     """Cauda equina answers show the emergency screen and raise an emergency flag."""
     patient_id, _item = _setup(client, db)
+    before = client.get("/emergency").text  # opened directly: the advice, no claim of a report
+    assert "Get emergency care now" in before and "We have also told your therapist" not in before
     response = client.post(
         "/check",
         data={
@@ -88,7 +90,8 @@ def test_emergency_signs_show_emergency_screen(client: TestClient, db: Session) 
         },
     )
     assert response.status_code == 303 and response.headers["location"] == "/emergency"
-    assert "Get emergency care now" in client.get("/emergency").text
+    after = client.get("/emergency").text
+    assert "Get emergency care now" in after and "We have also told your therapist" in after
     assert _flags(db, patient_id, "emergency") == 1
 
 

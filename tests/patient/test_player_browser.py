@@ -1,4 +1,4 @@
-"""The guided player's rest between sets: skipping it and pausing it do exactly that."""
+"""The exercise page in Chromium: the player's rest between sets, and the log form's boxes."""
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright
@@ -79,3 +79,20 @@ def test_pausing_during_the_rest_holds_it_until_resumed(
     page.get_by_role("button", name="Resume").click()
     page.wait_for_selector("#player[data-state=done]", timeout=10_000)
     assert len([s for s in _seen(page) if s[0] == "out"]) == 4, _seen(page)
+
+
+def test_none_and_a_symptom_are_never_ticked_together(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session
+) -> None:
+    """Ticking a feeling clears "None", and ticking "None" clears the feelings."""
+    page = _player(browser, live_server, db)
+    boxes = page.locator("#log-form input[name=symptoms]")
+    none, tingling, numbness = (
+        boxes.and_(page.locator(f"[value={v}]")) for v in ("none", "tingling", "numbness")
+    )
+    assert none.is_checked()
+    tingling.check()
+    numbness.check()
+    assert not none.is_checked() and tingling.is_checked() and numbness.is_checked()
+    none.check()
+    assert not tingling.is_checked() and not numbness.is_checked()

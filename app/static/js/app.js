@@ -10,4 +10,13 @@
       target.classList.add("copied");
     });
   });
+  // A "None" box and the boxes beside it exclude each other (the server drops "None" anyway).
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (box.type !== "checkbox" || !box.checked || !box.form) return;
+    var group = box.form.querySelectorAll('input[type=checkbox][name="' + box.name + '"]');
+    group.forEach(function (other) {
+      if (other !== box && (box.value === "none" || other.value === "none")) other.checked = false;
+    });
+  });
 })();
