@@ -9,7 +9,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from app.activity.schemas import LogIn, MorningIn, SafetyIn
 from app.core.i18n import N_
-from app.flags.service import flags_for_log, raise_flag
+from app.flags.service import flags_for_log, raise_flag, settle_day_flag
 from app.library.service import texts_for
 from app.models import ExerciseLog, MorningCheck, Patient, RoutineItem, SafetyReport, utcnow
 
@@ -119,10 +119,11 @@ def update_log(
     session.flush()
     names = texts_for(session, [log.exercise_id], "en")
     flags_for_log(session, patient, log, names[log.exercise_id].name if names else "Exercise")
+    settle_day_flag(session, patient, log.local_date)
     return log
 
 
-def undo_log(session: Session, log: ExerciseLog, patient_today: date) -> None:
+def undo_log(session: Session, patient: Patient, log: ExerciseLog, patient_today: date) -> None:
     """Take back a recent log; the row stays so a replayed request cannot bring it back."""
     if (patient_today - log.local_date).days > EDIT_WINDOW_DAYS:
         raise ActivityError(N_("This entry can no longer be changed."))
@@ -130,6 +131,7 @@ def undo_log(session: Session, log: ExerciseLog, patient_today: date) -> None:
         log.deleted_at = utcnow()
         session.add(log)
         session.flush()
+        settle_day_flag(session, patient, log.local_date)
 
 
 def record_morning(

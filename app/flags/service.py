@@ -63,6 +63,33 @@ def over_limit(patient: Patient, log: ExerciseLog) -> bool:
     return log.pain_before is None or log.pain_after > log.pain_before
 
 
+def settle_day_flag(session: Session, patient: Patient, day: date) -> None:
+    """Close the day's open symptom flag once no entry left that day calls for it."""
+    flag = session.exec(
+        select(Flag).where(
+            Flag.patient_id == patient.id,
+            Flag.kind == "over_limit",
+            Flag.key == f"day:{day.isoformat()}",
+            col(Flag.resolved_at).is_(None),
+        )
+    ).first()
+    if flag is None:
+        return
+    logs = session.exec(
+        select(ExerciseLog).where(
+            ExerciseLog.patient_id == patient.id,
+            ExerciseLog.local_date == day,
+            col(ExerciseLog.deleted_at).is_(None),
+        )
+    ).all()
+    if any(over_limit(patient, log) or log.spread == "further" for log in logs):
+        return
+    flag.resolved_at = utcnow()
+    flag.resolution_note = "Closed by the app: the patient corrected or took back the entry."
+    session.add(flag)
+    session.flush()
+
+
 def flags_for_log(session: Session, patient: Patient, log: ExerciseLog, name: str) -> list[Flag]:
     """Flags one exercise log raises (once a day): symptoms pushed over the limit, or spreading."""
     assert patient.id is not None
@@ -76,7 +103,13 @@ def flags_for_log(session: Session, patient: Patient, log: ExerciseLog, name: st
         detail = f"{name}: symptoms spread further down the limb"
     else:
         return []
-    return [raise_flag(session, patient.id, "over_limit", key, detail, at=log.received_at)]
+    flag = raise_flag(session, patient.id, "over_limit", key, detail, at=log.received_at)
+    if flag.resolved_at is not None and flag.resolved_by_id is None:
+        # Closed by the app after a correction: a new entry over the limit opens it again.
+        flag.resolved_at, flag.resolution_note, flag.detail = None, "", detail[:500]
+        session.add(flag)
+        session.flush()
+    return [flag]
 
 
 def refresh_history_flags(

@@ -202,7 +202,7 @@ def undo(request: Request, log_uuid: str, patient: CurrentPatient, session: Sess
     if log is None:
         raise HTTPException(404)
     try:
-        undo_log(session, log, today_plan(session, patient).day)
+        undo_log(session, patient, log, today_plan(session, patient).day)
     except ActivityError as error:
         return render(request, "error.html", {"status": 422, "detail": str(error)}, status_code=422)
     return RedirectResponse("/today", status_code=303)

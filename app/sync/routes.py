@@ -93,7 +93,7 @@ def undo(log_uuid: uuid.UUID, patient: CurrentPatient, session: SessionDep) -> S
     if log is None:
         raise HTTPException(404, "No such entry")
     try:
-        undo_log(session, log, today_plan(session, patient).day)
+        undo_log(session, patient, log, today_plan(session, patient).day)
     except ActivityError as error:
         raise _invalid(error, "local_date") from error
     return Stored[LogOut](status="undone", entry=log_out(log))

@@ -131,3 +131,35 @@ def test_a_late_replay_of_an_older_morning_answer_does_not_undo_a_newer_one(
     assert late.status_code == 200 and late.json()["entry"]["comparison"] == "worse"
     checks = db.exec(select(MorningCheck).where(MorningCheck.patient_id == patient_id)).all()
     assert [c.comparison for c in checks] == ["worse"]
+
+
+def test_a_symptom_flag_closes_when_the_entry_behind_it_is_corrected_or_taken_back(
+    client: TestClient, db: Session
+) -> None:
+    """Two entries over the limit: taking one back keeps the flag, correcting the other closes
+    it with a note saying why, and a new entry over the limit that day opens it again."""
+    patient_id, item_id, today, headers = _phone(client, db)
+
+    def log(pain_after: int) -> dict[str, object]:
+        body = {"uuid": str(uuid.uuid4()), "routine_item_id": item_id, "local_date": today}
+        body.update(sets_done=1, pain_before=2, pain_after=pain_after)
+        assert client.post("/api/logs", json=body, headers=headers).status_code == 201
+        return body
+
+    def flag() -> Flag:
+        db.expire_all()
+        found = db.exec(select(Flag).where(Flag.patient_id == patient_id)).all()
+        assert len(found) == 1 and found[0].kind == "over_limit"
+        return found[0]
+
+    first, second = log(8), log(7)
+    assert flag().resolved_at is None
+    client.post(f"/api/logs/{first['uuid']}/undo", headers=headers)
+    assert flag().resolved_at is None  # the second entry still calls for it
+    client.put(f"/api/logs/{second['uuid']}", json={**second, "pain_after": 2}, headers=headers)
+    closed = flag()
+    assert closed.resolved_at is not None and closed.resolved_by_id is None
+    assert "took back" in closed.resolution_note
+    log(9)
+    reopened = flag()
+    assert reopened.resolved_at is None and "9/10" in reopened.detail
