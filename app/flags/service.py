@@ -56,6 +56,11 @@ def raise_flag(
     return flag
 
 
+def _day(day: date) -> str:
+    """A date as staff read it in a flag, such as "Fri 20 Nov"."""
+    return day.strftime("%a %-d %b")
+
+
 def over_limit(patient: Patient, log: ExerciseLog) -> bool:
     """Whether the exercise raised symptoms to the patient's limit or beyond."""
     if log.pain_after is None or log.pain_after < patient.symptom_limit:
@@ -133,7 +138,7 @@ def refresh_history_flags(
                 patient.id,
                 "silent",
                 f"since:{since.isoformat()}",
-                f"No exercise logged since {since.isoformat()}",
+                f"No exercise logged since {_day(since)}",
             )
         )
     done_per_day: dict[date, int] = {}
@@ -153,7 +158,7 @@ def refresh_history_flags(
                     patient.id,
                     "overdoing",
                     f"day:{day.isoformat()}",
-                    f"{done} sets logged on {day.isoformat()}, {prescribed} prescribed",
+                    f"{done} sets logged on {_day(day)}, {prescribed} prescribed",
                 )
             )
     recent = [
