@@ -42,6 +42,15 @@ def _player(browser: tuple[Playwright, Browser], base: str, db: Session) -> Page
     return page
 
 
+def _in_first_rest(browser: tuple[Playwright, Browser], base: str, db: Session) -> Page:
+    """The player started and a second into the rest after set 1 (the countdown has redrawn)."""
+    page = _player(browser, base, db)
+    page.get_by_role("button", name="▶ Start").click()
+    page.wait_for_selector("#player[data-state=rest]", timeout=10_000)
+    page.wait_for_timeout(1300)
+    return page
+
+
 def _seen(page: Page) -> list[list[object]]:
     return page.evaluate("window.seen")
 
@@ -50,10 +59,7 @@ def test_skipping_the_rest_starts_the_next_set_once(
     browser: tuple[Playwright, Browser], live_server: str, db: Session
 ) -> None:
     """After "Skip rest" the old rest timer must not start a second copy of the set later."""
-    page = _player(browser, live_server, db)
-    page.get_by_role("button", name="▶ Start").click()
-    page.wait_for_selector("#player[data-state=rest]", timeout=10_000)
-    page.wait_for_timeout(1300)  # after the countdown has redrawn at least once
+    page = _in_first_rest(browser, live_server, db)
     page.get_by_role("button", name="Skip rest").click()
     page.wait_for_selector("#player[data-state=done]", timeout=10_000)
     page.wait_for_timeout(REST_S * 1000 + 1500)  # past when the skipped rest would have ended
@@ -68,10 +74,7 @@ def test_pausing_during_the_rest_holds_it_until_resumed(
     browser: tuple[Playwright, Browser], live_server: str, db: Session
 ) -> None:
     """A paused rest does not run on into the next set; resuming finishes it."""
-    page = _player(browser, live_server, db)
-    page.get_by_role("button", name="▶ Start").click()
-    page.wait_for_selector("#player[data-state=rest]", timeout=10_000)
-    page.wait_for_timeout(1300)
+    page = _in_first_rest(browser, live_server, db)
     page.get_by_role("button", name="Pause").click()
     page.wait_for_timeout(REST_S * 1000 + 1500)
     assert page.get_attribute("#player", "data-state") == "rest", _seen(page)
