@@ -323,13 +323,18 @@ def template_save(
     """Save a patient's current routine as a named clinic template."""
     patient = patient_or_404(session, staff, _int(patient_id))
     _version, items = prescribe.current_routine(session, patient)
-    name = name.strip()
-    if not items or not name or len(name) > 120:
-        problem = (
-            "Give the template a name of up to 120 characters."
-            if items
-            else "This routine has no exercises to save as a template."
-        )
+    name = " ".join(name.split())
+    taken = {t.name.casefold() for t, _items in templates_of(session, staff.clinic_id)}
+    problem = (
+        "This routine has no exercises to save as a template."
+        if not items
+        else "Give the template a name of up to 120 characters."
+        if not name or len(name) > 120
+        else f"The clinic already has a template called “{name}”: choose another name."
+        if name.casefold() in taken
+        else ""
+    )
+    if problem:
         return _refused(request, session, staff, patient, problem)
     template = save_template(session, staff.clinic_id, name, items, created_by_id=staff.id)
     record_staff(

@@ -365,6 +365,21 @@ def test_templates_save_list_apply_and_delete(client: TestClient, db: Session) -
     listing = client.get("/templates", headers=HTML).text
     assert "Elbow week 1" in listing and "Ulnar nerve slider" in listing and "2 × 10" in listing
     template = db.exec(select(RoutineTemplate).where(RoutineTemplate.name == "Elbow week 1")).one()
+    # A second template of the same name (spacing and case aside) could not be told apart.
+    twin = client.post(
+        "/templates",
+        data={"csrf_token": token, "patient_id": source.id, "name": "  elbow WEEK  1 "},
+        headers=HTML,
+    )
+    assert twin.status_code == 422 and "already has a template called" in twin.text
+    assert (
+        len(
+            db.exec(
+                select(RoutineTemplate).where(RoutineTemplate.clinic_id == template.clinic_id)
+            ).all()
+        )
+        == 1
+    )
     applied = client.post(
         f"/templates/{template.id}/apply", data={"csrf_token": token, "patient_id": target.id}
     )
