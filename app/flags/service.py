@@ -68,6 +68,11 @@ def over_limit(patient: Patient, log: ExerciseLog) -> bool:
     return log.pain_before is None or log.pain_after > log.pain_before
 
 
+def calls_for_flag(patient: Patient, log: ExerciseLog) -> bool:
+    """Whether an exercise log needs the therapist's eye: over the limit, or spreading."""
+    return over_limit(patient, log) or log.spread == "further"
+
+
 def settle_day_flag(session: Session, patient: Patient, day: date) -> None:
     """Close the day's open symptom flag once no entry left that day calls for it."""
     flag = session.exec(
@@ -87,7 +92,7 @@ def settle_day_flag(session: Session, patient: Patient, day: date) -> None:
             col(ExerciseLog.deleted_at).is_(None),
         )
     ).all()
-    if any(over_limit(patient, log) or log.spread == "further" for log in logs):
+    if any(calls_for_flag(patient, log) for log in logs):
         return
     flag.resolved_at = utcnow()
     flag.resolution_note = "Closed by the app: the patient corrected or took back the entry."

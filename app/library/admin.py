@@ -44,10 +44,14 @@ class ExerciseFields(FormModel):
         "kind": "Choose slider, tensioner or other.",
         "body_region": "Choose the body region.",
         "ladder_stage": "Choose a stage from 1 to 5.",
-        "default_sets": "A whole number from 1 to 10.",
-        "default_reps": "A whole number from 1 to 60.",
-        "default_seconds_per_cycle": "A whole number of seconds from 2 to 20.",
-        "default_hold_seconds": "A whole number of seconds from 0 to 10.",
+        "default_sets": "A whole number from {} to {}.".format(*DOSE_LIMITS["sets"]),
+        "default_reps": "A whole number from {} to {}.".format(*DOSE_LIMITS["reps"]),
+        "default_seconds_per_cycle": "A whole number of seconds from {} to {}.".format(
+            *DOSE_LIMITS["seconds_per_cycle"]
+        ),
+        "default_hold_seconds": "A whole number of seconds from {} to {}.".format(
+            *DOSE_LIMITS["hold_seconds"]
+        ),
         "default_times_per_day": "1, 2 or 3.",
     }
 

@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from app.activity.service import ActivityError, record_morning, record_safety
+from app.core.clock import local_today
 from app.core.i18n import LANGUAGES
 from app.core.templating import render
 from app.deps import CurrentPatient, SessionDep
@@ -14,7 +15,7 @@ from app.models import StaffUser
 from app.patient.forms import field_errors, parse_morning, parse_signs
 from app.patient.progress import progress
 from app.patient.progress_view import progress_charts
-from app.patient.service import today_plan
+from app.patient.service import stopped_today, today_plan
 
 router = APIRouter()
 
@@ -115,7 +116,8 @@ async def check_answer(request: Request, patient: CurrentPatient, session: Sessi
 @router.get("/emergency")
 def emergency(request: Request, patient: CurrentPatient, session: SessionDep) -> Response:
     """What to do now for emergency symptoms."""
-    stopped = today_plan(session, patient).stopped
+    assert patient.id is not None
+    stopped = stopped_today(session, patient.id, local_today(patient.timezone))
     # Opened from a bookmark or link, nothing was reported: do not claim the therapist knows.
     told = stopped is not None and stopped.level == "emergency"
     context = {"patient": patient, "tab": "today", "told": told}

@@ -17,6 +17,7 @@ from app.patients.invite_routes import router as invite_router
 from app.patients.invites import status_of
 from app.patients.schemas import COMMON_TIMEZONES, IRRITABILITY, PatientForm
 from app.patients.service import (
+    PATIENT_FIELDS,
     PatientError,
     PatientQuery,
     archive_patient,
@@ -33,17 +34,6 @@ from app.staff.team import active_therapists
 router = APIRouter()
 
 Fields = Annotated[dict[str, str], Depends(form_fields)]
-FORM_KEYS = (
-    "display_name",
-    "email",
-    "language",
-    "timezone",
-    "condition",
-    "nerve",
-    "irritability",
-    "symptom_limit",
-    "therapist_id",
-)
 
 
 @router.get("/patients")
@@ -123,7 +113,7 @@ def add_patient(
     request: Request, session: SessionDep, staff: CurrentTherapist, fields: Fields
 ) -> Response:
     """Add the patient and go to their invite page."""
-    values = {key: fields.get(key, "") for key in FORM_KEYS}
+    values = {key: fields.get(key, "") for key in PATIENT_FIELDS}
     form, errors = parse_form(PatientForm, fields)
     if form is not None:
         try:
@@ -156,7 +146,7 @@ def save_patient(
 ) -> Response:
     """Save the changes, or show what to fix and change nothing."""
     patient = patient_or_404(session, staff, patient_id)
-    values = {key: fields.get(key, "") for key in FORM_KEYS}
+    values = {key: fields.get(key, "") for key in PATIENT_FIELDS}
     form, errors = parse_form(PatientForm, fields)
     changed: list[str] = []
     if form is not None:

@@ -37,15 +37,16 @@ LADDER = {
 }
 # (field, label, low, high, message) for the whole-number dose fields.
 NUMBER_FIELDS = tuple(
-    (name, label, *DOSE_LIMITS[name], message)
-    for name, label, message in (
-        ("sets", "Sets", "Sets must be a whole number from 1 to 10."),
-        ("reps", "Repetitions", "Repetitions must be a whole number from 1 to 60."),
-        ("seconds_per_cycle", "Seconds per movement", "Seconds per movement: 2 to 20."),
-        ("hold_seconds", "Hold (seconds)", "Hold must be from 0 to 10 seconds."),
+    (name, label, low, high, template.format(low=low, high=high))
+    for name, label, template in (
+        ("sets", "Sets", "Sets must be a whole number from {low} to {high}."),
+        ("reps", "Repetitions", "Repetitions must be a whole number from {low} to {high}."),
+        ("seconds_per_cycle", "Seconds per movement", "Seconds per movement: {low} to {high}."),
+        ("hold_seconds", "Hold (seconds)", "Hold must be from {low} to {high} seconds."),
         ("times_per_day", "Times a day", "Times a day must be 1, 2 or 3."),
-        ("ladder_stage", "Ladder stage", "Ladder stage must be from 1 to 5."),
+        ("ladder_stage", "Ladder stage", "Ladder stage must be from {low} to {high}."),
     )
+    for low, high in [DOSE_LIMITS[name]]
 )
 MAX_ITEMS = 12
 ADVISED_MAX = 4  # more exercises, lower adherence (Bachmann 2018)

@@ -23,6 +23,7 @@ from app.routines.service import (
     exercise_names,
     handout_items,
     save_template,
+    template_name_taken,
     template_of_clinic,
     templates_of,
 )
@@ -88,6 +89,8 @@ def _rejected(
     problems: list[str],
     nerve: str = "",
     note: str = "",
+    *,
+    saved_state: bool = False,
 ) -> Response:
     """The draft shown again with what to fix; nothing was saved."""
     return _page(
@@ -96,7 +99,7 @@ def _rejected(
         staff,
         patient,
         draft,
-        saved_state=False,
+        saved_state=saved_state,
         nerve=nerve,
         change_note=note,
         problems=problems,
@@ -110,16 +113,7 @@ def _refused(
     """The saved routine shown again with why a one-click action was refused."""
     _version, items = prescribe.current_routine(session, patient)
     draft = prescribe.draft_from_items(items)
-    return _page(
-        request,
-        session,
-        staff,
-        patient,
-        draft,
-        saved_state=True,
-        problems=[problem],
-        status_code=422,
-    )
+    return _rejected(request, session, staff, patient, draft, [problem], saved_state=True)
 
 
 def _saved(
@@ -324,14 +318,13 @@ def template_save(
     patient = patient_or_404(session, staff, _int(patient_id))
     _version, items = prescribe.current_routine(session, patient)
     name = " ".join(name.split())
-    taken = {t.name.casefold() for t, _items in templates_of(session, staff.clinic_id)}
     problem = (
         "This routine has no exercises to save as a template."
         if not items
         else "Give the template a name of up to 120 characters."
         if not name or len(name) > 120
         else f"The clinic already has a template called “{name}”: choose another name."
-        if name.casefold() in taken
+        if template_name_taken(session, staff.clinic_id, name)
         else ""
     )
     if problem:

@@ -118,6 +118,15 @@ def save_template(
     return template
 
 
+def template_name_taken(session: Session, clinic_id: int, name: str) -> bool:
+    """Whether the clinic already has a template of this name, case aside."""
+    same = select(RoutineTemplate.id).where(
+        RoutineTemplate.clinic_id == clinic_id,
+        func.lower(RoutineTemplate.name) == name.lower(),
+    )
+    return session.exec(same.limit(1)).first() is not None
+
+
 def templates_of(
     session: Session, clinic_id: int
 ) -> list[tuple[RoutineTemplate, list[TemplateItem]]]:
