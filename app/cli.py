@@ -8,6 +8,7 @@ from typing import TypeVar
 import typer
 from alembic import command
 from alembic.config import Config
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -17,6 +18,7 @@ from app.config import get_settings
 
 cli = typer.Typer(help="Neuroglide: home exercise for nerve-related pain.", no_args_is_help=True)
 console = Console()
+err_console = Console(stderr=True)
 ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
 
@@ -59,6 +61,8 @@ def serve(
     """Run the web app with uvicorn."""
     import uvicorn
 
+    from app.core.logging import log_config
+
     # The app (and each worker process) reads its settings again: give it the address chosen.
     if host:
         os.environ["NEUROGLIDE_HOST"] = host
@@ -73,8 +77,11 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
-        proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
+        # Forwarded addresses are believed only from the proxies the operator names: any
+        # client can send X-Forwarded-For, and the sign-in pause and audit trail rely on it.
+        proxy_headers=bool(settings.trusted_proxy_list),
+        forwarded_allow_ips=settings.trusted_proxy_list or None,
+        log_config=log_config(),
     )
 
 
@@ -84,6 +91,15 @@ def demo() -> None:
     from app.db import session_scope
     from app.demo.service import build_demo, demo_steps
 
+    if get_settings().environment == "production":
+        # The demo staff share one password written in the code: never on a real clinic.
+        err_console.print(
+            "[red]neuroglide demo does not run with NEUROGLIDE_ENVIRONMENT=production:[/red] "
+            "it creates staff accounts with a password anyone can read in the code. Try it on "
+            "a copy of its own, for example `./dev.sh demo` on your computer.",
+            highlight=False,
+        )
+        raise typer.Exit(1)
     run_migrations()
     with Progress(console=console, transient=False) as progress:
         task = progress.add_task("Building the demo clinic", total=demo_steps())
@@ -248,9 +264,27 @@ def restore(
     )
 
 
+def _explain(error: ValidationError) -> str:
+    """The settings that are wrong, each with what to do, without pydantic's decoration."""
+    lines = []
+    for problem in error.errors():
+        message = str(problem.get("msg", "")).removeprefix("Value error, ")
+        field = ".".join(str(part) for part in problem.get("loc", ()))
+        named = f"NEUROGLIDE_{field.upper()}"
+        lines.append(message if not field or named in message else f"{named}: {message}")
+    return "\n".join(lines)
+
+
 def main() -> None:
-    """Entry point of the console script."""
-    cli()
+    """Entry point of the console script; wrong settings stop it with a plain message."""
+    try:
+        cli()
+    except ValidationError as error:
+        if error.title != "Settings":
+            raise
+        err_console.print("[red]Neuroglide cannot start.[/red]", highlight=False)
+        err_console.print(_explain(error), highlight=False, soft_wrap=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

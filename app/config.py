@@ -1,28 +1,37 @@
 """Application settings, read from the environment with the NEUROGLIDE_ prefix."""
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_SECRET = "dev-only-change-me"
+from app.core.secret import MAKE_SECRET, local_secret, secret_problem
 
 
 class Settings(BaseSettings):
     """Every setting of the app; each one is documented in the README."""
 
-    model_config = SettingsConfigDict(env_prefix="NEUROGLIDE_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="NEUROGLIDE_",
+        env_file=".env",
+        extra="ignore",
+        # Errors must not print the secret key or the mail password into a log.
+        hide_input_in_errors=True,
+    )
 
     environment: Literal["development", "test", "production"] = "development"
-    secret_key: str = DEFAULT_SECRET
+    # Empty: production refuses to start; elsewhere a random one is kept in the data folder.
+    secret_key: str = ""
     data_dir: Path = Path("data")
     database_url: str = ""
     media_dir: Path | None = None
     base_url: str = ""  # empty: this machine at the port served, see _default_base_url
     host: str = "127.0.0.1"
     port: int = 8000
+    trusted_proxies: str = ""  # comma-separated addresses or networks; empty trusts none
     default_language: Literal["en", "es"] = "en"
     default_timezone: str = "Europe/London"
     invite_days: int = Field(default=14, ge=1, le=90)
@@ -39,15 +48,38 @@ class Settings(BaseSettings):
     reminders_in_app: bool = True
     vapid_contact: str = "mailto:admin@localhost"
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_addresses(cls, value: str) -> str:
+        # A wildcard would let any client write its own address into the audit trail.
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"NEUROGLIDE_TRUSTED_PROXIES: {entry!r} is not an IP address or network; "
+                    "name your reverse proxy's address (for example 127.0.0.1 or 172.18.0.0/16)"
+                ) from None
+        return ",".join(entries)
+
     @model_validator(mode="after")
-    def _refuse_default_secret_in_production(self) -> "Settings":
-        if self.environment == "production" and (
-            self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32
-        ):
-            raise ValueError(
-                "NEUROGLIDE_SECRET_KEY must be set to a random value of 32+ characters "
-                "in production (python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
-            )
+    def _own_secret(self) -> "Settings":
+        # Whoever knows the secret can sign in as anyone: it must be this deployment's own.
+        if self.environment == "production":
+            if not self.secret_key:
+                raise ValueError(
+                    "NEUROGLIDE_SECRET_KEY is not set. In production the key that signs "
+                    f"sessions must be your own: make one with {MAKE_SECRET} and set it."
+                )
+            problem = secret_problem(self.secret_key)
+            if problem:
+                raise ValueError(
+                    f"NEUROGLIDE_SECRET_KEY cannot be used in production: {problem}. "
+                    f"Make a new one with {MAKE_SECRET} and set it."
+                )
+        elif not self.secret_key:
+            self.secret_key = local_secret(self.data_dir)
         return self
 
     @model_validator(mode="after")
@@ -57,6 +89,11 @@ class Settings(BaseSettings):
             host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
             self.base_url = f"http://{host}:{self.port}"
         return self
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        """The addresses whose X-Forwarded-For and X-Forwarded-Proto headers are believed."""
+        return [entry for entry in self.trusted_proxies.split(",") if entry]
 
     @property
     def resolved_database_url(self) -> str:

@@ -14,7 +14,7 @@ from app.core.middleware import SecurityMiddleware
 from app.core.static import STATIC_DIR, CachedStatic
 from app.core.templating import render
 from app.dashboard.routes import router as dashboard_router
-from app.deps import Forbidden, NotSignedIn
+from app.deps import CurrentTherapist, Forbidden, NotSignedIn
 from app.health.routes import router as health_router
 from app.home import router as home_router
 from app.library.routes import router as library_router
@@ -88,9 +88,16 @@ def create_app() -> FastAPI:
         # The interactive docs load scripts from other hosts, which the CSP forbids.
         docs_url=None,
         redoc_url=None,
-        openapi_url="/api/openapi.json",
+        # Served below to signed-in staff only: the document maps every route of the app.
+        openapi_url=None,
         lifespan=reminder_lifespan,
     )
+
+    @app.get("/api/openapi.json", include_in_schema=False)
+    def openapi_document(staff: CurrentTherapist) -> JSONResponse:
+        """The OpenAPI description of the app, for the clinic's own staff."""
+        return JSONResponse(app.openapi())
+
     app.add_middleware(SecurityMiddleware)
     # Added last so it runs first: compresses pages and assets for slow phone connections.
     app.add_middleware(GZipMiddleware, minimum_size=600)

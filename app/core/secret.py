@@ -1,0 +1,80 @@
+"""The secret key that signs sessions: refusing known ones, and making one for a local copy."""
+
+import os
+import secrets
+import stat
+from pathlib import Path
+
+MAKE_SECRET = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+MIN_SECRET_LENGTH = 32
+# token_hex output uses 16 symbols and token_urlsafe 64: ten is far below either.
+MIN_DISTINCT_CHARACTERS = 10
+SECRET_FILE = "secret_key"
+
+# Every value ever shipped or shown as a secret key: anyone can read them, so anyone could sign
+# an admin's session with them. A value published anywhere in the repository belongs here
+# (tests/test_settings.py finds them and fails when one is missing).
+PUBLISHED_SECRETS = frozenset(
+    {
+        "dev-only-change-me",  # the built-in default of the first releases
+        "change-me-to-a-long-random-value-before-real-use",  # compose.yaml's old fallback
+        "test-secret-key-that-is-long-enough-0123456789",  # tests/conftest.py
+        "bench-secret-key-that-is-long-enough-0123456789",  # bench/
+    }
+)
+PLACEHOLDERS = ("change-me", "changeme", "change_me", "replace-me", "your-secret")
+
+
+def secret_problem(secret: str) -> str | None:
+    """Why a secret key is unfit for production, or None when it is fine."""
+    lowered = secret.strip().lower()
+    if any(published in lowered for published in PUBLISHED_SECRETS):
+        return "it is published in Neuroglide's own code or documentation"
+    if any(placeholder in lowered for placeholder in PLACEHOLDERS):
+        return "it is a placeholder, not a random value"
+    if len(secret) < MIN_SECRET_LENGTH:
+        return f"it has {len(secret)} characters and needs at least {MIN_SECRET_LENGTH}"
+    if len(set(secret)) < MIN_DISTINCT_CHARACTERS:
+        return "it repeats too few different characters to be random"
+    return None
+
+
+def _read(path: Path) -> str:
+    """The kept secret, made private to its owner again if its mode was loosened."""
+    value = path.read_text(encoding="utf-8").strip()
+    if stat.S_IMODE(path.stat().st_mode) & 0o077:
+        path.chmod(0o600)
+    if secret_problem(value):
+        raise ValueError(
+            f"{path} does not hold a usable secret key; delete it to have a new one made, "
+            "or set NEUROGLIDE_SECRET_KEY"
+        )
+    return value
+
+
+def local_secret(data_dir: Path) -> str:
+    """This copy's own random secret, made on first start and kept (mode 0600) in data_dir."""
+    path = data_dir / SECRET_FILE
+    try:
+        return _read(path)
+    except FileNotFoundError:
+        pass
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        draft = data_dir / f".{SECRET_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+        handle = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(secrets.token_urlsafe(48) + "\n")
+        try:
+            # Several workers may start at once: the first link wins and everyone reads it.
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+        return _read(path)
+    except OSError as error:
+        raise ValueError(
+            f"NEUROGLIDE_SECRET_KEY is not set and no secret key could be kept in {path} "
+            f"({error.strerror}); set NEUROGLIDE_SECRET_KEY, made with {MAKE_SECRET}"
+        ) from error
