@@ -1,11 +1,19 @@
-"""Settings: every one documented in the README, and production refuses the default secret."""
+"""Settings: every one documented in the README; production refuses any known or weak secret."""
 
+import base64
+import os
+import re
+import secrets
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
-from app.config import DEFAULT_SECRET, Settings
+from app.config import Settings
+from app.core.secret import MAKE_SECRET, PUBLISHED_SECRETS, SECRET_FILE, secret_problem
 
 
 def test_every_setting_is_documented_in_readme() -> None:
@@ -19,18 +27,125 @@ def test_every_setting_is_documented_in_readme() -> None:
     assert not missing, f"document these settings in README.md: {missing}"
 
 
-def test_production_refuses_default_secret() -> None:
-    """Starting in production with the shipped secret is an error with a clear message."""
+@pytest.mark.parametrize("secret", sorted(PUBLISHED_SECRETS))
+def test_production_refuses_every_published_secret(secret: str) -> None:
+    """Anyone can sign an admin's cookie with these, so the app does not start with one."""
+    with pytest.raises(ValidationError, match="NEUROGLIDE_SECRET_KEY") as refused:
+        Settings(_env_file=None, environment="production", secret_key=secret)
+    assert MAKE_SECRET in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "short",
+        "x" * 40,
+        "ab" * 24,
+        "change-me-to-something-long-and-random-0123456789",
+        "dev-only-change-me" * 3,
+        " test-secret-key-that-is-long-enough-0123456789 ",
+    ],
+)
+def test_production_refuses_a_weak_secret(secret: str) -> None:
+    """Too short, too few different characters, a placeholder or a published one inside."""
     with pytest.raises(ValidationError, match="NEUROGLIDE_SECRET_KEY"):
-        Settings(environment="production", secret_key=DEFAULT_SECRET)
-    with pytest.raises(ValidationError):
-        Settings(environment="production", secret_key="short")
+        Settings(_env_file=None, environment="production", secret_key=secret)
 
 
-def test_production_accepts_a_real_secret() -> None:
-    """A long random secret is fine."""
-    settings = Settings(environment="production", secret_key="x" * 40)
-    assert settings.environment == "production"
+def test_production_without_a_secret_says_how_to_make_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """No secret in production is an error naming the setting and the command; no file is made."""
+    monkeypatch.delenv("NEUROGLIDE_SECRET_KEY")
+    with pytest.raises(ValidationError, match="NEUROGLIDE_SECRET_KEY is not set") as refused:
+        Settings(_env_file=None, environment="production", data_dir=tmp_path)
+    assert MAKE_SECRET in str(refused.value)
+    assert not (tmp_path / SECRET_FILE).exists()
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        secrets.token_urlsafe(48),
+        secrets.token_hex(32),
+        base64.b64encode(secrets.token_bytes(32)).decode(),
+    ],
+)
+def test_production_accepts_a_random_secret(secret: str) -> None:
+    """What the README's command, token_hex or `openssl rand -base64 32` make is fine."""
+    settings = Settings(_env_file=None, environment="production", secret_key=secret)
+    assert settings.secret_key == secret
+
+
+# A literal (or a compose fallback) after a setting or constant named like a secret.
+SECRET_LITERAL = re.compile(
+    r"""SECRET\w*["']?\s*[:=]\s*["']?(?:\$\{\w+:?-)?([^"'\s,}$()<?]+)""", re.IGNORECASE
+)
+
+
+def test_every_secret_written_in_the_repository_is_refused() -> None:
+    """A secret key in code, docs, compose or tests is public: production must refuse it."""
+    files = subprocess.run(
+        ["git", "ls-files"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    found = {
+        (name, match.group(1))
+        for name in files
+        if Path(name).suffix in (".py", ".md", ".yaml", ".yml", ".sh", ".toml", ".ini", ".txt")
+        or Path(name).name == "Dockerfile"
+        for match in SECRET_LITERAL.finditer(Path(name).read_text(encoding="utf-8"))
+    }
+    values = {value for _name, value in found}
+    assert {
+        "test-secret-key-that-is-long-enough-0123456789",
+        "bench-secret-key-that-is-long-enough-0123456789",
+    } <= values
+    accepted = sorted((name, value) for name, value in found if secret_problem(value) is None)
+    assert not accepted, f"add these to PUBLISHED_SECRETS in app/core/secret.py: {accepted}"
+
+
+def test_outside_production_a_secret_is_made_once_and_kept(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Without a secret, the first start makes a random one (mode 0600); later starts reuse it."""
+    monkeypatch.delenv("NEUROGLIDE_SECRET_KEY")
+    first = Settings(_env_file=None, environment="development", data_dir=tmp_path / "data")
+    kept = tmp_path / "data" / SECRET_FILE
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert secret_problem(first.secret_key) is None
+    assert kept.read_text(encoding="utf-8").strip() == first.secret_key
+    kept.chmod(0o644)
+    again = Settings(_env_file=None, environment="development", data_dir=tmp_path / "data")
+    assert again.secret_key == first.secret_key
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    other = Settings(_env_file=None, environment="development", data_dir=tmp_path / "other")
+    assert other.secret_key != first.secret_key
+
+
+def test_workers_starting_together_share_one_made_secret(tmp_path: Path) -> None:
+    """Several processes starting at once on an empty data folder agree on one secret."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEUROGLIDE_")} | {
+        "NEUROGLIDE_DATA_DIR": str(tmp_path),
+        "NEUROGLIDE_ENVIRONMENT": "development",
+    }
+    code = "from app.config import Settings; print(Settings(_env_file=None).secret_key)"
+    runs = [
+        subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    printed = {run.communicate(timeout=60)[0].strip() for run in runs}
+    assert len(printed) == 1 and secret_problem(printed.pop()) is None
+    assert [p.name for p in tmp_path.iterdir()] == [SECRET_FILE]
+
+
+def test_trusted_proxies_are_addresses_or_networks() -> None:
+    """Empty trusts no proxy; addresses and networks are kept; a wildcard or a name is refused."""
+    assert Settings(_env_file=None, trusted_proxies="").trusted_proxy_list == []
+    named = Settings(_env_file=None, trusted_proxies=" 127.0.0.1, 172.18.0.0/16 ,::1")
+    assert named.trusted_proxy_list == ["127.0.0.1", "172.18.0.0/16", "::1"]
+    for wrong in ("*", "proxy.example.org", "10.0.0.300"):
+        with pytest.raises(ValidationError, match="NEUROGLIDE_TRUSTED_PROXIES"):
+            Settings(_env_file=None, trusted_proxies=wrong)
 
 
 def test_sqlite_is_the_default_database(tmp_path: Path) -> None:
