@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from sqlmodel import Session
 
 from app.core.logging import REDACTED, redact_path
 from app.core.ratelimit import limit_key
+from app.core.secret import PUBLISHED_SECRETS
 from tests.factories import api_routes, make_clinic, make_patient, make_staff, sign_in_patient
 from tests.staff.support import client_from, sign_in
 
@@ -74,6 +75,7 @@ def read_dockerfile() -> Image:
 
 
 def _free_port() -> int:
+    """A port nothing listens on now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -108,12 +110,12 @@ class Served:
 
     def audit_addresses(self) -> list[str]:
         """The addresses the audit trail recorded, oldest first."""
-        with sqlite3.connect(self.data_dir / "neuroglide.db") as db:
+        with closing(sqlite3.connect(self.data_dir / "neuroglide.db")) as db:
             return [row[0] for row in db.execute("SELECT ip FROM audit_event ORDER BY id")]
 
     def limit_keys(self) -> set[str]:
         """The keys of the failure counters."""
-        with sqlite3.connect(self.data_dir / "neuroglide.db") as db:
+        with closing(sqlite3.connect(self.data_dir / "neuroglide.db")) as db:
             return {row[0] for row in db.execute("SELECT key FROM rate_limit")}
 
 
@@ -168,9 +170,9 @@ def test_the_image_refuses_to_start_without_a_secret(tmp_path: Path) -> None:
     assert not (tmp_path / "neuroglide.db").exists(), "it touched the database first"
 
 
-@pytest.mark.parametrize("secret", ["dev-only-change-me", "x" * 48])
+@pytest.mark.parametrize("secret", [*sorted(PUBLISHED_SECRETS), "x" * 48])
 def test_the_image_refuses_a_published_or_weak_secret(tmp_path: Path, secret: str) -> None:
-    """The image's command stops on the old default and on a long but not random value."""
+    """Anyone could sign an admin's cookie with these: the image's command stops instead."""
     cmd, env = image_run(tmp_path, _free_port(), NEUROGLIDE_SECRET_KEY=secret)
     try:
         run = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=90)
