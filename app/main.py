@@ -80,7 +80,7 @@ def _install_error_pages(app: FastAPI) -> None:
 
 def create_app() -> FastAPI:
     """Build the app: settings checked, middleware, routers and error pages."""
-    get_settings()  # fail fast on bad settings, such as the default secret in production
+    get_settings()  # fail fast on bad settings, such as a published secret in production
     app = FastAPI(
         title="Neuroglide",
         version="0.1.0",
