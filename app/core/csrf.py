@@ -25,8 +25,8 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 EXPIRED = "Your session form expired. Reload the page and try again."
 
 
-def _mac(purpose: str, value: str) -> str:
-    key = get_settings().secret_key.encode()
+def _mac(purpose: str, value: str, secret: str | None = None) -> str:
+    key = (secret or get_settings().secret_key).encode()
     return hmac.new(key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
@@ -49,6 +49,15 @@ def valid_cookie(value: str | None) -> bool:
     return hmac.compare_digest(signature, _mac("csrf", nonce))
 
 
+def signed_out_token(cookie: str, secret: str | None = None) -> str:
+    """The token a signed-out form carries for this CSRF cookie (a load test passes its secret)."""
+    return _mac("csrf-token", _anonymous(cookie), secret)
+
+
+def _anonymous(cookie: str) -> str:
+    return "anonymous=" + cookie.rsplit(".", 1)[0]
+
+
 def binding(cookies: Mapping[str, str]) -> str | None:
     """What the token is bound to: every session these cookies hold, else the CSRF cookie."""
     parts = []
@@ -64,7 +73,7 @@ def binding(cookies: Mapping[str, str]) -> str | None:
     if not valid_cookie(cookie):
         return None
     assert cookie is not None
-    return "anonymous=" + cookie.rsplit(".", 1)[0]
+    return _anonymous(cookie)
 
 
 def token_for_cookies(cookies: Mapping[str, str]) -> str:
