@@ -9,7 +9,7 @@ import secrets
 from datetime import timedelta
 
 from fastapi import Request, Response
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from app.config import get_settings
@@ -20,6 +20,8 @@ from app.models import StaffSession, StaffUser, utcnow
 # Record activity at most this often, so that a page view is not always a database write.
 TOUCH_EVERY = timedelta(seconds=60)
 USER_AGENT_LENGTH = 200
+# Ended or expired sessions are kept this long (who signed in from which browser), then dropped.
+KEEP_FOR = timedelta(days=30)
 
 
 def start_staff_session(
@@ -30,6 +32,14 @@ def start_staff_session(
     assert user.id is not None
     # A session this browser had (someone else, or the same person again) ends here.
     end_this_staff_session(session, request, "replaced")
+    session.execute(
+        delete(StaffSession)
+        .where(
+            col(StaffSession.user_id) == user.id,
+            col(StaffSession.created_at) < utcnow() - KEEP_FOR,
+        )
+        .execution_options(synchronize_session=False)
+    )
     sid = secrets.token_urlsafe(32)
     row = StaffSession(
         token_hash=hash_token(sid),

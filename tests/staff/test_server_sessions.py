@@ -166,3 +166,12 @@ def test_a_busy_session_still_ends_after_its_lifetime(db: Session, browsers: Exi
     user, _client, copied = _signed_in(db, browsers)
     _age(db, user, created_at=hours + timedelta(minutes=1))
     assert not _opens_dashboard(copied)
+
+
+def test_signing_in_drops_the_users_month_old_sessions(db: Session, browsers: ExitStack) -> None:
+    """Old session rows do not pile up: a sign-in removes that user's ones from a month ago."""
+    user, _client, _copied = _signed_in(db, browsers)
+    _age(db, user, created_at=timedelta(days=31), last_seen_at=timedelta(days=31))
+    _signed_in(db, browsers, user)
+    [kept] = _sessions(db, user)
+    assert kept.ended_at is None and utcnow() - kept.created_at < timedelta(minutes=1)
