@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     invite_days: int = Field(default=14, ge=1, le=90)
     patient_session_days: int = Field(default=180, ge=1, le=730)
     staff_session_hours: int = Field(default=12, ge=1, le=168)
+    staff_idle_minutes: int = Field(default=30, ge=1, le=1440)
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_lockout_minutes: int = Field(default=15, ge=1, le=1440)
     max_upload_mb: int = Field(default=20, ge=1, le=500)

@@ -10,6 +10,7 @@ from app.core.sessions import read_session, should_roll
 from app.db import get_session
 from app.models import Patient, StaffUser
 from app.models.base import MAX_ROW_ID
+from app.staff.session_store import current_staff
 
 # scope="function" commits before the response is sent, so an acknowledged write is durable.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
@@ -47,12 +48,12 @@ def _patient(request: Request, session: SessionDep) -> Patient:
 
 
 def _staff(request: Request, session: SessionDep) -> StaffUser:
-    data = read_session(request, "staff")
-    if data is None:
+    # The server-side session must still be open: signing out, a reset or idle time end it.
+    found = current_staff(session, request)
+    if found is None:
         raise NotSignedIn("staff")
-    user = session.get(StaffUser, data.user_id)
-    if user is None or not user.is_active or user.session_version != data.version:
-        raise NotSignedIn("staff")
+    user, staff_session = found
+    request.state.staff_session_id = staff_session.id
     request.state.language = normalize_language(request.headers.get("accept-language"))
     request.state.staff_id = user.id
     return user

@@ -274,13 +274,15 @@ class Visitor:
         self.today = ""
 
     def _csrf(self) -> str:
-        """The CSRF token matching this visitor's cookie (fetched from any page first)."""
+        """The signed-out forms' CSRF token for this visitor's cookie (fetched from any page)."""
+        from app.core.csrf import signed_out_token
+
         cookie = self.client.cookies.get("ng_csrf")
         if cookie is None:
             self.client.get("/healthz")
             cookie = self.client.cookies.get("ng_csrf")
         assert cookie is not None
-        return cookie.rsplit(".", 1)[1]
+        return signed_out_token(cookie, SECRET)
 
     def open_invite(self, token: str) -> None:
         """Open the invite link and press the button, as a patient does once."""

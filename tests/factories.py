@@ -1,16 +1,22 @@
 """Small builders for clinics, staff, patients and routines used across tests."""
 
 import itertools
+import secrets
 import uuid
 from datetime import UTC, date, datetime
 
+from fastapi import Response
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import object_session
 from sqlmodel import Session, select
 
 from app.access.service import create_invite
 from app.core.clock import local_today
-from app.core.security import hash_password
+from app.core.csrf import csrf_cookie_name, token_for_cookies
+from app.core.security import hash_password, hash_token
+from app.core.sessions import write_staff_cookie
+from app.db import get_engine
 from app.models import (
     Clinic,
     Exercise,
@@ -18,6 +24,7 @@ from app.models import (
     Patient,
     RoutineItem,
     RoutineVersion,
+    StaffSession,
     StaffUser,
 )
 from app.routines.service import ItemDose, new_version
@@ -106,14 +113,36 @@ def sign_in_patient(client: TestClient, db: Session, patient: Patient) -> None:
     assert response.status_code == 303, response.text
 
 
+def cookie_values(client: TestClient) -> dict[str, str]:
+    """The client's cookies by name, as the app reads them from a request."""
+    return {cookie.name: cookie.value or "" for cookie in client.cookies.jar}
+
+
 def csrf(client: TestClient) -> str:
-    """The CSRF form token matching this client's cookie (after any page was fetched)."""
-    cookie = client.cookies.get("ng_csrf")
-    if cookie is None:
+    """The CSRF form token a page would carry for this client's cookies (and session) now."""
+    if csrf_cookie_name() not in cookie_values(client):
         client.get("/healthz")
-        cookie = client.cookies.get("ng_csrf")
-    assert cookie is not None
-    return cookie.rsplit(".", 1)[1]
+    token = token_for_cookies(cookie_values(client))
+    assert token
+    return token
+
+
+def staff_session_cookie(user: StaffUser, db: Session | None = None) -> str:
+    """A signed staff cookie naming a fresh server-side session, as signing in would set."""
+    assert user.id is not None
+    sid = secrets.token_urlsafe(32)
+    row = StaffSession(token_hash=hash_token(sid), user_id=user.id)
+    owner = db or object_session(user)
+    if isinstance(owner, Session):
+        owner.add(row)
+        owner.commit()
+    else:
+        with Session(get_engine()) as session:
+            session.add(row)
+            session.commit()
+    response = Response()
+    write_staff_cookie(response, user.id, sid)
+    return response.headers["set-cookie"].split(";")[0].split("=", 1)[1]
 
 
 def api_routes() -> list[tuple[str, set[str], APIRoute]]:

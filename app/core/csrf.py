@@ -1,28 +1,44 @@
-"""CSRF protection: a signed double-submit token checked on every state-changing request."""
+"""CSRF protection: a token bound to the browser's session, checked on every state-changing
+request.
+
+Signed in, the token is an HMAC of the session itself (a staff session's random id; a patient's
+id and session version, stable for the phone's long life so its offline outbox can send later):
+an attacker's own cookie and token, planted in the victim's browser, do not match the victim's
+session. Signed out (sign-in and invite forms) it is bound to the signed CSRF cookie alone, and
+that cookie must be present and valid on every state-changing request either way.
+"""
 
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
 
 from fastapi import HTTPException, Request
 
 from app.config import get_settings
+from app.core.sessions import prefixed, session_from_cookies
 
 CSRF_COOKIE = "ng_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+EXPIRED = "Your session form expired. Reload the page and try again."
 
 
-def _sign(nonce: str) -> str:
-    key = get_settings().secret_key.encode()
-    return hmac.new(key, f"csrf:{nonce}".encode(), hashlib.sha256).hexdigest()
+def _mac(purpose: str, value: str, secret: str | None = None) -> str:
+    key = (secret or get_settings().secret_key).encode()
+    return hmac.new(key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_cookie_name() -> str:
+    """The CSRF cookie's name as this deployment sets it (`__Host-` over HTTPS)."""
+    return prefixed(CSRF_COOKIE)
 
 
 def new_csrf_cookie() -> str:
     """A fresh cookie value: a random nonce and its signature."""
     nonce = secrets.token_urlsafe(24)
-    return f"{nonce}.{_sign(nonce)}"
+    return f"{nonce}.{_mac('csrf', nonce)}"
 
 
 def valid_cookie(value: str | None) -> bool:
@@ -30,24 +46,50 @@ def valid_cookie(value: str | None) -> bool:
     if not value or "." not in value:
         return False
     nonce, signature = value.rsplit(".", 1)
-    return hmac.compare_digest(signature, _sign(nonce))
+    return hmac.compare_digest(signature, _mac("csrf", nonce))
 
 
-def token_for(cookie_value: str) -> str:
-    """The token forms carry; bound to the cookie so a forged page cannot guess it."""
-    return cookie_value.rsplit(".", 1)[1]
+def signed_out_token(cookie: str, secret: str | None = None) -> str:
+    """The token a signed-out form carries for this CSRF cookie (a load test passes its secret)."""
+    return _mac("csrf-token", _anonymous(cookie), secret)
+
+
+def _anonymous(cookie: str) -> str:
+    return "anonymous=" + cookie.rsplit(".", 1)[0]
+
+
+def binding(cookies: Mapping[str, str]) -> str | None:
+    """What the token is bound to: every session these cookies hold, else the CSRF cookie."""
+    parts = []
+    staff = session_from_cookies(cookies, "staff")
+    if staff is not None:
+        parts.append(f"staff={staff.sid}")
+    patient = session_from_cookies(cookies, "patient")
+    if patient is not None:
+        parts.append(f"patient={patient.user_id}.{patient.version}")
+    if parts:
+        return "|".join(parts)
+    cookie = cookies.get(csrf_cookie_name())
+    if not valid_cookie(cookie):
+        return None
+    assert cookie is not None
+    return _anonymous(cookie)
+
+
+def token_for_cookies(cookies: Mapping[str, str]) -> str:
+    """The token pages rendered for these cookies carry ("" when there is nothing to bind)."""
+    bound = binding(cookies)
+    return _mac("csrf-token", bound) if bound is not None else ""
 
 
 async def verify_csrf(request: Request) -> None:
-    """Refuse a state-changing request whose token is missing or does not match its cookie."""
+    """Refuse a state-changing request whose token is missing or does not match its session."""
     if request.method in SAFE_METHODS:
         return
-    cookie = request.cookies.get(CSRF_COOKIE)
-    if not valid_cookie(cookie):
-        raise HTTPException(
-            status_code=403, detail="Your session form expired. Reload the page and try again."
-        )
-    assert cookie is not None
+    cookies = request.cookies
+    if not valid_cookie(cookies.get(csrf_cookie_name())):
+        raise HTTPException(status_code=403, detail=EXPIRED)
+    expected = token_for_cookies(cookies)
     sent = request.headers.get(CSRF_HEADER)
     if sent is None:
         content_type = request.headers.get("content-type", "")
@@ -55,7 +97,5 @@ async def verify_csrf(request: Request) -> None:
             form = await request.form()
             field = form.get(CSRF_FIELD)
             sent = field if isinstance(field, str) else None
-    if not sent or not hmac.compare_digest(sent, token_for(cookie)):
-        raise HTTPException(
-            status_code=403, detail="Your session form expired. Reload the page and try again."
-        )
+    if not sent or not expected or not hmac.compare_digest(sent, expected):
+        raise HTTPException(status_code=403, detail=EXPIRED)

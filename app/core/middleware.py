@@ -1,4 +1,4 @@
-"""Security headers, the CSRF cookie, and per-request language."""
+"""Security headers, the CSRF cookie, no-store for dynamic answers, and per-request language."""
 
 from collections.abc import Awaitable, Callable
 
@@ -6,8 +6,10 @@ from fastapi import Request, Response
 from starlette.middleware.base import BaseHTTPMiddleware
 
 from app.config import get_settings
-from app.core.csrf import CSRF_COOKIE, new_csrf_cookie, token_for, valid_cookie
+from app.core.csrf import csrf_cookie_name, new_csrf_cookie, token_for_cookies, valid_cookie
 from app.core.sessions import write_session
+
+STATIC_PREFIX = "/static/"
 
 CSP = "; ".join(
     [
@@ -35,24 +37,32 @@ class SecurityMiddleware(BaseHTTPMiddleware):
         self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         """Attach the CSRF token to the request and security headers to the response."""
-        cookie = request.cookies.get(CSRF_COOKIE)
-        fresh = None if valid_cookie(cookie) else new_csrf_cookie()
-        request.state.csrf_token = token_for(fresh or cookie or "")
+        name = csrf_cookie_name()
+        cookies = dict(request.cookies)
+        fresh = None if valid_cookie(cookies.get(name)) else new_csrf_cookie()
+        if fresh:
+            cookies[name] = fresh
+        request.state.csrf_token = token_for_cookies(cookies)
         response = await call_next(request)
         if fresh:
             # Long-lived so a home-screen app reopened days later can still send what it saved.
             response.set_cookie(
-                CSRF_COOKIE,
+                name,
                 fresh,
                 max_age=365 * 86400,
                 httponly=True,
                 samesite="lax",
                 secure=get_settings().https,
+                path="/",
             )
         renew = getattr(request.state, "renew_session", None)
         if renew:
             write_session(response, renew[0], renew[1], renew[2])
         headers = response.headers
+        # Pages and API answers carry health data: no browser or proxy cache keeps them, unless
+        # the route chose its own rule (manifest, service worker, media); static files have theirs.
+        if "cache-control" not in headers and not request.url.path.startswith(STATIC_PREFIX):
+            headers["Cache-Control"] = "no-store"
         headers.setdefault("Content-Security-Policy", CSP)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "no-referrer")

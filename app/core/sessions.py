@@ -1,6 +1,8 @@
-"""Signed-cookie sessions for patients and staff: no server-side state, any server answers."""
+"""Signed session cookies: a patient's carries its session version, a staff member's the id of
+a server-side session (app/staff/session_store.py) that signing out ends."""
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -11,6 +13,9 @@ from app.config import get_settings
 
 PATIENT_COOKIE = "ng_patient"
 STAFF_COOKIE = "ng_staff"
+# Over HTTPS cookies get this prefix: browsers then insist on Secure, Path=/ and no Domain, so
+# a sibling subdomain or a plain-http page cannot plant or overwrite them.
+HOST_PREFIX = "__Host-"
 Kind = Literal["patient", "staff"]
 
 # Re-sign a rolling session at most this often, to keep responses cacheable.
@@ -19,11 +24,12 @@ ROLL_AFTER_SECONDS = 24 * 3600
 
 @dataclass(frozen=True)
 class SessionData:
-    """Who a cookie belongs to and which session version it was issued for."""
+    """Who a cookie belongs to: a patient's session version, or a staff session's random id."""
 
     user_id: int
     version: int
     issued_at: float
+    sid: str = ""
 
 
 def _serializer(kind: Kind) -> URLSafeTimedSerializer:
@@ -37,35 +43,59 @@ def _max_age(kind: Kind) -> int:
     return settings.staff_session_hours * 3600
 
 
+def prefixed(name: str) -> str:
+    """A cookie's name as this deployment sets it: `__Host-` first when served over HTTPS."""
+    return HOST_PREFIX + name if get_settings().https else name
+
+
 def cookie_name(kind: Kind) -> str:
     """The cookie that carries this kind of session."""
-    return PATIENT_COOKIE if kind == "patient" else STAFF_COOKIE
+    return prefixed(PATIENT_COOKIE if kind == "patient" else STAFF_COOKIE)
 
 
-def read_session(request: Request, kind: Kind) -> SessionData | None:
-    """The valid, unexpired session in the request's cookie, if any."""
-    raw = request.cookies.get(cookie_name(kind))
+def session_from_cookies(cookies: Mapping[str, str], kind: Kind) -> SessionData | None:
+    """The well-signed, unexpired session in these cookies, if any (no database look-up)."""
+    raw = cookies.get(cookie_name(kind))
     if not raw:
         return None
     try:
         data = _serializer(kind).loads(raw, max_age=_max_age(kind))
+        if kind == "staff":
+            sid = str(data["s"])
+            return SessionData(int(data["u"]), 0, float(data["t"]), sid) if sid else None
         return SessionData(int(data["u"]), int(data["v"]), float(data["t"]))
     except (BadSignature, KeyError, TypeError, ValueError):
         return None
 
 
-def write_session(response: Response, kind: Kind, user_id: int, version: int) -> None:
-    """Set a fresh signed session cookie: HttpOnly, SameSite=Lax, Secure over HTTPS."""
-    value = _serializer(kind).dumps({"u": user_id, "v": version, "t": time.time()})
+def read_session(request: Request, kind: Kind) -> SessionData | None:
+    """The valid, unexpired session in the request's cookie, if any; a cheap check that a staff
+    session may still have ended on the server (see app.staff.session_store)."""
+    return session_from_cookies(request.cookies, kind)
+
+
+def _set(response: Response, kind: Kind, payload: dict[str, object]) -> None:
     response.set_cookie(
         cookie_name(kind),
-        value,
+        _serializer(kind).dumps(payload),
         max_age=_max_age(kind),
         httponly=True,
         samesite="lax",
         secure=get_settings().https,
         path="/",
     )
+
+
+def write_session(response: Response, kind: Kind, user_id: int, version: int) -> None:
+    """Set a fresh signed patient session cookie: HttpOnly, SameSite=Lax, Secure over HTTPS."""
+    if kind != "patient":
+        raise ValueError("staff sessions start through app.staff.session_store")
+    _set(response, kind, {"u": user_id, "v": version, "t": time.time()})
+
+
+def write_staff_cookie(response: Response, user_id: int, sid: str) -> None:
+    """Set the signed cookie naming a server-side staff session."""
+    _set(response, "staff", {"u": user_id, "s": sid, "t": time.time()})
 
 
 def clear_session(response: Response, kind: Kind) -> None:

@@ -10,6 +10,7 @@ from app.models.flag import Flag
 from app.models.patient import ClinicalNote, OutcomeScore, Patient, TimeEntry
 from app.models.reminder import AppKey, PushSubscription, ReminderDelivery, ReminderSettings
 from app.models.routine import RoutineItem, RoutineTemplate, RoutineVersion, TemplateItem
+from app.models.staff_session import StaffSession
 
 __all__ = [
     "AccessToken",
@@ -32,6 +33,7 @@ __all__ = [
     "RoutineTemplate",
     "RoutineVersion",
     "SafetyReport",
+    "StaffSession",
     "StaffUser",
     "TemplateItem",
     "TimeEntry",

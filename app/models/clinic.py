@@ -28,7 +28,7 @@ class StaffUser(SQLModel, table=True):
     role: str = Field(default="therapist", max_length=20)  # therapist | admin
     password_hash: str = Field(max_length=255)
     is_active: bool = Field(default=True)
-    # Bumped to sign out every session of this user at once.
+    # Bumped on a reset or (de)activation; sign-in is checked against StaffSession rows instead.
     session_version: int = Field(default=1)
     failed_logins: int = Field(default=0)
     locked_until: datetime | None = Field(default=None, sa_column=ts(nullable=True))

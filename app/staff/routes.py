@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.audit.service import record, record_staff
 from app.core.ratelimit import client_ip
-from app.core.sessions import clear_session, write_session
+from app.core.sessions import clear_session
 from app.core.templating import render
 from app.deps import PUBLIC, SessionDep
 from app.staff.forms import form_fields, parse_form
@@ -26,6 +26,7 @@ from app.staff.service import (
     staff_from_cookie,
     use_reset,
 )
+from app.staff.session_store import current_staff, end_this_staff_session, start_staff_session
 from app.staff.team import RESET_REQUEST_ACTION
 from app.staff.team_routes import router as team_router
 
@@ -85,19 +86,25 @@ def login(request: Request, session: SessionDep, fields: Fields) -> Response:
     assert user.id is not None
     record_staff(session, request, user, "staff_signed_in")
     response = RedirectResponse("/dashboard", status_code=303)
-    # One person per browser: a patient session on this device ends here.
-    clear_session(response, "patient")
-    write_session(response, "staff", user.id, user.session_version)
+    start_staff_session(session, request, response, user)
     return response
+
+
+# Cookies are left out on purpose: the session has ended on the server and its cookie is
+# deleted below, while "cookies" would also sign the browser out of every other site on the
+# clinic's registrable domain (and the patient side of a shared tablet).
+SIGNED_OUT_CLEARS = '"cache", "storage"'
 
 
 @router.post("/logout", dependencies=[PUBLIC])
 def logout(request: Request, session: SessionDep) -> Response:
-    """Sign out of this browser."""
-    user = staff_from_cookie(request, session)
-    if user is not None:
-        record_staff(session, request, user, "staff_signed_out")
+    """Sign out of this browser: the session ends on the server, cached pages are wiped."""
+    found = current_staff(session, request)
+    end_this_staff_session(session, request, "signed_out")
+    if found is not None:
+        record_staff(session, request, found[0], "staff_signed_out")
     response = RedirectResponse("/login?signed_out=1", status_code=303)
+    response.headers["Clear-Site-Data"] = SIGNED_OUT_CLEARS
     clear_session(response, "staff")
     return response
 
@@ -173,6 +180,5 @@ def reset_submit(request: Request, token: str, session: SessionDep, fields: Fiel
     assert user.id is not None
     record_staff(session, request, user, "staff_password_set")
     response = RedirectResponse("/dashboard", status_code=303)
-    clear_session(response, "patient")
-    write_session(response, "staff", user.id, user.session_version)
+    start_staff_session(session, request, response, user)
     return response

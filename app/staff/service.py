@@ -16,8 +16,8 @@ from app.core.security import (
     needs_rehash,
     verify_password,
 )
-from app.core.sessions import read_session
 from app.models import AccessToken, StaffUser, utcnow
+from app.staff.session_store import current_staff, end_staff_sessions
 
 RESET_PURPOSE = "password_reset"
 RESET_LIFETIME = timedelta(hours=1)
@@ -158,6 +158,9 @@ def use_reset(session: Session, token: str, password: str) -> StaffUser:
         raise ResetError("This link has already been used. Ask for a new one if you need it.")
     user.password_hash = hash_password(password)
     user.session_version += 1
+    assert user.id is not None
+    # Whoever had the old password is signed out everywhere; the route signs this browser in.
+    end_staff_sessions(session, user.id, "password_reset")
     user.failed_logins = 0
     user.locked_until = None
     session.add(user)
@@ -177,10 +180,5 @@ def reset_allowed(session: Session, client_ip: str) -> bool:
 
 def staff_from_cookie(request: Request, session: Session) -> StaffUser | None:
     """The signed-in, active staff user of this request, or None (no exception)."""
-    data = read_session(request, "staff")
-    if data is None:
-        return None
-    user = session.get(StaffUser, data.user_id)
-    if user is None or not user.is_active or user.session_version != data.version:
-        return None
-    return user
+    found = current_staff(session, request)
+    return found[0] if found is not None else None

@@ -10,6 +10,7 @@ from app.core.security import hash_password
 from app.models import AccessToken, AuditEvent, StaffUser, utcnow
 from app.staff.schemas import StaffForm
 from app.staff.service import RESET_PURPOSE, find_staff, issue_reset
+from app.staff.session_store import end_staff_sessions
 
 RESET_REQUEST_ACTION = "password_reset_requested"
 
@@ -68,9 +69,11 @@ def set_active(session: Session, admin: StaffUser, user: StaffUser, active: bool
     if user.is_active == active:
         return
     user.is_active = active
-    # Bumping the version makes every cookie issued so far invalid.
     user.session_version += 1
     if not active:
+        assert user.id is not None
+        # Every browser they are signed in on is signed out now, not at its next expiry.
+        end_staff_sessions(session, user.id, "deactivated")
         now = utcnow()
         for row in session.exec(
             select(AccessToken).where(

@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-from fastapi import Response
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis import Case, CheckContext, GenerationMode
@@ -26,19 +25,21 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from app.core.csrf import CSRF_COOKIE, CSRF_HEADER, token_for
-from app.core.sessions import PATIENT_COOKIE, STAFF_COOKIE, write_session
+from app.core.csrf import CSRF_COOKIE, CSRF_HEADER, token_for_cookies
+from app.core.sessions import PATIENT_COOKIE, STAFF_COOKIE
 from app.main import app
 from app.models import ExerciseLog, MorningCheck, Patient, RateLimit, SafetyReport
 from app.patient.service import today_plan
 from app.routines.service import items_of
 from tests.factories import (
     api_routes,
+    csrf,
     make_clinic,
     make_patient,
     make_staff,
     routine_version,
     sign_in_patient,
+    staff_session_cookie,
 )
 
 # The document is served to signed-in staff only; the fuzzer reads it from the app directly.
@@ -93,19 +94,11 @@ class Caller:
     log_uuid: str
 
 
-def _csrf() -> tuple[dict[str, str], dict[str, str]]:
-    """A CSRF cookie and the matching header, as the app's own pages would send them."""
+def _csrf_cookie() -> dict[str, str]:
+    """A CSRF cookie, as the app's own pages would set it."""
     with TestClient(app) as client:
         client.get("/healthz")
-        cookie = client.cookies[CSRF_COOKIE]
-    return {CSRF_COOKIE: cookie}, {CSRF_HEADER: token_for(cookie)}
-
-
-def _staff_cookie(user_id: int, version: int) -> str:
-    """The staff session cookie the sign-in page would set."""
-    response = Response()
-    write_session(response, "staff", user_id, version)
-    return response.headers["set-cookie"].split(";")[0].split("=", 1)[1]
+        return {CSRF_COOKIE: client.cookies[CSRF_COOKIE]}
 
 
 def _first_log(db: Session, client: TestClient, patient: Patient, item_id: int) -> str:
@@ -117,8 +110,7 @@ def _first_log(db: Session, client: TestClient, patient: Patient, item_id: int) 
         "local_date": day.isoformat(),
         "sets_done": 2,
     }
-    cookie = client.cookies[CSRF_COOKIE]
-    reply = client.post("/api/logs", json=body, headers={CSRF_HEADER: token_for(cookie)})
+    reply = client.post("/api/logs", json=body, headers={CSRF_HEADER: csrf(client)})
     assert reply.status_code in (200, 201), reply.text
     return str(body["uuid"])
 
@@ -139,11 +131,12 @@ def callers(engine: Engine) -> Iterator[dict[str, Caller]]:
             with TestClient(app, base_url="http://testserver", follow_redirects=False) as client:
                 sign_in_patient(client, db, patient)
                 log_uuid = _first_log(db, client, patient, item.id)
-                cookies, headers = _csrf()
+                cookies = _csrf_cookie()
                 if role == "patient":
                     cookies[PATIENT_COOKIE] = client.cookies[PATIENT_COOKIE]
                 else:
-                    cookies[STAFF_COOKIE] = _staff_cookie(therapist.id, therapist.session_version)
+                    cookies[STAFF_COOKIE] = staff_session_cookie(therapist, db)
+                headers = {CSRF_HEADER: token_for_cookies(cookies)}
             found[role] = Caller(cookies, headers, patient.id, item.id, log_uuid)
         db.commit()
     yield found

@@ -6,25 +6,21 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
-from fastapi import Response
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app.core.sessions import STAFF_COOKIE, write_session
+from app.core.sessions import STAFF_COOKIE
 from app.models import Flag, MorningCheck, Patient, StaffUser
-from tests.factories import csrf
+from tests.factories import csrf, staff_session_cookie
 
 HTML = {"accept": "text/html"}
 
 
 def staff_cookie(user: StaffUser) -> str:
-    """The signed session cookie value /login would set for this staff user."""
-    assert user.id is not None
-    response = Response()
-    write_session(response, "staff", user.id, user.session_version)
-    return response.headers["set-cookie"].split(";")[0].split("=", 1)[1]
+    """The signed session cookie value /login would set for this staff user (a new session)."""
+    return staff_session_cookie(user)
 
 
 def sign_in(client: TestClient, user: StaffUser) -> str:

@@ -14,11 +14,12 @@ from httpx import Response
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app.core.csrf import CSRF_COOKIE, new_csrf_cookie, token_for
+from app.core.csrf import CSRF_COOKIE, new_csrf_cookie, token_for_cookies
 from app.core.sessions import cookie_name, write_session
+from app.db import get_engine
 from app.deps import _admin, _patient, _staff, public
 from app.models import Patient, StaffUser
-from tests.factories import api_routes
+from tests.factories import api_routes, staff_session_cookie
 from tests.security.world import Caller, Side, World
 from tests.staff.support import PNG
 
@@ -94,7 +95,12 @@ def route_table() -> list[RouteInfo]:
 
 
 def session_cookie(kind: str, user_id: int, version: int) -> str:
-    """A signed session cookie exactly as the app writes it."""
+    """A signed session cookie exactly as the app writes it (staff: a new server session)."""
+    if kind == "staff":
+        with Session(get_engine(), expire_on_commit=False) as session:
+            user = session.get(StaffUser, user_id)
+            assert user is not None
+            return staff_session_cookie(user, session)
     response = FastAPIResponse()
     write_session(response, kind, user_id, version)  # type: ignore[arg-type]
     return response.headers["set-cookie"].split(";", 1)[0].split("=", 1)[1]
@@ -104,12 +110,15 @@ def dress(client: TestClient, caller: Caller, version: int = 1, *, csrf: bool = 
     """Give the client only this caller's cookies; returns the CSRF token that matches them."""
     client.cookies.clear()
     cookie = new_csrf_cookie()
+    cookies = {CSRF_COOKIE: cookie}
     if csrf:
         client.cookies.set(CSRF_COOKIE, cookie)
     if caller.kind in ("patient", "staff") and caller.user_id is not None:
         kind = caller.kind
-        client.cookies.set(cookie_name(kind), session_cookie(kind, caller.user_id, version))  # type: ignore[arg-type]
-    return token_for(cookie)
+        value = session_cookie(kind, caller.user_id, version)
+        cookies[cookie_name(kind)] = value  # type: ignore[arg-type]
+        client.cookies.set(cookie_name(kind), value)  # type: ignore[arg-type]
+    return token_for_cookies(cookies)
 
 
 def send(

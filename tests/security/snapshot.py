@@ -32,6 +32,7 @@ from app.models import (
     RoutineTemplate,
     RoutineVersion,
     SafetyReport,
+    StaffSession,
     StaffUser,
     TemplateItem,
     TimeEntry,
@@ -43,7 +44,10 @@ IGNORED_TABLES = {"audit_event", "rate_limit", "app_key", "alembic_version"}
 VOLATILE = {
     "staff_user": {"failed_logins", "locked_until", "last_login_at"},
     "push_subscription": {"failure_count", "last_success_at"},
+    "staff_session": {"last_seen_at"},
 }
+# Which rows of a table count (the rest are opened by the tests themselves).
+COUNTED = {"staff_session": " WHERE ended_at IS NOT NULL"}
 PATIENT_TABLES: tuple[Any, ...] = (
     ExerciseLog,
     MorningCheck,
@@ -114,6 +118,15 @@ def take(engine: Engine, clinic_ids: Iterable[int]) -> Snapshot:
         ).all():
             cid = staff_clinic[token.staff_user_id]
             add(("clinic", cid, cid), token)
+        # Tests open staff sessions to act as someone; only ending one is a change of data.
+        for staff_session in session.exec(
+            select(StaffSession).where(
+                col(StaffSession.user_id).in_(list(staff_clinic)),
+                col(StaffSession.ended_at).is_not(None),
+            )
+        ).all():
+            cid = staff_clinic[staff_session.user_id]
+            add(("clinic", cid, cid), staff_session)
         for words, cid in session.exec(
             select(ExerciseText, Exercise.clinic_id)
             .join(Exercise, col(Exercise.id) == col(ExerciseText.exercise_id))
@@ -127,7 +140,11 @@ def take(engine: Engine, clinic_ids: Iterable[int]) -> Snapshot:
         ).all():
             add(("clinic", cid, cid), titem)
         totals = {
-            table: int(session.execute(text(f'SELECT count(*) FROM "{table}"')).scalar_one())
+            table: int(
+                session.execute(
+                    text(f'SELECT count(*) FROM "{table}"{COUNTED.get(table, "")}')
+                ).scalar_one()
+            )
             for table in SQLModel.metadata.tables
             if table not in IGNORED_TABLES
         }

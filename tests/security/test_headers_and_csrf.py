@@ -16,9 +16,9 @@ from sqlmodel import Session
 
 from app.config import Settings, get_settings
 from app.core.clock import local_today
-from app.core.csrf import CSRF_COOKIE, new_csrf_cookie, token_for
+from app.core.csrf import CSRF_COOKIE, new_csrf_cookie, token_for_cookies
 from app.core.middleware import CSP
-from app.core.sessions import PATIENT_COOKIE, STAFF_COOKIE, write_session
+from app.core.sessions import PATIENT_COOKIE, STAFF_COOKIE, write_staff_cookie
 from app.core.templating import TEMPLATE_DIR
 from tests.factories import PASSWORD, csrf, make_clinic, make_patient, make_staff
 from tests.security import snapshot
@@ -197,11 +197,12 @@ def test_https_brings_hsts_and_secure_cookies(db: Session, https: None) -> None:
         hsts = first.headers["strict-transport-security"]
         assert int(re.search(r"max-age=(\d+)", hsts).group(1)) >= 31536000  # type: ignore[union-attr]
         cookies = {**_cookies(first), **_journey(db, client)}
-    assert {CSRF_COOKIE, STAFF_COOKIE, PATIENT_COOKIE} <= set(cookies)
+    names = {"__Host-" + name for name in (CSRF_COOKIE, STAFF_COOKIE, PATIENT_COOKIE)}
+    assert names <= set(cookies)
     bad = {name: header for name, header in cookies.items() if not _flags_ok(header, True)}
     assert not bad
     response = FastAPIResponse()
-    write_session(response, "staff", 1, 1)
+    write_staff_cookie(response, 1, "a-session-id")
     assert _flags_ok(response.headers["set-cookie"].lower(), True)
 
 
@@ -225,7 +226,7 @@ def _forged(variant: str, good: str) -> str | None:
     return {
         "no token": None,
         "a wrong token": secrets.token_hex(32),
-        "another browser's token": token_for(new_csrf_cookie()),
+        "another browser's token": token_for_cookies({CSRF_COOKIE: new_csrf_cookie()}),
         "the token without its cookie": good,
     }[variant]
 

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 from app.config import get_settings
 from app.core.security import verify_password
 from app.models import AuditEvent, RateLimit, utcnow
+from app.staff.session_store import end_staff_sessions
 from tests.factories import PASSWORD, csrf, make_clinic, make_staff
 from tests.staff.support import HTML, client_from, post, sign_in
 
@@ -134,14 +135,15 @@ def test_logout_clears_the_cookie(db: Session) -> None:
         assert client.get("/patients", headers=HTML).headers["location"] == "/login"
 
 
-def test_a_session_version_bump_signs_out_every_session(db: Session) -> None:
-    """Old cookies stop working once the version changes."""
+def test_ending_a_users_sessions_signs_out_every_browser(db: Session) -> None:
+    """Sessions live on the server: ending them signs out browsers holding a valid cookie."""
     user = make_staff(db, make_clinic(db))
     db.commit()
     with client_from() as client:
         sign_in(client, user)
-        user.session_version += 1
-        db.add(user)
+        assert client.get("/patients").status_code == 200
+        assert user.id is not None
+        end_staff_sessions(db, user.id, "deactivated")
         db.commit()
         assert client.get("/patients", headers=HTML).headers["location"] == "/login"
 
@@ -159,14 +161,13 @@ def test_an_expired_session_is_refused(db: Session) -> None:
     serializer = URLSafeTimedSerializer(
         settings.secret_key, salt="neuroglide.staff", signer=OldSigner
     )
-    value = serializer.dumps({"u": user.id, "v": user.session_version, "t": 0})
-    fresh = URLSafeTimedSerializer(settings.secret_key, salt="neuroglide.staff").dumps(
-        {"u": user.id, "v": user.session_version, "t": 0}
-    )
     with client_from() as client:
-        client.cookies.set("ng_staff", fresh)
-        assert client.get("/patients").status_code == 200  # the same cookie, made now, works
-        client.cookies.set("ng_staff", value)
+        sign_in(client, user)
+        payload = URLSafeTimedSerializer(settings.secret_key, salt="neuroglide.staff").loads(
+            client.cookies["ng_staff"]
+        )
+        assert client.get("/patients").status_code == 200  # the session, signed now, works
+        client.cookies.set("ng_staff", serializer.dumps(payload))
         assert client.get("/patients", headers=HTML).headers["location"] == "/login"
 
 
