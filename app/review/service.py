@@ -14,7 +14,7 @@ from app.adherence.service import (
     load_versions,
 )
 from app.core.clock import local_today
-from app.flags.service import over_limit
+from app.flags.service import over_limit, urgency_order
 from app.models import (
     Clinic,
     ClinicalNote,
@@ -239,7 +239,7 @@ def build_review(session: Session, patient: Patient) -> Review:
         adherence_30=adherence(last_30),
         charts=review_charts.review_charts(grid, logs, mornings, grid_start, today),
         dose_rows=dose_response(patient, versions, logs, mornings, names, today),
-        open_flags=[f for f in flags if f.resolved_at is None],
+        open_flags=urgency_order([f for f in flags if f.resolved_at is None]),
         resolved_flags=[f for f in flags if f.resolved_at is not None],
         history=history(session, patient),
         notes=[(n, staff_names.get(n.author_id, "")) for n in notes],
