@@ -67,6 +67,7 @@ class TodayPlan:
     stopped: SafetyReport | None
     morning_due: bool
     extra_logs: list[ExerciseLog]
+    has_routine: bool = True  # False until the therapist has prescribed something in force
 
     @property
     def total(self) -> int:
@@ -89,11 +90,8 @@ def today_plan(session: Session, patient: Patient, now: datetime | None = None) 
     assert patient.id is not None
     day = local_today(patient.timezone, now)
     version = version_on(session, patient.id, day)
-    items = [
-        i
-        for i in (items_of(session, version.id) if version and version.id else [])
-        if i.on_weekday(day.weekday())
-    ]
+    every = list(items_of(session, version.id)) if version and version.id else []
+    items = [i for i in every if i.on_weekday(day.weekday())]
     exercises = _exercises(session, [i.exercise_id for i in items])
     texts = texts_for(session, exercises.keys(), patient.language)
     logs = logs_between(session, patient.id, day, day)
@@ -130,6 +128,7 @@ def today_plan(session: Session, patient: Patient, now: datetime | None = None) 
         stopped_today(session, patient.id, day),
         morning_due(session, patient.id, day),
         extra,
+        has_routine=bool(every),
     )
 
 
