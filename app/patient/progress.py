@@ -57,6 +57,7 @@ class Progress:
         if self.full_days + self.partial_days >= self.due_days * 0.5:
             return "good"
         return "start"
+
     pain: list[PainDay]
     symptoms: list[SymptomWeek]
     mornings: Counter[str]
