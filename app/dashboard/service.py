@@ -28,6 +28,7 @@ from app.dashboard.flags import history_flag_keys, history_rule_flags, insert_ne
 from app.flags.service import SILENT_DAYS, URGENCY, urgency, urgency_order
 from app.models import ExerciseLog, Flag, MorningCheck, Patient, StaffUser
 from app.review.charts import sparkline
+from app.review.entries import unread_notes
 
 FILTERS = {
     "all": "All patients",
@@ -65,6 +66,7 @@ class Row:
     silent_days: int | None
     pain_after: list[float | None]
     flags: list[Flag] = field(default_factory=list)
+    unread_notes: int = 0  # notes the patient wrote that their therapist has not opened yet
 
     @property
     def severity(self) -> int:
@@ -271,10 +273,13 @@ def build_dashboard(
     by_patient: dict[int, list[Flag]] = defaultdict(list)
     for flag in open_flags:
         by_patient[flag.patient_id].append(flag)
+    unread = unread_notes(session, ids)
     rows = [
         _row(p, todays, statuses, logs, last_days, mornings, by_patient, names, staff)
         for p in patients
     ]
+    for row in rows:
+        row.unread_notes = unread.get(row.patient.id or 0, 0)
     rows.sort(key=Row.sort_key)
     counts = {
         "all": len(rows),
