@@ -111,13 +111,21 @@ def dose_response(
     """Per exercise and version period: dose, sessions, pain before → after, over-limit share,
     spread further, and worse next mornings after days it was done."""
     worse_about = {m.about_date for m in mornings if m.comparison == "worse"}
+    # A log counts under the dose it was done at: the item it was logged against when known
+    # (a routine changed during the day, or a phone that was offline), else by exercise and day.
+    periods = _periods(versions, today)
+    known = {item.id for entry, _start, _end in periods for item in entry.items}
     rows: list[DoseRow] = []
-    for entry, start, end in _periods(versions, today):
+    for entry, start, end in periods:
         for item in entry.items:
             done = [
                 log
                 for log in logs
-                if log.exercise_id == item.exercise_id and start <= log.local_date <= end
+                if (
+                    log.routine_item_id == item.id
+                    if log.routine_item_id in known
+                    else log.exercise_id == item.exercise_id and start <= log.local_date <= end
+                )
             ]
             before = [log.pain_before for log in done if log.pain_before is not None]
             after = [log.pain_after for log in done if log.pain_after is not None]

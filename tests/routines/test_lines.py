@@ -14,7 +14,8 @@ from app.adherence.service import day_statuses
 from app.core.clock import local_today
 from app.models import Flag, Patient, RoutineItem, StaffUser
 from app.patient.service import today_plan
-from app.routines.service import ItemDose, items_of, new_version
+from app.review.service import build_review
+from app.routines.service import ItemDose, exercise_names, items_of, new_version
 from tests.dashboard.helpers import HTML, sign_in
 from tests.factories import (
     builtin,
@@ -158,6 +159,10 @@ def test_step_alone_keeps_the_day_done_on_the_calendar(
     assert (status.done, status.extra, status.status) == (12, 0, "done")
     review = staff_client.get(f"/patients/{patient.id}", headers=HTML).text
     assert ": done, 12 of 12 sets" in review  # the review calendar's square for today
+    # The dose table counts today's two sessions under the dose they were done at.
+    name = exercise_names(db, [glide.exercise_id])[glide.exercise_id]
+    rows = [r for r in build_review(db, patient).dose_rows if r.name == name]
+    assert [(r.version, r.sessions) for r in rows] == [(2, 2)]
 
 
 def test_a_page_opened_before_the_change_still_logs(
