@@ -96,7 +96,7 @@ def entries_page(session: Session, patient: Patient, page: int) -> EntriesPage:
             done_local=log.done_at.astimezone(tz),
             arrived_local=log.received_at.astimezone(tz),
             offline=log.received_at - log.done_at > OFFLINE_AFTER,
-            unread=bool(log.note) and (log.id or 0) > mark,
+            unread=bool(log.note) and log.deleted_at is None and (log.id or 0) > mark,
         )
         for log in logs[:PAGE_SIZE]
     ]
