@@ -118,7 +118,8 @@ def update_log(
     session.add(log)
     session.flush()
     names = texts_for(session, [log.exercise_id], "en")
-    flags_for_log(session, patient, log, names[log.exercise_id].name if names else "Exercise")
+    name = names[log.exercise_id].name if names else "Exercise"
+    flags_for_log(session, patient, log, name, new=False)
     settle_day_flag(session, patient, log.local_date)
     return log
 
@@ -153,6 +154,8 @@ def record_morning(
     if existing is not None:
         if existing.uuid != data.uuid and _when(data.answered_at) >= existing.answered_at:
             # A second answer the same morning replaces the first, so "worse" always counts.
+            # It takes the new answer's UUID too, so the same answer sent again is a repeat.
+            existing.uuid = data.uuid
             existing.comparison = data.comparison
             existing.pain_now = data.pain_now
             existing.answered_at = _when(data.answered_at)
@@ -187,7 +190,8 @@ def _flag_if_worse(session: Session, patient_id: int, check: MorningCheck) -> No
         "worse_next_morning",
         f"day:{check.local_date.isoformat()}",
         f"Worse the morning after exercising{pain}",
-        at=check.received_at,
+        at=utcnow(),
+        again=True,
     )
 
 

@@ -5,7 +5,7 @@ versions with their items, then the logs of the window), whatever the number of 
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Protocol, cast
@@ -168,19 +168,38 @@ def _due_by_weekday(items: Sequence[RoutineItem]) -> list[tuple[list[RoutineItem
     return table
 
 
+def line_keys(versions: Sequence[VersionItems]) -> dict[int, str]:
+    """Item id to prescription line, over every version loaded."""
+    return {item.id: item.line_key for entry in versions for item in entry.items if item.id}
+
+
+def match_item(
+    log: LogLike, due: Sequence[RoutineItem], lines: dict[int, str], is_open: Callable[[int], bool]
+) -> int | None:
+    """The due item a log counts for: the same prescription line (whatever version the log was
+    made against, even if a step swapped the exercise), else the same exercise; None if neither."""
+    line = lines.get(log.routine_item_id or 0)
+    if line is not None:
+        on_line = next((item.id for item in due if item.line_key == line), None)
+        if on_line is not None:
+            return on_line
+    # A log from before lines were kept, or whose line was dropped: same exercise, open first.
+    same = [item.id or 0 for item in due if item.exercise_id == log.exercise_id]
+    open_ = [i for i in same if is_open(i)]
+    return (open_ or same)[0] if same else None
+
+
 def _day_counts(
-    due: Sequence[RoutineItem], prescribed: dict[int, int], logs: Sequence[LogLike]
+    due: Sequence[RoutineItem],
+    prescribed: dict[int, int],
+    logs: Sequence[LogLike],
+    lines: dict[int, str],
 ) -> tuple[int, int]:
     """(done, extra) sets for one day's logs against the items due that day."""
     logged: dict[int, int] = dict.fromkeys(prescribed, 0)
     unmatched = 0
     for log in logs:
-        target = log.routine_item_id if log.routine_item_id in prescribed else None
-        if target is None:
-            # A log made against an older version's item still counts for the same exercise.
-            same = [item.id or 0 for item in due if item.exercise_id == log.exercise_id]
-            open_ = [i for i in same if logged[i] < prescribed[i]]
-            target = (open_ or same)[0] if same else None
+        target = match_item(log, due, lines, lambda i: logged[i] < prescribed[i])
         if target is None:
             unmatched += sets_of(log)
         else:
@@ -203,6 +222,7 @@ def compute_statuses(
         if log.deleted_at is None:
             by_day[log.local_date].append(log)
     statuses: list[DayStatus] = []
+    lines = line_keys(versions)
     index = -1
     due_table: list[tuple[list[RoutineItem], dict[int, int]]] = []
     day = start
@@ -222,7 +242,7 @@ def compute_statuses(
         else:
             due, per_item = due_table[day.weekday()]
             prescribed = sum(per_item.values())
-            done, extra = _day_counts(due, per_item, day_logs) if day_logs else (0, 0)
+            done, extra = _day_counts(due, per_item, day_logs, lines) if day_logs else (0, 0)
             statuses.append(
                 DayStatus(
                     day,

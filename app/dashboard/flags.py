@@ -136,7 +136,7 @@ def insert_new_flags(
         return 0
     now = utcnow()
     for f in new:
-        f.update(created_at=now, resolution_note="")
+        f.update(created_at=now, resolution_note="", times_raised=1, earlier=[])
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # Another therapist's dashboard may raise the same flag at the same moment: skip, not fail.
@@ -198,9 +198,26 @@ def ago(moment: datetime | None, now: datetime | None = None) -> str:
     return "yesterday" if days == 1 else f"{days} days ago"
 
 
+def earlier_raises(flag: Flag, now: datetime | None = None) -> list[tuple[str, str]]:
+    """The flag's earlier raises, newest first, as (when in words, what it said then)."""
+    out = []
+    for entry in flag.earlier:
+        try:
+            moment: datetime | None = datetime.fromisoformat(entry.get("at", ""))
+        except ValueError:
+            moment = None
+        out.append((ago(moment, now) or "earlier", entry.get("detail", "")))
+    return out
+
+
 def flag_helpers() -> dict[str, object]:
     """What templates showing flags need (the dashboard panel and the review page)."""
-    return {"flag_label": flag_label, "flag_tone": flag_tone, "ago": ago}
+    return {
+        "flag_label": flag_label,
+        "flag_tone": flag_tone,
+        "ago": ago,
+        "earlier_raises": earlier_raises,
+    }
 
 
 def safe_next(value: str | None, default: str = "/dashboard") -> str:

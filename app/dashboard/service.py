@@ -25,9 +25,10 @@ from app.adherence.service import (
 )
 from app.core.clock import local_today
 from app.dashboard.flags import history_flag_keys, history_rule_flags, insert_new_flags
-from app.flags.service import SILENT_DAYS
+from app.flags.service import SILENT_DAYS, URGENCY, urgency, urgency_order
 from app.models import ExerciseLog, Flag, MorningCheck, Patient, StaffUser
 from app.review.charts import sparkline
+from app.review.entries import unread_notes
 
 FILTERS = {
     "all": "All patients",
@@ -65,6 +66,7 @@ class Row:
     silent_days: int | None
     pain_after: list[float | None]
     flags: list[Flag] = field(default_factory=list)
+    unread_notes: int = 0  # notes the patient wrote that their therapist has not opened yet
 
     @property
     def severity(self) -> int:
@@ -72,14 +74,20 @@ class Row:
         return max((f.severity for f in self.flags), default=0)
 
     @property
+    def urgency(self) -> int:
+        """The most urgent open flag: an emergency answer above warning signs (0 when none)."""
+        return max((urgency(f) for f in self.flags), default=0)
+
+    @property
     def flag_groups(self) -> list[tuple[str, int, int]]:
-        """Open flags as (kind, severity, how many), most severe first, for compact badges."""
+        """Open flags as (kind, severity, how many), most urgent first, for compact badges."""
         groups: dict[str, tuple[int, int]] = {}
         for flag in self.flags:
             severity, count = groups.get(flag.kind, (0, 0))
             groups[flag.kind] = (max(severity, flag.severity), count + 1)
         return sorted(
-            ((kind, sev, n) for kind, (sev, n) in groups.items()), key=lambda g: (-g[1], g[0])
+            ((kind, sev, n) for kind, (sev, n) in groups.items()),
+            key=lambda g: (-URGENCY.get(g[0], g[1]), g[0]),
         )
 
     @property
@@ -116,9 +124,10 @@ class Row:
         return sparkline(self.pain_after, self.pain_text)
 
     def sort_key(self) -> tuple[int, int, float, str]:
-        """Who needs attention first: flag severity, then silent days, then low adherence."""
+        """Who needs attention first: an emergency answer, then warning signs, then other flags by
+        severity; then silent days, then low adherence."""
         return (
-            -self.severity,
+            -self.urgency,
             -(self.silent_days or 0),
             self.adherence_7 if self.adherence_7 is not None else 2.0,
             self.patient.display_name.lower(),
@@ -217,11 +226,9 @@ def _daily_pain(logs: Sequence[LogLike], days: list[date]) -> list[float | None]
 
 
 def _open_flags(session: Session, ids: list[int]) -> list[Flag]:
-    return list(
+    return urgency_order(
         session.exec(
-            select(Flag)
-            .where(col(Flag.patient_id).in_(ids), col(Flag.resolved_at).is_(None))
-            .order_by(col(Flag.severity).desc(), col(Flag.created_at).desc())
+            select(Flag).where(col(Flag.patient_id).in_(ids), col(Flag.resolved_at).is_(None))
         ).all()
     )
 
@@ -266,10 +273,13 @@ def build_dashboard(
     by_patient: dict[int, list[Flag]] = defaultdict(list)
     for flag in open_flags:
         by_patient[flag.patient_id].append(flag)
+    unread = unread_notes(session, ids)
     rows = [
         _row(p, todays, statuses, logs, last_days, mornings, by_patient, names, staff)
         for p in patients
     ]
+    for row in rows:
+        row.unread_notes = unread.get(row.patient.id or 0, 0)
     rows.sort(key=Row.sort_key)
     counts = {
         "all": len(rows),
@@ -279,7 +289,7 @@ def build_dashboard(
     }
     shown = [r for r in rows if _matches(r, filter_)]
     panel = [(f, r.patient) for r in shown for f in r.flags]
-    panel.sort(key=lambda fp: (-fp[0].severity, -fp[0].created_at.timestamp()))
+    panel.sort(key=lambda fp: (-urgency(fp[0]), -fp[0].raised_at.timestamp()))
     return Dashboard(shown, panel, len(rows), counts)
 
 

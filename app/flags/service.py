@@ -18,8 +18,22 @@ SEVERITY = {
     "pain_trend": 2,
     "silent": 1,
 }
+# Emergency answers come before warning signs though both are severity 3: a therapist who reads
+# from the top must meet a possible cauda equina first.
+URGENCY = {"emergency": 5, "red_flag": 4}
 SILENT_DAYS = 3
 TREND_POINTS = 2.0
+EARLIER_KEPT = 10
+
+
+def urgency(flag: Flag) -> int:
+    """How urgent a flag is: emergency, then warning signs, then by severity."""
+    return URGENCY.get(flag.kind, flag.severity)
+
+
+def urgency_order(flags: Sequence[Flag]) -> list[Flag]:
+    """Flags most urgent first, the most recently raised first among equals."""
+    return sorted(flags, key=lambda f: (-urgency(f), -f.raised_at.timestamp()))
 
 
 def raise_flag(
@@ -29,12 +43,20 @@ def raise_flag(
     key: str,
     detail: str,
     at: datetime | None = None,
+    *,
+    again: bool = False,
 ) -> Flag:
-    """Create a flag once per (patient, kind, key); a repeat returns the existing one."""
+    """Create a flag once per (patient, kind, key); a repeat returns the existing one.
+
+    With `again` (a new event, such as a second worse morning answer, not the same one sent
+    twice) an existing flag is raised again: its time moves on and its history grows.
+    """
     existing = session.exec(
         select(Flag).where(Flag.patient_id == patient_id, Flag.kind == kind, Flag.key == key)
     ).first()
     if existing is not None:
+        if again:
+            raise_again(session, existing, detail, at or utcnow())
         return existing
     flag = Flag(
         patient_id=patient_id,
@@ -54,6 +76,21 @@ def raise_flag(
         ).one()
         return found
     return flag
+
+
+def raise_again(session: Session, flag: Flag, detail: str, at: datetime) -> None:
+    """Record a repeat on an existing flag: last raised now, counted, the earlier words kept."""
+    earlier = {"at": flag.raised_at.isoformat(), "detail": flag.detail}
+    flag.earlier = [earlier, *flag.earlier][:EARLIER_KEPT]
+    flag.times_raised += 1
+    flag.last_raised_at = at
+    flag.detail = detail[:500]
+    if flag.resolved_at is None:
+        # Seen before, but this is news: it asks to be acknowledged again.
+        flag.acknowledged_at = None
+        flag.acknowledged_by_id = None
+    session.add(flag)
+    session.flush()
 
 
 def _day(day: date) -> str:
@@ -100,8 +137,12 @@ def settle_day_flag(session: Session, patient: Patient, day: date) -> None:
     session.flush()
 
 
-def flags_for_log(session: Session, patient: Patient, log: ExerciseLog, name: str) -> list[Flag]:
-    """Flags one exercise log raises (once a day): symptoms pushed over the limit, or spreading."""
+def flags_for_log(
+    session: Session, patient: Patient, log: ExerciseLog, name: str, *, new: bool = True
+) -> list[Flag]:
+    """Flags one exercise log raises (one a day, raised again by each new entry that calls for
+    it): symptoms pushed over the limit, or spreading. An edited entry (`new` false) raises it
+    only if it was not raised yet."""
     assert patient.id is not None
     key = f"day:{log.local_date.isoformat()}"
     if over_limit(patient, log):
@@ -113,7 +154,7 @@ def flags_for_log(session: Session, patient: Patient, log: ExerciseLog, name: st
         detail = f"{name}: symptoms spread further down the limb"
     else:
         return []
-    flag = raise_flag(session, patient.id, "over_limit", key, detail, at=log.received_at)
+    flag = raise_flag(session, patient.id, "over_limit", key, detail, at=log.received_at, again=new)
     if flag.resolved_at is not None and flag.resolved_by_id is None:
         # Closed by the app after a correction: a new entry over the limit opens it again.
         flag.resolved_at, flag.resolution_note, flag.detail = None, "", detail[:500]
@@ -192,11 +233,13 @@ def refresh_history_flags(
 
 
 def open_flags(session: Session, patient_ids: Sequence[int]) -> Sequence[Flag]:
-    """Unresolved flags of these patients, most severe and newest first."""
+    """Unresolved flags of these patients, most urgent and most recently raised first."""
     if not patient_ids:
         return []
-    return session.exec(
-        select(Flag)
-        .where(col(Flag.patient_id).in_(list(patient_ids)), col(Flag.resolved_at).is_(None))
-        .order_by(col(Flag.severity).desc(), col(Flag.created_at).desc())
-    ).all()
+    return urgency_order(
+        session.exec(
+            select(Flag).where(
+                col(Flag.patient_id).in_(list(patient_ids)), col(Flag.resolved_at).is_(None)
+            )
+        ).all()
+    )

@@ -1,7 +1,7 @@
 """Every table of Neuroglide, importable from one place."""
 
 from app.models.access import AccessToken, RateLimit
-from app.models.activity import ExerciseLog, MorningCheck, SafetyReport
+from app.models.activity import ExerciseLog, MorningCheck, NotesRead, SafetyReport
 from app.models.audit import AuditEvent
 from app.models.base import UTCDateTime, utcnow
 from app.models.clinic import Clinic, StaffUser
@@ -23,6 +23,7 @@ __all__ = [
     "ExerciseText",
     "Flag",
     "MorningCheck",
+    "NotesRead",
     "OutcomeScore",
     "Patient",
     "PushSubscription",

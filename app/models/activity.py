@@ -86,3 +86,14 @@ class SafetyReport(SQLModel, table=True):
     answers: list[str] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
     answered_at: datetime = Field(sa_column=ts())
     received_at: datetime = Field(default_factory=utcnow, sa_column=created())
+
+
+class NotesRead(SQLModel, table=True):
+    """How far the patient's therapist has read the patient's notes (log ids up to this one)."""
+
+    __tablename__ = "notes_read"
+
+    patient_id: int = Field(foreign_key="patient.id", primary_key=True)
+    up_to_log_id: int = Field(default=0)
+    read_by_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    read_at: datetime = Field(default_factory=utcnow, sa_column=created())

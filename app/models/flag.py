@@ -31,8 +31,20 @@ class Flag(SQLModel, table=True):
     severity: int = Field(default=1)  # 3 emergency, 2 urgent, 1 review
     detail: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_column=created())
+    # Raised again (a second worse morning, another entry over the limit): when, how often, and
+    # the earlier raises (newest first, a few) so the flag tells its own story.
+    last_raised_at: datetime | None = Field(default=None, sa_column=ts(nullable=True))
+    times_raised: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    earlier: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False, server_default="[]")
+    )
     acknowledged_at: datetime | None = Field(default=None, sa_column=ts(nullable=True))
     acknowledged_by_id: int | None = Field(default=None, foreign_key="staff_user.id")
     resolved_at: datetime | None = Field(default=None, sa_column=ts(nullable=True))
     resolved_by_id: int | None = Field(default=None, foreign_key="staff_user.id")
     resolution_note: str = Field(default="", max_length=1000)
+
+    @property
+    def raised_at(self) -> datetime:
+        """When it was last raised: the first time, or the latest repeat."""
+        return self.last_raised_at or self.created_at

@@ -1,5 +1,6 @@
 """Prescribed routines, kept as versions in time, and reusable templates."""
 
+import uuid
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -9,6 +10,11 @@ from app.models.base import created, utcnow
 
 SIDES = ("left", "right", "both", "none")
 ALL_DAYS = 0b1111111  # bit 0 is Monday
+
+
+def new_line_key() -> str:
+    """A fresh identity for a prescription line."""
+    return uuid.uuid4().hex
 
 
 class Dose(SQLModel):
@@ -56,6 +62,10 @@ class RoutineItem(Dose, table=True):
     version_id: int = Field(foreign_key="routine_version.id", index=True)
     exercise_id: int = Field(foreign_key="exercise.id", index=True)
     position: int = Field(default=0)
+
+    # The prescription line this item continues: copied into each new version (a step up or down
+    # that swaps the exercise keeps it), new for an added exercise, so a day's logs still count.
+    line_key: str = Field(default_factory=new_line_key, max_length=32)
 
     def on_weekday(self, weekday: int) -> bool:
         """Whether this item is due on a weekday (0 is Monday)."""

@@ -42,8 +42,22 @@ class Progress:
 
     today: date
     weeks: list[list[DayStatus]]
-    active_days: int
-    due_days: int
+    due_days: int  # planned days so far (today once something is done)
+    full_days: int  # every set due was done
+    partial_days: int  # some of it done (or only exercises not planned that day)
+    missed_days: int
+
+    @property
+    def words(self) -> str:
+        """Which encouragement fits: 'great', 'showing_up', 'good' or 'start'."""
+        if self.full_days >= self.due_days * 0.8:
+            return "great"
+        if self.full_days + self.partial_days >= self.due_days * 0.8:
+            return "showing_up"
+        if self.full_days + self.partial_days >= self.due_days * 0.5:
+            return "good"
+        return "start"
+
     pain: list[PainDay]
     symptoms: list[SymptomWeek]
     mornings: Counter[str]
@@ -62,9 +76,11 @@ def progress(session: Session, patient: Patient) -> Progress:
     statuses = day_statuses(session, [patient], start, end)[patient.id]
     weeks = [statuses[i : i + 7] for i in range(0, len(statuses), 7)]
     past = [s for s in statuses if s.day <= today and s.status not in ("future", "before")]
-    active = sum(1 for s in past if s.done > 0 or s.extra > 0)
     # Today counts once something is done: the day is still in progress.
-    due = sum(1 for s in past if s.prescribed > 0 and (not s.is_today or s.done > 0))
+    due = [s for s in past if s.prescribed > 0 and (not s.is_today or s.done + s.extra > 0)]
+    full = sum(1 for s in due if s.status == "done")
+    # Only unplanned exercises on a planned day is still some of the day done, not all of it.
+    partial = sum(1 for s in due if s.status != "done" and s.done + s.extra > 0)
     logs = logs_between(session, patient.id, start, today)
     by_day: dict[date, list[tuple[int | None, int | None]]] = {}
     for log in logs:
@@ -101,4 +117,14 @@ def progress(session: Session, patient: Patient) -> Progress:
             MorningCheck.patient_id == patient.id, MorningCheck.local_date >= start
         )
     ).all()
-    return Progress(today, weeks, active, due, pain, symptoms, Counter(checks))
+    return Progress(
+        today,
+        weeks,
+        len(due),
+        full,
+        partial,
+        len(due) - full - partial,
+        pain,
+        symptoms,
+        Counter(checks),
+    )

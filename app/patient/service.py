@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, col, select
 
 from app.activity.service import logs_between
+from app.adherence.service import match_item
 from app.core.clock import local_today
 from app.library.service import texts_for
 from app.models import (
@@ -16,6 +17,7 @@ from app.models import (
     MorningCheck,
     Patient,
     RoutineItem,
+    RoutineVersion,
     SafetyReport,
 )
 from app.routines.service import items_of, version_on
@@ -65,6 +67,7 @@ class TodayPlan:
     stopped: SafetyReport | None
     morning_due: bool
     extra_logs: list[ExerciseLog]
+    has_routine: bool = True  # False until the therapist has prescribed something in force
 
     @property
     def total(self) -> int:
@@ -87,17 +90,18 @@ def today_plan(session: Session, patient: Patient, now: datetime | None = None) 
     assert patient.id is not None
     day = local_today(patient.timezone, now)
     version = version_on(session, patient.id, day)
-    items = [
-        i
-        for i in (items_of(session, version.id) if version and version.id else [])
-        if i.on_weekday(day.weekday())
-    ]
+    every = list(items_of(session, version.id)) if version and version.id else []
+    items = [i for i in every if i.on_weekday(day.weekday())]
     exercises = _exercises(session, [i.exercise_id for i in items])
     texts = texts_for(session, exercises.keys(), patient.language)
     logs = logs_between(session, patient.id, day, day)
+    # Matched by prescription line, so a routine changed during the day keeps what was done.
+    lines = _line_keys(session, [log.routine_item_id for log in logs])
+    times = {item.id: item.times_per_day for item in items}
     by_item: dict[int, list[ExerciseLog]] = {}
     for log in logs:
-        by_item.setdefault(log.routine_item_id or 0, []).append(log)
+        target = match_item(log, items, lines, lambda i: len(by_item.get(i, [])) < times[i])
+        by_item.setdefault(target or 0, []).append(log)
     plan_items: list[PlanItem] = []
     used: set[int] = set()
     for item in items:
@@ -124,7 +128,19 @@ def today_plan(session: Session, patient: Patient, now: datetime | None = None) 
         stopped_today(session, patient.id, day),
         morning_due(session, patient.id, day),
         extra,
+        has_routine=bool(every),
     )
+
+
+def _line_keys(session: Session, item_ids: Sequence[int | None]) -> dict[int, str]:
+    """Prescription lines of the items logs were made against, in one query."""
+    ids = sorted({i for i in item_ids if i})
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(RoutineItem.id, RoutineItem.line_key).where(col(RoutineItem.id).in_(ids))
+    ).all()
+    return {item_id: key for item_id, key in rows if item_id is not None}
 
 
 def _exercises(session: Session, ids: Sequence[int]) -> dict[int, Exercise]:
@@ -166,16 +182,29 @@ def morning_due(session: Session, patient_id: int, day: date) -> bool:
 
 
 def plan_item(session: Session, patient: Patient, item_id: int) -> PlanItem | None:
-    """One item of the routine in force today (due today or not), or None when not theirs."""
+    """An item of the patient's routine as it stands today, or None when not theirs.
+
+    An item of an earlier version (a page opened before the therapist changed the routine) is
+    read as today's item on the same prescription line, or else shown as it was.
+    """
     assert patient.id is not None
     plan = today_plan(session, patient)
     found = next((p for p in plan.items if p.item.id == item_id), None)
     if found is not None:
         return found
-    version = version_on(session, patient.id, plan.day)
-    item = session.get(RoutineItem, item_id)
-    if version is None or item is None or item.version_id != version.id:
+    item = session.get(RoutineItem, item_id) if 1 <= item_id <= 2_147_483_647 else None
+    version = session.get(RoutineVersion, item.version_id) if item is not None else None
+    if item is None or version is None or version.patient_id != patient.id:
         return None
+    same_line = next((p for p in plan.items if p.item.line_key == item.line_key), None)
+    if same_line is not None:
+        return same_line
+    current = version_on(session, patient.id, plan.day)
+    if current is not None and current.id != item.version_id:
+        later = next(
+            (i for i in items_of(session, current.id or 0) if i.line_key == item.line_key), None
+        )
+        item = later or item
     exercise = session.get(Exercise, item.exercise_id)
     texts = texts_for(session, [item.exercise_id], patient.language)
     assert exercise is not None

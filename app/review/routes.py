@@ -8,10 +8,11 @@ from fastapi.responses import RedirectResponse, Response
 from app.audit.service import record_staff
 from app.core.templating import render
 from app.dashboard.flags import flag_helpers
-from app.deps import CurrentTherapist, SessionDep
+from app.deps import CurrentTherapist, RowId, SessionDep
 from app.models import Patient, StaffUser
 from app.patients.guards import patient_or_404
 from app.review.charts import legend
+from app.review.entries import entries_page, mark_notes_read
 from app.review.service import add_note, add_time, build_review
 
 router = APIRouter()
@@ -47,7 +48,12 @@ def _page(
     """The review page; every showing of it is recorded, re-shown after bad input too."""
     record_staff(session, request, staff, "patient_viewed", patient=patient)
     review = build_review(session, patient)
+    entries = entries_page(session, patient, 1)
+    if mark_notes_read(session, patient, staff):
+        record_staff(session, request, staff, "notes_read", patient=patient)
     context = {
+        "entries": entries,
+        "unread_count": sum(1 for e in entries.entries if e.unread),
         "staff": staff,
         "review": review,
         "patient": patient,
@@ -66,6 +72,28 @@ def review_page(
     """Everything about one patient: charts, dose against response, flags, notes and time."""
     patient = patient_or_404(session, staff, patient_id)
     return _page(request, session, staff, patient)
+
+
+@router.get("/patients/{patient_id}/entries")
+def entries_list(
+    request: Request,
+    patient_id: RowId,
+    session: SessionDep,
+    staff: CurrentTherapist,
+    page: str = "1",
+) -> Response:
+    """A page of the patient's entries, newest first: the whole page, or the rows for htmx."""
+    patient = patient_or_404(session, staff, patient_id)
+    # A page number that is not one (typed by hand) shows the first page.
+    number = int(page) if page.strip().isdigit() and len(page) < 6 else 1
+    entries = entries_page(session, patient, number)
+    record_staff(
+        session, request, staff, "entries_viewed", patient=patient, detail=f"page {entries.page}"
+    )
+    if entries.page == 1 and mark_notes_read(session, patient, staff):
+        record_staff(session, request, staff, "notes_read", patient=patient)
+    context = {"staff": staff, "patient": patient, "entries": entries}
+    return render(request, "review/entries.html", context, fragment="review/_entries.html")
 
 
 @router.post("/patients/{patient_id}/notes")

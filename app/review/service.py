@@ -14,7 +14,7 @@ from app.adherence.service import (
     load_versions,
 )
 from app.core.clock import local_today
-from app.flags.service import over_limit
+from app.flags.service import over_limit, urgency_order
 from app.models import (
     Clinic,
     ClinicalNote,
@@ -111,13 +111,21 @@ def dose_response(
     """Per exercise and version period: dose, sessions, pain before → after, over-limit share,
     spread further, and worse next mornings after days it was done."""
     worse_about = {m.about_date for m in mornings if m.comparison == "worse"}
+    # A log counts under the dose it was done at: the item it was logged against when known
+    # (a routine changed during the day, or a phone that was offline), else by exercise and day.
+    periods = _periods(versions, today)
+    known = {item.id for entry, _start, _end in periods for item in entry.items}
     rows: list[DoseRow] = []
-    for entry, start, end in _periods(versions, today):
+    for entry, start, end in periods:
         for item in entry.items:
             done = [
                 log
                 for log in logs
-                if log.exercise_id == item.exercise_id and start <= log.local_date <= end
+                if (
+                    log.routine_item_id == item.id
+                    if log.routine_item_id in known
+                    else log.exercise_id == item.exercise_id and start <= log.local_date <= end
+                )
             ]
             before = [log.pain_before for log in done if log.pain_before is not None]
             after = [log.pain_after for log in done if log.pain_after is not None]
@@ -239,7 +247,7 @@ def build_review(session: Session, patient: Patient) -> Review:
         adherence_30=adherence(last_30),
         charts=review_charts.review_charts(grid, logs, mornings, grid_start, today),
         dose_rows=dose_response(patient, versions, logs, mornings, names, today),
-        open_flags=[f for f in flags if f.resolved_at is None],
+        open_flags=urgency_order([f for f in flags if f.resolved_at is None]),
         resolved_flags=[f for f in flags if f.resolved_at is not None],
         history=history(session, patient),
         notes=[(n, staff_names.get(n.author_id, "")) for n in notes],

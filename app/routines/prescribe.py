@@ -176,7 +176,7 @@ def validate(
         problems.append(f"A routine can hold at most {MAX_ITEMS} exercises.")
     for position, item in enumerate(draft, start=1):
         item.errors = {}
-        values: dict[str, int] = {}
+        values: dict[str, Any] = {}
         if item.exercise_id is None or item.exercise_id not in allowed:
             item.errors["exercise_id"] = "Unknown exercise: choose one from the library."
         for name, _label, low, high, message in NUMBER_FIELDS:
@@ -201,6 +201,7 @@ def validate(
                     side=item.side,
                     days_mask=sum(1 << d for d in item.days),
                     note=item.note.strip(),
+                    from_item_id=item.item_id,
                     **values,
                 )
             )
@@ -347,6 +348,8 @@ def step_item(
     names = exercise_names(session, [e.id for e in library if e.id] + [item.exercise_id])
     others = {i.exercise_id for i in items if i.id != item.id}
     dose, note = plan_step(item, exercise, library, names, up, others)
+    # Even when the step swaps the exercise it is the same line: today's entries still count.
+    dose.line_key = item.line_key
     doses = [dose if i.id == item.id else dose_of(i) for i in items]
     return new_version(
         session,
@@ -396,6 +399,13 @@ def apply_template(
     template, items = found
     allowed = {e.id for e in available_exercises(session, patient.clinic_id)}
     doses = [dose_of(i) for i in items if i.exercise_id in allowed]
+    # An exercise the routine already had stays on its line, so today's entries still count.
+    _version, current = current_routine(session, patient)
+    for dose in doses:
+        twin = next((i for i in current if i.exercise_id == dose.exercise_id), None)
+        if twin is not None:
+            dose.line_key = twin.line_key
+            current.remove(twin)
     skipped = len(items) - len(doses)
     note = f"Applied template: {template.name}"
     if skipped:

@@ -19,6 +19,7 @@ from app.models import (
     StaffUser,
     TemplateItem,
 )
+from app.models.routine import new_line_key
 
 
 @dataclass
@@ -35,6 +36,9 @@ class ItemDose:
     days_mask: int = 0b1111111
     note: str = ""
     ladder_stage: int = 2
+    # The prescription line it continues: kept from the item it was made from (None: a new line).
+    line_key: str | None = None
+    from_item_id: int | None = None  # the saved item it was edited from, when the key is not known
 
 
 def version_on(session: Session, patient_id: int, day: date) -> RoutineVersion | None:
@@ -88,10 +92,31 @@ def new_version(
     session.add(version)
     session.flush()
     assert version.id is not None
-    for position, dose in enumerate(items):
-        session.add(RoutineItem(version_id=version.id, position=position, **vars(dose)))
+    keys = _line_keys(session, patient_id, items)
+    for position, (dose, key) in enumerate(zip(items, keys, strict=True)):
+        values = {name: getattr(dose, name) for name in DOSE_FIELDS}
+        session.add(RoutineItem(version_id=version.id, position=position, line_key=key, **values))
     session.flush()
     return version
+
+
+def _line_keys(session: Session, patient_id: int, items: Sequence[ItemDose]) -> list[str]:
+    """Each dose's prescription line: the one it continues, or a new one (never twice)."""
+    wanted = [d.from_item_id for d in items if d.line_key is None and d.from_item_id is not None]
+    known: dict[int, str] = {}
+    if wanted:
+        # Only items of this patient's own versions: a form cannot borrow another's line.
+        rows = session.exec(
+            select(RoutineItem.id, RoutineItem.line_key)
+            .join(RoutineVersion, col(RoutineItem.version_id) == col(RoutineVersion.id))
+            .where(RoutineVersion.patient_id == patient_id, col(RoutineItem.id).in_(wanted))
+        ).all()
+        known = {item_id: key for item_id, key in rows if item_id is not None}
+    keys: list[str] = []
+    for dose in items:
+        key = dose.line_key or known.get(dose.from_item_id or 0)
+        keys.append(key if key and key not in keys else new_line_key())
+    return keys
 
 
 # Templates: named routines a clinic reuses across patients.
@@ -224,8 +249,9 @@ def dose_summary(item: Any) -> str:
 
 
 def dose_of(item: Any) -> ItemDose:
-    """The dose of a saved item as a value to write into a new version."""
-    return ItemDose(**{name: getattr(item, name) for name in DOSE_FIELDS})
+    """The dose of a saved item as a value to write into a new version, on the same line."""
+    values = {name: getattr(item, name) for name in DOSE_FIELDS}
+    return ItemDose(**values, line_key=getattr(item, "line_key", None))
 
 
 def dose_key(item: Any) -> tuple[Any, ...]:

@@ -1,0 +1,123 @@
+"""Most urgent first (an emergency answer above warning signs), and flags raised again."""
+
+import uuid
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from app.core.clock import local_today
+from app.dashboard.service import build_dashboard
+from app.models import Flag, Patient, StaffUser, utcnow
+from app.patient.service import today_plan
+from app.routines.service import items_of
+from tests.dashboard.helpers import HTML, add_flag, sign_in
+from tests.factories import (
+    add_log,
+    make_clinic,
+    make_patient,
+    make_staff,
+    routine_version,
+    sign_in_patient,
+)
+
+
+def _patient(db: Session, therapist: StaffUser, name: str, everything: bool) -> Patient:
+    """Logged yesterday: everything due (full adherence) or one set (low adherence)."""
+    today = local_today("Europe/London")
+    patient = make_patient(db, therapist, valid_from=today - timedelta(days=10))
+    patient.display_name = name
+    db.add(patient)
+    items = items_of(db, routine_version(db, patient).id or 0)
+    for days in range(1, 8):
+        for item in items if everything else items[:1]:
+            for _ in range(item.times_per_day if everything else 1):
+                add_log(db, patient, item, today - timedelta(days=days), sets=item.sets)
+    db.commit()
+    return patient
+
+
+def test_an_emergency_answer_is_always_first(client: TestClient, db: Session) -> None:
+    """Same severity as warning signs, better adherence, raised earlier: still first."""
+    therapist = make_staff(db, make_clinic(db))
+    emergency = _patient(db, therapist, "Emergency Ed", everything=True)
+    warning = _patient(db, therapist, "Warning Wren", everything=False)
+    other = _patient(db, therapist, "Over Olive", everything=False)
+    add_flag(db, other, "over_limit", 2, "Symptoms went from 2/10 to 6/10")
+    add_flag(db, emergency, "emergency", 3, "Warning signs reported: saddle numbness")
+    add_flag(db, warning, "red_flag", 3, "Warning signs reported: night pain")
+    db.commit()
+    board = build_dashboard(db, therapist)
+    names = [row.patient.display_name for row in board.rows]
+    assert names[:3] == ["Emergency Ed", "Warning Wren", "Over Olive"]
+    assert [flag.kind for flag, _p in board.flags] == ["emergency", "red_flag", "over_limit"]
+    sign_in(client, therapist)
+    page = client.get("/dashboard", headers=HTML).text
+    assert page.index("saddle numbness") < page.index("night pain") < page.index("2/10 to 6/10")
+    review = client.get(f"/patients/{emergency.id}", headers=HTML).text
+    assert "saddle numbness" in review
+
+
+def test_a_second_worse_morning_raises_the_flag_again(client: TestClient, db: Session) -> None:
+    """The flag says when it was last raised, how often, and keeps what it said before."""
+    therapist = make_staff(db, make_clinic(db))
+    patient = make_patient(db, therapist)
+    sign_in_patient(client, db, patient)
+    session = client.get("/api/session").json()
+    headers = {"X-CSRF-Token": session["csrf_token"]}
+    first = {"uuid": str(uuid.uuid4()), "local_date": session["today"], "comparison": "worse"}
+    first["pain_now"] = 4
+    assert client.post("/api/morning", json=first, headers=headers).status_code == 201
+    flag = db.exec(select(Flag).where(Flag.patient_id == patient.id)).one()
+    # The first answer was given twelve hours ago, and the therapist acknowledged it.
+    flag.created_at = utcnow() - timedelta(hours=12)
+    flag.acknowledged_at = utcnow() - timedelta(hours=11)
+    flag.acknowledged_by_id = therapist.id
+    db.add(flag)
+    db.commit()
+    second = {**first, "uuid": str(uuid.uuid4()), "pain_now": 7}
+    assert client.post("/api/morning", json=second, headers=headers).status_code == 200
+    assert client.post("/api/morning", json=second, headers=headers).status_code == 200  # resent
+    db.expire_all()
+    flag = db.exec(select(Flag).where(Flag.patient_id == patient.id)).one()
+    assert flag.times_raised == 2
+    assert flag.last_raised_at is not None
+    assert utcnow() - flag.last_raised_at < timedelta(minutes=5)
+    assert flag.acknowledged_at is None  # news again
+    assert "pain now 7/10" in flag.detail
+    assert [e["detail"] for e in flag.earlier] == [
+        "Worse the morning after exercising, pain now 4/10"
+    ]
+    staff = TestClient(client.app, base_url="http://testserver", follow_redirects=False)
+    sign_in(staff, therapist)
+    page = staff.get("/dashboard", headers=HTML).text
+    assert "raised again just now (2 times, first 12 h ago)" in page
+    assert "raised 12 h ago" not in page
+    assert "12 h ago: Worse the morning after exercising, pain now 4/10" in page
+
+
+def test_each_new_entry_over_the_limit_raises_again_but_an_edit_does_not(
+    client: TestClient, db: Session
+) -> None:
+    """Two entries over the limit in a day: one flag raised twice; correcting one adds nothing."""
+    therapist = make_staff(db, make_clinic(db))
+    patient = make_patient(db, therapist)
+    sign_in_patient(client, db, patient)
+    session = client.get("/api/session").json()
+    headers = {"X-CSRF-Token": session["csrf_token"]}
+    item = today_plan(db, patient).items[0].item
+    body = {
+        "routine_item_id": item.id,
+        "local_date": session["today"],
+        "sets_done": 2,
+        "pain_before": 1,
+        "pain_after": 6,
+    }
+    uuids = [str(uuid.uuid4()), str(uuid.uuid4())]
+    for value in uuids:
+        assert client.post("/api/logs", json={**body, "uuid": value}, headers=headers).is_success
+    edited = {**body, "uuid": uuids[1], "pain_after": 7}
+    assert client.put(f"/api/logs/{uuids[1]}", json=edited, headers=headers).is_success
+    db.expire_all()
+    flag = db.exec(select(Flag).where(Flag.patient_id == patient.id)).one()
+    assert (flag.kind, flag.times_raised, len(flag.earlier)) == ("over_limit", 2, 1)
