@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from app.config import get_settings
-from app.models import AuditEvent, PasskeyChallenge, StaffPasskey, StaffUser
+from app.models import AuditEvent, Clinic, PasskeyChallenge, StaffPasskey, StaffUser
 from tests.factories import csrf, make_clinic, make_staff
 from tests.staff.passkey_authenticator import SoftAuthenticator
 from tests.staff.support import HTML, client_from, post, sign_in
@@ -224,7 +224,10 @@ def test_the_network_pause_covers_passkeys_both_ways(db: Session) -> None:
 def test_remove_a_passkey_and_it_no_longer_signs_in(db: Session) -> None:
     """Only its owner removes it, with the CSRF token; then sign-in with it fails."""
     user, authenticator = _staff_with_passkey(db)
-    other = make_staff(db, make_clinic(db))
+    # Even an admin of the same clinic cannot remove someone else's passkey.
+    clinic = db.get(Clinic, user.clinic_id)
+    assert clinic is not None
+    other = make_staff(db, clinic, role="admin")
     db.commit()
     passkey = db.exec(select(StaffPasskey).where(StaffPasskey.staff_user_id == user.id)).one()
     url = f"/account/passkeys/{passkey.id}/delete"
