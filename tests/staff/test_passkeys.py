@@ -1,12 +1,13 @@
 """Staff passkeys: adding one, signing in with it, and every way a ceremony must be refused."""
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from app.config import get_settings
-from app.models import AuditEvent, Clinic, PasskeyChallenge, StaffPasskey, StaffUser
+from app.models import AuditEvent, Clinic, PasskeyChallenge, StaffPasskey, StaffUser, utcnow
 from tests.factories import csrf, make_clinic, make_staff
 from tests.staff.passkey_authenticator import SoftAuthenticator
 from tests.staff.support import HTML, client_from, post, sign_in
@@ -221,6 +222,22 @@ def test_the_network_pause_covers_passkeys_both_ways(db: Session) -> None:
     assert "passkey" in {e.detail for e in _events(db, user, "staff_login_paused")}
 
 
+def test_a_paused_account_is_paused_for_passkeys_too(db: Session) -> None:
+    """An account paused by wrong passwords is not let in by its passkey until the pause ends."""
+    user, authenticator = _staff_with_passkey(db)
+    user.locked_until = utcnow() + timedelta(minutes=5)
+    db.add(user)
+    db.commit()
+    with client_from() as client:
+        response = _passkey_login(client, authenticator.get(_options(client)))
+        assert response.status_code == 429 and "ng_staff" not in client.cookies
+    user.locked_until = utcnow() - timedelta(seconds=1)
+    db.add(user)
+    db.commit()
+    with client_from() as client:
+        assert _passkey_login(client, authenticator.get(_options(client))).status_code == 200
+
+
 def test_remove_a_passkey_and_it_no_longer_signs_in(db: Session) -> None:
     """Only its owner removes it, with the CSRF token; then sign-in with it fails."""
     user, authenticator = _staff_with_passkey(db)
@@ -261,6 +278,10 @@ def test_bad_input_is_a_clear_refusal(db: Session) -> None:
         assert _json(client, "/login/passkey", {"credential": {"response": "x"}}).status_code == 401
         assert post(client, "/login/passkey", {"credential": "x"}).status_code == 422
         assert _json(client, "/login/passkey", {}).status_code == 422
+        no_token = client.post(
+            "/login/passkey/options", json={}, headers={"accept": "application/json"}
+        )
+        assert no_token.status_code == 403
     assert len(db.exec(select(StaffPasskey)).all()) == before
 
 
