@@ -14,14 +14,12 @@ from app.core.templating import render, templates
 from app.deps import PUBLIC, CurrentTherapist, RowId, SessionDep
 from app.models import StaffUser
 from app.staff.display import clinic_timezone, when_formatter
+from app.staff.passkey_challenges import UNAVAILABLE, PasskeyError, passkeys_enabled
 from app.staff.passkeys import (
-    UNAVAILABLE,
-    PasskeyError,
     SignInAttempt,
     add_passkey,
     clean_name,
     passkey_sign_in,
-    passkeys_enabled,
     passkeys_of,
     registration_options,
     remove_passkey,

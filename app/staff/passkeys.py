@@ -2,14 +2,11 @@
 
 import hashlib
 import hmac
-import ipaddress
-import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
-from sqlalchemy import delete, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 from webauthn import (
     generate_authentication_options,
@@ -18,7 +15,7 @@ from webauthn import (
     verify_authentication_response,
     verify_registration_response,
 )
-from webauthn.helpers import base64url_to_bytes, bytes_to_base64url, parse_client_data_json
+from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import (
     AuthenticatorSelectionCriteria,
@@ -30,13 +27,24 @@ from webauthn.helpers.structs import (
 
 from app.config import get_settings
 from app.core.ratelimit import count_failure, is_paused, limit_key
-from app.models import PasskeyChallenge, StaffPasskey, StaffUser, utcnow
+from app.models import StaffPasskey, StaffUser, utcnow
+from app.staff.passkey_challenges import (
+    CHALLENGE_MINUTES,
+    REGISTER,
+    SIGN_IN,
+    UNAVAILABLE,
+    PasskeyError,
+    answered_challenge,
+    new_challenge,
+    relying_party,
+    require_relying_party,
+    use_challenge,
+)
 from app.staff.service import INACTIVE, LoginPaused, LoginRefused
 from app.staff.service import _pause_message as pause_message
 
-REGISTER = "register"
-SIGN_IN = "sign_in"
-CHALLENGE_LIFETIME = timedelta(minutes=5)
+# Sign-in challenges per network in CHALLENGE_MINUTES: a clinic behind one address, not a flood.
+CHALLENGES_PER_NETWORK = 60
 TIMEOUT_MS = 180_000
 MAX_PASSKEYS = 20
 NAME_LENGTH = 60
@@ -51,100 +59,9 @@ UNKNOWN = (
     "Sign in with your email and password."
 )
 NOT_VERIFIED = "That passkey could not be checked. Try again, or sign in with your password."
-UNAVAILABLE = (
-    "Passkeys need the workspace to be served under a domain name, "
-    "such as https://clinic.example.org, not an IP address."
+TOO_MANY_CHALLENGES = (
+    "Too many passkey sign-ins from this network. Wait a few minutes, or use your password."
 )
-
-
-class PasskeyError(ValueError):
-    """Adding or removing a passkey did not work; the message is safe to show."""
-
-
-@dataclass(frozen=True)
-class RelyingParty:
-    """Who passkeys are made for: the host of NEUROGLIDE_BASE_URL and its origin."""
-
-    id: str
-    origin: str
-
-
-def relying_party() -> RelyingParty | None:
-    """The relying party of this server, or None when the base URL is an IP address."""
-    url = urlsplit(get_settings().base_url)
-    host = (url.hostname or "").lower()
-    try:
-        ipaddress.ip_address(host)
-        return None  # WebAuthn refuses IP addresses as relying party ids
-    except ValueError:
-        pass
-    if not host or url.scheme not in ("http", "https"):
-        return None
-    port = f":{url.port}" if url.port else ""
-    return RelyingParty(id=host, origin=f"{url.scheme}://{host}{port}")
-
-
-def passkeys_enabled() -> bool:
-    """Whether passkeys can work with this server's base URL."""
-    return relying_party() is not None
-
-
-def _relying_party() -> RelyingParty:
-    rp = relying_party()
-    if rp is None:
-        raise PasskeyError(UNAVAILABLE)
-    return rp
-
-
-# --- Challenges: stored hashed, deleted by their one use ----------------------------------------
-
-
-def _hash(challenge: bytes) -> str:
-    return hashlib.sha256(challenge).hexdigest()
-
-
-def _new_challenge(session: Session, purpose: str, user_id: int | None) -> bytes:
-    now = utcnow()
-    session.execute(
-        delete(PasskeyChallenge)
-        .where(col(PasskeyChallenge.expires_at) <= now)
-        .execution_options(synchronize_session=False)
-    )
-    challenge = secrets.token_bytes(32)
-    session.add(
-        PasskeyChallenge(
-            challenge_hash=_hash(challenge),
-            purpose=purpose,
-            staff_user_id=user_id,
-            expires_at=now + CHALLENGE_LIFETIME,
-        )
-    )
-    session.flush()
-    return challenge
-
-
-def _use_challenge(session: Session, challenge: bytes, purpose: str, user_id: int | None) -> bool:
-    """Delete the challenge if it is live and was issued for this; True once, never twice."""
-    # One conditional DELETE: of two answers sent at the same moment only one finds the row.
-    result = session.execute(
-        delete(PasskeyChallenge)
-        .where(
-            col(PasskeyChallenge.challenge_hash) == _hash(challenge),
-            col(PasskeyChallenge.purpose) == purpose,
-            col(PasskeyChallenge.staff_user_id) == user_id
-            if user_id is not None
-            else col(PasskeyChallenge.staff_user_id).is_(None),
-            col(PasskeyChallenge.expires_at) > utcnow(),
-        )
-        .execution_options(synchronize_session=False)
-    )
-    return getattr(result, "rowcount", 0) == 1
-
-
-def _answered_challenge(credential: dict[str, Any]) -> bytes:
-    """The challenge the browser signed, read from its client data."""
-    client_data = base64url_to_bytes(credential["response"]["clientDataJSON"])
-    return parse_client_data_json(client_data).challenge
 
 
 # --- Managing one's own passkeys ----------------------------------------------------------------
@@ -187,7 +104,7 @@ def _user_handle(session: Session, user: StaffUser) -> str:
 
 def registration_options(session: Session, user: StaffUser) -> str:
     """The options (JSON) for the browser to make a new passkey for this user."""
-    rp = _relying_party()
+    rp = require_relying_party()
     assert user.id is not None
     existing = passkeys_of(session, user.id)
     if len(existing) >= MAX_PASSKEYS:
@@ -198,7 +115,7 @@ def registration_options(session: Session, user: StaffUser) -> str:
         user_name=user.email,
         user_display_name=user.name,
         user_id=base64url_to_bytes(_user_handle(session, user)),
-        challenge=_new_challenge(session, REGISTER, user.id),
+        challenge=new_challenge(session, REGISTER, user.id),
         timeout=TIMEOUT_MS,
         authenticator_selection=AuthenticatorSelectionCriteria(
             resident_key=ResidentKeyRequirement.REQUIRED,
@@ -223,14 +140,14 @@ def add_passkey(
     session: Session, user: StaffUser, credential: dict[str, Any], name: str
 ) -> StaffPasskey:
     """Check the browser's new credential against its one-time challenge and keep its key."""
-    rp = _relying_party()
+    rp = require_relying_party()
     assert user.id is not None
     name = clean_name(name)
     try:
-        challenge = _answered_challenge(credential)
+        challenge = answered_challenge(credential)
     except BAD_ANSWER:
         raise PasskeyError(NOT_VERIFIED) from None
-    if not _use_challenge(session, challenge, REGISTER, user.id):
+    if not use_challenge(session, challenge, REGISTER, user.id):
         raise PasskeyError(EXPIRED)
     try:
         verified = verify_registration_response(
@@ -284,16 +201,29 @@ def _count_network_failure(session: Session, client_ip: str, now: datetime) -> N
     count_failure(session, limit_key("ip", client_ip), now)
 
 
+def _challenge_allowed(session: Session, client_ip: str, now: datetime) -> bool:
+    """Whether this network may have another sign-in challenge (each one is a stored row)."""
+    key = limit_key("passkey", client_ip)
+    limits = {"max_failures": CHALLENGES_PER_NETWORK, "minutes": CHALLENGE_MINUTES}
+    if is_paused(session, key, now, **limits):
+        return False
+    count_failure(session, key, now, **limits)
+    return True
+
+
 def sign_in_options(session: Session, client_ip: str) -> str:
     """The options (JSON) for the browser to offer this site's passkeys; no email needed."""
     rp = relying_party()
     if rp is None:
         raise LoginRefused(UNAVAILABLE)
-    if _network_paused(session, client_ip, utcnow()):
+    now = utcnow()
+    if _network_paused(session, client_ip, now):
         raise LoginPaused(pause_message())
+    if not _challenge_allowed(session, client_ip, now):
+        raise LoginPaused(TOO_MANY_CHALLENGES)
     options = generate_authentication_options(
         rp_id=rp.id,
-        challenge=_new_challenge(session, SIGN_IN, None),
+        challenge=new_challenge(session, SIGN_IN, None),
         timeout=TIMEOUT_MS,
         user_verification=UserVerificationRequirement.REQUIRED,
     )
@@ -331,11 +261,11 @@ def passkey_sign_in(
         return LoginRefused(message)
 
     try:
-        challenge = _answered_challenge(credential)
+        challenge = answered_challenge(credential)
     except BAD_ANSWER:
         raise refuse(NOT_VERIFIED) from None
     # Used up before the answer is checked, so a challenge is worth one try whatever happens.
-    if not _use_challenge(session, challenge, SIGN_IN, None):
+    if not use_challenge(session, challenge, SIGN_IN, None):
         raise refuse(EXPIRED)
     if passkey is None or user is None:
         raise refuse(UNKNOWN)

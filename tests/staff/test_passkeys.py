@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 
 from app.config import get_settings
 from app.models import AuditEvent, Clinic, PasskeyChallenge, StaffPasskey, StaffUser, utcnow
+from app.staff import passkey_challenges, passkeys
 from tests.factories import csrf, make_clinic, make_staff
 from tests.staff.passkey_authenticator import SoftAuthenticator
 from tests.staff.support import HTML, client_from, post, sign_in
@@ -304,3 +305,30 @@ def test_an_ip_base_url_hides_passkeys_and_says_why(db: Session, monkeypatch: An
         assert _json(client, "/login/passkey/options", {}).status_code == 503
         sign_in(client, user)
         assert "not an IP address" in client.get("/account").text
+
+
+def test_sign_in_challenges_per_network_are_bounded(db: Session, monkeypatch: Any) -> None:
+    """Each challenge is a stored row, so one network cannot ask for them without end."""
+    monkeypatch.setattr(passkeys, "CHALLENGES_PER_NETWORK", 3)
+    user = make_staff(db, make_clinic(db))
+    db.commit()
+    with client_from() as client:
+        for _attempt in range(3):
+            _options(client)
+        flooded = _json(client, "/login/passkey/options", {})
+        assert flooded.status_code == 429 and "Too many passkey sign-ins" in flooded.text
+        sign_in(client, user)  # the password sign-in is not paused by it
+
+
+def test_the_origin_follows_the_base_url(monkeypatch: Any) -> None:
+    """The relying party is the base URL's host; a scheme's own port is not part of the origin."""
+    for base, rp_id, origin in (
+        ("https://Clinic.Example.org:443/", "clinic.example.org", "https://clinic.example.org"),
+        ("http://localhost:8100", "localhost", "http://localhost:8100"),
+    ):
+        monkeypatch.setattr(get_settings(), "base_url", base)
+        rp = passkey_challenges.relying_party()
+        assert rp is not None and (rp.id, rp.origin) == (rp_id, origin)
+    for base in ("http://127.0.0.1:8000", "http://[::1]:8000", "ftp://clinic.example.org"):
+        monkeypatch.setattr(get_settings(), "base_url", base)
+        assert passkey_challenges.relying_party() is None
