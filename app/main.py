@@ -27,6 +27,7 @@ from app.reminders.routes import router as reminders_router
 from app.reminders.runner import reminder_lifespan
 from app.review.routes import router as review_router
 from app.routines.routes import router as routines_router
+from app.staff.passkey_routes import router as passkey_router
 from app.staff.routes import router as staff_router
 from app.sync.routes import router as sync_router
 
@@ -112,6 +113,7 @@ def create_app() -> FastAPI:
         patient_checks_router,
         patient_account_router,
         staff_router,
+        passkey_router,
         dashboard_router,
         patients_router,
         review_router,

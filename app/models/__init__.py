@@ -7,6 +7,7 @@ from app.models.base import UTCDateTime, utcnow
 from app.models.clinic import Clinic, StaffUser
 from app.models.exercise import Exercise, ExerciseText
 from app.models.flag import Flag
+from app.models.passkey import PasskeyChallenge, StaffPasskey
 from app.models.patient import ClinicalNote, OutcomeScore, Patient, TimeEntry
 from app.models.reminder import AppKey, PushSubscription, ReminderDelivery, ReminderSettings
 from app.models.routine import RoutineItem, RoutineTemplate, RoutineVersion, TemplateItem
@@ -25,6 +26,7 @@ __all__ = [
     "MorningCheck",
     "NotesRead",
     "OutcomeScore",
+    "PasskeyChallenge",
     "Patient",
     "PushSubscription",
     "RateLimit",
@@ -34,6 +36,7 @@ __all__ = [
     "RoutineTemplate",
     "RoutineVersion",
     "SafetyReport",
+    "StaffPasskey",
     "StaffSession",
     "StaffUser",
     "TemplateItem",

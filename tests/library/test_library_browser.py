@@ -53,11 +53,11 @@ def test_therapist_workspace_journey(
     assert_accessible(page, "therapist-01-login")
     page.get_by_label("Email").fill(admin.email)
     page.get_by_label("Password").fill("not my password")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text("do not match")
     assert_accessible(page, "therapist-02-login-wrong")
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url("**/dashboard")
 
     # Add a patient: a wrong time zone is explained, then corrected.

@@ -32,17 +32,26 @@ from app.models import (
     RoutineTemplate,
     RoutineVersion,
     SafetyReport,
+    StaffPasskey,
     StaffSession,
     StaffUser,
     TemplateItem,
     TimeEntry,
 )
 
-# Written by design on requests anyone may make: the trail itself, counters, generated keys.
-IGNORED_TABLES = {"audit_event", "rate_limit", "app_key", "alembic_version"}
+# Written by design on requests anyone may make: the trail itself, counters, generated keys,
+# and one-time passkey challenges.
+IGNORED_TABLES = {
+    "audit_event",
+    "rate_limit",
+    "app_key",
+    "alembic_version",
+    "passkey_challenge",
+}
 # Sign-in bookkeeping and delivery bookkeeping, not anybody's data.
 VOLATILE = {
     "staff_user": {"failed_logins", "locked_until", "last_login_at"},
+    "staff_passkey": {"sign_count", "last_used_at"},
     "push_subscription": {"failure_count", "last_success_at"},
     "staff_session": {"last_seen_at"},
 }
@@ -127,6 +136,11 @@ def take(engine: Engine, clinic_ids: Iterable[int]) -> Snapshot:
         ).all():
             cid = staff_clinic[staff_session.user_id]
             add(("clinic", cid, cid), staff_session)
+        for passkey in session.exec(
+            select(StaffPasskey).where(col(StaffPasskey.staff_user_id).in_(list(staff_clinic)))
+        ).all():
+            cid = staff_clinic[passkey.staff_user_id]
+            add(("clinic", cid, cid), passkey)
         for words, cid in session.exec(
             select(ExerciseText, Exercise.clinic_id)
             .join(Exercise, col(Exercise.id) == col(ExerciseText.exercise_id))

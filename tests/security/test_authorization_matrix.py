@@ -47,6 +47,8 @@ PUBLIC_ON_PURPOSE = {
     "/sw.js": "the service worker must load before anyone signs in",
     "/offline": "shown by the service worker when there is no connection",
     "/login": "staff sign in here; failures pause the account and the address",
+    "/login/passkey/options": "a one-time challenge for passkey sign-in; paused like /login",
+    "/login/passkey": "passkey sign-in; the same pauses and audit events as /login",
     "/logout": "signing out needs no valid session (and is CSRF-protected)",
     "/reset": "asking for a password link; the answer never says whether an account exists",
     "/reset/{token}": "the one-hour reset link is the credential",

@@ -30,6 +30,7 @@ from app.models import (
     Clinic,
     ClinicalNote,
     Patient,
+    StaffPasskey,
     StaffUser,
     TimeEntry,
     utcnow,
@@ -137,6 +138,7 @@ class World:
     invite_used: dict[str, str] = field(default_factory=dict)
     invite_valid: dict[str, str] = field(default_factory=dict)
     reset: dict[str, str] = field(default_factory=dict)
+    passkey: dict[str, int] = field(default_factory=dict)
     exercise: dict[str, int] = field(default_factory=dict)
     template: dict[str, int] = field(default_factory=dict)
     markers: dict[str, str] = field(default_factory=dict)
@@ -231,6 +233,22 @@ def _patient_data(db: Session, world: World, key: str, therapist: StaffUser) -> 
     world.note[key] = note.id
 
 
+def _passkey(db: Session, user: StaffUser) -> int:
+    """A passkey of this staff member (its key is never used: only who owns it matters)."""
+    assert user.id is not None
+    passkey = StaffPasskey(
+        staff_user_id=user.id,
+        credential_id=b64url(secrets.token_bytes(16)),
+        public_key=secrets.token_bytes(77),
+        user_handle=b64url(secrets.token_bytes(32)),
+        name=f"Key of staff {user.id}",
+    )
+    db.add(passkey)
+    db.flush()
+    assert passkey.id is not None
+    return passkey.id
+
+
 def build_world(db: Session) -> World:
     """Two clinics with staff, patients and all their data, committed."""
     world = World()
@@ -253,6 +271,7 @@ def build_world(db: Session) -> World:
         db.add(user)
         world.staff[key] = user
         world.reset[key] = issue_reset(db, user)
+        world.passkey[key] = _passkey(db, user)
     for key in PATIENTS:
         _patient_data(db, world, key, world.staff["TA" if CLINIC_OF[key] == "A" else "TB"])
     for clinic_key, patient_key in (("A", "PA"), ("B", "PC")):

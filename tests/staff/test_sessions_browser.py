@@ -18,7 +18,7 @@ def _sign_in(page: Page, base: str, email: str) -> None:
     page.goto(f"{base}/login")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url("**/dashboard")
 
 
@@ -50,7 +50,7 @@ def test_a_cookie_kept_from_before_sign_out_opens_nothing(
     stolen = thief.new_page()
     stolen.goto(f"{live_server}/dashboard")
     stolen.wait_for_url("**/login")
-    expect(stolen.get_by_role("button", name="Sign in")).to_be_visible()
+    expect(stolen.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
     thief.close()
 
 
