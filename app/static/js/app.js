@@ -20,3 +20,33 @@
     });
   });
 })();
+
+// When the server cannot answer: a form sent by htmx stays as typed and says why, and the
+// "nothing was saved" page offers the way back to the form.
+(function () {
+  "use strict";
+  document.querySelectorAll("[data-go-back]").forEach(function (button) {
+    if (window.history.length < 2) return;
+    button.hidden = false;
+    button.addEventListener("click", function () { window.history.back(); });
+  });
+  // htmx leaves the form in place on a 5xx (see htmx-config); the server's words go beside it.
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail && event.detail.xhr;
+    if (!xhr || xhr.status < 500) return;
+    var message = new DOMParser().parseFromString(xhr.responseText || "", "text/html")
+      .querySelector("[data-server-message]");
+    if (!message) return;
+    var source = event.detail.elt;
+    var anchor = (source && source.closest("form")) || source;
+    if (!anchor || !anchor.parentNode) return;
+    var note = anchor.previousElementSibling;
+    if (!note || !note.classList.contains("server-down")) {
+      note = document.createElement("p");
+      note.className = "notice warn server-down";
+      note.setAttribute("role", "alert");
+      anchor.parentNode.insertBefore(note, anchor);
+    }
+    note.textContent = message.textContent;
+  });
+})();
