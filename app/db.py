@@ -1,6 +1,7 @@
 """Database engine and the one-transaction-per-request session."""
 
 import asyncio
+import os
 import sqlite3
 import weakref
 from collections.abc import AsyncIterator, Iterator
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.engine import Engine, ExceptionContext, make_url
 from sqlmodel import Session, create_engine
 from starlette.concurrency import run_in_threadpool
@@ -44,6 +46,20 @@ def _sqlite_stale(context: ExceptionContext) -> None:
         context.is_disconnect = True
 
 
+def _watch_writable(engine: Engine, path: str) -> None:
+    """A connection opened on a read-only file is replaced as soon as the file is writable."""
+
+    def opened(_dbapi: Any, record: Any) -> None:
+        record.info["read_only"] = not os.access(path, os.W_OK)
+
+    def checkout(_dbapi: Any, record: Any, _proxy: Any) -> None:
+        if record.info.get("read_only") and os.access(path, os.W_OK):
+            raise DisconnectionError("the database file is writable again")  # pool reconnects
+
+    event.listen(engine, "connect", opened)
+    event.listen(engine, "checkout", checkout)
+
+
 # Connections per process. Every request in progress holds one from its first query to its
 # commit, so only as many requests as the pool's size are admitted at once (see get_session);
 # the overflow is headroom for the reminder sender and the odd second connection.
@@ -69,6 +85,8 @@ def make_engine(url: str) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "handle_error", _sqlite_stale)
+        if parsed.database and parsed.database != ":memory:":
+            _watch_writable(engine, parsed.database)
         return engine
     if parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
