@@ -75,8 +75,9 @@ def database_unavailable(error: BaseException) -> bool:
 
 
 def _wants_html(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    return "text/html" in accept and not request.url.path.startswith("/api/")
+    """A person's browser (a page, a form, or htmx, which asks for anything) and not the API."""
+    page = "text/html" in request.headers.get("accept", "") or request.headers.get("hx-request")
+    return bool(page) and not request.url.path.startswith("/api/")
 
 
 def _language(request: Request) -> None:

@@ -37,15 +37,15 @@
     var message = new DOMParser().parseFromString(xhr.responseText || "", "text/html")
       .querySelector("[data-server-message]");
     if (!message) return;
-    var source = event.detail.elt;
-    var anchor = (source && source.closest("form")) || source;
-    if (!anchor || !anchor.parentNode) return;
-    var note = anchor.previousElementSibling;
-    if (!note || !note.classList.contains("server-down")) {
+    // Inside what the answer would have replaced, which stays as it was, form and typing too.
+    var place = event.detail.target || event.detail.elt;
+    if (!place) return;
+    var note = place.querySelector(".server-down");
+    if (!note) {
       note = document.createElement("p");
       note.className = "notice warn server-down";
       note.setAttribute("role", "alert");
-      anchor.parentNode.insertBefore(note, anchor);
+      place.insertBefore(note, place.firstChild);
     }
     note.textContent = message.textContent;
   });
