@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.engine import Engine, ExceptionContext, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
 from starlette.concurrency import run_in_threadpool
 
