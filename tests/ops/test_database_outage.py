@@ -74,6 +74,8 @@ def test_postgres_stopped_gives_503_then_recovers(postgres: PostgresServer, tmp_
         with postgres_stopped(postgres):
             _assert_calm_page(phone.client.get("/today", headers=HTML), posted=False)
             _assert_calm_page(staff.client.get("/dashboard", headers=HTML), posted=False)
+            spanish = phone.client.get("/today", headers={**HTML, "accept-language": "es"})
+            assert spanish.status_code == 503 and "Volvemos en un momento" in spanish.text
             form = _log_form(phone, str(uuid.uuid4()))
             posted = phone.client.post(f"/exercise/{item}/log", data=form, headers=HTML)
             _assert_calm_page(posted, posted=True)
