@@ -1,6 +1,8 @@
 """Database engine and the one-transaction-per-request session."""
 
 import asyncio
+import os
+import sqlite3
 import weakref
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -9,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine, ExceptionContext, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
 from starlette.concurrency import run_in_threadpool
 
@@ -24,6 +27,37 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+# A connection opened while the file could not be written stays read-only after the file can be
+# again, and one that met an I/O error may not see the file as it is now: both are thrown away,
+# with the rest of the pool, so the next request opens fresh ones and the app recovers.
+_SQLITE_STALE = ("SQLITE_READONLY", "SQLITE_IOERR", "SQLITE_CANTOPEN")
+
+
+def _sqlite_stale(context: ExceptionContext) -> None:
+    """Treat read-only and I/O errors like a lost connection: invalidated, never reused."""
+    error = context.original_exception
+    if not isinstance(error, sqlite3.Error):
+        return
+    name = getattr(error, "sqlite_errorname", "") or ""
+    text = str(error).lower()
+    if name.startswith(_SQLITE_STALE) or "readonly database" in text or "disk i/o error" in text:
+        context.is_disconnect = True
+
+
+def _watch_writable(engine: Engine, path: str) -> None:
+    """A connection opened on a read-only file is replaced as soon as the file is writable."""
+
+    def opened(_dbapi: Any, record: Any) -> None:
+        record.info["read_only"] = not os.access(path, os.W_OK)
+
+    def checkout(_dbapi: Any, record: Any, _proxy: Any) -> None:
+        if record.info.get("read_only") and os.access(path, os.W_OK):
+            raise DisconnectionError("the database file is writable again")  # pool reconnects
+
+    event.listen(engine, "connect", opened)
+    event.listen(engine, "checkout", checkout)
 
 
 # Connections per process. Every request in progress holds one from its first query to its
@@ -47,8 +81,12 @@ def make_engine(url: str) -> Engine:
             connect_args={"check_same_thread": False, "timeout": 15},
             pool_size=SQLITE_POOL_SIZE,
             max_overflow=SQLITE_POOL_SIZE,
+            pool_pre_ping=True,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "handle_error", _sqlite_stale)
+        if parsed.database and parsed.database != ":memory:":
+            _watch_writable(engine, parsed.database)
         return engine
     if parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)

@@ -10,6 +10,7 @@ from app.access.routes import router as access_router
 from app.audit.routes import router as audit_router
 from app.config import get_settings
 from app.core.csrf import verify_csrf
+from app.core.errors import install_failure_handlers
 from app.core.middleware import SecurityMiddleware
 from app.core.static import STATIC_DIR, CachedStatic
 from app.core.templating import render
@@ -124,6 +125,7 @@ def create_app() -> FastAPI:
     ):
         app.include_router(router)
     _install_error_pages(app)
+    install_failure_handlers(app)
     return app
 
 

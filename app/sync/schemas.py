@@ -86,10 +86,27 @@ class SessionOut(BaseModel):
     symptom_limit: int
 
 
+class Unavailable(BaseModel):
+    """The database is away for a moment (RFC 9457 problem): keep the entry, send it again later."""
+
+    type: str = "about:blank"
+    title: str = "Service Unavailable"
+    status: int = 503
+    detail: str
+
+
 # Every refusal a phone may meet on the JSON API, documented so it knows which answers are final.
 API_REFUSALS: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "description": "The body is not readable JSON"},
     401: {"model": Problem, "description": "This phone is not signed in"},
     403: {"model": Problem, "description": "The CSRF token is missing or stale"},
     422: {"model": Invalid, "description": "Input that cannot be stored as sent"},
+    503: {
+        "description": "The database is away for a moment: nothing was stored, send it again "
+        "after the Retry-After header's seconds",
+        "headers": {
+            "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
+        },
+        "content": {"application/problem+json": {"schema": Unavailable.model_json_schema()}},
+    },
 }

@@ -3,11 +3,19 @@
 from fastapi.testclient import TestClient
 
 
-def test_healthz_reports_the_database(client: TestClient) -> None:
-    """GET /healthz answers ok with the database dialect."""
+def test_healthz_says_alive_and_names_no_engine(client: TestClient) -> None:
+    """GET /healthz answers ok and tells a stranger nothing about the database behind it."""
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "sqlite"}
+    assert response.json() == {"status": "ok"}
+    assert "sqlite" not in response.text.lower() and "postgres" not in response.text.lower()
+
+
+def test_readyz_checks_the_database(client: TestClient) -> None:
+    """GET /readyz answers ok when the database takes a read and a write, naming no engine."""
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
 
 
 def test_strict_content_security_policy(client: TestClient) -> None:

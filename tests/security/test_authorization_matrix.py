@@ -39,7 +39,8 @@ from tests.staff.support import client_from
 
 # Routes anyone may call, each on purpose.
 PUBLIC_ON_PURPOSE = {
-    "/healthz": "load balancers check the app and its database",
+    "/healthz": "orchestrators check that the process is alive",
+    "/readyz": "load balancers check that the database answers and accepts writes",
     "/": "sends each visitor to Today, the dashboard or the welcome page",
     "/welcome": "tells someone without a session how to get in",
     "/i/{token}": "the invite link is the patient's only credential; unusable links are counted",

@@ -20,3 +20,33 @@
     });
   });
 })();
+
+// When the server cannot answer: a form sent by htmx stays as typed and says why, and the
+// "nothing was saved" page offers the way back to the form.
+(function () {
+  "use strict";
+  document.querySelectorAll("[data-go-back]").forEach(function (button) {
+    if (window.history.length < 2) return;
+    button.hidden = false;
+    button.addEventListener("click", function () { window.history.back(); });
+  });
+  // htmx leaves the form in place on a 5xx (see htmx-config); the server's words go beside it.
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail && event.detail.xhr;
+    if (!xhr || xhr.status < 500) return;
+    var message = new DOMParser().parseFromString(xhr.responseText || "", "text/html")
+      .querySelector("[data-server-message]");
+    if (!message) return;
+    // Inside what the answer would have replaced, which stays as it was, form and typing too.
+    var place = event.detail.target || event.detail.elt;
+    if (!place) return;
+    var note = place.querySelector(".server-down");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "notice warn server-down";
+      note.setAttribute("role", "alert");
+      place.insertBefore(note, place.firstChild);
+    }
+    note.textContent = message.textContent;
+  });
+})();

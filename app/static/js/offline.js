@@ -40,7 +40,8 @@
   function showStatus(waiting) {
     if (!status) return;
     var parts = [];
-    if (!navigator.onLine) parts.push(t.offline);
+    // A saved copy shown because the server did not answer counts as not connected too.
+    if (!navigator.onLine || document.documentElement.hasAttribute("data-copy")) parts.push(t.offline);
     if (waiting > 0) parts.push(t.waiting.replace("{n}", waiting));
     status.textContent = parts.join(" ");
     status.hidden = parts.length === 0;

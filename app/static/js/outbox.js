@@ -66,7 +66,10 @@
   }
   function token() {
     return fetch("/api/session", { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (r) { if (!r.ok) throw new Error("session " + r.status); return r.json(); })
+      .then(function (r) {
+        if (!r.ok) { var e = new Error("session " + r.status); e.status = r.status; throw e; }
+        return r.json();
+      })
       .then(function (j) { return j.csrf_token; });
   }
   function send(entry, csrf) {
@@ -97,6 +100,8 @@
                 });
               }
               if (response.status === 401 || response.status === 403 || response.status >= 500) {
+                // A 5xx is the server's "not now": the entry waits and is tried again later.
+                if (response.status >= 500) report.later = true;
                 stop = true; return null;
               }
               // The server refused it for good (for example too old to record): keep it out of the queue.
@@ -111,9 +116,37 @@
         return chain.then(function () { return report; });
       });
     }).catch(function (error) {
-      return { sent: 0, failed: 0, pending: -1, error: String(error) };
-    }).then(function (report) { syncing = null; notify({ type: "synced", report: report }); return report; });
+      // No answer at all, or the server could not even say who this is: try again later.
+      var later = !error || !error.status || error.status >= 500;
+      return { sent: 0, failed: 0, pending: -1, error: String(error), later: later };
+    }).then(function (report) {
+      syncing = null;
+      retryLater(report);
+      notify({ type: "synced", report: report });
+      return report;
+    });
     return syncing;
+  }
+
+  // On a page, entries kept back by an outage are tried again by themselves: after 5 s, then
+  // twice as long each time up to 5 min, and at once when the phone is back online or the page
+  // is shown again. A service worker may be stopped at any moment, so the pages keep the timer.
+  var FIRST_RETRY = 5000, LAST_RETRY = 300000;
+  var retryDelay = 0, retryTimer = null;
+  function retryLater(report) {
+    if (!scope.document) return;
+    if (retryTimer) { clearTimeout(retryTimer); retryTimer = null; }
+    if (!report.later) { retryDelay = 0; return; }
+    retryDelay = retryDelay ? Math.min(retryDelay * 2, LAST_RETRY) : FIRST_RETRY;
+    retryTimer = setTimeout(function () { retryTimer = null; syncAll(); }, retryDelay);
+  }
+  if (scope.document) {
+    var now = function () { retryDelay = 0; syncAll(); };
+    scope.addEventListener("online", now);
+    scope.addEventListener("pageshow", function (event) { if (event.persisted) now(); });
+    scope.document.addEventListener("visibilitychange", function () {
+      if (scope.document.visibilityState === "visible" && retryTimer) now();
+    });
   }
   scope.NeuroglideOutbox = { save: save, all: all, syncAll: syncAll, sent: function () { return all(SENT); } };
 })(self);

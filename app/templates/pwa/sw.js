@@ -91,6 +91,11 @@ async function networkFirst(request, url) {
   const cache = await caches.open(CACHE);
   try {
     const response = await fetch(request);
+    // The server is up but cannot answer (its database is away): the phone's copy beats an error.
+    if (response.status >= 500) {
+      const copy = await cache.match(url.pathname, { ignoreVary: true, ignoreSearch: true });
+      if (copy) return asCopy(copy);
+    }
     // A one-off variant such as the welcome message is not what the phone should show later.
     if (response.ok && !response.redirected && !url.searchParams.has("welcome")) {
       await cache.put(url.pathname, response.clone());
@@ -101,6 +106,15 @@ async function networkFirst(request, url) {
     const hit = await cache.match(url.pathname, { ignoreVary: true, ignoreSearch: true });
     return hit || (await cache.match("/offline", { ignoreVary: true })) || Response.error();
   }
+}
+
+// The saved page, marked so it says it is not connected (as offline) while the server is away.
+async function asCopy(hit) {
+  const html = (await hit.text()).replace("<html ", "<html data-copy ");
+  const headers = new Headers(hit.headers);
+  headers.delete("content-length");
+  headers.delete("content-encoding");
+  return new Response(html, { status: 200, headers: headers });
 }
 
 self.addEventListener("push", function (event) {
