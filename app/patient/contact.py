@@ -1,0 +1,54 @@
+"""Who a patient can call from the stop and emergency screens, for the templates to show."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import Environment
+from sqlalchemy.orm import object_session
+
+from app.models import Clinic, Patient
+from app.staff.team_clinic import FALLBACK_EMERGENCY, emergency_of, tel_href
+
+
+@dataclass(frozen=True)
+class Contact:
+    """The clinic's phone (empty if not set) and hours, and the emergency number."""
+
+    phone: str
+    phone_tel: str
+    hours: str
+    emergency: str
+    emergency_tel: str
+
+
+NO_CLINIC = Contact("", "", "", FALLBACK_EMERGENCY, tel_href(FALLBACK_EMERGENCY))
+
+
+def contact_for(clinic: Clinic | None) -> Contact:
+    """The numbers to offer for a clinic; 112 and no clinic phone when there is none."""
+    if clinic is None:
+        return NO_CLINIC
+    emergency = emergency_of(clinic).number
+    return Contact(
+        phone=clinic.phone,
+        phone_tel=tel_href(clinic.phone) if clinic.phone else "",
+        hours=clinic.opening_hours,
+        emergency=emergency,
+        emergency_tel=tel_href(emergency),
+    )
+
+
+def clinic_contact(patient: Any = None) -> Contact:
+    """The contact of the patient's clinic, read in the request's own session."""
+    if not isinstance(patient, Patient):
+        return NO_CLINIC
+    # Templates have no session of their own; the patient row was loaded in the request's one.
+    session = object_session(patient)
+    if session is None:
+        return NO_CLINIC
+    return contact_for(session.get(Clinic, patient.clinic_id))
+
+
+def install(env: Environment) -> None:
+    """Let every template ask for a patient's clinic contact."""
+    env.globals["clinic_contact"] = clinic_contact
