@@ -129,6 +129,9 @@ def clean_phone(value: str, *, required: bool, min_digits: int) -> str:
 
 def tel_href(number: str) -> str:
     """The tel: link of a number as written: digits, and a leading + if it has one."""
+    if number.startswith("+"):
+        # "+44 (0)20 ..." is written for people; dialled after the country code, the 0 fails.
+        number = number.replace("(0)", "")
     digits = "".join(ch for ch in number if ch.isdigit())
     return "tel:" + ("+" if number.startswith("+") else "") + digits
 
