@@ -40,9 +40,7 @@ def test_stop_screen_calls_the_clinic_with_its_hours(client: TestClient, db: Ses
     assert "on the number you usually use" not in page.split('id="offline-text"')[0]
 
 
-def test_emergency_screen_calls_the_emergency_number_first(
-    client: TestClient, db: Session
-) -> None:
+def test_emergency_screen_calls_the_emergency_number_first(client: TestClient, db: Session) -> None:
     """The emergency number leads; the clinic follows."""
     _patient(client, db, phone="+1 (555) 010-0199", country="US")
     page = _check(client, "bladder_change")

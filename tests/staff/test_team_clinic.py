@@ -4,8 +4,8 @@ import pytest
 from sqlmodel import Session, select
 
 from app.models import AuditEvent, Clinic
-from app.staff.team_clinic import ClinicContactForm, emergency_of, tel_href
 from app.staff.forms import parse_form
+from app.staff.team_clinic import ClinicContactForm, emergency_of, tel_href
 from tests.factories import make_clinic, make_staff
 from tests.staff.support import client_from, post, sign_in
 
@@ -38,9 +38,7 @@ def test_an_admin_sets_the_clinic_numbers(db: Session) -> None:
         "GB",
         "999",
     )
-    event = db.exec(
-        select(AuditEvent).where(AuditEvent.action == "clinic_contact_saved")
-    ).one()
+    event = db.exec(select(AuditEvent).where(AuditEvent.action == "clinic_contact_saved")).one()
     assert event.actor_id == admin.id and "phone" in event.detail
 
 
