@@ -56,7 +56,7 @@ def test_a_get_ready_count_comes_before_the_first_movement_and_after_the_rest(
     assert counts[:3] == ["3", "2", "1"] and len(counts) == 6, steps
     first_out = next(i for i, s in enumerate(steps) if s[0] == "out")
     assert [s[4] for s in steps[:first_out] if s[0] == "countdown"] == ["3", "2", "1"], steps
-    after_rest = [s for s in steps[[s[0] for s in steps].index("rest") :]]
+    after_rest = steps[[s[0] for s in steps].index("rest") :]
     assert [s[0] for s in after_rest[1:4]] == ["countdown"] * 3, steps
     assert after_rest[4][0] == "out" and after_rest[4][1] == 2, steps
     buzz = page.evaluate("window.buzz")
