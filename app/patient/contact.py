@@ -7,7 +7,7 @@ from jinja2 import Environment
 from sqlalchemy.orm import object_session
 
 from app.models import Clinic, Patient
-from app.staff.team_clinic import FALLBACK_EMERGENCY, emergency_of, tel_href
+from app.staff.team_clinic import FALLBACK_EMERGENCY, emergency_where, tel_href
 
 
 @dataclass(frozen=True)
@@ -24,11 +24,11 @@ class Contact:
 NO_CLINIC = Contact("", "", "", FALLBACK_EMERGENCY, tel_href(FALLBACK_EMERGENCY))
 
 
-def contact_for(clinic: Clinic | None) -> Contact:
-    """The numbers to offer for a clinic; 112 and no clinic phone when there is none."""
+def contact_for(clinic: Clinic | None, tz_name: str = "") -> Contact:
+    """The numbers to offer a patient of a clinic; 112 and no clinic phone without one."""
     if clinic is None:
         return NO_CLINIC
-    emergency = emergency_of(clinic).number
+    emergency = emergency_where(clinic, tz_name)
     return Contact(
         phone=clinic.phone,
         phone_tel=tel_href(clinic.phone) if clinic.phone else "",
@@ -46,7 +46,7 @@ def clinic_contact(patient: Any = None) -> Contact:
     session = object_session(patient)
     if session is None:
         return NO_CLINIC
-    return contact_for(session.get(Clinic, patient.clinic_id))
+    return contact_for(session.get(Clinic, patient.clinic_id), patient.timezone)
 
 
 def install(env: Environment) -> None:

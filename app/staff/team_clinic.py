@@ -185,9 +185,23 @@ class EmergencyGuess:
     confirmed: bool
 
 
+def zone_country(tz_name: str) -> str:
+    """The country a time zone belongs to, when we know it for sure; else ''."""
+    return _ZONE_COUNTRY.get(tz_name, "")
+
+
 def country_of(clinic: Clinic) -> str:
     """The clinic's country as set, else as its time zone suggests, else ''."""
-    return clinic.country or _ZONE_COUNTRY.get(clinic.timezone, "")
+    return clinic.country or zone_country(clinic.timezone)
+
+
+def emergency_where(clinic: Clinic, tz_name: str) -> str:
+    """The number to call from where a patient lives: their country's if it differs."""
+    here = zone_country(tz_name)
+    # A patient abroad must dial the local number; the clinic's own one may not connect.
+    if here and here != country_of(clinic):
+        return EMERGENCY_NUMBERS[here]
+    return emergency_of(clinic).number
 
 
 def emergency_of(clinic: Clinic) -> EmergencyGuess:

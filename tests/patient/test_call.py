@@ -9,12 +9,14 @@ from app.models import Clinic
 from tests.factories import csrf, make_clinic, make_patient, make_staff, sign_in_patient
 
 
-def _patient(client: TestClient, db: Session, language: str = "en", **contact: str) -> Clinic:
+def _patient(
+    client: TestClient, db: Session, language: str = "en", tz: str = "Europe/London", **contact: str
+) -> Clinic:
     clinic = make_clinic(db)
     for key, value in contact.items():
         setattr(clinic, key, value)
     db.add(clinic)
-    patient = make_patient(db, make_staff(db, clinic))
+    patient = make_patient(db, make_staff(db, clinic), timezone=tz)
     patient.language = language
     db.add(patient)
     sign_in_patient(client, db, patient)
@@ -42,7 +44,7 @@ def test_stop_screen_calls_the_clinic_with_its_hours(client: TestClient, db: Ses
 
 def test_emergency_screen_calls_the_emergency_number_first(client: TestClient, db: Session) -> None:
     """The emergency number leads; the clinic follows."""
-    _patient(client, db, phone="+1 (555) 010-0199", country="US")
+    _patient(client, db, tz="America/Chicago", phone="+1 (555) 010-0199", country="US")
     page = _check(client, "bladder_change")
     main = page.split('id="offline-text"')[0]
     assert main.index('href="tel:911"') < main.index('href="tel:+15550100199"')
@@ -59,7 +61,7 @@ def test_without_a_clinic_phone_the_wording_stays(client: TestClient, db: Sessio
 
 def test_the_buttons_are_in_spanish(client: TestClient, db: Session) -> None:
     """Spanish-speaking patients get Spanish labels."""
-    _patient(client, db, "es", phone="600 000 000", timezone="Europe/Madrid")
+    _patient(client, db, "es", "Europe/Madrid", phone="600 000 000", timezone="Europe/Madrid")
     page = client.get("/emergency").text
     assert "Llamar al 112" in page and "Llamar a la clínica" in page
 
@@ -71,3 +73,14 @@ def test_offline_result_templates_carry_the_buttons(client: TestClient, db: Sess
     for name in ("tpl-stop", "tpl-emergency"):
         template = page.split(f'<template id="{name}">')[1].split("</template>")[0]
         assert 'href="tel:02079460000"' in template and 'href="tel:999"' in template
+
+
+def test_a_patient_abroad_gets_the_local_emergency_number(client: TestClient, db: Session) -> None:
+    """A London clinic's patient living in Auckland is told to call 111, not 999."""
+    clinic = make_clinic(db)
+    clinic.emergency_number = "999"
+    db.add(clinic)
+    patient = make_patient(db, make_staff(db, clinic), timezone="Pacific/Auckland")
+    sign_in_patient(client, db, patient)
+    page = client.get("/emergency").text
+    assert 'href="tel:111"' in page and "tel:999" not in page
