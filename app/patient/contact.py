@@ -6,8 +6,14 @@ from typing import Any
 from jinja2 import Environment
 from sqlalchemy.orm import object_session
 
-from app.models import Clinic, Patient
-from app.staff.team_clinic import FALLBACK_EMERGENCY, emergency_where, tel_href
+from app.models import Clinic, Patient, StaffUser
+from app.staff.team_clinic import (
+    FALLBACK_EMERGENCY,
+    EmergencyGuess,
+    emergency_of,
+    emergency_where,
+    tel_href,
+)
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,19 @@ def clinic_contact(patient: Any = None) -> Contact:
     return contact_for(session.get(Clinic, patient.clinic_id), patient.timezone)
 
 
+def unconfirmed_emergency(staff: Any = None) -> EmergencyGuess | None:
+    """For an admin whose clinic has not confirmed its emergency number: the guess shown."""
+    if not isinstance(staff, StaffUser) or staff.role != "admin":
+        return None
+    session = object_session(staff)
+    clinic = session.get(Clinic, staff.clinic_id) if session is not None else None
+    if clinic is None:
+        return None
+    guess = emergency_of(clinic)
+    return None if guess.confirmed else guess
+
+
 def install(env: Environment) -> None:
-    """Let every template ask for a patient's clinic contact."""
+    """Let every template ask for a patient's clinic contact, and admins be prompted to set it."""
     env.globals["clinic_contact"] = clinic_contact
+    env.globals["unconfirmed_emergency"] = unconfirmed_emergency

@@ -99,3 +99,20 @@ def test_tel_links_keep_digits_and_a_leading_plus() -> None:
     assert form is not None and not errors
     assert tel_href(form.phone) == "tel:+442079460000"
     assert tel_href("(020) 7946 0000") == "tel:02079460000"
+
+
+def test_the_dashboard_prompts_an_admin_until_the_number_is_confirmed(db: Session) -> None:
+    """Admins see a prompt to check the emergency number; therapists and confirmed clinics don't."""
+    clinic = make_clinic(db)
+    admin = make_staff(db, clinic, role="admin")
+    therapist = make_staff(db, clinic)
+    db.commit()
+    with client_from() as client:
+        sign_in(client, therapist)
+        assert 'id="confirm-numbers"' not in client.get("/dashboard").text
+    with client_from() as client:
+        sign_in(client, admin)
+        page = client.get("/dashboard").text
+        assert 'id="confirm-numbers"' in page and "Patients are shown 999" in page
+        post(client, "/team/clinic", GOOD)
+        assert 'id="confirm-numbers"' not in client.get("/dashboard").text
