@@ -116,9 +116,16 @@ def demo() -> None:
         staff.add_row(role, email, result.password)
     console.print(staff)
     console.print("\n[bold]Patient invite links[/bold] (single use; open one on a phone):")
-    for name, story, link in result.invites:
-        console.print(f"  {name} ({story}):", soft_wrap=True)
+    languages = {"en": "English", "es": "Spanish"}
+    for name, story, link, language, therapist in result.invites:
+        about = f"{story}; speaks {languages.get(language, language)}; therapist {therapist}"
+        console.print(f"  {name} ({about}):", soft_wrap=True)
         console.print(f"    {link}", soft_wrap=True, highlight=False)
+    console.print(
+        f"\nThe audit trail (Audit in the workspace menu) is open to the admin account only: "
+        f"{result.audit_account}. Therapists see their own patients, not the audit trail.",
+        soft_wrap=True,
+    )
 
 
 @cli.command("create-user")

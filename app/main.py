@@ -13,12 +13,13 @@ from app.core.csrf import verify_csrf
 from app.core.errors import install_failure_handlers
 from app.core.middleware import SecurityMiddleware
 from app.core.static import STATIC_DIR, CachedStatic
-from app.core.templating import render
+from app.core.templating import render, templates
 from app.dashboard.routes import router as dashboard_router
 from app.deps import CurrentTherapist, Forbidden, NotSignedIn
 from app.health.routes import router as health_router
 from app.home import router as home_router
 from app.library.routes import router as library_router
+from app.patient.contact import install as install_clinic_contact
 from app.patient.routes import router as patient_router
 from app.patient.routes_account import router as patient_account_router
 from app.patient.routes_checks import router as patient_checks_router
@@ -103,6 +104,7 @@ def create_app() -> FastAPI:
     app.add_middleware(SecurityMiddleware)
     # Added last so it runs first: compresses pages and assets for slow phone connections.
     app.add_middleware(GZipMiddleware, minimum_size=600)
+    install_clinic_contact(templates.env)
     app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")
     app.include_router(health_router)
     app.include_router(home_router)

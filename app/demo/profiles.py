@@ -5,6 +5,17 @@ from dataclasses import dataclass, field
 DEMO_CLINIC = "Riverside Nerve & Spine Clinic (demo)"
 DEMO_PASSWORD = "glide-demo-2026"
 DEMO_ADMIN = ("admin@demo.neuroglide.app", "Jordan Admin")
+# Words a therapist leaves on an exercise, in each patient's language.
+NOTES: dict[str, dict[str, str]] = {
+    "gentle": {
+        "en": "Keep the range small; stop well before it hurts.",
+        "es": "Haz el movimiento pequeño y para mucho antes de que duela.",
+    },
+    "step_up": {
+        "en": "Slightly larger range now: still no more than mild symptoms.",
+        "es": "Ahora un poco más de recorrido, sin pasar de molestias leves.",
+    },
+}
 DEMO_THERAPISTS = [
     ("alex@demo.neuroglide.app", "Alex Morgan"),
     ("sam@demo.neuroglide.app", "Sam Rivera"),
@@ -36,6 +47,7 @@ class Profile:
     step_up_at: int | None = None  # days before today
     late_rise: float = 0.0  # extra pain over the last week
     tags: tuple[str, ...] = field(default_factory=tuple)
+    side: str = "both"  # the sore side, as in the condition: left | right | both
 
 
 PROFILES: list[Profile] = [
@@ -52,6 +64,7 @@ PROFILES: list[Profile] = [
         language="es",
         timezone="Europe/Madrid",
         step_up_at=25,
+        side="right",
     ),
     Profile(
         "James Carter",
@@ -64,6 +77,7 @@ PROFILES: list[Profile] = [
         pain_start=6,
         pain_end=3,
         step_up_at=20,
+        side="left",
     ),
     Profile(
         "Aroha Ngata",
@@ -77,6 +91,7 @@ PROFILES: list[Profile] = [
         timezone="Pacific/Auckland",
         pain_start=4,
         pain_end=4,
+        side="left",
     ),
     Profile(
         "Daniel Kim",
@@ -90,6 +105,7 @@ PROFILES: list[Profile] = [
         overdo=True,
         pain_start=5,
         pain_end=4,
+        side="right",
     ),
     Profile(
         "Fatima Hassan",
@@ -102,11 +118,12 @@ PROFILES: list[Profile] = [
         worse_mornings=True,
         pain_start=4,
         pain_end=5,
+        side="right",
     ),
     Profile(
         "Tom Becker",
         0,
-        "Low back and leg pain",
+        "Low back and left leg pain",
         "sciatic",
         ("opposite-leg-glide", "supine-sciatic-slider"),
         "reported warning signs",
@@ -115,6 +132,7 @@ PROFILES: list[Profile] = [
         irritability="high",
         pain_start=6,
         pain_end=6,
+        side="left",
     ),
     Profile(
         "Linda Park",
@@ -125,11 +143,12 @@ PROFILES: list[Profile] = [
         "gone quiet",
         0.8,
         silent_last=5,
+        side="both",
     ),
     Profile(
         "Carlos Ruiz",
         1,
-        "Ciática (pierna izquierda)",
+        "Sciatica (left leg)",
         "sciatic",
         ("opposite-leg-glide",),
         "adherent, irritable",
@@ -139,11 +158,12 @@ PROFILES: list[Profile] = [
         irritability="high",
         pain_start=7,
         pain_end=4,
+        side="left",
     ),
     Profile(
         "Grace O'Neill",
         1,
-        "Anterior thigh pain",
+        "Anterior thigh pain (right)",
         "femoral",
         ("femoral-slider", "femoral-tensioner"),
         "pain trending up",
@@ -151,15 +171,17 @@ PROFILES: list[Profile] = [
         pain_start=2,
         pain_end=3,
         late_rise=3.0,
+        side="right",
     ),
     Profile(
         "Sam Patel",
         1,
-        "Lateral elbow and forearm pain",
+        "Lateral elbow and forearm pain (left)",
         "radial",
         ("radial-slider", "radial-tensioner"),
         "partly done",
         0.55,
+        side="left",
     ),
     Profile(
         "Ana Souza",
@@ -172,11 +194,12 @@ PROFILES: list[Profile] = [
         language="es",
         timezone="America/Sao_Paulo",
         days=10,
+        side="right",
     ),
     Profile(
         "Peter Novak",
         1,
-        "Recovering sciatica",
+        "Recovering sciatica (right leg)",
         "sciatic",
         ("seated-slump-tensioner", "tibial-glide"),
         "adherent, low irritability",
@@ -184,5 +207,6 @@ PROFILES: list[Profile] = [
         irritability="low",
         pain_start=3,
         pain_end=1,
+        side="right",
     ),
 ]

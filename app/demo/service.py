@@ -16,6 +16,7 @@ from app.demo.profiles import (
     DEMO_CLINIC,
     DEMO_PASSWORD,
     DEMO_THERAPISTS,
+    NOTES,
     PROFILES,
     Profile,
 )
@@ -43,7 +44,8 @@ class DemoResult:
     clinic: str
     staff: list[tuple[str, str, str]]  # (role, email, name)
     password: str
-    invites: list[tuple[str, str, str]]  # (patient, story, link)
+    invites: list[tuple[str, str, str, str, str]]  # (patient, story, link, language, therapist)
+    audit_account: str = DEMO_ADMIN[0]  # only admins open the audit trail
 
 
 def demo_steps() -> int:
@@ -58,14 +60,22 @@ def build_demo(session: Session, progress: Callable[[int], None] | None = None) 
     clinic = session.exec(select(Clinic).where(Clinic.name == DEMO_CLINIC)).first()
     created = clinic is None
     if clinic is None:
-        clinic = Clinic(name=DEMO_CLINIC, timezone="Europe/London")
+        clinic = Clinic(
+            name=DEMO_CLINIC,
+            timezone="Europe/London",
+            # A number from the range set aside for drama, so no real line gets called.
+            phone="020 7946 0000",
+            opening_hours="Monday to Friday, 8:00 to 18:00",
+            country="GB",
+            emergency_number="999",
+        )
         session.add(clinic)
         session.flush()
     assert clinic.id is not None
     staff = _ensure_staff(session, clinic.id)
     tick(1)
     rng = random.Random(20261125)
-    invites: list[tuple[str, str, str]] = []
+    invites: list[tuple[str, str, str, str, str]] = []
     for profile in PROFILES:
         patient = session.exec(
             select(Patient).where(
@@ -75,7 +85,9 @@ def build_demo(session: Session, progress: Callable[[int], None] | None = None) 
         if patient is None:
             patient = _create_patient(session, clinic.id, staff[1 + profile.therapist], profile)
             _create_history(session, patient, profile, rng)
-        invites.append((profile.name, profile.story, invite_url(create_invite(session, patient))))
+        link = invite_url(create_invite(session, patient))
+        therapist = staff[1 + profile.therapist].name
+        invites.append((profile.name, profile.story, link, profile.language, therapist))
         tick(1)
     rows = [(u.role, u.email, u.name) for u in staff]
     return DemoResult(created, clinic.name, rows, DEMO_PASSWORD, invites)
@@ -135,7 +147,7 @@ def _create_patient(session: Session, clinic_id: int, therapist: StaffUser, p: P
     if p.step_up_at is not None:
         stepped = [ItemDose(**{**vars(d), "reps": d.reps + 5}) for d in doses]
         stepped[0].ladder_stage = min(stepped[0].ladder_stage + 1, 5)
-        stepped[0].note = "Slightly larger range now: still no more than mild symptoms."
+        stepped[0].note = NOTES["step_up"][p.language]
         new_version(
             session,
             patient.id,
@@ -150,7 +162,10 @@ def _create_patient(session: Session, clinic_id: int, therapist: StaffUser, p: P
 def _dose(exercise: Exercise, p: Profile) -> ItemDose:
     assert exercise.id is not None
     gentle = p.irritability == "high"
-    side = "both" if exercise.body_region in ("back_leg", "hip_thigh") else "right"
+    side = p.side
+    if exercise.slug == "opposite-leg-glide" and side != "both":
+        # This one moves the good leg, so it is done on the side that does not hurt.
+        side = "right" if side == "left" else "left"
     return ItemDose(
         exercise_id=exercise.id,
         sets=exercise.default_sets,
@@ -160,7 +175,7 @@ def _dose(exercise: Exercise, p: Profile) -> ItemDose:
         side=side,
         times_per_day=min(exercise.default_times_per_day, 2),
         ladder_stage=exercise.ladder_stage,
-        note="Keep the range small; stop well before it hurts." if gentle else "",
+        note=NOTES["gentle"][p.language] if gentle else "",
     )
 
 

@@ -13,6 +13,12 @@ class Clinic(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
     timezone: str = Field(default="Europe/London", max_length=64)
+    # What the stop and emergency screens offer patients to call; empty until the admin sets it.
+    phone: str = Field(default="", max_length=32)
+    opening_hours: str = Field(default="", max_length=200)
+    country: str = Field(default="", max_length=2)
+    # Empty means not confirmed yet: patients see the country's number (or 112) meanwhile.
+    emergency_number: str = Field(default="", max_length=16)
     created_at: datetime = Field(default_factory=utcnow, sa_column=created())
 
 

@@ -81,19 +81,36 @@ def line_chart(
     return Markup("".join(parts))
 
 
+def count_ticks(biggest: float) -> list[int]:
+    """Whole-number ticks from 0 to at least biggest, at most five of them, in round steps."""
+    step = 1
+    while biggest / step > 4:
+        # 1, 2, 5, 10, 20, 50...: steps a reader can add up at a glance.
+        step = step * 5 // 2 if str(step).startswith("2") else step * 2
+    top = max(step, -(-int(biggest) // step) * step)
+    return list(range(0, top + 1, step))
+
+
 def bar_chart(title: str, labels: Sequence[str], series: Sequence[Series]) -> Markup:
-    """Grouped bars per label, scaled to the largest value."""
-    biggest = max((v or 0 for s in series for v in s.values), default=0) or 1
+    """Grouped bars per label on a counted y-axis, scaled to a round top."""
+    ticks = count_ticks(max((v or 0 for s in series for v in s.values), default=0))
+    top = ticks[-1]
     group_w = (WIDTH - LEFT - RIGHT) / max(len(labels), 1)
     bar_w = max(group_w / (len(series) + 1), 2)
     base = float(HEIGHT - BOTTOM)
     parts = _open(title)
+    for tick in ticks:
+        y = base - (base - TOP) * tick / top
+        parts.append(
+            _tag("line", class_="axis", x1=float(LEFT), x2=float(WIDTH - RIGHT), y1=y, y2=y)
+        )
+        parts.append(_tag("text", str(tick), x=float(LEFT - 4), y=y + 4, text_anchor="end"))
     parts.append(
-        _tag("line", class_="axis", x1=float(LEFT), x2=float(WIDTH - RIGHT), y1=base, y2=base)
+        _tag("line", class_="axis y-axis", x1=float(LEFT), x2=float(LEFT), y1=float(TOP), y2=base)
     )
     for g, label in enumerate(labels):
         for k, s in enumerate(series):
-            h = (base - TOP) * (s.values[g] or 0) / biggest
+            h = (base - TOP) * (s.values[g] or 0) / top
             parts.append(
                 _tag(
                     "rect",

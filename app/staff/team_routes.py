@@ -9,7 +9,7 @@ from sqlmodel import Session
 from app.audit.service import record_staff
 from app.core.templating import render
 from app.deps import CurrentAdmin, RowId, SessionDep
-from app.models import StaffUser, utcnow
+from app.models import Clinic, StaffUser, utcnow
 from app.staff.display import clinic_timezone, when_formatter
 from app.staff.forms import form_fields, parse_form
 from app.staff.mail import send_mail, smtp_configured
@@ -22,6 +22,13 @@ from app.staff.team import (
     pending_reset_requests,
     set_active,
     team_of,
+)
+from app.staff.team_clinic import (
+    COUNTRY_NAMES,
+    ClinicContactForm,
+    contact_values,
+    emergency_of,
+    save_contact,
 )
 
 router = APIRouter()
@@ -38,6 +45,7 @@ def _page(
     **extra: Any,
 ) -> Response:
     """The Team page with whatever the last action wants to show."""
+    clinic = _clinic(session, admin)
     context: dict[str, Any] = {
         "staff": admin,
         "members": team_of(session, admin.clinic_id),
@@ -47,9 +55,20 @@ def _page(
         "when": when_formatter(clinic_timezone(session, admin)),
         "values": {"role": "therapist"},
         "errors": {},
+        "clinic_values": contact_values(clinic),
+        "clinic_errors": {},
+        "emergency": emergency_of(clinic),
+        "country_names": COUNTRY_NAMES,
+        "countries": sorted(COUNTRY_NAMES.items(), key=lambda pair: pair[1]),
     }
     context.update(extra)
     return render(request, "staff/team.html", context, status_code=status_code)
+
+
+def _clinic(session: Session, admin: StaffUser) -> Clinic:
+    clinic = session.get(Clinic, admin.clinic_id)
+    assert clinic is not None  # staff rows reference their clinic
+    return clinic
 
 
 def _member(session: Session, admin: StaffUser, user_id: int) -> StaffUser:
@@ -162,3 +181,26 @@ def reactivate(
 ) -> Response:
     """Let a deactivated team member sign in again."""
     return _set_active(request, session, admin, user_id, True)
+
+
+@router.post("/team/clinic")
+def clinic_contact(
+    request: Request, session: SessionDep, admin: CurrentAdmin, fields: Fields
+) -> Response:
+    """Save the numbers patients are offered on the stop and emergency screens."""
+    names = ("phone", "opening_hours", "country", "emergency_number")
+    values = {k: fields.get(k, "") for k in names}
+    form, errors = parse_form(ClinicContactForm, fields)
+    if form is None:
+        return _page(
+            request,
+            session,
+            admin,
+            clinic_values=values,
+            clinic_errors=errors,
+            status_code=422,
+        )
+    changed = save_contact(session, _clinic(session, admin), form)
+    detail = "changed " + ", ".join(changed) if changed else "confirmed unchanged"
+    record_staff(session, request, admin, "clinic_contact_saved", detail=detail)
+    return _page(request, session, admin, done="Saved. Patients see these numbers from now on.")

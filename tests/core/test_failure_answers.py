@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from app.deps import PUBLIC, SessionDep
 from app.main import create_app
 
-SECRET = "the-internal-detail-nobody-should-read"
+HIDDEN_DETAIL = "the-internal-detail-nobody-should-read"
 
 
 @pytest.fixture
@@ -22,15 +22,15 @@ def failing(engine: Engine) -> Iterator[TestClient]:
 
     @app.get("/boom", dependencies=[PUBLIC])
     def boom() -> None:
-        raise RuntimeError(SECRET)
+        raise RuntimeError(HIDDEN_DETAIL)
 
     @app.get("/api/boom", dependencies=[PUBLIC])
     def api_boom() -> None:
-        raise RuntimeError(SECRET)
+        raise RuntimeError(HIDDEN_DETAIL)
 
     @app.get("/bad-query", dependencies=[PUBLIC])
     def bad_query(session: SessionDep) -> None:
-        session.execute(text(f"SELECT * FROM {SECRET.replace('-', '_')}"))
+        session.execute(text(f"SELECT * FROM {HIDDEN_DETAIL.replace('-', '_')}"))
 
     with TestClient(app, base_url="http://testserver", raise_server_exceptions=False) as client:
         yield client
@@ -44,7 +44,7 @@ def _assert_plain_500(reply: httpx.Response) -> None:
     assert reply.headers["x-content-type-options"] == "nosniff"
     body = reply.text
     assert "Traceback" not in body and "RuntimeError" not in body and "sqlite" not in body
-    assert SECRET not in body and SECRET.replace("-", "_") not in body
+    assert HIDDEN_DETAIL not in body and HIDDEN_DETAIL.replace("-", "_") not in body
 
 
 def test_an_unexpected_error_is_a_calm_page(failing: TestClient) -> None:

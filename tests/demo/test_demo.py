@@ -61,3 +61,72 @@ def test_demo_tells_the_stories_the_screens_need(engine: Engine) -> None:
             "over_limit",
         } <= open_kinds
         assert {p.language for p in patients} == {"en", "es"}
+
+
+def _items_by_patient(session: Session) -> dict[str, list[tuple[str, str, str]]]:
+    """Each demo patient's current exercises as (slug, side, note)."""
+    from app.models import Exercise
+    from app.routines.service import items_of
+    from tests.factories import routine_version
+
+    clinic = session.exec(select(Clinic).where(Clinic.name == DEMO_CLINIC)).one()
+    out: dict[str, list[tuple[str, str, str]]] = {}
+    for patient in session.exec(select(Patient).where(Patient.clinic_id == clinic.id)).all():
+        version = routine_version(session, patient)
+        assert version.id is not None
+        out[patient.display_name] = [
+            (session.get(Exercise, i.exercise_id).slug, i.side, i.note)  # type: ignore[union-attr]
+            for i in items_of(session, version.id)
+        ]
+    return out
+
+
+def test_each_exercise_is_on_the_side_of_the_condition(engine: Engine) -> None:
+    """James's left-leg sciatica gets left-leg glides; the other-leg glide uses the good leg."""
+    from app.demo.profiles import PROFILES
+
+    with session_scope(engine) as session:
+        build_demo(session)
+        items = _items_by_patient(session)
+    assert ("tibial-glide", "left") in [(slug, side) for slug, side, _ in items["James Carter"]]
+    for profile in PROFILES:
+        assert profile.side in profile.condition.lower() or profile.side == "both", profile
+        for slug, side, _note in items[profile.name]:
+            if slug == "opposite-leg-glide":
+                assert side not in (profile.side, "both"), (profile.name, slug, side)
+            else:
+                assert side == profile.side, (profile.name, slug, side)
+
+
+def test_spanish_speakers_get_their_therapists_notes_in_spanish(engine: Engine) -> None:
+    """A note on a Spanish-speaking patient's exercise is written in Spanish."""
+    from app.demo.profiles import NOTES, PROFILES
+
+    with session_scope(engine) as session:
+        build_demo(session)
+        items = _items_by_patient(session)
+    spanish = {n["es"] for n in NOTES.values()}
+    english = {n["en"] for n in NOTES.values()}
+    seen = 0
+    for profile in PROFILES:
+        for _slug, _side, note in items[profile.name]:
+            if note:
+                seen += 1
+                assert note in (spanish if profile.language == "es" else english), profile.name
+    assert seen and any(p.language == "es" for p in PROFILES)
+
+
+def test_the_printout_names_language_therapist_and_audit_account(engine: Engine) -> None:
+    """The demo command says who speaks what, who looks after them, and who sees the audit."""
+    from typer.testing import CliRunner
+
+    from app.cli import cli
+    from app.demo.profiles import DEMO_ADMIN
+
+    result = CliRunner().invoke(cli, ["demo"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "María López (adherent, improving; speaks Spanish; therapist Alex Morgan)" in text
+    assert "Carlos Ruiz (adherent, irritable; speaks Spanish; therapist Sam Rivera)" in text
+    assert "James Carter (adherent, stepped up; speaks English; therapist Alex Morgan)" in text
+    assert "audit trail" in text and DEMO_ADMIN[0] in text.split("audit trail", 1)[1]

@@ -24,12 +24,15 @@ RECORDER = """() => {
 }"""
 
 
-def _player(browser: tuple[Playwright, Browser], base: str, db: Session) -> Page:
+def _player(
+    browser: tuple[Playwright, Browser], base: str, db: Session, side: str = "left"
+) -> Page:
     """A signed-in phone on an exercise of 2 sets of 2 quick repetitions, player ready."""
     playwright, chromium = browser
     patient = make_patient(db, make_staff(db, make_clinic(db)))
     item: RoutineItem = items_of(db, routine_version(db, patient).id)[0]  # type: ignore[arg-type]
     item.sets, item.reps, item.seconds_per_cycle, item.hold_seconds = 2, 2, 4, 0
+    item.side = side  # one side unless a test asks for "each arm"
     db.add(item)
     token = create_invite(db, patient)
     db.commit()

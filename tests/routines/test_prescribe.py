@@ -415,7 +415,7 @@ def test_handout_in_the_patients_language(client: TestClient, db: Session) -> No
         "Qué deberías notar",
         "Busca atención de urgencias ahora",
         "deslizamientos lentos",
-        "Mañana · Tarde",
+        "Por la mañana · Por la tarde",
         "lun",
     ):
         assert text in page, text

@@ -6,4 +6,40 @@
     button.hidden = false;
     button.addEventListener("click", function () { window.print(); });
   });
+
+  // On a phone the patients matter more than the filters: fold them unless one is in use.
+  var fold = document.querySelector("details[data-fold-narrow]");
+  if (fold && !fold.hasAttribute("data-active") && window.matchMedia("(max-width: 40rem)").matches) {
+    fold.open = false;
+  }
+
+  // Acknowledging or resolving a flag swaps its whole item, so the button that had focus is
+  // gone: put focus on the new item and say what happened, instead of dropping to the body.
+  function news() {
+    var region = document.getElementById("flag-news");
+    if (!region) {
+      region = document.createElement("p");
+      region.id = "flag-news"; region.className = "visually-hidden";
+      region.setAttribute("role", "status"); region.setAttribute("aria-live", "polite");
+      document.body.appendChild(region);
+    }
+    return region;
+  }
+  var swapping = null;
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    // Other swaps (the table refreshing after a flag changes) leave the remembered flag alone.
+    if (target && /^flag-\d+$/.test(target.id)) swapping = target.id;
+  });
+  document.body.addEventListener("htmx:afterSettle", function () {
+    if (!swapping) return;
+    var item = document.getElementById(swapping);
+    swapping = null;
+    if (!item) return;
+    item.focus();
+    var region = news();
+    region.textContent = "";
+    // A fresh text node after a tick is announced even when the words repeat.
+    setTimeout(function () { region.textContent = item.dataset.news || ""; }, 50);
+  });
 })();

@@ -1,5 +1,6 @@
-// Guided exercise player: tempo cue per cycle, rep and set counters, rest timer,
-// pause/resume, optional sound and vibration, screen kept awake. Works offline.
+// Guided exercise player: a 3-2-1 get-ready count, tempo cue per cycle, rep, set and side
+// counters, rest timer, pause/resume, optional sound and vibration, screen kept awake.
+// Works offline.
 (function () {
   "use strict";
   var root = document.getElementById("player");
@@ -9,7 +10,9 @@
   var plan = {
     reps: parseInt(d.reps, 10), sets: parseInt(d.sets, 10),
     half: (parseFloat(d.cycle) * 1000 * tempo) / 2,
-    hold: parseFloat(d.hold) * 1000 * tempo, rest: parseFloat(d.rest) * 1000 * tempo
+    hold: parseFloat(d.hold) * 1000 * tempo, rest: parseFloat(d.rest) * 1000 * tempo,
+    // "Each leg" doses do every set on one side, then the other; the count is per side.
+    sides: d.sides === "2" ? 2 : 1, beat: 1000 * tempo, change: 5000 * tempo
   };
   var t = function (key) { return d["t" + key.charAt(0).toUpperCase() + key.slice(1)] || key; };
 
@@ -43,7 +46,7 @@
 
   // One timer moves the exercise on; a separate one only redraws the rest countdown, so
   // pausing or skipping always cancels the step that is really waiting.
-  var state = { set: 1, rep: 1, step: "ready", paused: false, timer: null, ticker: null, due: 0, left: 0, next: null };
+  var state = { set: 1, rep: 1, side: 1, step: "ready", label: "", paused: false, timer: null, ticker: null, due: 0, left: 0, next: null };
   var lock = null;
   function awake(on) {
     if (!("wakeLock" in navigator)) return;
@@ -66,9 +69,12 @@
   }
   function show() {
     root.dataset.state = state.step; root.dataset.set = state.set; root.dataset.rep = state.rep;
+    root.dataset.side = state.side;
     count.textContent = t("rep") + " " + Math.min(state.rep, plan.reps) + " " + t("of") + " " + plan.reps +
-      " · " + t("set") + " " + state.set + " " + t("of") + " " + plan.sets;
+      " · " + t("set") + " " + state.set + " " + t("of") + " " + plan.sets +
+      (plan.sides === 2 ? " · " + t(state.side === 1 ? "side1" : "side2") : "");
   }
+  function say(text) { state.label = text; phase.textContent = text; }
   function wait(ms, next) {
     clearTimeout(state.timer);
     state.due = performance.now() + ms; state.next = next;
@@ -77,14 +83,24 @@
   function move(kind, label, ms) {
     cue.style.transitionDuration = Math.max(ms, 50) + "ms";
     cue.className = "cue " + kind;
-    phase.textContent = label;
+    say(label);
+  }
+  // 3, 2, 1 before the first movement, after each rest and after changing sides.
+  function countdown(then, n) {
+    n = n || 3;
+    state.step = "countdown"; root.dataset.count = n; show(); signal(n === 1);
+    cue.className = "cue"; say(String(n));
+    wait(plan.beat, function () {
+      if (n > 1) { countdown(then, n - 1); return; }
+      delete root.dataset.count; then();
+    });
   }
   function runRep() {
     state.step = "out"; show(); signal(true);
     move("out", t("out"), plan.half);
     wait(plan.half, function () {
       if (plan.hold > 0) {
-        state.step = "hold"; show(); phase.textContent = t("hold");
+        state.step = "hold"; show(); say(t("hold"));
         wait(plan.hold, back);
       } else { back(); }
     });
@@ -96,14 +112,20 @@
   }
   function afterRep() {
     if (state.rep < plan.reps) { state.rep += 1; runRep(); return; }
+    if (state.side < plan.sides) { changeSide(); return; }
     if (state.set < plan.sets) { rest(); return; }
     finish();
+  }
+  function changeSide() {
+    state.step = "switch"; state.side += 1; state.rep = 1; show(); signal(true);
+    cue.className = "cue"; say(t("switch"));
+    wait(plan.change, function () { countdown(runRep); });
   }
   function tick() {
     clearTimeout(state.ticker);
     if (state.step !== "rest" || state.paused) return;
     var ms = Math.max(0, state.due - performance.now());
-    phase.textContent = t("rest") + ": " + Math.ceil(ms / 1000) + " s";
+    say(t("rest") + ": " + Math.ceil(ms / 1000) + " s");
     if (ms > 0) state.ticker = setTimeout(tick, ms % 1000 || 1000);
   }
   function rest() {
@@ -112,11 +134,11 @@
   }
   function nextSet() {
     clearTimeout(state.timer); clearTimeout(state.ticker); skipBtn.hidden = true;
-    state.set += 1; state.rep = 1; runRep();
+    state.set += 1; state.rep = 1; state.side = 1; countdown(runRep);
   }
   function finish() {
     state.step = "done"; show(); awake(false); signal(true);
-    cue.className = "cue"; phase.textContent = t("done");
+    cue.className = "cue"; say(t("done"));
     pauseBtn.hidden = true; skipBtn.hidden = true;
     var radio = document.querySelector('#log-form input[name="sets_done"][value="' + plan.sets + '"]');
     if (radio) radio.checked = true;
@@ -125,11 +147,13 @@
   }
   startBtn.addEventListener("click", function () {
     startBtn.hidden = true; pauseBtn.hidden = false; awake(true);
-    state.set = 1; state.rep = 1; runRep();
+    state.set = 1; state.rep = 1; state.side = 1; countdown(runRep);
   });
   function setPaused(on) {
     state.paused = on; pauseBtn.textContent = t(on ? "resume" : "pause"); awake(!on);
-    if (on) { root.dataset.paused = "1"; cue.classList.add("paused"); } else { delete root.dataset.paused; cue.classList.remove("paused"); }
+    // Say so while paused: the last cue ("And back") would tell the patient to keep moving.
+    if (on) { root.dataset.paused = "1"; cue.classList.add("paused"); phase.textContent = t("paused"); }
+    else { delete root.dataset.paused; cue.classList.remove("paused"); phase.textContent = state.label; }
   }
   pauseBtn.addEventListener("click", function () {
     if (!state.paused) {

@@ -1,0 +1,88 @@
+"""The dashboard on a phone (a card per patient) and keyboard focus after acknowledging a flag."""
+
+import pytest
+from playwright.sync_api import Browser, Playwright, expect
+from sqlmodel import Session
+
+from app.core.sessions import STAFF_COOKIE
+from tests.dashboard.helpers import add_flag, staff_cookie
+from tests.dashboard.test_workspace_browser import _patient
+from tests.factories import make_clinic, make_staff
+from tests.support.browser import assert_accessible, phone_context
+
+pytestmark = pytest.mark.browser
+
+
+def test_each_patient_is_a_card_with_flags_and_review_in_view(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session
+) -> None:
+    """At 412 px: filters folded, no sideways scroll, the first card's flags and Review in view."""
+    playwright, chromium = browser
+    therapist = make_staff(db, make_clinic(db))
+    _patient(db, therapist, "Carla Calm")
+    urgent = _patient(db, therapist, "Una Urgent-Longname-Hyphenated")
+    add_flag(db, urgent, "emergency", 3, "Warning signs reported: saddle numbness")
+    add_flag(db, urgent, "over_limit", 1, "Pain 6/10 after the median slider")
+    db.commit()
+    context = phone_context(playwright, chromium)
+    cookie = {"name": STAFF_COOKIE, "value": staff_cookie(therapist), "url": live_server}
+    context.add_cookies([cookie])  # type: ignore[list-item]
+    page = context.new_page()
+    page.goto(f"{live_server}/dashboard")
+
+    width = page.viewport_size["width"]  # type: ignore[index]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page.evaluate("document.querySelector('.table-wrap').scrollWidth") <= width
+    filters = page.locator("details.ws-filter-box")
+    assert filters.get_attribute("open") is None
+    expect(page.get_by_label("Search by name")).to_be_hidden()
+
+    card = page.locator("table.ws-dashboard tbody tr").first
+    expect(card).to_contain_text("Una Urgent")
+    review = card.get_by_role("link", name="Review Una Urgent-Longname-Hyphenated")
+    flags = card.locator("td.ws-flags .badge")
+    expect(flags).to_have_count(2)
+    page.evaluate("window.scrollTo(0, 0)")
+    card.scroll_into_view_if_needed()
+    for thing in (review, flags.first, flags.last):
+        box = thing.bounding_box()
+        assert box is not None
+        assert 0 <= box["x"] and box["x"] + box["width"] <= width, box
+    # Name, flags and Review share the card's first lines, not spread down a wide row.
+    name_box, review_box = card.locator("th").bounding_box(), review.bounding_box()
+    assert name_box and review_box and abs(review_box["y"] - name_box["y"]) < 30
+    assert card.bounding_box()["height"] < 400  # type: ignore[index]
+    assert_accessible(page, "dashboard-phone-cards")
+
+    filters.locator("summary").click()
+    expect(page.get_by_label("Search by name")).to_be_visible()
+    assert_accessible(page, "dashboard-phone-filters-open")
+    context.close()
+
+
+def test_acknowledge_keeps_focus_on_the_flag_and_says_so(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session
+) -> None:
+    """A keyboard user who acknowledges a flag stays on it and hears that it worked."""
+    playwright, chromium = browser
+    therapist = make_staff(db, make_clinic(db))
+    patient = _patient(db, therapist, "Kim Keyboard")
+    flag = add_flag(db, patient, "pain_trend", 2, "Pain after exercise rising over 7 days")
+    db.commit()
+    context = chromium.new_context(viewport={"width": 1280, "height": 800})
+    cookie = {"name": STAFF_COOKIE, "value": staff_cookie(therapist), "url": live_server}
+    context.add_cookies([cookie])  # type: ignore[list-item]
+    page = context.new_page()
+    page.goto(f"{live_server}/dashboard")
+    item = page.locator(f"#flag-{flag.id}")
+    item.get_by_role("button", name="Acknowledge").focus()
+    page.keyboard.press("Enter")
+    expect(item).to_contain_text("acknowledged")
+    expect(page.locator("#flag-news")).to_have_text(
+        "Acknowledged: Pain trending up for Kim Keyboard. It stays open until you resolve it."
+    )
+    assert page.evaluate("document.activeElement.id") == f"flag-{flag.id}"
+    page.keyboard.press("Tab")  # and the next Tab goes on from there, within the flag
+    assert page.evaluate(f"!!document.activeElement.closest('#flag-{flag.id}')")
+    assert_accessible(page, "dashboard-flag-acknowledged")
+    context.close()

@@ -1,0 +1,76 @@
+"""Small things a demanding patient noticed, in Chromium at Pixel 7: markers and back links."""
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright
+from sqlmodel import Session
+
+from app.access.service import create_invite
+from tests.factories import make_clinic, make_patient, make_staff
+from tests.support.browser import assert_accessible, phone_context
+
+pytestmark = pytest.mark.browser
+
+# The chevron drawn before a summary's text, as the browser renders it.
+MARKER = """(el) => {
+  const s = getComputedStyle(el, "::before");
+  return { content: s.content, width: parseFloat(s.width), transform: s.transform,
+           border: s.borderRightWidth };
+}"""
+
+
+def _phone(browser: tuple[Playwright, Browser], base: str, db: Session) -> tuple[Page, str]:
+    playwright, chromium = browser
+    patient = make_patient(db, make_staff(db, make_clinic(db)))
+    token = create_invite(db, patient)
+    db.commit()
+    page = phone_context(playwright, chromium).new_page()
+    page.goto(f"{base}/i/{token}")
+    page.get_by_role("button", name="Open my exercises").click()
+    page.wait_for_url("**/today**")
+    exercise = page.locator(".exercises h2 a").first.get_attribute("href")
+    return page, str(exercise)
+
+
+def test_collapsible_sections_show_a_marker_that_turns(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session
+) -> None:
+    """Every summary has a visible chevron, pointing one way closed and another way open."""
+    page, exercise = _phone(browser, live_server, db)
+    for path, text in (
+        (exercise, "How to do it"),
+        (exercise, "Warning signs (tap if something is wrong)"),
+        ("/morning", "Warning signs (tap if something is wrong)"),
+        ("/progress", "Show as a table"),
+    ):
+        page.goto(live_server + path)
+        summary = page.locator("summary", has_text=text).first
+        details = summary.locator("xpath=..")
+        details.evaluate("d => { d.open = false; }")
+        closed = summary.evaluate(MARKER)
+        assert closed["content"] != "none" and closed["width"] > 4, (path, closed)
+        assert float(closed["border"].rstrip("px")) >= 2, (path, closed)
+        summary.click()
+        assert details.evaluate("d => d.open")
+        opened = summary.evaluate(MARKER)
+        assert opened["transform"] != closed["transform"], (path, closed, opened)
+    assert_accessible(page, "small-things-summary-open")
+
+
+def test_back_links_are_a_thumb_high(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session
+) -> None:
+    """'Back to…' links are at least 44 px tall wherever the patient meets them."""
+    page, exercise = _phone(browser, live_server, db)
+    for path, name in (
+        (exercise, "Back to today"),
+        ("/reminders", "Back to settings"),
+        ("/me/delete", "Back to settings"),
+    ):
+        page.goto(live_server + path)
+        links = page.get_by_role("link", name=name)
+        assert links.count() >= 1, path
+        for i in range(links.count()):
+            box = links.nth(i).bounding_box()
+            assert box is not None and box["height"] >= 44, (path, name, box)
+    page.goto(live_server + exercise)
+    assert_accessible(page, "small-things-back-link")
