@@ -30,6 +30,7 @@ from app.reminders.runner import reminder_lifespan
 from app.review.routes import router as review_router
 from app.routines.routes import router as routines_router
 from app.staff.passkey_routes import router as passkey_router
+from app.staff.password_routes import router as password_router
 from app.staff.routes import router as staff_router
 from app.sync.routes import router as sync_router
 
@@ -117,6 +118,7 @@ def create_app() -> FastAPI:
         patient_account_router,
         staff_router,
         passkey_router,
+        password_router,
         dashboard_router,
         patients_router,
         review_router,

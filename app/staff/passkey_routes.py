@@ -36,6 +36,7 @@ templates.env.globals["passkeys_enabled"] = passkeys_enabled
 DONE = {
     "added": "Your passkey is added. Next time, choose “Sign in with a passkey”.",
     "removed": "The passkey is removed: it can no longer sign you in.",
+    "password": "Your password is changed. Every other device signed in as you is now signed out.",
 }
 
 

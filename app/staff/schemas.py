@@ -95,3 +95,9 @@ class StaffForm(FormModel):
     @classmethod
     def _email(cls, value: str) -> str:
         return clean_email(value)
+
+
+class ChangePasswordForm(NewPasswordForm):
+    """The current password, then a new one typed twice."""
+
+    current: str = ""
