@@ -10,6 +10,7 @@ from app.access.routes import router as access_router
 from app.audit.routes import router as audit_router
 from app.config import get_settings
 from app.core.csrf import verify_csrf
+from app.core.limits import BodyLimitMiddleware
 from app.core.middleware import SecurityMiddleware
 from app.core.static import STATIC_DIR, CachedStatic
 from app.core.templating import render
@@ -91,6 +92,7 @@ def create_app() -> FastAPI:
         openapi_url="/api/openapi.json",
         lifespan=reminder_lifespan,
     )
+    app.add_middleware(BodyLimitMiddleware)  # inside: its 413s get the security headers
     app.add_middleware(SecurityMiddleware)
     # Added last so it runs first: compresses pages and assets for slow phone connections.
     app.add_middleware(GZipMiddleware, minimum_size=600)
