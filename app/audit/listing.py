@@ -11,6 +11,7 @@ from sqlmodel import Session, col, func, select
 
 from app.core.clock import zone
 from app.models import AuditEvent, Patient, StaffUser
+from app.models.base import valid_id
 
 PAGE_SIZE = 50
 
@@ -20,7 +21,8 @@ def _int(value: Any) -> int | None:
         number = int(str(value))
     except (TypeError, ValueError):
         return None
-    return number if number > 0 else None
+    # Bounded like row ids: a larger number names nothing and cannot even be bound by SQLite.
+    return number if valid_id(number) else None
 
 
 def _day(value: Any) -> date | None:
