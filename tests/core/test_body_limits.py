@@ -155,6 +155,8 @@ def test_a_real_server_stops_reading_a_streamed_body(tmp_path: Path) -> None:
     seed(url, patients=0, therapists=1, days=0)
     total = 40 * 1024 * 1024
     with AppServer(url, tmp_path) as server:
+        assert server.process is not None
+        before = _peak_memory(server.process.pid)
         chunked = (
             b"POST /api/logs HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -172,3 +174,13 @@ def test_a_real_server_stops_reading_a_streamed_body(tmp_path: Path) -> None:
         assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
         assert b"content-security-policy" in answer.lower()
         assert sent < total // 4
+        # The server's peak memory hardly moved: nothing near 40 MB was ever held.
+        assert _peak_memory(server.process.pid) - before < 16 * 1024 * 1024
+
+
+def _peak_memory(pid: int) -> int:
+    """The process's peak resident memory in bytes (Linux: VmHWM)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmHWM")
