@@ -116,6 +116,10 @@ class BodyLimitMiddleware:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
+                if seen > limit.size:
+                    # The app answered the overflow; the rest of the body is not worth reading.
+                    closing = [*message.get("headers", []), (b"connection", b"close")]
+                    message = {**message, "headers": closing}
             await send(message)
 
         try:

@@ -163,7 +163,7 @@ def test_a_real_server_stops_reading_a_streamed_body(tmp_path: Path) -> None:
         )
         answer, sent = _streams_until_refused(server.port, chunked, True, total)
         assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
-        assert b"larger than 64 KB" in answer
+        assert b"larger than 64 KB" in answer and b"connection: close" in answer.lower()
         assert sent < total // 4
         declared = (
             b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -173,6 +173,7 @@ def test_a_real_server_stops_reading_a_streamed_body(tmp_path: Path) -> None:
         answer, sent = _streams_until_refused(server.port, declared, False, total)
         assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
         assert b"content-security-policy" in answer.lower()
+        assert b"connection: close" in answer.lower()
         assert sent < total // 4
         # The server's peak memory hardly moved: nothing near 40 MB was ever held.
         assert _peak_memory(server.process.pid) - before < 16 * 1024 * 1024
