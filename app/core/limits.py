@@ -27,6 +27,7 @@ STAFF_FORM_LIMIT = 1 * MB
 # Multipart framing and the other fields of the upload form, on top of the file itself.
 UPLOAD_SLACK = 64 * KB
 UPLOAD_ROUTES = (re.compile(r"/library/\d+/media"),)
+SMALLEST = min(JSON_LIMIT, FORM_LIMIT)
 
 
 @dataclass(frozen=True)
@@ -95,28 +96,36 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        limit = limit_for(request)
+        # Who is calling matters only past the smallest limit: most requests never get there.
+        found: list[Limit] = []
+
+        def limit() -> Limit:
+            if not found:
+                found.append(limit_for(request))
+            return found[0]
+
         declared = _declared_length(scope)
-        if declared is not None and declared > limit.size:
-            await self._refuse(request, limit, scope, receive, send)
+        if declared is not None and declared > SMALLEST and declared > limit().size:
+            await self._refuse(request, limit(), scope, receive, send)
             return
         seen = 0
-        started = False
+        overflowed = started = False
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, overflowed
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > limit.size:
-                    raise BodyTooLarge(limit)
+                if seen > SMALLEST and seen > limit().size:
+                    overflowed = True
+                    raise BodyTooLarge(limit())
             return message
 
         async def watched(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                if seen > limit.size:
+                if overflowed:
                     # The app answered the overflow; the rest of the body is not worth reading.
                     closing = [*message.get("headers", []), (b"connection", b"close")]
                     message = {**message, "headers": closing}
@@ -128,7 +137,7 @@ class BodyLimitMiddleware:
             # The app's own error pages answer it; this is for a body read outside their reach.
             if started:
                 raise
-            await self._refuse(request, limit, scope, receive, send)
+            await self._refuse(request, limit(), scope, receive, send)
 
     @staticmethod
     async def _refuse(
