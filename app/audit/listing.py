@@ -58,8 +58,10 @@ class AuditQuery:
             if raw:
                 setattr(query, name, _day(raw))
                 if getattr(query, name) is None:
+                    # Our words only: text from the address is never shown as a message.
+                    which = "The start date" if name == "since" else "The end date"
                     query.problems.append(
-                        f"“{raw[:20]}” is not a date like 2026-03-31, so it is ignored."
+                        f"{which} is not a date like 2026-03-31, so it is ignored."
                     )
         if query.since and query.until and query.since > query.until:
             query.problems.append("The start date is after the end date, so they were swapped.")
