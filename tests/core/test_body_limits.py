@@ -185,3 +185,23 @@ def _peak_memory(pid: int) -> int:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) * 1024
     raise AssertionError("no VmHWM")
+
+
+def test_a_body_read_outside_the_apps_error_pages_is_still_refused() -> None:
+    """The middleware answers the 413 itself when nothing inside turns the overflow into one."""
+    from fastapi.testclient import TestClient
+    from starlette.types import Receive, Scope, Send
+
+    from app.core.limits import BodyLimitMiddleware
+
+    async def bare(scope: Scope, receive: Receive, send: Send) -> None:
+        while (await receive()).get("more_body"):
+            pass
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"read it all"})
+
+    client = TestClient(BodyLimitMiddleware(bare))  # no lifespan: the bare app has none
+    answer = client.post("/api/logs", content=_chunks(JSON_LIMIT + 1))
+    assert answer.status_code == 413 and "larger than 64 KB" in answer.json()["detail"]
+    assert answer.headers["connection"] == "close"
+    assert client.post("/api/logs", content=_chunks(JSON_LIMIT)).text == "read it all"
