@@ -1,5 +1,4 @@
-"""Request bodies are bounded before they are read: a size limit per kind of route, checked on
-Content-Length and again while the body streams in, answered 413."""
+"""Request bodies bounded before they are read: a limit per kind of route, answered 413."""
 
 import re
 from dataclasses import dataclass
@@ -83,8 +82,7 @@ def too_large_response(request: Request, limit: Limit) -> Response:
 
 
 class BodyLimitMiddleware:
-    """Refuses a body over its route's limit before the app reads it, and stops one that grows
-    past it while streaming in (chunked requests carry no Content-Length)."""
+    """Refuses a body over its route's limit on Content-Length, and again while it streams in."""
 
     def __init__(self, app: ASGIApp) -> None:
         """Wrap the app."""

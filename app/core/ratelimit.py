@@ -111,8 +111,8 @@ def take_attempt(
     max_failures: int | None = None,
     minutes: int | None = None,
 ) -> bool:
-    """Count one attempt in a single atomic UPDATE that returns the new count; whether it is
-    within the limit. A pause lasts the full time from the attempt that reached the limit."""
+    """Count one attempt in one atomic UPDATE returning the new count; whether it is in limit."""
+    # A pause lasts the full time from the attempt that reached the limit.
     limit, window = _limits(max_failures, minutes)
     expired = col(RateLimit.window_start) <= now - window
     bumped = col(RateLimit.count) + 1
@@ -188,14 +188,13 @@ def limited_sign_in(
     name: str | None,
     check: Callable[[], T | None],
 ) -> T | None:
-    """Run a sign-in check (password, passkey...) only within the limits; returns its result.
-
-    The attempt is counted first, atomically, on the network's counter and on the account's
-    (the staff row when `user_id` is known, else a counter for the `name` typed, so a pause
-    does not tell which accounts exist), so attempts sent at the same moment cannot all be
-    checked. Raises SignInPaused when either counter is past its limit, without calling check.
-    A success (check returning something) clears the account's counter and takes the attempt
-    back off the network's; a failure (None) stays counted."""
+    """Run a sign-in check (password, passkey...) only within the limits; returns its result."""
+    # The attempt is counted first, atomically, on the network's counter and on the account's
+    # (the staff row when `user_id` is known, else a counter for the `name` typed, so a pause
+    # does not tell which accounts exist): attempts sent at the same moment cannot all be
+    # checked. SignInPaused when either is past its limit, without calling check. A success
+    # (check returns something) clears the account's counter and takes the attempt back off
+    # the network's; a failure (None) stays counted.
     now = utcnow()
     ip_key = limit_key("ip", ip)
     name_key = limit_key("email", name.strip().lower()) if name and user_id is None else None
