@@ -180,6 +180,22 @@ def _clear_account(session: Session, user_id: int) -> None:
     )
 
 
+def _count_attempt(
+    session: Session, ip_key: str, user_id: int | None, name_key: str | None, now: datetime
+) -> bool:
+    """Count the attempt on the network's and the account's counters; whether both allow it."""
+    if not take_attempt(session, ip_key, now):
+        return False
+    if user_id is not None:
+        account_ok = _take_account_attempt(session, user_id, now)
+    else:
+        account_ok = name_key is None or take_attempt(session, name_key, now)
+    if not account_ok:
+        # A paused account is not this network's failure.
+        give_back(session, ip_key)
+    return account_ok
+
+
 def limited_sign_in(
     session: Session,
     *,
@@ -195,18 +211,18 @@ def limited_sign_in(
     # checked. SignInPaused when either is past its limit, without calling check. A success
     # (check returns something) clears the account's counter and takes the attempt back off
     # the network's; a failure (None) stays counted.
+    #
+    # The count is committed in a short transaction of its own before the check: it stands
+    # even if the request fails later, and no lock is held while a slow argon2 check runs
+    # (SQLite's one writer would make every other write wait behind it). So call this before
+    # the request's own transaction writes to the account's row.
     now = utcnow()
     ip_key = limit_key("ip", ip)
     name_key = limit_key("email", name.strip().lower()) if name and user_id is None else None
-    if not take_attempt(session, ip_key, now):
-        raise SignInPaused()
-    if user_id is not None:
-        account_ok = _take_account_attempt(session, user_id, now)
-    else:
-        account_ok = name_key is None or take_attempt(session, name_key, now)
-    if not account_ok:
-        # A paused account is not this network's failure.
-        give_back(session, ip_key)
+    with Session(session.get_bind()) as counting:
+        allowed = _count_attempt(counting, ip_key, user_id, name_key, now)
+        counting.commit()
+    if not allowed:
         raise SignInPaused()
     result = check()
     if result is not None:
