@@ -2,7 +2,8 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
+from pydantic import BeforeValidator, Field
 from sqlmodel import Session
 
 from app.core.i18n import normalize_language
@@ -79,3 +80,17 @@ PUBLIC = Depends(public)
 # Row ids are PostgreSQL INTEGERs. A larger number can name no row, and SQLite cannot even bind
 # one past 64 bits (OverflowError, a 500), so every id in a path is bounded here: 422 instead.
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="A row id")]
+
+
+def _blank_is_none(value: object) -> object:
+    """An empty query value (a filter form's 'anyone' choice) means the parameter was not given."""
+    return None if value == "" else value
+
+
+# The query-string twin of RowId: a number that can name no row (past 64 bits, negative, not a
+# number) is a 422 with a clear message, never an OverflowError deep in a query.
+QueryRowId = Annotated[
+    Annotated[int, Field(ge=1, le=MAX_ROW_ID)] | None,
+    BeforeValidator(_blank_is_none),
+    Query(description="A row id"),
+]

@@ -11,6 +11,7 @@ from app.audit.routes import router as audit_router
 from app.config import get_settings
 from app.core.csrf import verify_csrf
 from app.core.errors import install_failure_handlers
+from app.core.limits import BodyLimitMiddleware
 from app.core.middleware import SecurityMiddleware
 from app.core.static import STATIC_DIR, CachedStatic
 from app.core.templating import render, templates
@@ -102,6 +103,7 @@ def create_app() -> FastAPI:
         """The OpenAPI description of the app, for the clinic's own staff."""
         return JSONResponse(app.openapi())
 
+    app.add_middleware(BodyLimitMiddleware)  # inside: its 413s get the security headers
     app.add_middleware(SecurityMiddleware)
     # Added last so it runs first: compresses pages and assets for slow phone connections.
     app.add_middleware(GZipMiddleware, minimum_size=600)

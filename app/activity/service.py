@@ -22,6 +22,10 @@ EDIT_WINDOW_DAYS = 1
 class ActivityError(ValueError):
     """A report that cannot be stored as sent; the message is shown to the patient."""
 
+    def __init__(self, message: str, field: str = "local_date") -> None:
+        super().__init__(message)
+        self.field = field  # the input at fault, named in the API's 422
+
 
 def _when(value: datetime | None) -> datetime:
     if value is None:
@@ -62,7 +66,7 @@ def record_log(
     _check_day(patient_today, data.local_date)
     item = session.get(RoutineItem, data.routine_item_id)
     if item is None or not _item_belongs(session, item, patient.id):
-        raise ActivityError(N_("That exercise is not in your routine."))
+        raise ActivityError(N_("That exercise is not in your routine."), "routine_item_id")
     log = ExerciseLog(
         uuid=data.uuid,
         patient_id=patient.id,

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, func, select
 
 from app.core.clock import zone
 from app.models import AuditEvent, Patient, StaffUser
+from app.models.base import valid_id
 
 PAGE_SIZE = 50
 
@@ -20,7 +21,8 @@ def _int(value: Any) -> int | None:
         number = int(str(value))
     except (TypeError, ValueError):
         return None
-    return number if number > 0 else None
+    # Bounded like row ids: a larger number names nothing and cannot even be bound by SQLite.
+    return number if valid_id(number) else None
 
 
 def _day(value: Any) -> date | None:
@@ -56,8 +58,10 @@ class AuditQuery:
             if raw:
                 setattr(query, name, _day(raw))
                 if getattr(query, name) is None:
+                    # Our words only: text from the address is never shown as a message.
+                    which = "The start date" if name == "since" else "The end date"
                     query.problems.append(
-                        f"“{raw[:20]}” is not a date like 2026-03-31, so it is ignored."
+                        f"{which} is not a date like 2026-03-31, so it is ignored."
                     )
         if query.since and query.until and query.since > query.until:
             query.problems.append("The start date is after the end date, so they were swapped.")

@@ -1,15 +1,17 @@
 """Failure counters shared by every app server through the database (sign-in, links)."""
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from fastapi import Request
-from sqlalchemy import update
+from sqlalchemy import and_, case, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.config import get_settings
-from app.models import RateLimit
+from app.models import RateLimit, StaffUser, utcnow
 
 
 def client_ip(request: Request) -> str:
@@ -90,3 +92,143 @@ def count_failure(
         .values(window_start=now)
         .execution_options(**opts)
     )
+
+
+# --- Sign-in: each attempt is counted before the password is checked -----------------------
+
+T = TypeVar("T")
+
+
+class SignInPaused(Exception):
+    """Too many attempts lately: sign-in is paused for this network or this account."""
+
+
+def take_attempt(
+    session: Session,
+    key: str,
+    now: datetime,
+    *,
+    max_failures: int | None = None,
+    minutes: int | None = None,
+) -> bool:
+    """Count one attempt in one atomic UPDATE returning the new count; whether it is in limit."""
+    # A pause lasts the full time from the attempt that reached the limit.
+    limit, window = _limits(max_failures, minutes)
+    expired = col(RateLimit.window_start) <= now - window
+    bumped = col(RateLimit.count) + 1
+    step = (
+        update(RateLimit)
+        .where(col(RateLimit.key) == key)
+        .values(
+            count=case((expired, 1), else_=bumped),
+            window_start=case((expired, now), (bumped == limit, now), else_=RateLimit.window_start),
+        )
+        .returning(col(RateLimit.count))
+        .execution_options(synchronize_session=False)
+    )
+    count = session.execute(step).scalar()
+    if count is None:
+        try:
+            with session.begin_nested():
+                session.add(RateLimit(key=key, window_start=now, count=1))
+            count = 1
+        except IntegrityError:
+            # Another request inserted it first (and has committed): count on its row.
+            count = session.execute(step).scalar_one()
+    return count <= limit
+
+
+def give_back(session: Session, key: str) -> None:
+    """Take a counted attempt back off a counter (it turned out not to be a failure)."""
+    session.execute(
+        update(RateLimit)
+        .where(col(RateLimit.key) == key, col(RateLimit.count) > 0)
+        .values(count=col(RateLimit.count) - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _take_account_attempt(session: Session, user_id: int, now: datetime) -> bool:
+    """Count an attempt on a staff account; False while the account is paused."""
+    settings = get_settings()
+    lapsed = and_(col(StaffUser.locked_until).is_not(None), col(StaffUser.locked_until) <= now)
+    count = case((lapsed, 1), else_=col(StaffUser.failed_logins) + 1)
+    until = now + timedelta(minutes=settings.login_lockout_minutes)
+    taken = session.execute(
+        update(StaffUser)
+        .where(
+            col(StaffUser.id) == user_id,
+            or_(col(StaffUser.locked_until).is_(None), col(StaffUser.locked_until) <= now),
+        )
+        # The attempt that reaches the limit is still checked; the ones after it are not.
+        .values(
+            failed_logins=count,
+            locked_until=case((count >= settings.login_max_failures, until), else_=None),
+        )
+        .returning(col(StaffUser.id))
+        .execution_options(synchronize_session=False)
+    ).first()
+    return taken is not None
+
+
+def _clear_account(session: Session, user_id: int) -> None:
+    session.execute(
+        update(StaffUser)
+        .where(col(StaffUser.id) == user_id)
+        .values(failed_logins=0, locked_until=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _count_attempt(
+    session: Session, ip_key: str, user_id: int | None, name_key: str | None, now: datetime
+) -> bool:
+    """Count the attempt on the network's and the account's counters; whether both allow it."""
+    if not take_attempt(session, ip_key, now):
+        return False
+    if user_id is not None:
+        account_ok = _take_account_attempt(session, user_id, now)
+    else:
+        account_ok = name_key is None or take_attempt(session, name_key, now)
+    if not account_ok:
+        # A paused account is not this network's failure.
+        give_back(session, ip_key)
+    return account_ok
+
+
+def limited_sign_in(
+    session: Session,
+    *,
+    ip: str,
+    user_id: int | None,
+    name: str | None,
+    check: Callable[[], T | None],
+) -> T | None:
+    """Run a sign-in check (password, passkey...) only within the limits; returns its result."""
+    # The attempt is counted first, atomically, on the network's counter and on the account's
+    # (the staff row when `user_id` is known, else a counter for the `name` typed, so a pause
+    # does not tell which accounts exist): attempts sent at the same moment cannot all be
+    # checked. SignInPaused when either is past its limit, without calling check. A success
+    # (check returns something) clears the account's counter and takes the attempt back off
+    # the network's; a failure (None) stays counted.
+    #
+    # The count is committed in a short transaction of its own before the check: it stands
+    # even if the request fails later, and no lock is held while a slow argon2 check runs
+    # (SQLite's one writer would make every other write wait behind it). So call this before
+    # the request's own transaction writes to the account's row.
+    now = utcnow()
+    ip_key = limit_key("ip", ip)
+    name_key = limit_key("email", name.strip().lower()) if name and user_id is None else None
+    with Session(session.get_bind()) as counting:
+        allowed = _count_attempt(counting, ip_key, user_id, name_key, now)
+        counting.commit()
+    if not allowed:
+        raise SignInPaused()
+    result = check()
+    if result is not None:
+        give_back(session, ip_key)
+        if user_id is not None:
+            _clear_account(session, user_id)
+        elif name_key is not None:
+            give_back(session, name_key)
+    return result

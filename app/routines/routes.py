@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 from app.audit.service import record_staff
 from app.core.clock import local_today
 from app.core.templating import render
-from app.deps import CurrentTherapist, RowId, SessionDep
+from app.deps import CurrentTherapist, QueryRowId, RowId, SessionDep
 from app.models import Clinic, Patient, RoutineVersion, StaffUser
 from app.patients.guards import patient_or_404
 from app.routines import prescribe
@@ -26,9 +26,12 @@ from app.routines.service import (
     template_name_taken,
     template_of_clinic,
     templates_of,
+    version_numbered,
 )
 
 router = APIRouter()
+# Messages the templates page shows after a change, by the key in its address.
+TEMPLATE_NOTICES = {"saved": "Template saved.", "deleted": "Template deleted."}
 
 
 async def form_data(request: Request) -> FormData:
@@ -132,8 +135,10 @@ def _saved(
         patient=patient,
         detail=f"version {version.number}: {version.change_note}",
     )
-    query = urlencode({"saved": version.number, "note": version.change_note})
-    return RedirectResponse(f"/patients/{patient.id}/routine?{query}", status_code=303)
+    # Only the number travels in the address; the note shown is the one stored with it.
+    return RedirectResponse(
+        f"/patients/{patient.id}/routine?saved={version.number}", status_code=303
+    )
 
 
 @router.get("/patients/{patient_id}/routine")
@@ -142,13 +147,13 @@ def routine_page(
     patient_id: RowId,
     session: SessionDep,
     staff: CurrentTherapist,
-    saved: int | None = None,
-    note: str = "",
+    saved: QueryRowId = None,
 ) -> Response:
     """The routine in force, ready to edit."""
     patient = patient_or_404(session, staff, patient_id)
     _version, items = prescribe.current_routine(session, patient)
-    message = f"Version {saved} saved: {note[:300]}" if saved else ""
+    shown = version_numbered(session, patient_id, saved) if saved else None
+    message = f"Version {shown.number} saved: {shown.change_note}" if shown else ""
     return _page(
         request,
         session,
@@ -284,10 +289,21 @@ def routine_from_template(
 
 @router.get("/templates")
 def templates_page(
-    request: Request, session: SessionDep, staff: CurrentTherapist, done: str = ""
+    request: Request,
+    session: SessionDep,
+    staff: CurrentTherapist,
+    done: str = "",
+    template: QueryRowId = None,
 ) -> Response:
     """The clinic's routine templates with their exercises."""
     templates = templates_of(session, staff.clinic_id)
+    # The address names a message by key; its words are ours, never text from the address.
+    named = next((t.name for t, _items in templates if t.id == template), None)
+    message = (
+        f"Template “{named}” saved."
+        if done == "saved" and named
+        else TEMPLATE_NOTICES.get(done, "")
+    )
     ids = [i.exercise_id for _t, items in templates for i in items]
     patients = active_patients(session, staff.clinic_id)
     if templates and patients:
@@ -301,7 +317,7 @@ def templates_page(
         "names": exercise_names(session, ids),
         "dose_summary": dose_summary,
         "patients": patients,
-        "message": done[:200],
+        "message": message,
     }
     return render(request, "routines/templates.html", context)
 
@@ -338,9 +354,8 @@ def template_save(
         patient=patient,
         detail=f"template {template.id}: {name}",
     )
-    return RedirectResponse(
-        "/templates?" + urlencode({"done": f"Template “{name}” saved."}), status_code=303
-    )
+    query = urlencode({"done": "saved", "template": template.id})
+    return RedirectResponse(f"/templates?{query}", status_code=303)
 
 
 @router.post("/templates/{template_id}/apply")
@@ -365,8 +380,7 @@ def template_delete(
     if found is None:
         raise HTTPException(status_code=404, detail="Not found")
     delete_template(session, found[0])
-    done = f"Template “{found[0].name}” deleted."
-    return RedirectResponse("/templates?" + urlencode({"done": done}), status_code=303)
+    return RedirectResponse("/templates?done=deleted", status_code=303)
 
 
 @router.get("/patients/{patient_id}/handout")

@@ -69,6 +69,15 @@ def versions_of(session: Session, patient_id: int) -> Sequence[RoutineVersion]:
     ).all()
 
 
+def version_numbered(session: Session, patient_id: int, number: int) -> RoutineVersion | None:
+    """The patient's version with this number, if there is one."""
+    return session.exec(
+        select(RoutineVersion).where(
+            RoutineVersion.patient_id == patient_id, RoutineVersion.number == number
+        )
+    ).first()
+
+
 def new_version(
     session: Session,
     patient_id: int,

@@ -4,7 +4,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 
+from app.access.service import count_invite_failure, invite_paused
 from app.audit.service import record, record_staff
 from app.core.ratelimit import client_ip
 from app.core.sessions import clear_session
@@ -34,6 +36,8 @@ router = APIRouter()
 router.include_router(team_router)
 
 Fields = Annotated[dict[str, str], Depends(form_fields)]
+# Wrong reset links share the invite links' per-network pause: both are guessed the same way.
+LINKS_PAUSED = "Too many unusable links were opened from this network. Wait a while and try again."
 
 
 def reset_email(name: str, link: str) -> str:
@@ -148,23 +152,40 @@ def reset_request(
     return render(request, "staff/reset_request.html", context)
 
 
+def _unusable_link(request: Request, session: Session, reason: str) -> Response:
+    """The 'link not usable' page; each one counts toward this network's pause on links."""
+    count_invite_failure(session, client_ip(request))
+    return render(request, "staff/reset_invalid.html", {"reason": reason}, status_code=410)
+
+
+def _links_paused(request: Request, session: Session) -> Response | None:
+    """The 429 page when this network opened too many unusable links (reset or invite)."""
+    if not invite_paused(session, client_ip(request)):
+        return None
+    return render(request, "staff/reset_invalid.html", {"reason": LINKS_PAUSED}, status_code=429)
+
+
 @router.get("/reset/{token}", dependencies=[PUBLIC])
 def reset_form(request: Request, token: str, session: SessionDep) -> Response:
     """Choose a new password, if the link can still be used."""
+    if paused := _links_paused(request, session):
+        return paused
     try:
         _row, user = peek_reset(session, token)
     except ResetError as error:
-        return render(request, "staff/reset_invalid.html", {"reason": str(error)}, status_code=410)
+        return _unusable_link(request, session, str(error))
     return render(request, "staff/reset_form.html", {"user": user, "token": token})
 
 
 @router.post("/reset/{token}", dependencies=[PUBLIC])
 def reset_submit(request: Request, token: str, session: SessionDep, fields: Fields) -> Response:
     """Set the password, sign out every other session, and sign in here."""
+    if paused := _links_paused(request, session):
+        return paused
     try:
         _row, user = peek_reset(session, token)
     except ResetError as error:
-        return render(request, "staff/reset_invalid.html", {"reason": str(error)}, status_code=410)
+        return _unusable_link(request, session, str(error))
     form, errors = parse_form(NewPasswordForm, fields)
     if form is None:
         return render(

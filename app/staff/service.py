@@ -1,6 +1,6 @@
 """Staff sign-in with pauses after repeated failures, and one-time password reset links."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from fastapi import Request
 from sqlalchemy import update
@@ -8,7 +8,13 @@ from sqlmodel import Session, col, func, select
 
 from app.access.tokens import issue_token
 from app.config import get_settings
-from app.core.ratelimit import count_failure, is_paused, limit_key
+from app.core.ratelimit import (
+    SignInPaused,
+    count_failure,
+    is_paused,
+    limit_key,
+    limited_sign_in,
+)
 from app.core.security import (
     DUMMY_HASH,
     hash_password,
@@ -53,61 +59,37 @@ def find_staff(session: Session, email: str) -> StaffUser | None:
     ).first()
 
 
-def _count_account_failure(session: Session, user: StaffUser, now: datetime) -> None:
-    settings = get_settings()
-    opts = {"synchronize_session": False}
-    session.execute(
-        update(StaffUser)
-        .where(col(StaffUser.id) == user.id)
-        .values(failed_logins=col(StaffUser.failed_logins) + 1)
-        .execution_options(**opts)
-    )
-    session.execute(
-        update(StaffUser)
-        .where(
-            col(StaffUser.id) == user.id,
-            col(StaffUser.failed_logins) >= settings.login_max_failures,
-        )
-        .values(
-            failed_logins=0,
-            locked_until=now + timedelta(minutes=settings.login_lockout_minutes),
-        )
-        .execution_options(**opts)
-    )
-    session.expire(user)
-
-
 def authenticate(session: Session, email: str, password: str, client_ip: str) -> StaffUser:
     """The staff user these credentials belong to; raises LoginRefused or LoginPaused."""
-    now = utcnow()
-    ip_key = limit_key("ip", client_ip)
     user = find_staff(session, email)
-    # Unknown emails get a counter of their own, so a pause does not reveal which exist.
-    email_key = limit_key("email", email.strip().lower())
-    if is_paused(session, ip_key, now):
-        raise LoginPaused(_pause_message())
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        raise LoginPaused(_pause_message())
-    if user is None and is_paused(session, email_key, now):
-        raise LoginPaused(_pause_message())
-    ok = verify_password(user.password_hash if user is not None else DUMMY_HASH, password)
-    if ok and user is not None:
-        if not user.is_active:
-            raise LoginRefused(INACTIVE)
-        if needs_rehash(user.password_hash):
-            user.password_hash = hash_password(password)
-        user.failed_logins = 0
-        user.locked_until = None
-        user.last_login_at = now
-        session.add(user)
-        session.flush()
-        return user
-    count_failure(session, ip_key, now)
-    if user is not None:
-        _count_account_failure(session, user, now)
-    else:
-        count_failure(session, email_key, now)
-    raise LoginRefused(WRONG)
+
+    def check() -> StaffUser | None:
+        # Unknown emails are checked against a real hash too, so timing does not tell them apart.
+        ok = verify_password(user.password_hash if user is not None else DUMMY_HASH, password)
+        return user if ok else None
+
+    try:
+        signed_in = limited_sign_in(
+            session,
+            ip=client_ip,
+            user_id=user.id if user is not None else None,
+            name=email,
+            check=check,
+        )
+    except SignInPaused as paused:
+        raise LoginPaused(_pause_message()) from paused
+    if signed_in is None:
+        raise LoginRefused(WRONG)
+    # The counters were changed by UPDATEs: read the row afresh before changing it.
+    session.refresh(signed_in)
+    if not signed_in.is_active:
+        raise LoginRefused(INACTIVE)
+    if needs_rehash(signed_in.password_hash):
+        signed_in.password_hash = hash_password(password)
+    signed_in.last_login_at = utcnow()
+    session.add(signed_in)
+    session.flush()
+    return signed_in
 
 
 def reset_url(token: str) -> str:

@@ -34,8 +34,10 @@ NOT_FOUND: dict[int | str, dict[str, object]] = {
 }
 
 
-def _invalid(error: ActivityError, field: str) -> HTTPException:
-    return HTTPException(422, [{"loc": ["body", field], "msg": str(error), "type": "value_error"}])
+def _invalid(error: ActivityError) -> HTTPException:
+    """A 422 naming the field the service found wrong."""
+    detail = [{"loc": ["body", error.field], "msg": str(error), "type": "value_error"}]
+    return HTTPException(422, detail)
 
 
 def _stored(entry: BaseModel, created: bool, advice: Advice) -> JSONResponse:
@@ -65,7 +67,7 @@ def post_log(data: LogIn, patient: CurrentPatient, session: SessionDep) -> JSONR
     try:
         log, created = record_log(session, patient, data, day)
     except ActivityError as error:
-        raise _invalid(error, "routine_item_id") from error
+        raise _invalid(error) from error
     return _stored(log_out(log), created, advice_for_log(session, patient, log))
 
 
@@ -80,7 +82,7 @@ def put_log(
     try:
         update_log(session, patient, log, data, today_plan(session, patient).day)
     except ActivityError as error:
-        raise _invalid(error, "local_date") from error
+        raise _invalid(error) from error
     return Stored[LogOut](
         status="updated", advice=advice_for_log(session, patient, log), entry=log_out(log)
     )
@@ -95,7 +97,7 @@ def undo(log_uuid: uuid.UUID, patient: CurrentPatient, session: SessionDep) -> S
     try:
         undo_log(session, patient, log, today_plan(session, patient).day)
     except ActivityError as error:
-        raise _invalid(error, "local_date") from error
+        raise _invalid(error) from error
     return Stored[LogOut](status="undone", entry=log_out(log))
 
 
@@ -105,7 +107,7 @@ def post_morning(data: MorningIn, patient: CurrentPatient, session: SessionDep) 
     try:
         check, created = record_morning(session, patient, data, today_plan(session, patient).day)
     except ActivityError as error:
-        raise _invalid(error, "local_date") from error
+        raise _invalid(error) from error
     advice: Advice = "amber" if check.comparison == "worse" else "ok"
     return _stored(MorningOut.model_validate(check, from_attributes=True), created, advice)
 
@@ -116,6 +118,6 @@ def post_safety(data: SafetyIn, patient: CurrentPatient, session: SessionDep) ->
     try:
         report, created = record_safety(session, patient, data, today_plan(session, patient).day)
     except ActivityError as error:
-        raise _invalid(error, "local_date") from error
+        raise _invalid(error) from error
     advice: Advice = "emergency" if report.level == "emergency" else "stop"
     return _stored(SafetyOut.model_validate(report, from_attributes=True), created, advice)

@@ -100,6 +100,7 @@ API_REFUSALS: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "description": "The body is not readable JSON"},
     401: {"model": Problem, "description": "This phone is not signed in"},
     403: {"model": Problem, "description": "The CSRF token is missing or stale"},
+    413: {"model": Problem, "description": "The body is larger than the API accepts (64 KB)"},
     422: {"model": Invalid, "description": "Input that cannot be stored as sent"},
     503: {
         "description": "The database is away for a moment: nothing was stored, send it again "
