@@ -89,7 +89,8 @@ def test_filters_by_patient_staff_action_and_days_with_or_without_htmx(db: Sessi
     clinic = db.get(Clinic, admin.clinic_id)
     assert clinic is not None
     second = make_patient(db, therapist)
-    long_ago = utcnow() - timedelta(days=40)
+    # Noon UTC is the same day in the clinic's zone, whatever the hour the test runs at.
+    long_ago = (utcnow() - timedelta(days=40)).replace(hour=12, minute=0)
     _event(db, clinic, "patient_viewed", actor_id=therapist.id, patient_id=mine.id, detail="a1")
     _event(db, clinic, "patient_viewed", actor_id=admin.id, patient_id=second.id, detail="b1")
     _event(db, clinic, "routine_changed", actor_id=therapist.id, patient_id=second.id, detail="c1")
