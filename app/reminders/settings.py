@@ -132,3 +132,20 @@ def remove_subscription(session: Session, patient: Patient, endpoint: str) -> bo
     session.delete(found)
     session.flush()
     return True
+
+
+def forget_devices(session: Session, patient_id: int) -> int:
+    """Stop everything tied to the patient's phones: push devices and the calendar feed link.
+
+    Called when access is revoked or re-issued: a lost phone must stop buzzing and its feed
+    address must stop answering; the new phone turns on its own reminders and link.
+    """
+    subs = subscriptions_of(session, patient_id)
+    for sub in subs:
+        session.delete(sub)
+    prefs = settings_of(session, patient_id)
+    if prefs is not None and prefs.calendar_token_hash is not None:
+        prefs.calendar_token_hash = None
+        session.add(prefs)
+    session.flush()
+    return len(subs)
