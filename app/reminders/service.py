@@ -17,6 +17,7 @@ from app.core.i18n import N_, gettext_for
 from app.db import get_engine
 from app.models import Patient, PushSubscription, ReminderDelivery, ReminderSettings, utcnow
 from app.patient.service import TodayPlan, today_plan
+from app.reminders import sending
 from app.reminders.push import PushResult, PushTarget, VapidKeys, send_push, vapid_keys
 from app.reminders.schemas import in_quiet_hours, parse_clock
 from app.reminders.settings import effective_times
@@ -279,6 +280,41 @@ def targets_of(session: Session, patient_ids: Iterable[int]) -> dict[int, list[P
     return found
 
 
+def _record(engine: Engine, target: PushTarget, result: PushResult) -> None:
+    """Note what the push service said: gone devices go, failures are counted."""
+    with Session(engine) as session:
+        sub = session.get(PushSubscription, target.subscription_id)
+        if sub is None:
+            return
+        if result.gone:
+            session.delete(sub)
+        elif result.ok:
+            sub.last_success_at = utcnow()
+            sub.failure_count = 0
+            session.add(sub)
+        else:
+            sub.failure_count += 1
+            session.add(sub)
+        session.commit()
+
+
+def _push_job(
+    engine: Engine, keys: VapidKeys, target: PushTarget, payload: dict[str, str], sender: Sender
+) -> Callable[[], PushResult]:
+    """One device's push and its bookkeeping, as a job for the shared pool."""
+
+    def job() -> PushResult:
+        try:
+            result = sender(keys, target, payload)
+        except Exception as exc:  # a sender bug must not lose the bookkeeping of the others
+            log.exception("push to subscription %s failed", target.subscription_id)
+            result = PushResult(ok=False, error=str(exc))
+        _record(engine, target, result)
+        return result
+
+    return job
+
+
 def deliver(
     engine: Engine,
     keys: VapidKeys,
@@ -286,30 +322,17 @@ def deliver(
     payload: dict[str, str],
     sender: Sender = send_push,
 ) -> tuple[list[tuple[PushTarget, PushResult]], SendReport]:
-    """Send one message to each device, then note successes, failures and gone devices."""
+    """Send one message to each device through the shared pool and wait for the answers."""
     report = SendReport()
-    results = [(target, sender(keys, target, payload)) for target in targets]
-    now = utcnow()
-    with Session(engine) as session:
-        for target, result in results:
-            sub = session.get(PushSubscription, target.subscription_id)
-            if result.ok:
-                report.pushes += 1
-            else:
-                report.push_failures += 1
-            if sub is None:
-                continue
-            if result.gone:
-                session.delete(sub)
-                report.removed += 1
-            elif result.ok:
-                sub.last_success_at = now
-                sub.failure_count = 0
-                session.add(sub)
-            else:
-                sub.failure_count += 1
-                session.add(sub)
-        session.commit()
+    futures = [sending.submit(_push_job(engine, keys, t, payload, sender)) for t in targets]
+    results = [(target, future.result()) for target, future in zip(targets, futures, strict=True)]
+    for _target, result in results:
+        if result.ok:
+            report.pushes += 1
+        else:
+            report.push_failures += 1
+        if result.gone:
+            report.removed += 1
     return results, report
 
 
@@ -383,13 +406,18 @@ def send_due_reminders(
     return report
 
 
-def send_test(engine: Engine, patient: Patient, sender: Sender = send_push) -> tuple[int, int]:
-    """Send a test reminder to each of the patient's devices now: (delivered, devices)."""
+def send_test(engine: Engine, patient: Patient, sender: Sender = send_push) -> int:
+    """Queue a test reminder to each of the patient's devices and return at once: how many.
+
+    The request that asked never waits for push services; a tap while a test is still on
+    its way queues nothing more.
+    """
     assert patient.id is not None
     keys = vapid_keys(engine)
     with Session(engine) as session:
         targets = targets_of(session, [patient.id])[patient.id]
-    if not targets:
-        return 0, 0
-    _results, report = deliver(engine, keys, targets, message_for([], patient.language), sender)
-    return report.pushes, len(targets)
+    payload = message_for([], patient.language)
+    sending.queue_for_patient(
+        patient.id, [_push_job(engine, keys, t, payload, sender) for t in targets]
+    )
+    return len(targets)

@@ -10,6 +10,10 @@ from app.models import Patient, PushSubscription, ReminderSettings, utcnow
 from app.reminders.schemas import ReminderChoice, SubscriptionIn
 from app.routines.service import items_of, version_on
 
+# Devices one patient may have reminded at once; a new one replaces the oldest. A patient
+# with a phone, a tablet and a laptop is well inside it, and one account cannot make the
+# server push to hundreds of addresses.
+MAX_DEVICES = 5
 # Suggested reminder times by the most times a day any exercise of the routine is due.
 SUGGESTED_TIMES: dict[int, list[str]] = {
     1: ["09:00"],
@@ -116,6 +120,11 @@ def save_subscription(
     sub.failure_count = 0
     session.add(sub)
     ensure_settings(session, patient)
+    session.flush()
+    devices = subscriptions_of(session, patient.id)
+    for oldest in sorted(devices, key=lambda s: (s.created_at, s.id or 0))[:-MAX_DEVICES]:
+        if oldest.id != sub.id:
+            session.delete(oldest)
     session.flush()
     return sub
 
