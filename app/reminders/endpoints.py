@@ -41,7 +41,7 @@ class Target:
     host: str
     port: int
     path: str
-    address: str
+    addresses: tuple[str, ...]  # every one checked; tried in order
 
 
 def allowed_hosts() -> set[str]:
@@ -141,4 +141,4 @@ def resolve(url: str) -> Target:
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
-    return Target(parts.scheme, host, port, path, addresses[0])
+    return Target(parts.scheme, host, port, path, tuple(dict.fromkeys(addresses)))

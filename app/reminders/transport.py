@@ -38,9 +38,20 @@ class _Pinned:
 
     def open(self) -> socket.socket:
         """The TCP connection (TLS for https) to the checked address."""
-        raw = socket.create_connection(
-            (self.target.address, self.target.port), timeout=CONNECT_TIMEOUT_SECONDS
-        )
+        raw: socket.socket | None = None
+        error: OSError = OSError("push endpoint has no address")
+        for address in self.target.addresses:  # IPv6 first may have no route: try the next
+            if self.aborted:
+                break
+            try:
+                raw = socket.create_connection(
+                    (address, self.target.port), timeout=CONNECT_TIMEOUT_SECONDS
+                )
+                break
+            except OSError as exc:
+                error = exc
+        if raw is None:
+            raise error
         self.raw = raw
         if self.aborted:
             raw.close()

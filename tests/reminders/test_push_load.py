@@ -121,3 +121,23 @@ def test_slow_push_services_do_not_slow_anyone_down(
     assert sending.wait_idle(60)
     # Tapping 15 times sent one test to each device, not 15.
     assert Counter(r.device for r in push_service.received) == {d.name: 1 for d in devices}
+
+
+@pytest.mark.parametrize("status", [404, 410])
+def test_a_test_send_to_a_gone_device_removes_it(
+    client: httpx.Client, db: Session, push_service: PushService, status: int
+) -> None:
+    """A push service saying the subscription is gone (404 or 410) ends it; others stay."""
+    patient = make_patient(db, make_staff(db, make_clinic(db)))
+    sign_in_patient(client, db, patient)  # type: ignore[arg-type]
+    good, gone = push_service.device(), push_service.device(status=status)
+    for device in (good, gone):
+        subscribe(db, patient, device)
+    answer = client.post("/reminders/test", data={"csrf_token": csrf(client)})  # type: ignore[arg-type]
+    assert answer.status_code == 303
+    assert sending.wait_idle(30)
+    db.expire_all()
+    kept = db.exec(
+        select(PushSubscription.endpoint).where(PushSubscription.patient_id == patient.id)
+    ).all()
+    assert kept == [good.endpoint]
