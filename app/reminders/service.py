@@ -1,7 +1,7 @@
 """Which reminders are due now, and sending each exactly once however many servers run."""
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -18,6 +18,7 @@ from app.db import get_engine
 from app.models import Patient, PushSubscription, ReminderDelivery, ReminderSettings, utcnow
 from app.patient.service import TodayPlan, today_plan
 from app.reminders import sending
+from app.reminders.delivery import Sender, deliver, push_job, targets_of
 from app.reminders.push import PushResult, PushTarget, VapidKeys, send_push, vapid_keys
 from app.reminders.schemas import in_quiet_hours, parse_clock
 from app.reminders.settings import effective_times
@@ -260,72 +261,9 @@ def claim(engine: Engine, due: Due, now: datetime | None = None) -> int | None:
     return delivery.id
 
 
-Sender = Callable[[VapidKeys, PushTarget, dict[str, str]], PushResult]
-
-
-def targets_of(session: Session, patient_ids: Iterable[int]) -> dict[int, list[PushTarget]]:
-    """Each patient's devices, as plain values safe to use outside the session."""
-    ids = sorted(set(patient_ids))
-    found: dict[int, list[PushTarget]] = {pid: [] for pid in ids}
-    if not ids:
-        return found
-    rows = session.exec(
-        select(PushSubscription)
-        .where(col(PushSubscription.patient_id).in_(ids))
-        .order_by(col(PushSubscription.id))
-    ).all()
-    for sub in rows:
-        assert sub.id is not None
-        found[sub.patient_id].append(PushTarget(sub.id, sub.endpoint, sub.p256dh, sub.auth))
-    return found
-
-
-def _record(engine: Engine, target: PushTarget, result: PushResult) -> None:
-    """Note what the push service said: gone devices go, failures are counted."""
-    with Session(engine) as session:
-        sub = session.get(PushSubscription, target.subscription_id)
-        if sub is None:
-            return
-        if result.gone:
-            session.delete(sub)
-        elif result.ok:
-            sub.last_success_at = utcnow()
-            sub.failure_count = 0
-            session.add(sub)
-        else:
-            sub.failure_count += 1
-            session.add(sub)
-        session.commit()
-
-
-def _push_job(
-    engine: Engine, keys: VapidKeys, target: PushTarget, payload: dict[str, str], sender: Sender
-) -> Callable[[], PushResult]:
-    """One device's push and its bookkeeping, as a job for the shared pool."""
-
-    def job() -> PushResult:
-        try:
-            result = sender(keys, target, payload)
-        except Exception as exc:  # a sender bug must not lose the bookkeeping of the others
-            log.exception("push to subscription %s failed", target.subscription_id)
-            result = PushResult(ok=False, error=str(exc))
-        _record(engine, target, result)
-        return result
-
-    return job
-
-
-def deliver(
-    engine: Engine,
-    keys: VapidKeys,
-    targets: Sequence[PushTarget],
-    payload: dict[str, str],
-    sender: Sender = send_push,
-) -> tuple[list[tuple[PushTarget, PushResult]], SendReport]:
-    """Send one message to each device through the shared pool and wait for the answers."""
+def _report_of(results: Sequence[tuple[PushTarget, PushResult]]) -> SendReport:
+    """The push counts of one message's sends."""
     report = SendReport()
-    futures = [sending.submit(_push_job(engine, keys, t, payload, sender)) for t in targets]
-    results = [(target, future.result()) for target, future in zip(targets, futures, strict=True)]
     for _target, result in results:
         if result.ok:
             report.pushes += 1
@@ -333,7 +271,7 @@ def deliver(
             report.push_failures += 1
         if result.gone:
             report.removed += 1
-    return results, report
+    return report
 
 
 def _send_patient(
@@ -357,7 +295,8 @@ def _send_patient(
     if not claimed:
         return report
     payload = message_for([d.kind for d, _ in claimed], items[0].language)
-    results, pushed = deliver(engine, keys, targets, payload, sender)
+    results = deliver(engine, keys, targets, payload, sender)
+    pushed = _report_of(results)
     report.add(pushed)
     status = "sent" if any(r.ok for _, r in results) else "failed"
     with Session(engine) as session:
@@ -418,6 +357,6 @@ def send_test(engine: Engine, patient: Patient, sender: Sender = send_push) -> i
         targets = targets_of(session, [patient.id])[patient.id]
     payload = message_for([], patient.language)
     sending.queue_for_patient(
-        patient.id, [_push_job(engine, keys, t, payload, sender) for t in targets]
+        patient.id, [push_job(engine, keys, t, payload, sender) for t in targets]
     )
     return len(targets)
