@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     smtp_from: str = "Neuroglide <no-reply@localhost>"
     reminders_in_app: bool = True
     vapid_contact: str = "mailto:admin@localhost"
+    # For tests and development only: push hosts exempt from the https-on-a-public-host rule.
+    push_allowed_hosts: str = ""
 
     @field_validator("trusted_proxies")
     @classmethod

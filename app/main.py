@@ -6,6 +6,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.access.phone import had_patient_session, phone_session_ended
 from app.access.routes import router as access_router
 from app.audit.routes import router as audit_router
 from app.config import get_settings
@@ -44,6 +45,8 @@ def _wants_html(request: Request) -> bool:
 def _install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
+        if exc.kind == "patient" and had_patient_session(request):
+            return phone_session_ended(request)  # and the phone forgets the patient's data
         if not _wants_html(request):
             return JSONResponse({"detail": "Not signed in"}, status_code=401)
         target = "/login" if exc.kind == "staff" else "/welcome"

@@ -14,6 +14,8 @@ os.environ.update(
         "NEUROGLIDE_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "NEUROGLIDE_BASE_URL": "http://testserver",
         "NEUROGLIDE_REMINDERS_IN_APP": "false",
+        # The fake push service of the reminder tests listens here; nothing else may.
+        "NEUROGLIDE_PUSH_ALLOWED_HOSTS": "127.0.0.1",
     }
 )
 os.environ.pop("NEUROGLIDE_DATABASE_URL", None)

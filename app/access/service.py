@@ -11,6 +11,7 @@ from app.core.i18n import N_
 from app.core.ratelimit import count_failure, is_paused, limit_key
 from app.core.security import hash_token
 from app.models import AccessToken, Patient, utcnow
+from app.reminders.settings import forget_devices
 
 # Failed invite links one network may open per pause; tokens cannot be guessed, this stops scans.
 INVITE_MAX_FAILURES = 20
@@ -88,15 +89,19 @@ def redeem_invite(session: Session, token: str) -> Patient:
 
 def reissue_access(session: Session, patient: Patient, created_by_id: int | None) -> str:
     """Sign every device of the patient out and make a fresh invite."""
+    assert patient.id is not None
     patient.session_version += 1
     session.add(patient)
+    forget_devices(session, patient.id)
     return create_invite(session, patient, created_by_id)
 
 
 def revoke_access(session: Session, patient: Patient) -> None:
-    """Sign every device out and revoke unused invites."""
+    """Sign every device out, revoke unused invites and stop the phone's reminders and feed."""
+    assert patient.id is not None
     patient.session_version += 1
     session.add(patient)
+    forget_devices(session, patient.id)
     now = utcnow()
     for row in session.exec(
         select(AccessToken).where(

@@ -61,7 +61,15 @@ class SecurityMiddleware(BaseHTTPMiddleware):
         headers = response.headers
         # Pages and API answers carry health data: no browser or proxy cache keeps them, unless
         # the route chose its own rule (manifest, service worker, media); static files have theirs.
-        if "cache-control" not in headers and not request.url.path.startswith(STATIC_PREFIX):
+        # Redirects and "not signed in" answers carry no data and are left alone: with no-store on
+        # them, Chromium never finished re-installing the service worker on a phone whose session
+        # had just ended (tests/pwa/test_signed_out_browser.py).
+        if (
+            "cache-control" not in headers
+            and not 300 <= response.status_code < 400
+            and response.status_code != 401
+            and not request.url.path.startswith(STATIC_PREFIX)
+        ):
             headers["Cache-Control"] = "no-store"
         headers.setdefault("Content-Security-Policy", CSP)
         headers.setdefault("X-Content-Type-Options", "nosniff")

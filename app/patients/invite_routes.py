@@ -32,8 +32,14 @@ Fields = Annotated[dict[str, str], Depends(form_fields)]
 NOTICES = {
     "new": "{name} is added. Make their invite link to set up the app on their phone.",
     "restored": "{name} is restored. Make a new invite link so they can sign in again.",
-    "revoked": "Access revoked: their phone is signed out and no invite link works.",
-    "reissued": "Their old phone is signed out. Give them this new link.",
+    "revoked": (
+        "Access revoked: their phone is signed out, its reminders and calendar link stop, "
+        "and no invite link works."
+    ),
+    "reissued": (
+        "Their old phone is signed out and its reminders and calendar link stop. "
+        "Give them this new link."
+    ),
     "emailed": "Sent to {email}.",
 }
 

@@ -1,26 +1,25 @@
 """A private calendar feed (.ics) of the patient's reminder times, for phones without push."""
 
 import hashlib
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date
 from urllib.parse import urlsplit
 
 from sqlmodel import Session, select
 
 from app.config import get_settings
-from app.core.clock import local_today, zone
+from app.core.clock import local_today
 from app.core.i18n import N_, gettext_for
 from app.core.security import hash_token, new_token
 from app.models import Patient, ReminderSettings, utcnow
 from app.reminders.schemas import in_quiet_hours, parse_clock
 from app.reminders.settings import effective_times, ensure_settings
+from app.reminders.tzrules import vtimezone
 from app.routines.service import items_of, version_on
 
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 SUMMARY = N_("Neuroglide: your nerve exercises")
 DESCRIPTION = N_("Time for your exercises. Open Neuroglide: %(url)s")
 ALARM_TEXT = N_("Time for your nerve exercises")
-# Years ahead of today for which the feed spells out the time zone's changes.
-ZONE_YEARS = 3
 
 
 def new_calendar_token(session: Session, patient: Patient) -> str:
@@ -83,61 +82,6 @@ def fold(line: str) -> str:
     return "\r\n ".join(parts)
 
 
-def _offset(delta: timedelta | None) -> str:
-    minutes = int((delta or timedelta()).total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "-"
-    hours, mins = divmod(abs(minutes), 60)
-    return f"{sign}{hours:02d}{mins:02d}"
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.strftime("%Y%m%dT%H%M%S")
-
-
-def vtimezone(tz_name: str, first: date, last_year: int) -> list[str]:
-    """A VTIMEZONE listing each offset change from the first event's year to last_year."""
-    tz = zone(tz_name)
-    start = datetime(first.year, 1, 1, tzinfo=UTC)
-    end = datetime(max(last_year, first.year) + 1, 1, 1, tzinfo=UTC)
-    lines = ["BEGIN:VTIMEZONE", f"TZID:{tz_name}"]
-
-    def observance(at_utc: datetime, before: timedelta | None) -> list[str]:
-        local = at_utc.astimezone(tz)
-        after = local.utcoffset()
-        kind = "DAYLIGHT" if local.dst() else "STANDARD"
-        wall = (at_utc + (before if before is not None else after or timedelta())).replace(
-            tzinfo=None
-        )
-        return [
-            f"BEGIN:{kind}",
-            f"DTSTART:{_stamp(wall)}",
-            f"TZOFFSETFROM:{_offset(before if before is not None else after)}",
-            f"TZOFFSETTO:{_offset(after)}",
-            *([f"TZNAME:{local.tzname()}"] if local.tzname() else []),
-            f"END:{kind}",
-        ]
-
-    lines += observance(start, None)
-    moment, step = start, timedelta(days=1)
-    while moment < end:
-        following = moment + step
-        before, after = moment.astimezone(tz).utcoffset(), following.astimezone(tz).utcoffset()
-        if before != after:
-            low, high = moment, following  # find the change to the minute
-            while high - low > timedelta(minutes=1):
-                middle = low + (high - low) / 2
-                if middle.astimezone(tz).utcoffset() == before:
-                    low = middle
-                else:
-                    high = middle
-            change = high.replace(second=0, microsecond=0)
-            if change.astimezone(tz).utcoffset() == before:
-                change += timedelta(minutes=1)
-            lines += observance(change, before)
-        moment = following
-    return lines + ["END:VTIMEZONE"]
-
-
 def routine_days(session: Session, patient: Patient) -> tuple[date | None, list[str]]:
     """When the routine in force began and the weekdays it has exercises on."""
     assert patient.id is not None
@@ -198,8 +142,7 @@ def build_ics(session: Session, patient: Patient, prefs: ReminderSettings) -> st
                 "END:VALARM",
                 "END:VEVENT",
             ]
-    if events:
-        today = local_today(patient.timezone)
-        lines += vtimezone(patient.timezone, first, today.year + ZONE_YEARS)
+    # Always the zone, even with no events: RFC 5545 wants at least one component.
+    lines += vtimezone(patient.timezone, first)
     lines += events + ["END:VCALENDAR"]
     return "".join(fold(line) + "\r\n" for line in lines)

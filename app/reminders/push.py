@@ -17,6 +17,8 @@ from sqlmodel import Session, col, select
 
 from app.config import get_settings
 from app.models import AppKey
+from app.reminders.endpoints import UnsafeEndpoint
+from app.reminders.transport import PinnedSession
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +26,6 @@ PRIVATE_KEY_NAME = "vapid_private_pem"
 PUBLIC_KEY_NAME = "vapid_public_b64"
 # A reminder older than an hour is no longer useful; the push service may drop it then.
 TTL_SECONDS = 3600
-SEND_TIMEOUT_SECONDS = 10
 # Subscriptions the push service says are gone for good.
 GONE_STATUSES = (404, 410)
 
@@ -135,8 +136,13 @@ def send_push(keys: VapidKeys, target: PushTarget, payload: dict[str, str]) -> P
             vapid_claims={"sub": get_settings().vapid_contact},
             ttl=TTL_SECONDS,
             headers={"Urgency": "normal"},
-            timeout=SEND_TIMEOUT_SECONDS,
+            # Checked address, connect and total deadlines: see app/reminders/transport.py.
+            requests_session=PinnedSession(),
         )
+    except UnsafeEndpoint as exc:
+        # Not public (any more): never called, and dropped like a device that is gone.
+        log.warning("push to subscription %s refused: %s", target.subscription_id, exc)
+        return PushResult(ok=False, gone=True, error=str(exc))
     except WebPushException as exc:
         status = exc.response.status_code if exc.response is not None else None
         return PushResult(ok=False, gone=status in GONE_STATUSES, status=status, error=str(exc))

@@ -1,7 +1,7 @@
 """Which reminders are due now, and sending each exactly once however many servers run."""
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -17,6 +17,8 @@ from app.core.i18n import N_, gettext_for
 from app.db import get_engine
 from app.models import Patient, PushSubscription, ReminderDelivery, ReminderSettings, utcnow
 from app.patient.service import TodayPlan, today_plan
+from app.reminders import sending
+from app.reminders.delivery import Sender, deliver, push_job, targets_of
 from app.reminders.push import PushResult, PushTarget, VapidKeys, send_push, vapid_keys
 from app.reminders.schemas import in_quiet_hours, parse_clock
 from app.reminders.settings import effective_times
@@ -259,58 +261,17 @@ def claim(engine: Engine, due: Due, now: datetime | None = None) -> int | None:
     return delivery.id
 
 
-Sender = Callable[[VapidKeys, PushTarget, dict[str, str]], PushResult]
-
-
-def targets_of(session: Session, patient_ids: Iterable[int]) -> dict[int, list[PushTarget]]:
-    """Each patient's devices, as plain values safe to use outside the session."""
-    ids = sorted(set(patient_ids))
-    found: dict[int, list[PushTarget]] = {pid: [] for pid in ids}
-    if not ids:
-        return found
-    rows = session.exec(
-        select(PushSubscription)
-        .where(col(PushSubscription.patient_id).in_(ids))
-        .order_by(col(PushSubscription.id))
-    ).all()
-    for sub in rows:
-        assert sub.id is not None
-        found[sub.patient_id].append(PushTarget(sub.id, sub.endpoint, sub.p256dh, sub.auth))
-    return found
-
-
-def deliver(
-    engine: Engine,
-    keys: VapidKeys,
-    targets: Sequence[PushTarget],
-    payload: dict[str, str],
-    sender: Sender = send_push,
-) -> tuple[list[tuple[PushTarget, PushResult]], SendReport]:
-    """Send one message to each device, then note successes, failures and gone devices."""
+def _report_of(results: Sequence[tuple[PushTarget, PushResult]]) -> SendReport:
+    """The push counts of one message's sends."""
     report = SendReport()
-    results = [(target, sender(keys, target, payload)) for target in targets]
-    now = utcnow()
-    with Session(engine) as session:
-        for target, result in results:
-            sub = session.get(PushSubscription, target.subscription_id)
-            if result.ok:
-                report.pushes += 1
-            else:
-                report.push_failures += 1
-            if sub is None:
-                continue
-            if result.gone:
-                session.delete(sub)
-                report.removed += 1
-            elif result.ok:
-                sub.last_success_at = now
-                sub.failure_count = 0
-                session.add(sub)
-            else:
-                sub.failure_count += 1
-                session.add(sub)
-        session.commit()
-    return results, report
+    for _target, result in results:
+        if result.ok:
+            report.pushes += 1
+        else:
+            report.push_failures += 1
+        if result.gone:
+            report.removed += 1
+    return report
 
 
 def _send_patient(
@@ -334,7 +295,8 @@ def _send_patient(
     if not claimed:
         return report
     payload = message_for([d.kind for d, _ in claimed], items[0].language)
-    results, pushed = deliver(engine, keys, targets, payload, sender)
+    results = deliver(engine, keys, targets, payload, sender)
+    pushed = _report_of(results)
     report.add(pushed)
     status = "sent" if any(r.ok for _, r in results) else "failed"
     with Session(engine) as session:
@@ -383,13 +345,18 @@ def send_due_reminders(
     return report
 
 
-def send_test(engine: Engine, patient: Patient, sender: Sender = send_push) -> tuple[int, int]:
-    """Send a test reminder to each of the patient's devices now: (delivered, devices)."""
+def send_test(engine: Engine, patient: Patient, sender: Sender = send_push) -> int:
+    """Queue a test reminder to each of the patient's devices and return at once: how many.
+
+    The request that asked never waits for push services; a tap while a test is still on
+    its way queues nothing more.
+    """
     assert patient.id is not None
     keys = vapid_keys(engine)
     with Session(engine) as session:
         targets = targets_of(session, [patient.id])[patient.id]
-    if not targets:
-        return 0, 0
-    _results, report = deliver(engine, keys, targets, message_for([], patient.language), sender)
-    return report.pushes, len(targets)
+    payload = message_for([], patient.language)
+    sending.queue_for_patient(
+        patient.id, [push_job(engine, keys, t, payload, sender) for t in targets]
+    )
+    return len(targets)

@@ -10,6 +10,10 @@ from app.models import Patient, PushSubscription, ReminderSettings, utcnow
 from app.reminders.schemas import ReminderChoice, SubscriptionIn
 from app.routines.service import items_of, version_on
 
+# Devices one patient may have reminded at once; a new one replaces the oldest. A patient
+# with a phone, a tablet and a laptop is well inside it, and one account cannot make the
+# server push to hundreds of addresses.
+MAX_DEVICES = 5
 # Suggested reminder times by the most times a day any exercise of the routine is due.
 SUGGESTED_TIMES: dict[int, list[str]] = {
     1: ["09:00"],
@@ -117,6 +121,11 @@ def save_subscription(
     session.add(sub)
     ensure_settings(session, patient)
     session.flush()
+    devices = subscriptions_of(session, patient.id)
+    for oldest in sorted(devices, key=lambda s: (s.created_at, s.id or 0))[:-MAX_DEVICES]:
+        if oldest.id != sub.id:
+            session.delete(oldest)
+    session.flush()
     return sub
 
 
@@ -132,3 +141,20 @@ def remove_subscription(session: Session, patient: Patient, endpoint: str) -> bo
     session.delete(found)
     session.flush()
     return True
+
+
+def forget_devices(session: Session, patient_id: int) -> int:
+    """Stop everything tied to the patient's phones: push devices and the calendar feed link.
+
+    Called when access is revoked or re-issued: a lost phone must stop buzzing and its feed
+    address must stop answering; the new phone turns on its own reminders and link.
+    """
+    subs = subscriptions_of(session, patient_id)
+    for sub in subs:
+        session.delete(sub)
+    prefs = settings_of(session, patient_id)
+    if prefs is not None and prefs.calendar_token_hash is not None:
+        prefs.calendar_token_hash = None
+        session.add(prefs)
+    session.flush()
+    return len(subs)

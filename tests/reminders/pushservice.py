@@ -38,6 +38,7 @@ class FakeDevice:
     auth_secret: bytes
     endpoint: str
     status: int = 201  # what the push service answers for this device
+    hold: threading.Event | None = None  # a slow service: answers only once this is set
 
     def subscription_json(self) -> dict[str, Any]:
         """What PushSubscription.toJSON() would give in the browser."""
@@ -71,6 +72,7 @@ class PushService:
     received: list[Received] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     requests: int = 0
+    held: int = 0  # requests waiting on their device's hold right now
     lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -80,7 +82,9 @@ class PushService:
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def device(self, name: str | None = None, status: int = 201) -> FakeDevice:
+    def device(
+        self, name: str | None = None, status: int = 201, hold: threading.Event | None = None
+    ) -> FakeDevice:
         """A new subscribed browser with a fresh P-256 key pair and 16-byte auth secret."""
         n = next(self._ids)
         device = FakeDevice(
@@ -89,6 +93,7 @@ class PushService:
             auth_secret=os.urandom(16),
             endpoint=f"{self.origin}/push/{n}-{os.urandom(6).hex()}",
             status=status,
+            hold=hold,
         )
         self.devices[device.endpoint.rsplit("/", 1)[1]] = device
         return device
@@ -146,6 +151,12 @@ def _handler(service: PushService) -> type[BaseHTTPRequestHandler]:
             if device is None:
                 self._answer(404)
                 return
+            if device.hold is not None:
+                with service.lock:
+                    service.held += 1
+                device.hold.wait(timeout=120)
+                with service.lock:
+                    service.held -= 1
             try:
                 key, claims = verify_vapid(self.headers["Authorization"], service.origin)
                 assert self.headers["Content-Encoding"] == "aes128gcm"

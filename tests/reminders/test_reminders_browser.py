@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from app.access.service import create_invite
 from app.models import Patient, PushSubscription, ReminderSettings
+from app.reminders import sending
 from tests.factories import make_clinic, make_patient, make_staff
 from tests.reminders.pushservice import start_push_service
 from tests.support.browser import assert_accessible, phone_context
@@ -130,6 +131,7 @@ def test_subscribe_contract_from_the_page(
         page.get_by_role("button", name="Send me a test reminder").click()
         page.wait_for_url("**/reminders?done=test-sent**")
         assert_accessible(page, "reminders-pixel-7-05-test-sent")
+        assert sending.wait_idle(30)
         (message,) = service.for_device(device)
         assert message.payload["title"] == "Test reminder"
         db.expire_all()

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.models import Patient, PushSubscription, ReminderSettings
+from app.reminders import sending
 from tests.factories import csrf, make_clinic, make_patient, make_staff, sign_in_patient
 from tests.reminders.pushservice import PushService, start_push_service
 
@@ -194,6 +195,7 @@ def test_test_reminder_reaches_the_phone(
     client.post("/api/push/subscribe", json=device.subscription_json(), headers=headers)
     sent = client.post("/reminders/test", data={"csrf_token": csrf(client)})
     assert sent.headers["location"].startswith("/reminders?done=test-sent")
+    assert sending.wait_idle(30)  # sent in the background: the page did not wait
     (message,) = push_service.for_device(device)
     assert message.payload == {
         "title": "Test reminder",

@@ -15,7 +15,12 @@
         if (!db.objectStoreNames.contains(STORE)) db.createObjectStore(STORE, { keyPath: "id" });
         if (!db.objectStoreNames.contains(SENT)) db.createObjectStore(SENT, { keyPath: "id" });
       };
-      request.onsuccess = function () { resolve(request.result); };
+      request.onsuccess = function () {
+        var db = request.result;
+        // Another tab or the service worker is deleting the outbox (session ended): let it.
+        db.onversionchange = function () { db.close(); dbPromise = null; };
+        resolve(db);
+      };
       request.onerror = function () { dbPromise = null; reject(request.error); };
     });
     return dbPromise;
@@ -64,9 +69,28 @@
   function notify(message) {
     try { new BroadcastChannel("neuroglide-outbox").postMessage(message); } catch (e) { /* old browser */ }
   }
+  // The server ended this phone's patient session (revoked, re-issued, account deleted): the
+  // outbox and every saved page go, so no health data stays readable on the phone.
+  function forget() {
+    var closing = dbPromise ? dbPromise.then(function (db) { db.close(); }, function () {}) : Promise.resolve();
+    dbPromise = null;
+    return closing.then(function () {
+      return new Promise(function (resolve) {
+        var request = indexedDB.deleteDatabase(DB);
+        request.onsuccess = request.onerror = request.onblocked = function () { resolve(); };
+      });
+    }).then(function () {
+      if (!scope.caches) return null;
+      return caches.keys().then(function (names) {
+        return Promise.all(names.filter(function (n) { return n.indexOf("neuroglide-") === 0; })
+          .map(function (n) { return caches.delete(n); }));
+      });
+    }).then(function () { notify({ type: "forgotten" }); });
+  }
   function token() {
     return fetch("/api/session", { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) {
+        if (r.status === 401) return forget().then(function () { var e = new Error("signed out"); e.status = 401; throw e; });
         if (!r.ok) { var e = new Error("session " + r.status); e.status = r.status; throw e; }
         return r.json();
       })
@@ -148,5 +172,7 @@
       if (scope.document.visibilityState === "visible" && retryTimer) now();
     });
   }
-  scope.NeuroglideOutbox = { save: save, all: all, syncAll: syncAll, sent: function () { return all(SENT); } };
+  scope.NeuroglideOutbox = {
+    save: save, all: all, syncAll: syncAll, forget: forget, sent: function () { return all(SENT); }
+  };
 })(self);

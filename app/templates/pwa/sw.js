@@ -91,6 +91,10 @@ async function networkFirst(request, url) {
   const cache = await caches.open(CACHE);
   try {
     const response = await fetch(request);
+    if (await sessionEnded(response)) {
+      await forgetPatient();
+      return response;
+    }
     // The server is up but cannot answer (its database is away): the phone's copy beats an error.
     if (response.status >= 500) {
       const copy = await cache.match(url.pathname, { ignoreVary: true, ignoreSearch: true });
@@ -106,6 +110,30 @@ async function networkFirst(request, url) {
     const hit = await cache.match(url.pathname, { ignoreVary: true, ignoreSearch: true });
     return hit || (await cache.match("/offline", { ignoreVary: true })) || Response.error();
   }
+}
+
+// --- A patient session the server has ended (access revoked or re-issued, account deleted) ---
+// Its answers carry X-Session-Ended (with Clear-Site-Data, which not every browser applies to a
+// worker's own fetches) or are a 401. A navigation redirected to /welcome is opaque here, so
+// /api/session is asked. Then the saved pages and the outbox go, so offline the phone shows the
+// offline page and no health data; only the static files and the offline page are kept.
+async function sessionEnded(response) {
+  if (response.status === 401 || response.headers.get("X-Session-Ended") === "1") return true;
+  if (response.type !== "opaqueredirect") return false;
+  try {
+    const answer = await fetch("/api/session", { credentials: "same-origin", headers: { Accept: "application/json" } });
+    return answer.status === 401;
+  } catch (e) { return false; }
+}
+
+async function forgetPatient() {
+  await NeuroglideOutbox.forget();
+  try {
+    const cache = await caches.open(CACHE);
+    await cache.addAll(PRECACHE);
+    const offline = await fetch("/offline", { credentials: "same-origin" });
+    if (offline.ok) await cache.put("/offline", offline);
+  } catch (e) { /* offline again: the browser's own page shows, still without health data */ }
 }
 
 // The saved page, marked so it says it is not connected (as offline) while the server is away.
