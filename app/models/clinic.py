@@ -13,6 +13,8 @@ class Clinic(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
     timezone: str = Field(default="Europe/London", max_length=64)
+    # Payers disagree on whether messages are interactive communication for RTM; off by default.
+    messages_count_as_interactive: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow, sa_column=created())
 
 
