@@ -43,14 +43,26 @@ class ThreadView:
         return format_datetime(local, "d MMM, HH:mm", locale=self.language)
 
 
+def seen_by_person(request: Request) -> bool:
+    """Whether a person opened the page, not the service worker storing a copy ahead."""
+    return request.headers.get("sec-fetch-mode", "navigate") == "navigate"
+
+
 def patient_view(
-    session: Session, patient: Patient, *, error: str = "", draft: str = "", sent: bool = False
+    session: Session,
+    patient: Patient,
+    request: Request | None = None,
+    *,
+    error: str = "",
+    draft: str = "",
+    sent: bool = False,
 ) -> ThreadView:
     """The patient's thread; answers they had not seen are marked new once, then read."""
     found = thread(session, patient)
     found.messages = found.messages[-TODAY_SHOWN:]
     new_ids = {m.id for m in found.messages if m.author == "staff" and m.read_at is None and m.id}
-    mark_read_by_patient(session, patient)
+    if request is None or seen_by_person(request):
+        mark_read_by_patient(session, patient)
     return ThreadView(
         found,
         uuid.uuid4(),

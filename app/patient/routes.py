@@ -33,7 +33,7 @@ def today(request: Request, patient: CurrentPatient, session: SessionDep) -> Res
             "plan": plan,
             "welcome": welcome,
             "tab": "today",
-            "conversation": patient_view(session, patient),
+            "conversation": patient_view(session, patient, request),
         },
         fragment="patient/_plan.html",
     )

@@ -160,3 +160,19 @@ def test_empty_or_too_long_changes_nothing_and_says_why(client: TestClient, db: 
     exactly = "c" * 2000
     ok = mobile.post("/messages", data=form(mobile, {"uuid": str(uuid.uuid4()), "body": exactly}))
     assert ok.status_code == 303 and bodies(db, patient) == [exactly]
+
+
+def test_the_service_worker_storing_today_does_not_use_up_new(
+    client: TestClient, db: Session
+) -> None:
+    """Today stored ahead by the service worker: the patient still sees 'New answer' on opening."""
+    therapist, patient = people(db)
+    mobile = phone(client, db, patient)
+    laptop = desk(client, therapist)
+    answer = {"uuid": str(uuid.uuid4()), "body": "How did the new exercise go?"}
+    laptop.post(f"/patients/{patient.id}/messages", data=form(laptop, answer))
+    ahead = mobile.get("/today", headers={"sec-fetch-mode": "same-origin"}).text
+    assert "New answer" in section(ahead)
+    opened = mobile.get("/today", headers={"sec-fetch-mode": "navigate"}).text
+    assert "New answer" in section(opened)
+    assert "New answer" not in section(mobile.get("/today").text)
