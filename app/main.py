@@ -21,6 +21,7 @@ from app.deps import CurrentTherapist, Forbidden, NotSignedIn
 from app.health.routes import router as health_router
 from app.home import router as home_router
 from app.library.routes import router as library_router
+from app.messages.routes import router as messages_router
 from app.patient.contact import install as install_clinic_contact
 from app.patient.routes import router as patient_router
 from app.patient.routes_account import router as patient_account_router
@@ -131,6 +132,7 @@ def create_app() -> FastAPI:
         library_router,
         reminders_router,
         audit_router,
+        messages_router,
     ):
         app.include_router(router)
     _install_error_pages(app)

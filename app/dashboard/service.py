@@ -26,6 +26,7 @@ from app.adherence.service import (
 from app.core.clock import local_today
 from app.dashboard.flags import history_flag_keys, history_rule_flags, insert_new_flags
 from app.flags.service import SILENT_DAYS, URGENCY, urgency, urgency_order
+from app.messages.service import unread_messages
 from app.models import ExerciseLog, Flag, MorningCheck, Patient, StaffUser
 from app.review.charts import sparkline
 from app.review.entries import unread_notes
@@ -67,6 +68,7 @@ class Row:
     pain_after: list[float | None]
     flags: list[Flag] = field(default_factory=list)
     unread_notes: int = 0  # notes the patient wrote that their therapist has not opened yet
+    unread_messages: int = 0  # the patient's messages their therapist has not seen yet
 
     @property
     def severity(self) -> int:
@@ -274,12 +276,14 @@ def build_dashboard(
     for flag in open_flags:
         by_patient[flag.patient_id].append(flag)
     unread = unread_notes(session, ids)
+    unread_msgs = unread_messages(session, ids)
     rows = [
         _row(p, todays, statuses, logs, last_days, mornings, by_patient, names, staff)
         for p in patients
     ]
     for row in rows:
         row.unread_notes = unread.get(row.patient.id or 0, 0)
+        row.unread_messages = unread_msgs.get(row.patient.id or 0, 0)
     rows.sort(key=Row.sort_key)
     counts = {
         "all": len(rows),

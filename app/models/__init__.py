@@ -7,6 +7,7 @@ from app.models.base import UTCDateTime, utcnow
 from app.models.clinic import Clinic, StaffUser
 from app.models.exercise import Exercise, ExerciseText
 from app.models.flag import Flag
+from app.models.message import Message
 from app.models.passkey import PasskeyChallenge, StaffPasskey
 from app.models.patient import ClinicalNote, OutcomeScore, Patient, TimeEntry
 from app.models.reminder import AppKey, PushSubscription, ReminderDelivery, ReminderSettings
@@ -23,6 +24,7 @@ __all__ = [
     "ExerciseLog",
     "ExerciseText",
     "Flag",
+    "Message",
     "MorningCheck",
     "NotesRead",
     "OutcomeScore",

@@ -19,6 +19,8 @@ class Clinic(SQLModel, table=True):
     country: str = Field(default="", max_length=2)
     # Empty means not confirmed yet: patients see the country's number (or 112) meanwhile.
     emergency_number: str = Field(default="", max_length=16)
+    # Payers disagree on whether messages are interactive communication for RTM; off by default.
+    messages_count_as_interactive: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow, sa_column=created())
 
 

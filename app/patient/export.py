@@ -16,6 +16,7 @@ from app.library.service import texts_for
 from app.models import (
     Clinic,
     ExerciseLog,
+    Message,
     MorningCheck,
     Patient,
     PushSubscription,
@@ -134,6 +135,7 @@ LOG_FIELDS = (
 )
 CHECK_FIELDS = ("uuid", "local_date", "about_date", "comparison", "pain_now", "answered_at")
 REPORT_FIELDS = ("uuid", "local_date", "level", "answers", "answered_at")
+MESSAGE_FIELDS = ("uuid", "author", "body", "written_at", "received_at", "read_at")
 REMINDER_FIELDS = (
     "enabled",
     "times",
@@ -183,6 +185,9 @@ def export_data(session: Session, patient: Patient) -> dict[str, Any]:
             _pick(r, REPORT_FIELDS)
             for r in _rows(session, SafetyReport, patient.id, col(SafetyReport.answered_at))
         ],
+        "messages": [
+            _pick(m, MESSAGE_FIELDS) for m in _rows(session, Message, patient.id, col(Message.id))
+        ],
         "reminder_settings": reminders,
         "reminder_devices": [
             _pick(d, ("created_at", "user_agent", "last_success_at")) for d in devices
@@ -224,6 +229,7 @@ def export_csv(data: dict[str, Any]) -> str:
     _table(writer, "exercise_logs", data["exercise_logs"])
     _table(writer, "morning_checks", data["morning_checks"])
     _table(writer, "safety_reports", data["safety_reports"])
+    _table(writer, "messages", data["messages"])
     reminders = data["reminder_settings"] or {}
     _table(writer, "reminder_settings", [{"field": k, "value": v} for k, v in reminders.items()])
     _table(writer, "reminder_devices", data["reminder_devices"])

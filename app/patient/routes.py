@@ -12,6 +12,7 @@ from app.activity.service import ActivityError, record_log, record_safety, undo_
 from app.core.templating import render
 from app.deps import CurrentPatient, RowId, SessionDep
 from app.flags.service import over_limit
+from app.messages.views import patient_view
 from app.models import SafetyReport
 from app.patient.forms import field_errors, parse_log, parse_signs
 from app.patient.service import own_log, plan_item, today_plan
@@ -27,7 +28,13 @@ def today(request: Request, patient: CurrentPatient, session: SessionDep) -> Res
     return render(
         request,
         "patient/today.html",
-        {"patient": patient, "plan": plan, "welcome": welcome, "tab": "today"},
+        {
+            "patient": patient,
+            "plan": plan,
+            "welcome": welcome,
+            "tab": "today",
+            "conversation": patient_view(session, patient, request),
+        },
         fragment="patient/_plan.html",
     )
 

@@ -11,6 +11,7 @@ from app.models import (
     AuditEvent,
     ExerciseLog,
     Flag,
+    Message,
     MorningCheck,
     Patient,
     PushSubscription,
@@ -32,6 +33,7 @@ PERSONAL_TABLES: tuple[Any, ...] = (
     ReminderDelivery,
     ReminderSettings,
     AccessToken,
+    Message,
 )
 
 

@@ -13,6 +13,7 @@ PRECACHE = (
     "js/player.js",
     "js/outbox.js",
     "js/offline.js",
+    "js/messages.js",
     "icons/icon.svg",
     "icons/icon-192.png",
 )

@@ -9,6 +9,7 @@ from app.audit.service import record_staff
 from app.core.templating import render
 from app.dashboard.flags import flag_helpers
 from app.deps import CurrentTherapist, RowId, SessionDep
+from app.messages.views import staff_view
 from app.models import Patient, StaffUser
 from app.patients.guards import patient_or_404
 from app.review.charts import legend
@@ -53,6 +54,7 @@ def _page(
         record_staff(session, request, staff, "notes_read", patient=patient)
     context = {
         "entries": entries,
+        "conversation": staff_view(session, request, staff, patient),
         "unread_count": sum(1 for e in entries.entries if e.unread),
         "staff": staff,
         "review": review,

@@ -9,6 +9,7 @@ from sqlmodel import Session
 from app.audit.service import record_staff
 from app.core.templating import render
 from app.deps import CurrentAdmin, RowId, SessionDep
+from app.messages.service import messages_count
 from app.models import Clinic, StaffUser, utcnow
 from app.staff.display import clinic_timezone, when_formatter
 from app.staff.forms import form_fields, parse_form
@@ -60,6 +61,7 @@ def _page(
         "emergency": emergency_of(clinic),
         "country_names": COUNTRY_NAMES,
         "countries": sorted(COUNTRY_NAMES.items(), key=lambda pair: pair[1]),
+        "messages_count_setting": messages_count(session, admin.clinic_id),
     }
     context.update(extra)
     return render(request, "staff/team.html", context, status_code=status_code)

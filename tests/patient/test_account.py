@@ -99,6 +99,7 @@ def test_csv_export_opens_as_tables_and_formulas_stay_text(db: Session) -> None:
         "exercise_logs",
         "morning_checks",
         "safety_reports",
+        "messages",
         "reminder_settings",
         "reminder_devices",
     ]

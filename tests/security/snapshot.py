@@ -22,6 +22,7 @@ from app.models import (
     ExerciseLog,
     ExerciseText,
     Flag,
+    Message,
     MorningCheck,
     OutcomeScore,
     Patient,
@@ -70,6 +71,7 @@ PATIENT_TABLES: tuple[Any, ...] = (
     TimeEntry,
     OutcomeScore,
     AccessToken,
+    Message,
 )
 
 Owner = tuple[str, int, int]  # ("patient" | "clinic", id, clinic id)

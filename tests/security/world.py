@@ -25,6 +25,7 @@ from app.core.clock import local_today
 from app.core.security import hash_token
 from app.flags.service import raise_flag
 from app.library.admin import copy_exercise, store_media, texts_by_language
+from app.messages.service import send_from_patient
 from app.models import (
     AccessToken,
     Clinic,
@@ -204,6 +205,7 @@ def _patient_data(db: Session, world: World, key: str, therapist: StaffUser) -> 
         today,
     )
     world.log[key] = log_uuid
+    send_from_patient(db, patient, uuid.uuid4(), f"Message {mark}")
     record_morning(
         db, patient, MorningIn(uuid=uuid.uuid4(), local_date=today, comparison="worse"), today
     )

@@ -1,0 +1,1 @@
+"""Messages between a patient and their therapist."""
