@@ -15,7 +15,7 @@ from app.flags.service import over_limit
 from app.models import SafetyReport
 from app.patient.forms import field_errors, parse_log, parse_signs
 from app.patient.service import own_log, plan_item, today_plan
-from app.patient.sessions import next_step, pain_to_start
+from app.patient.sessions import next_step, next_steps, pain_to_start
 
 router = APIRouter()
 
@@ -49,7 +49,8 @@ def exercise(
     # Pain before is asked once a day; later sessions start from the latest answer.
     pain = pain_to_start(session, plan, patient.id or 0)
     start = "" if pain is None else str(pain)
-    after = next_step(plan, entry.item.id or 0, chosen)
+    # Every way on, in order: the phone skips those it has logged since this page was made.
+    steps = next_steps(plan, entry.item.id or 0, chosen)
     return render(
         request,
         "patient/exercise.html",
@@ -63,8 +64,7 @@ def exercise(
             "tab": "today",
             "tempo": tempo,
             "quick": quick,
-            "next": after,
-            "next_url": after.url(quick, tempo) if after else "",
+            "steps": [(step, step.url(quick, tempo)) for step in steps],
         },
     )
 

@@ -25,25 +25,30 @@ class NextStep:
         return url
 
 
-def next_step(plan: TodayPlan, item_id: int, slot: int) -> NextStep | None:
-    """The first undone slot after this one, in the order of the day, or None when all is done.
+def next_steps(plan: TodayPlan, item_id: int, slot: int) -> list[NextStep]:
+    """The undone slots after this one, in the order of the day (wrapping round), or none.
 
     Sessions go by time of day first (every morning exercise, then every evening one), so the
     patient moves from one exercise to the next within one sitting.
     """
-    order = [
+    if plan.stopped is not None:
+        return []
+    order = sorted(
         (s.number, index, p)
         for index, p in enumerate(plan.items)
         for s in p.slots
         if not s.done and not (p.item.id == item_id and s.number == slot)
-    ]
-    if not order or plan.stopped is not None:
-        return None
-    order.sort(key=lambda row: (row[0], row[1]))
+    )
     here = next((i for i, p in enumerate(plan.items) if p.item.id == item_id), len(plan.items))
     later = [row for row in order if (row[0], row[1]) > (slot, here)]
-    number, _index, entry = (later or order)[0]
-    return NextStep(entry, number)
+    earlier = [row for row in order if (row[0], row[1]) <= (slot, here)]
+    return [NextStep(entry, number) for number, _index, entry in later + earlier]
+
+
+def next_step(plan: TodayPlan, item_id: int, slot: int) -> NextStep | None:
+    """The next undone slot of today, or None when all is done."""
+    steps = next_steps(plan, item_id, slot)
+    return steps[0] if steps else None
 
 
 def pain_to_start(session: Session, plan: TodayPlan, patient_id: int) -> int | None:

@@ -70,25 +70,50 @@
   });
   if (quick) open();
 
+  // What this phone logged today, so "Next" skips it even before the server has heard of it.
+  var KEY = "ng-logged";
+  function today() {
+    var minutes = parseInt(form.dataset.offset, 10) || 0;
+    return new Date(Date.now() + minutes * 60000).toISOString().slice(0, 10);
+  }
+  function logged() {
+    var list = [];
+    try { list = JSON.parse(localStorage.getItem(KEY) || "[]"); } catch (e) { /* start afresh */ }
+    var day = today() + ":";
+    return list.filter(function (k) { return typeof k === "string" && k.indexOf(day) === 0; });
+  }
+  function remember() {
+    var list = logged();
+    list.push(today() + ":" + form.dataset.item + ":" + form.elements.slot.value);
+    try { localStorage.setItem(KEY, JSON.stringify(list)); } catch (e) { /* private mode */ }
+  }
+
   // offline.js shows the result in place of the page; name the exercise and lead on from it.
   if (!nextContent) return;
   new MutationObserver(function () {
     var result = document.getElementById("result");
-    if (!result || result.querySelector(".next-name") || result.querySelector(".notice.bad")) return;
+    if (!result || result.dataset.led) return;
+    result.dataset.led = "1";
+    remember();
+    if (result.querySelector(".notice.bad")) return; // stop or emergency: no way on
     var content = nextContent.cloneNode(true);
-    var link = content.querySelector(".next-step a");
+    var done = logged().map(function (k) { return k.slice(k.indexOf(":") + 1); });
+    var chosen = null;
+    content.querySelectorAll(".next-step").forEach(function (step) {
+      if (!chosen && done.indexOf(step.dataset.step) < 0) chosen = step; else step.remove();
+    });
+    var link = chosen && chosen.querySelector("a");
     if (link) {
       var url = new URL(link.getAttribute("href"), location.href);
       if (quick) url.searchParams.set("log", "1"); else url.searchParams.delete("log");
-      link.href = url.pathname + url.search;
+      link.setAttribute("href", url.pathname + url.search);
       var back = result.querySelector('a.button[href="/today"]');
       if (back) back.classList.add("secondary");
     }
     var name = content.querySelector(".next-name");
-    var heading = result.querySelector(".notice");
-    if (name && heading) heading.parentNode.insertBefore(name, heading.nextSibling);
+    var notice = result.querySelector(".notice");
+    if (name && notice) notice.parentNode.insertBefore(name, notice.nextSibling);
     var badge = result.querySelector(".sync-badge");
-    var anchor = badge ? badge.parentNode.nextSibling : null;
-    result.insertBefore(content, anchor);
+    result.insertBefore(content, badge ? badge.parentNode.nextSibling : null);
   }).observe(main, { childList: true });
 })();
