@@ -49,8 +49,8 @@ def exercise(
     # Pain before is asked once a day; later sessions start from the latest answer.
     pain = pain_to_start(session, plan, patient.id or 0)
     start = "" if pain is None else str(pain)
-    # Every way on, in order: the phone skips those it has logged since this page was made.
-    steps = next_steps(plan, entry.item.id or 0, chosen)
+    # The ways on, in order: the phone skips those it has logged since this page was made.
+    steps = next_steps(plan, entry.item.id or 0, chosen)[:3]
     return render(
         request,
         "patient/exercise.html",

@@ -1,30 +1,24 @@
 // The short log as a sheet over the exercise page, when the player finishes or at once for
-// "Log it" (?log=1); after saving (offline.js), it names the exercise and leads on to the next.
+// "Log it" (?log=1); once offline.js has saved it, name the exercise and lead on to the next.
 (function () {
   "use strict";
-  var log = document.getElementById("log"), form = document.getElementById("log-form");
-  var main = document.getElementById("main"), tpl = document.getElementById("tpl-next");
-  if (!log || !form || !main || form.dataset.offline !== "log") return;
-  var quick = /[?&]log=1(&|$)/.test(location.search);
-  var before = document.getElementById("pain-before"), closer = log.querySelector(".sheet-close");
-  var dialog = null, home = document.createComment("log"), touched = false;
-
-  function picked(name) { var v = form.elements[name]; return v && v.value !== "" ? v.value : null; }
-  function choose(name, value) {
-    var box = form.querySelector('input[name="' + name + '"][value="' + value + '"]');
-    if (box) box.checked = true;
-  }
+  var $ = document.getElementById.bind(document);
+  var log = $("log"), form = $("log-form"), main = $("main"), tpl = $("tpl-next");
+  if (!log || !form || form.dataset.offline !== "log") return;
+  var quick = /[?&]log=1(&|$)/.test(location.search), before = $("pain-before");
+  var closer = log.querySelector(".sheet-close"), home = document.createComment(""), dialog;
+  var pick = function (n) { return form.elements[n].value; };
+  var choose = function (n, v) { var b = form.querySelector("[name=" + n + "][value='" + v + "']"); if (b) b.checked = true; };
   // Pain now starts as "no change" from pain before, until the patient picks it.
-  touched = picked("pain_after") !== null && picked("pain_after") !== picked("pain_before");
+  var touched = pick("pain_after") !== pick("pain_before");
   document.addEventListener("change", function (e) {
     if (e.target.name === "pain_after") touched = true;
     if (e.target.name === "pain_before" && !touched) choose("pain_after", e.target.value);
   });
 
   function open() {
-    if (dialog && dialog.open) return;
-    // Asked in the sheet when it was not answered before starting, so it is asked once.
-    if (before && !form.contains(before) && (quick || picked("pain_before") === null)) {
+    // Asked in the sheet when not answered before starting: asked once either way.
+    if (before && !form.contains(before) && (quick || !pick("pain_before"))) {
       before.querySelector("legend").textContent = before.dataset.tLater;
       form.insertBefore(before, form.querySelector("fieldset"));
     }
@@ -33,55 +27,49 @@
       dialog.className = "sheet";
       dialog.setAttribute("aria-labelledby", "log-title");
       // Closed, the form goes back into the page, where it works as without JavaScript.
-      dialog.addEventListener("close", function () { home.parentNode.insertBefore(log, home); });
+      dialog.onclose = function () { home.parentNode.insertBefore(log, home); };
+      if (closer) closer.onclick = function () { dialog.close(); };
     }
-    log.parentNode.insertBefore(home, log);
-    home.parentNode.insertBefore(dialog, home);
-    dialog.appendChild(log);
+    log.before(home);
+    home.before(dialog);
+    dialog.append(log);
     if (closer) closer.hidden = false;
     dialog.showModal();
-    var heading = document.getElementById("log-title");
-    heading.tabIndex = -1; heading.focus();
+    $("log-title").tabIndex = -1;
+    $("log-title").focus();
   }
-  if (closer) closer.addEventListener("click", function () { dialog.close(); });
   document.addEventListener("player:finished", function (e) {
     e.preventDefault(); // the sheet replaces the player's scroll down to the form
-    if (e.detail && e.detail.sets) choose("sets_done", e.detail.sets);
-    if (!touched && picked("pain_before") !== null) choose("pain_after", picked("pain_before"));
+    choose("sets_done", (e.detail || {}).sets);
+    if (!touched) choose("pain_after", pick("pain_before"));
     open();
   });
   if (quick) open();
-  if (!tpl) return;
+  if (!tpl || !main) return;
 
   // What this phone logged today, so "Next" skips it even before the server has heard of it.
-  function today() {
-    return new Date(Date.now() + (parseInt(form.dataset.offset, 10) || 0) * 60000).toISOString().slice(0, 10);
-  }
-  function logged() {
-    var list = [];
-    try { list = JSON.parse(localStorage.getItem("ng-logged") || "[]"); } catch (e) { /* afresh */ }
-    return list.filter(function (k) { return String(k).indexOf(today() + ":") === 0; });
-  }
+  var day = new Date(Date.now() + (parseInt(form.dataset.offset, 10) || 0) * 6e4).toISOString().slice(0, 10) + ":";
   new MutationObserver(function () {
-    var result = document.getElementById("result");
+    var result = $("result"), done = [];
     if (!result || result.dataset.led) return;
-    result.dataset.led = "1";
-    var done = logged().concat(today() + ":" + form.dataset.item + ":" + form.elements.slot.value);
+    result.dataset.led = 1;
+    try { done = JSON.parse(localStorage.getItem("ng-logged")) || []; } catch (e) { /* afresh */ }
+    done = done.filter(function (k) { return String(k).indexOf(day) === 0; });
+    done.push(day + form.dataset.item + ":" + pick("slot"));
     try { localStorage.setItem("ng-logged", JSON.stringify(done)); } catch (e) { /* private mode */ }
     if (result.querySelector(".notice.bad")) return; // stop or emergency: no way on
-    var content = tpl.content.cloneNode(true), chosen = null;
+    var content = tpl.content.cloneNode(true), chosen, back = result.querySelector("[href='/today']");
     content.querySelectorAll(".next-step").forEach(function (step) {
-      if (!chosen && done.indexOf(today() + ":" + step.dataset.step) < 0) chosen = step; else step.remove();
+      if (!chosen && done.indexOf(day + step.dataset.step) < 0) chosen = step; else step.remove();
     });
-    var link = chosen.querySelector("a"), back = result.querySelector('a[href="/today"]');
+    var link = chosen.querySelector("a");
     if (link) {
       var url = new URL(link.getAttribute("href"), location.href);
-      if (quick) url.searchParams.set("log", "1"); else url.searchParams.delete("log");
+      if (quick) url.searchParams.set("log", 1); else url.searchParams.delete("log");
       link.setAttribute("href", url.pathname + url.search);
       if (back) back.classList.add("secondary");
     }
-    var notice = result.querySelector(".notice");
-    notice.parentNode.insertBefore(content.querySelector(".next-name"), notice.nextSibling);
-    result.insertBefore(content, back ? back.parentNode : null);
+    result.querySelector(".notice").after(content.querySelector(".next-name"));
+    result.insertBefore(content, back && back.parentNode);
   }).observe(main, { childList: true });
 })();
