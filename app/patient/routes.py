@@ -50,7 +50,7 @@ def exercise(
     pain = pain_to_start(session, plan, patient.id or 0)
     start = "" if pain is None else str(pain)
     # The ways on, in order: the phone skips those it has logged since this page was made.
-    steps = next_steps(plan, entry.item.id or 0, chosen)[:3]
+    steps = next_steps(plan, entry.item.id or 0, chosen)[:2]
     return render(
         request,
         "patient/exercise.html",
