@@ -1,5 +1,4 @@
-// The short log as a sheet over the exercise page, when the player finishes or at once for
-// "Log it" (?log=1); once offline.js has saved it, name the exercise and lead on to the next.
+// The log as a sheet when the player finishes, or at once for "Log it"; then the way on.
 (function () {
   "use strict";
   var $ = document.getElementById.bind(document);
@@ -9,7 +8,7 @@
   var closer = log.querySelector(".sheet-close"), home = document.createComment(""), dialog;
   var pick = function (n) { return form.elements[n].value; };
   var choose = function (n, v) { var b = form.querySelector("[name=" + n + "][value='" + v + "']"); if (b) b.checked = true; };
-  // Pain now starts as "no change" from pain before, until the patient picks it.
+  // Pain now defaults to pain before until picked.
   var touched = pick("pain_after") !== pick("pain_before");
   document.addEventListener("change", function (e) {
     if (e.target.name === "pain_after") touched = true;
@@ -17,7 +16,7 @@
   });
 
   function open() {
-    // Asked in the sheet when not answered before starting: asked once either way.
+    // Not answered before starting: ask it here.
     if (before && !form.contains(before) && (quick || !pick("pain_before"))) {
       before.querySelector("legend").textContent = before.dataset.tLater;
       form.insertBefore(before, form.querySelector("fieldset"));
@@ -26,7 +25,7 @@
       dialog = document.createElement("dialog");
       dialog.className = "sheet";
       dialog.setAttribute("aria-labelledby", "log-title");
-      // Closed, the form goes back into the page, where it works as without JavaScript.
+      // Closed: the form goes back into the page.
       dialog.onclose = function () { home.parentNode.insertBefore(log, home); };
       if (closer) closer.onclick = function () { dialog.close(); };
     }
@@ -39,7 +38,7 @@
     $("log-title").focus();
   }
   document.addEventListener("player:finished", function (e) {
-    e.preventDefault(); // the sheet replaces the player's scroll down to the form
+    e.preventDefault(); // instead of the player's scroll to the form
     choose("sets_done", (e.detail || {}).sets);
     if (!touched) choose("pain_after", pick("pain_before"));
     open();
@@ -47,7 +46,7 @@
   if (quick) open();
   if (!tpl || !main) return;
 
-  // What this phone logged today, so "Next" skips it even before the server has heard of it.
+  // "Next" skips what this phone logged today, even before the server has it.
   var day = new Date(Date.now() + (parseInt(form.dataset.offset, 10) || 0) * 6e4).toISOString().slice(0, 10) + ":";
   new MutationObserver(function () {
     var result = $("result"), done = [];
