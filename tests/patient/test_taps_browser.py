@@ -146,7 +146,12 @@ def _whole_day(page: Page, base: str, db: Session, name: str) -> tuple[int, int]
 
     logs = _logs(db, patient, 6)
     assert [(lg.routine_item_id, lg.slot) for lg in logs] == [
-        (first.id, 1), (second.id, 1), (first.id, 2), (second.id, 2), (first.id, 3), (second.id, 3)
+        (first.id, 1),
+        (second.id, 1),
+        (first.id, 2),
+        (second.id, 2),
+        (first.id, 3),
+        (second.id, 3),
     ]
     assert {(lg.pain_before, lg.pain_after, tuple(lg.symptoms), lg.sets_done) for lg in logs} == {
         (2, 2, (), 1)
@@ -172,4 +177,53 @@ def test_a_day_of_six_sessions_takes_at_most_15_taps_and_no_scrolling(
     print(f"\nA day of 6 sessions at {screen}: {taps} taps, {scrolls} scrolls")
     assert taps <= MOST_TAPS
     assert [p for p in problems if "favicon" not in p] == []
+    context.close()
+
+
+def _signed_in(page: Page, base: str, db: Session) -> list[RoutineItem]:
+    patient, items = _patient(db)
+    token = create_invite(db, patient)
+    db.commit()
+    page.goto(f"{base}/i/{token}")
+    page.get_by_role("button", name="Open my exercises").click()
+    page.wait_for_url("**/today**")
+    return items
+
+
+def test_warning_signs_on_the_sheet_still_stop_with_no_way_on(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session
+) -> None:
+    """A warning sign ticked on the short sheet shows the stop screen, and no Next."""
+    playwright, chromium = browser
+    page = phone_context(playwright, chromium).new_page()
+    first, _second = _signed_in(page, live_server, db)
+    page.locator(f'[data-item="{first.id}"][data-slot="1"] .log-it').click()
+    sheet = page.locator("dialog.sheet[open]")
+    sheet.get_by_text("Warning signs (tap if something is wrong)").click()
+    sheet.get_by_label("New or worse weakness").check()
+    sheet.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_role("heading", name="Stop your exercises for today").wait_for()
+    assert page.locator("#result .next-step").count() == 0
+    assert page.locator("dialog[open]").count() == 0
+    assert_accessible(page, "taps-sheet-stop")
+
+
+def test_logging_from_today_works_without_javascript(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session
+) -> None:
+    """Log it, Save and Next as plain links and forms (axe needs JavaScript: scanned above)."""
+    playwright, chromium = browser
+    context = phone_context(playwright, chromium, java_script_enabled=False)
+    page = context.new_page()
+    first, second = _signed_in(page, live_server, db)
+    page.locator(f'[data-item="{first.id}"][data-slot="1"] .log-it').click()
+    page.wait_for_url("**log=1**")
+    page.locator("input[name=pain_before][value='3'] + span").click()
+    page.locator("input[name=pain_after][value='3'] + span").click()
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.wait_for_url("**/log/**")
+    assert page.locator(".next-name").inner_text().endswith(" · Morning")
+    page.locator(".next-step a").click()
+    page.wait_for_url(f"**/exercise/{second.id}?slot=1&log=1")
+    assert page.locator("input[name=pain_before][value='3']").is_checked()  # kept from the first
     context.close()
