@@ -16,6 +16,7 @@ from app.messages.views import patient_view
 from app.models import SafetyReport
 from app.patient.forms import field_errors, parse_log, parse_signs
 from app.patient.service import own_log, plan_item, today_plan
+from app.patient.sessions import next_step, next_steps, pain_to_start
 
 router = APIRouter()
 
@@ -48,19 +49,29 @@ def exercise(
     if entry is None:
         raise HTTPException(404)
     slot = entry.next_slot
-    chosen = _int(request.query_params.get("slot"), slot.number if slot else 1)
+    chosen = min(max(_int(request.query_params.get("slot"), slot.number if slot else 1), 1), 3)
+    plan = today_plan(session, patient)
+    quick = request.query_params.get("log") == "1"
+    tempo = _tempo(request)
+    # Pain before is asked once a day; later sessions start from the latest answer.
+    pain = pain_to_start(session, plan, patient.id or 0)
+    start = "" if pain is None else str(pain)
+    # The ways on, in order: the phone skips those it has logged since this page was made.
+    steps = next_steps(plan, entry.item.id or 0, chosen)[:2]
     return render(
         request,
         "patient/exercise.html",
         {
             "patient": patient,
             "p": entry,
-            "slot": min(max(chosen, 1), 3),
+            "slot": chosen,
             "form_uuid": uuid.uuid4(),
-            "values": {},
+            "values": {"pain_before": start, "pain_after": start},
             "errors": {},
             "tab": "today",
-            "tempo": _tempo(request),
+            "tempo": tempo,
+            "quick": quick,
+            "steps": [(step, step.url(quick, tempo)) for step in steps],
         },
     )
 
@@ -108,13 +119,15 @@ async def log_exercise(
                 "signs": signs,
                 "tab": "today",
                 "tempo": 1.0,
+                "quick": form.get("quick") == "1",
             },
             fragment="patient/_log_form.html",
             status_code=422,
         )
+    quick = form.get("quick") == "1"
     if request.headers.get("hx-request"):
-        return _result(request, session, patient, str(log.uuid))
-    return RedirectResponse(f"/log/{log.uuid}", status_code=303)
+        return _result(request, session, patient, str(log.uuid), quick=quick)
+    return RedirectResponse(f"/log/{log.uuid}" + ("?log=1" if quick else ""), status_code=303)
 
 
 def _int(value: object, default: int) -> int:
@@ -130,6 +143,7 @@ def _result(
     patient: CurrentPatient,
     log_uuid: str,
     edit: tuple[dict[str, str], Any, list[str]] | None = None,
+    quick: bool = False,
 ) -> Response:
     log = own_log(session, patient, log_uuid)
     if log is None:
@@ -146,9 +160,12 @@ def _result(
     elif over_limit(patient, log) or log.spread == "further":
         level = "amber"
     entry = plan_item(session, patient, log.routine_item_id or 0)
-    editable = (
-        log.deleted_at is None and (today_plan(session, patient).day - log.local_date).days <= 1
-    )
+    plan = today_plan(session, patient)
+    editable = log.deleted_at is None and (plan.day - log.local_date).days <= 1
+    # Lead on to the next exercise, unless the answers stop today's exercises.
+    after = None
+    if entry is not None and log.local_date == plan.day and level not in ("stop", "emergency"):
+        after = next_step(plan, entry.item.id or 0, log.slot)
     return render(
         request,
         "patient/logged.html",
@@ -163,6 +180,12 @@ def _result(
             "edit_errors": edit[0] if edit else {},
             "edit_values": edit[1] if edit else None,
             "edit_symptoms": edit[2] if edit else None,
+            "next": after,
+            "next_url": after.url(quick) if after else "",
+            "today_done": after is None
+            and entry is not None
+            and log.local_date == plan.day
+            and level not in ("stop", "emergency"),
         },
         fragment="patient/_result.html",
         status_code=422 if edit else 200,
@@ -173,8 +196,9 @@ def _result(
 def logged(
     request: Request, log_uuid: str, patient: CurrentPatient, session: SessionDep
 ) -> Response:
-    """The result of a log, with same-day edit and undo."""
-    return _result(request, session, patient, log_uuid)
+    """The result of a log, with same-day edit and undo, and the way on to the next exercise."""
+    quick = request.query_params.get("log") == "1"
+    return _result(request, session, patient, log_uuid, quick=quick)
 
 
 @router.post("/log/{log_uuid}")

@@ -14,6 +14,7 @@ PRECACHE = (
     "js/outbox.js",
     "js/offline.js",
     "js/messages.js",
+    "js/logsheet.js",
     "icons/icon.svg",
     "icons/icon-192.png",
 )

@@ -52,7 +52,8 @@ class Phone:
         form = self.page.locator("#log-form")
         log_uuid = form.locator("input[name=uuid]").input_value()
         before, after = rng.randint(0, 4), rng.randint(0, 5)
-        form.locator(f"input[name=pain_before][value='{before}'] + span").click()
+        # Pain before is asked above the player, outside the form's own markup.
+        self.page.locator(f"input[name=pain_before][value='{before}'] + span").click()
         form.locator(f"input[name=pain_after][value='{after}'] + span").click()
         form.get_by_role("button", name="Save").click()
         self.page.locator("#result").wait_for()

@@ -105,7 +105,7 @@ def test_an_entry_saved_during_an_outage_is_sent_by_itself_once(
         with postgres_stopped(postgres):
             form = page.locator("#log-form")
             entry = form.locator("input[name=uuid]").input_value()
-            form.locator("input[name=pain_before][value='2'] + span").click()
+            page.locator("input[name=pain_before][value='2'] + span").click()  # above the player
             form.locator("input[name=pain_after][value='1'] + span").click()
             form.get_by_role("button", name="Save").click()
             page.locator("#result").wait_for()

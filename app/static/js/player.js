@@ -140,6 +140,8 @@
     state.step = "done"; show(); awake(false); signal(true);
     cue.className = "cue"; say(t("done"));
     pauseBtn.hidden = true; skipBtn.hidden = true;
+    // Other scripts (the log sheet) may take over from here by cancelling this event.
+    if (!root.dispatchEvent(new CustomEvent("player:finished", { bubbles: true, cancelable: true, detail: { sets: plan.sets } }))) return;
     var radio = document.querySelector('#log-form input[name="sets_done"][value="' + plan.sets + '"]');
     if (radio) radio.checked = true;
     var log = document.getElementById("log");

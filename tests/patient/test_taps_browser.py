@@ -1,0 +1,229 @@
+"""A whole day of six sessions logged in a few taps, counted in Chromium at Pixel 7 and 1280 × 800.
+
+Every tap must land on something already on screen: the helper refuses to tap anything the
+patient would have to scroll to, so "no scrolling" is checked at each step, Save included.
+Opening the app (going to Today) is not a tap, as in the measurement of the old flow.
+"""
+
+import time
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, Playwright
+from sqlmodel import Session, col, select
+
+from app.access.service import create_invite
+from app.models import ExerciseLog, Patient, RoutineItem
+from app.routines.service import items_of
+from tests.factories import make_clinic, make_patient, make_staff, routine_version
+from tests.support.browser import assert_accessible, phone_context
+
+pytestmark = pytest.mark.browser
+TEMPO = 0.05  # the player's timers sped up, as in the other player tests
+MOST_TAPS = 15
+# The lowest point on screen not covered by the tab bar fixed at the bottom (when it shows).
+VISIBLE_BOTTOM = """() => {
+  const open = document.querySelector("dialog[open]");
+  const tabs = document.querySelector("nav.tabs");
+  if (open || !tabs) return window.innerHeight;
+  return Math.min(window.innerHeight, tabs.getBoundingClientRect().top);
+}"""
+
+
+class Day:
+    """A patient's phone that counts taps and refuses to scroll."""
+
+    def __init__(self, page: Page, name: str) -> None:
+        self.page = page
+        self.name = name
+        self.taps = 0
+        self.scrolls = 0
+
+    def in_view(self, target: Locator) -> bool:
+        """Whether all of target shows on screen, above the tab bar, as the page stands."""
+        box = target.bounding_box()
+        assert box is not None
+        bottom = self.page.evaluate(VISIBLE_BOTTOM)
+        return box["y"] >= 0 and box["y"] + box["height"] <= bottom
+
+    def tap(self, target: Locator, scrolling: bool = True) -> None:
+        """Tap target, scrolling first (and counting it) when it is out of view."""
+        target.wait_for(state="visible")
+        if not self.in_view(target):
+            assert scrolling, f"tap {self.taps + 1} needs scrolling ({self.page.url})"
+            self.scrolls += 1
+            target.scroll_into_view_if_needed()
+        self.taps += 1
+        target.click()
+
+    def scan(self, step: str) -> None:
+        """Axe on the screen as it stands."""
+        assert_accessible(self.page, f"taps-{self.name}-{step}")
+
+    def save(self, step: str | None = None) -> None:
+        """The sheet is open with Save in view; tap it and wait for the result."""
+        sheet = self.page.locator("dialog.sheet[open]")
+        sheet.wait_for()
+        if step:
+            self.scan(step)
+        save = sheet.get_by_role("button", name="Save", exact=True)
+        self.tap(save, scrolling=False)
+        self.page.locator("#result").wait_for()
+        self.page.locator("#result .next-step").wait_for()
+
+
+def _patient(db: Session) -> tuple[Patient, list[RoutineItem]]:
+    """Two exercises three times a day (six sessions), each a quick set of two movements."""
+    patient = make_patient(db, make_staff(db, make_clinic(db)), times_per_day=3)
+    items = list(items_of(db, routine_version(db, patient).id or 0))
+    for item in items:
+        item.sets, item.reps, item.seconds_per_cycle, item.hold_seconds = 1, 2, 4, 0
+        db.add(item)
+    db.commit()
+    return patient, items
+
+
+def _logs(db: Session, patient: Patient, count: int) -> list[ExerciseLog]:
+    """The patient's logs once the phone has sent them all."""
+    deadline = time.monotonic() + 15
+    while True:
+        db.expire_all()
+        logs = db.exec(
+            select(ExerciseLog)
+            .where(ExerciseLog.patient_id == patient.id)
+            .order_by(col(ExerciseLog.done_at))
+        ).all()
+        if len(logs) >= count or time.monotonic() > deadline:
+            return list(logs)
+        time.sleep(0.2)
+
+
+def _whole_day(page: Page, base: str, db: Session, name: str) -> tuple[int, int]:
+    """Morning with the guided player, midday and evening logged straight from Today."""
+    patient, (first, second) = _patient(db)
+    token = create_invite(db, patient)
+    db.commit()
+    page.goto(f"{base}/i/{token}")
+    page.get_by_role("button", name="Open my exercises").click()
+    page.wait_for_url("**/today**")
+    day = Day(page, name)
+
+    # Morning, with the player: pain before is asked once, as the first session starts.
+    day.tap(page.locator(f'[data-item="{first.id}"][data-slot="1"] a', has_text="Start"))
+    page.wait_for_url("**/exercise/**")
+    page.goto(page.url + f"&tempo={TEMPO}")  # only to speed the timers up; not a tap
+    day.scan("exercise")
+    day.tap(page.locator("#pain-before input[value='2'] + span"))
+    day.tap(page.get_by_role("button", name="▶ Start"))
+    page.wait_for_selector("#player[data-state=done]", timeout=20_000)
+    day.save("sheet-after-player")
+    assert page.locator("#result .next-name").inner_text().endswith(" · Morning")
+    day.scan("saved-next")
+    day.tap(page.locator("#result .next-step a"))
+    page.wait_for_url(f"**/exercise/{second.id}?slot=1**")
+    assert page.locator("#pain-before input[value='2']").is_checked()  # asked once, kept
+    day.tap(page.get_by_role("button", name="▶ Start"))
+    page.wait_for_selector("#player[data-state=done]", timeout=20_000)
+    day.save()
+    assert "Midday" in page.locator("#result .next-step").inner_text()
+
+    # Midday and evening: exercised without the player, logged from Today.
+    for number, slot in ((2, "Midday"), (3, "Evening")):
+        page.goto(f"{base}/today")  # opening the app
+        if number == 2:
+            day.scan("today")
+        day.tap(page.locator(f'[data-item="{first.id}"][data-slot="{number}"] .log-it'))
+        page.wait_for_url("**log=1**")
+        day.save("quick-sheet" if number == 2 else None)
+        day.tap(page.locator("#result .next-step a"))
+        page.wait_for_url(f"**/exercise/{second.id}?slot={number}&log=1**")
+        day.save()
+        assert slot in page.locator("#result .next-name").inner_text()
+    done = page.locator("#result .next-step")
+    assert done.inner_text() == "That was the last one for today. Well done!"
+    day.scan("done-for-today")
+    page.get_by_role("link", name="Back to today").click()
+    page.get_by_text("6 of 6 done").wait_for()
+
+    logs = _logs(db, patient, 6)
+    assert [(lg.routine_item_id, lg.slot) for lg in logs] == [
+        (first.id, 1),
+        (second.id, 1),
+        (first.id, 2),
+        (second.id, 2),
+        (first.id, 3),
+        (second.id, 3),
+    ]
+    assert {(lg.pain_before, lg.pain_after, tuple(lg.symptoms), lg.sets_done) for lg in logs} == {
+        (2, 2, (), 1)
+    }
+    return day.taps, day.scrolls
+
+
+@pytest.mark.parametrize("screen", ["Pixel 7", "1280x800"])
+def test_a_day_of_six_sessions_takes_at_most_15_taps_and_no_scrolling(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session, screen: str
+) -> None:
+    """Two sessions with the player and four logged from Today, at most 15 taps in all."""
+    playwright, chromium = browser
+    if screen == "Pixel 7":
+        context = phone_context(playwright, chromium)
+    else:
+        context = chromium.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    taps, scrolls = _whole_day(page, live_server, db, screen.replace(" ", "-").lower())
+    print(f"\nA day of 6 sessions at {screen}: {taps} taps, {scrolls} scrolls")
+    assert taps <= MOST_TAPS
+    assert [p for p in problems if "favicon" not in p] == []
+    context.close()
+
+
+def _signed_in(page: Page, base: str, db: Session) -> list[RoutineItem]:
+    patient, items = _patient(db)
+    token = create_invite(db, patient)
+    db.commit()
+    page.goto(f"{base}/i/{token}")
+    page.get_by_role("button", name="Open my exercises").click()
+    page.wait_for_url("**/today**")
+    return items
+
+
+def test_warning_signs_on_the_sheet_still_stop_with_no_way_on(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session
+) -> None:
+    """A warning sign ticked on the short sheet shows the stop screen, and no Next."""
+    playwright, chromium = browser
+    page = phone_context(playwright, chromium).new_page()
+    first, _second = _signed_in(page, live_server, db)
+    page.locator(f'[data-item="{first.id}"][data-slot="1"] .log-it').click()
+    sheet = page.locator("dialog.sheet[open]")
+    sheet.get_by_text("Warning signs (tap if something is wrong)").click()
+    sheet.get_by_label("New or worse weakness").check()
+    sheet.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_role("heading", name="Stop your exercises for today").wait_for()
+    assert page.locator("#result .next-step").count() == 0
+    assert page.locator("dialog[open]").count() == 0
+    assert_accessible(page, "taps-sheet-stop")
+
+
+def test_logging_from_today_works_without_javascript(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session
+) -> None:
+    """Log it, Save and Next as plain links and forms (axe needs JavaScript: scanned above)."""
+    playwright, chromium = browser
+    context = phone_context(playwright, chromium, java_script_enabled=False)
+    page = context.new_page()
+    first, second = _signed_in(page, live_server, db)
+    page.locator(f'[data-item="{first.id}"][data-slot="1"] .log-it').click()
+    page.wait_for_url("**log=1**")
+    page.locator("input[name=pain_before][value='3'] + span").click()
+    page.locator("input[name=pain_after][value='3'] + span").click()
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.wait_for_url("**/log/**")
+    assert page.locator(".next-name").inner_text().endswith(" · Morning")
+    page.locator(".next-step a").click()
+    page.wait_for_url(f"**/exercise/{second.id}?slot=1&log=1")
+    assert page.locator("input[name=pain_before][value='3']").is_checked()  # kept from the first
+    context.close()
