@@ -67,8 +67,12 @@ def test_browse_and_filter_the_library(db: Session) -> None:
         def listing(url: str) -> str:
             return client.get(url, headers={"HX-Request": "true"}).text
 
-        median = listing("/library?nerve=median&kind=tensioner")
+        median = listing("/library?nerve=median&kind=two_ended_tensioner")
         assert "Median nerve tensioner" in median and "Median nerve slider" not in median
+        assert "gliding sequence" not in median and "Tensioner (both ends)" in median
+        one_end = listing("/library?nerve=median&kind=one_ended_tensioner")
+        assert "gliding sequence" in one_end and "Median nerve tensioner" not in one_end
+        assert "Tensioner (one end)" in one_end
         region = listing("/library?region=ankle_foot")
         assert "Sural" in region and "Median" not in region
         words = listing("/library?q=ULNT3")  # matches the test it derives from
@@ -76,11 +80,12 @@ def test_browse_and_filter_the_library(db: Session) -> None:
         spanish = listing("/library?q=mediano")  # and words in Spanish
         assert "Median nerve slider" in spanish and "Ulnar" not in spanish
         # Filters work without JavaScript too: the full page, with the choices kept.
-        page = client.get("/library?nerve=median&kind=tensioner").text
+        page = client.get("/library?nerve=median&kind=two_ended_tensioner").text
         assert "<html" in page and '<option value="median" selected>' in page
+        assert '<option value="two_ended_tensioner" selected>Tensioner (both ends)' in page
         fragment = client.get("/library?nerve=femoral", headers={"HX-Request": "true"})
         assert "<html" not in fragment.text and "Femoral" in fragment.text
-        assert "2 exercises" in fragment.text
+        assert "3 exercises" in fragment.text
         nothing = client.get("/library?nerve=vagus&kind=x").text  # unknown values mean any
         assert "Median nerve slider" in nothing
 
