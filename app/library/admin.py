@@ -41,7 +41,7 @@ class ExerciseFields(FormModel):
 
     messages: ClassVar[dict[str, str]] = {
         "nerve": "Choose the nerve.",
-        "kind": "Choose slider, tensioner or other.",
+        "kind": "Choose slider, tensioner (both ends) or tensioner (one end).",
         "body_region": "Choose the body region.",
         "ladder_stage": "Choose a stage from 1 to 5.",
         "default_sets": "A whole number from {} to {}.".format(*DOSE_LIMITS["sets"]),

@@ -9,7 +9,7 @@ from starlette.datastructures import UploadFile
 
 from app.audit.service import record_staff
 from app.config import get_settings
-from app.core.templating import render
+from app.core.templating import render, templates
 from app.deps import PUBLIC, CurrentTherapist, RowId, SessionDep
 from app.library.admin import (
     LANGUAGES,
@@ -30,11 +30,14 @@ from app.library.admin import (
     words_problems,
 )
 from app.library.service import LibraryQuery, browse_exercises
+from app.library.wording import dose_steps, kind_label
 from app.models import Exercise, StaffUser
 from app.models.exercise import BODY_REGIONS, KINDS, NERVES
 from app.staff.forms import form_fields, parse_form
 
 router = APIRouter()
+# Steps are read with the prescribed (or default) seconds wherever an exercise is shown.
+templates.env.globals["dose_steps"] = dose_steps
 
 Fields = Annotated[dict[str, str], Depends(form_fields)]
 # Opened on its own, an uploaded file may not run anything, whatever is inside it.
@@ -49,7 +52,7 @@ REGIONS = {
 }
 LABELS = {
     "nerves": {n: n.replace("_", " ").capitalize() for n in NERVES},
-    "kinds": {k: k.capitalize() for k in KINDS},
+    "kinds": {k: kind_label(k) for k in KINDS},
     "regions": {r: REGIONS.get(r, r) for r in BODY_REGIONS},
     "languages": {"en": "English", "es": "Spanish"},
 }

@@ -10,7 +10,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from app.models import Exercise, ExerciseText
-from app.models.exercise import BODY_REGIONS, KINDS, NERVES
+from app.models.exercise import BODY_REGIONS, DOSE_LIMITS, KINDS, NERVES
 
 LIBRARY_FILE = Path(__file__).resolve().parent / "exercises.json"
 TEXT_FIELDS = ("name", "purpose", "start_position", "steps", "feel", "mistakes", "cautions")
@@ -20,19 +20,32 @@ def load_library_file(path: Path = LIBRARY_FILE) -> list[dict[str, Any]]:
     """The built-in exercises as data, checked for the fields the app relies on."""
     entries: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
     for entry in entries:
+        dose = {**entry.get("dosage", {}), "ladder_stage": entry.get("ladder_stage", 2)}
         problems = [
             name
             for name, ok in (
                 ("nerve", entry["nerve"] in NERVES),
                 ("kind", entry["kind"] in KINDS),
                 ("body_region", entry["body_region"] in BODY_REGIONS),
-                ("texts", {"en", "es"} <= set(entry["texts"])),
+                ("texts", _texts_complete(entry.get("texts", {}))),
+                (
+                    "dose",
+                    all(low <= dose.get(k, low) <= high for k, (low, high) in DOSE_LIMITS.items()),
+                ),
             )
             if not ok
         ]
         if problems:
             raise ValueError(f"library entry {entry.get('slug')!r}: bad {', '.join(problems)}")
     return entries
+
+
+def _texts_complete(texts: dict[str, dict[str, Any]]) -> bool:
+    """Every text field, filled in, in English and Spanish."""
+    return all(
+        language in texts and all(texts[language].get(field) for field in TEXT_FIELDS)
+        for language in ("en", "es")
+    )
 
 
 def sync_builtin_library(

@@ -9,7 +9,9 @@ from sqlmodel import Field, SQLModel
 from app.models.base import UTCDateTime, created, ts, utcnow
 
 NERVES = ("median", "ulnar", "radial", "sciatic", "tibial", "common_fibular", "sural", "femoral")
-KINDS = ("slider", "tensioner", "other")
+# Slider: the two ends of the nerve bed move in opposite directions; two-ended tensioner: both
+# ends lengthen together; one-ended tensioner: one end lengthens against a held pre-load.
+KINDS = ("slider", "two_ended_tensioner", "one_ended_tensioner")
 BODY_REGIONS = ("neck_arm", "elbow_forearm", "wrist_hand", "back_leg", "hip_thigh", "ankle_foot")
 # Allowed dose values, (lowest, highest), shared by library defaults and prescriptions.
 DOSE_LIMITS: dict[str, tuple[int, int]] = {
@@ -33,7 +35,7 @@ class Exercise(SQLModel, table=True):
     # The built-in exercise a clinic's copy was made from.
     source_id: int | None = Field(default=None, foreign_key="exercise.id")
     nerve: str = Field(max_length=32)
-    kind: str = Field(max_length=16)
+    kind: str = Field(max_length=32)
     derived_from: str = Field(default="", max_length=60)
     body_region: str = Field(max_length=32)
     ladder_stage: int = Field(default=2)

@@ -246,24 +246,56 @@ def recent_response_flags(session: Session, patient_id: int, hours: int = 48) ->
     )
 
 
-def _preference(
-    exercise: Exercise, target: int, up: bool
-) -> Callable[[Exercise], tuple[int, bool, bool, int]]:
-    """Sort key for candidate exercises: the natural kind for the stage, same region, own first."""
+# The kind of movement that belongs at each ladder stage.
+NATURAL_KIND = {
+    1: "slider",
+    2: "slider",
+    3: "slider",
+    4: "one_ended_tensioner",
+    5: "two_ended_tensioner",
+}
+# Branches of the sciatic nerve: below their own gentlest exercise, the sciatic sliders.
+PARENT_NERVE = {"tibial": "sciatic", "common_fibular": "sciatic", "sural": "sciatic"}
 
-    def key(e: Exercise) -> tuple[int, bool, bool, int]:
+
+Preference = tuple[int, bool, bool, int, bool, int]
+
+
+def _preference(exercise: Exercise, target: int, up: bool) -> Callable[[Exercise], Preference]:
+    """Sort key for candidates: natural kind for the stage, same region and test, nearest stage."""
+    natural_kind = NATURAL_KIND.get(target, exercise.kind)
+
+    def key(e: Exercise) -> Preference:
         if up:
-            natural = e.kind == "tensioner" if target >= 4 else e.kind == exercise.kind
+            natural = e.kind == natural_kind if target >= 4 else e.kind == exercise.kind
         else:
             natural = e.kind == "slider" if target <= 3 else e.kind == exercise.kind
         return (
             0 if natural else 1,
             e.body_region != exercise.body_region,
+            e.derived_from != exercise.derived_from,
+            -e.ladder_stage,
             e.clinic_id is None,
             e.id or 0,
         )
 
     return key
+
+
+def _parent_step_down(
+    exercise: Exercise, library: Sequence[Exercise], in_routine: Collection[int]
+) -> list[Exercise]:
+    """For a branch nerve with nothing gentler of its own: the parent nerve's gentler sliders."""
+    parent = PARENT_NERVE.get(exercise.nerve)
+    return [
+        e
+        for e in library
+        if parent is not None
+        and e.nerve == parent
+        and e.kind == "slider"
+        and e.ladder_stage < exercise.ladder_stage
+        and e.id not in in_routine
+    ]
 
 
 def plan_step(
@@ -286,11 +318,17 @@ def plan_step(
         if e.nerve == exercise.nerve and e.id != exercise.id and e.id not in in_routine
     ]
     candidates = [e for e in same_nerve if e.ladder_stage == target] if 1 <= target <= 5 else []
+    if up:
+        # Harder work on the same part of the body: a neck-and-arm slider does not turn into a
+        # hand sequence; a gentler step down may move away from the sore part.
+        candidates = [e for e in candidates if e.body_region == exercise.body_region]
     if not candidates and not up and 1 <= target < exercise.ladder_stage:
         # Below where this exercise sits on the ladder: the nearest gentler exercise instead.
         lower = [e for e in same_nerve if e.ladder_stage < target]
         top = max((e.ladder_stage for e in lower), default=None)
         candidates = [e for e in lower if e.ladder_stage == top]
+    if not candidates and not up and target < exercise.ladder_stage:
+        candidates = _parent_step_down(exercise, library, in_routine)
     if candidates:
         best = sorted(candidates, key=_preference(exercise, target, up))[0]
         assert best.id is not None

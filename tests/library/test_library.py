@@ -8,12 +8,16 @@ from app.models import Exercise, ExerciseText
 NERVES = {"median", "ulnar", "radial", "sciatic", "tibial", "common_fibular", "sural", "femoral"}
 
 
-def test_library_covers_every_nerve_and_both_kinds() -> None:
-    """17+ exercises over eight nerves, sliders and tensioners."""
+def test_library_covers_every_nerve_and_three_kinds() -> None:
+    """22 exercises over eight nerves: sliders, two-ended and one-ended tensioners."""
     entries = load_library_file()
-    assert len(entries) >= 17
+    assert len(entries) >= 22
     assert {e["nerve"] for e in entries} >= NERVES
-    assert {e["kind"] for e in entries} == {"slider", "tensioner"}
+    assert {e["kind"] for e in entries} == {
+        "slider",
+        "two_ended_tensioner",
+        "one_ended_tensioner",
+    }
     assert len({e["slug"] for e in entries}) == len(entries)
 
 

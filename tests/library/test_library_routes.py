@@ -67,8 +67,12 @@ def test_browse_and_filter_the_library(db: Session) -> None:
         def listing(url: str) -> str:
             return client.get(url, headers={"HX-Request": "true"}).text
 
-        median = listing("/library?nerve=median&kind=tensioner")
+        median = listing("/library?nerve=median&kind=two_ended_tensioner")
         assert "Median nerve tensioner" in median and "Median nerve slider" not in median
+        assert "gliding sequence" not in median and "Tensioner (both ends)" in median
+        one_end = listing("/library?nerve=median&kind=one_ended_tensioner")
+        assert "gliding sequence" in one_end and "Median nerve tensioner" not in one_end
+        assert "Tensioner (one end)" in one_end
         region = listing("/library?region=ankle_foot")
         assert "Sural" in region and "Median" not in region
         words = listing("/library?q=ULNT3")  # matches the test it derives from
@@ -76,11 +80,12 @@ def test_browse_and_filter_the_library(db: Session) -> None:
         spanish = listing("/library?q=mediano")  # and words in Spanish
         assert "Median nerve slider" in spanish and "Ulnar" not in spanish
         # Filters work without JavaScript too: the full page, with the choices kept.
-        page = client.get("/library?nerve=median&kind=tensioner").text
+        page = client.get("/library?nerve=median&kind=two_ended_tensioner").text
         assert "<html" in page and '<option value="median" selected>' in page
+        assert '<option value="two_ended_tensioner" selected>Tensioner (both ends)' in page
         fragment = client.get("/library?nerve=femoral", headers={"HX-Request": "true"})
         assert "<html" not in fragment.text and "Femoral" in fragment.text
-        assert "2 exercises" in fragment.text
+        assert "3 exercises" in fragment.text
         nothing = client.get("/library?nerve=vagus&kind=x").text  # unknown values mean any
         assert "Median nerve slider" in nothing
 
@@ -113,7 +118,9 @@ def test_copy_then_edit_the_clinics_own_exercise(db: Session) -> None:
         copy_id = int(copied.headers["location"].split("/")[2])
         form = client.get(copied.headers["location"])
         assert "Copied to your clinic" in form.text and original["steps"][0] in form.text
-        saved = post(client, f"/library/{copy_id}/edit", _edit_form())
+        assert '<option value="one_ended_tensioner">Tensioner (one end)</option>' in form.text
+        assert "{seconds_per_cycle}" in form.text  # the therapist edits the placeholders
+        saved = post(client, f"/library/{copy_id}/edit", _edit_form(kind="one_ended_tensioner"))
         assert saved.status_code == 303 and saved.headers["location"] == f"/library/{copy_id}"
         assert "Gentle wrist glide" in client.get("/library?source=own").text
         # Built-ins are copied, not edited.
@@ -124,6 +131,7 @@ def test_copy_then_edit_the_clinics_own_exercise(db: Session) -> None:
     copy = db.get(Exercise, copy_id)
     assert copy is not None and copy.clinic_id == me.clinic_id and copy.source_id == source.id
     assert (copy.default_sets, copy.default_reps, copy.derived_from) == (3, 8, "ULNT1")
+    assert copy.kind == "one_ended_tensioner"
     texts = _texts(db, copy_id)
     assert texts["en"].steps == ["Bend the wrist back.", "Straighten the elbow.", "Relax."]
     assert texts["es"].name == "Deslizamiento suave de muñeca" and texts["es"].mistakes == []
@@ -147,6 +155,9 @@ def test_bad_exercise_input_changes_nothing(db: Session) -> None:
         ({"default_hold_seconds": "25"}, "A whole number of seconds from 0 to 10."),
         ({"ladder_stage": "9"}, "Choose a stage from 1 to 5."),
         ({"nerve": "vagus"}, "Choose the nerve."),
+        # Only the three kinds of movement: the old two-way "tensioner" and "other" are gone.
+        ({"kind": "tensioner"}, "Choose slider, tensioner (both ends) or tensioner (one end)."),
+        ({"kind": "other"}, "Choose slider, tensioner (both ends) or tensioner (one end)."),
     ]
     with client_from() as client:
         sign_in(client, me)
