@@ -189,7 +189,10 @@ def _draw(
         shape = f'<line y2="{size}" stroke-width="{segment.width:g}" class="{cls}">{size_move}</line>'
         if segment.name == "neck":
             nose = f'<circle cx="-9" cy="{segment.length + 12:g}" r="3"/>' if view != "front" else ""
-            shape += f'<g class="{cls}"><circle cy="{segment.length + 12:g}" r="11"/>{nose}</g>'
+            head = f'<ellipse cy="{segment.length + 12:g}" rx="10" ry="12.5"/>'
+            if view != "front":
+                head = f'<circle cy="{segment.length + 12:g}" r="11"/>'
+            shape += f'<g class="{cls}">{head}{nose}</g>'
         kids = children.get(segment.name, [])
         back = "".join(node(k) for k in kids if k.behind)
         front = "".join(node(k) for k in kids if not k.behind)
