@@ -15,9 +15,7 @@ def sheet_html(scheme: str) -> str:
     rows = []
     for slug, figure in load_figures().items():
         last = len(figure["keyframes"]) - 1
-        middle = "".join(
-            f"<td>{svg(figure, frame=i)}</td>" for i in range(1, last)
-        ) or "<td></td>"
+        middle = "".join(f"<td>{svg(figure, frame=i)}</td>" for i in range(1, last)) or "<td></td>"
         rows.append(
             f"<tr><th>{slug}<br><small>{figure['kind']}</small></th>"
             f"<td>{svg(figure, frame=0)}</td>{middle}<td>{svg(figure, frame=last)}</td></tr>"

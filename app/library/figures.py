@@ -8,7 +8,7 @@ without JavaScript, and the guided player can seek and pause it (setCurrentTime)
 """
 
 import json
-import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -73,7 +73,7 @@ def load_figures(path: Path = FIGURES_FILE) -> dict[str, dict[str, Any]]:
 
 def poses(figure: dict[str, Any]) -> list[dict[str, float]]:
     """The full pose of every keyframe: standing, then each keyframe's changes in turn."""
-    pose = dict(STANDING)
+    pose: dict[str, float] = dict(STANDING)
     pose.update(figure.get("base", {}))
     out = []
     for frame in figure["keyframes"]:
@@ -157,14 +157,13 @@ def _draw(
     for segment in SEGMENTS[view]:
         children.setdefault(segment.parent, []).append(segment)
 
-    def track(value: Any) -> tuple[str, str]:
-        """The first value, and an animation when it changes during the cycle."""
+    def track(value: Callable[[int], str]) -> tuple[str, list[str]]:
+        """The first value, and its values through the cycle when it changes."""
         first = value(0)
         if anim is None:
-            return first, ""
-        order, times, dur = anim
-        values = [value(i) for i in order]
-        return first, values if len(set(values)) > 1 else ""
+            return first, []
+        values = [value(i) for i in anim[0]]
+        return first, values if len(set(values)) > 1 else []
 
     def node(segment: Segment) -> str:
         def turn(i: int) -> str:
@@ -182,13 +181,17 @@ def _draw(
         parts = []
         for fn, what in ((place, "translate"), (turn, "rotate"), (reach, "y2")):
             first, values = track(fn)
-            move = _spline(list(values), anim[1], anim[2], what) if values and anim else ""
+            move = _spline(values, anim[1], anim[2], what) if values and anim else ""
             parts.append((first, move))
         (at, at_move), (rot, rot_move), (size, size_move) = parts
         cls = "fg-hl" if segment.name in highlight else ("fg-far" if segment.behind else "fg-b")
-        shape = f'<line y2="{size}" stroke-width="{segment.width:g}" class="{cls}">{size_move}</line>'
+        shape = (
+            f'<line y2="{size}" stroke-width="{segment.width:g}" class="{cls}">{size_move}</line>'
+        )
         if segment.name == "neck":
-            nose = f'<circle cx="-9" cy="{segment.length + 12:g}" r="3"/>' if view != "front" else ""
+            nose = (
+                f'<circle cx="-9" cy="{segment.length + 12:g}" r="3"/>' if view != "front" else ""
+            )
             head = f'<ellipse cy="{segment.length + 12:g}" rx="10" ry="12.5"/>'
             if view != "front":
                 head = f'<circle cy="{segment.length + 12:g}" r="11"/>'
@@ -271,9 +274,7 @@ def render_figure(
         inner = pair
     else:
         scaled_cycle, scaled_hold = cycle * tempo, hold * tempo
-        moving = svg(
-            figure, cycle=scaled_cycle, hold=scaled_hold, mirrored=mirrored, css="fg-move"
-        )
+        moving = svg(figure, cycle=scaled_cycle, hold=scaled_hold, mirrored=mirrored, css="fg-move")
         inner = moving + pair
         half = scaled_cycle * 500
         return Markup(
@@ -285,9 +286,3 @@ def render_figure(
     return Markup(
         f'<div class="figure fg-{mode}-mode" role="img" aria-label="{escape(alt)}">{inner}</div>'
     )
-
-
-def angle_point(x: float, y: float, angle: float, length: float) -> tuple[float, float]:
-    """Where a segment of this absolute angle ends (unmirrored drawing frame)."""
-    rad = math.radians(angle)
-    return x + length * math.sin(rad), y + length * math.cos(rad)

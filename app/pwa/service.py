@@ -11,6 +11,8 @@ PRECACHE = (
     "vendor/htmx-2.0.11.min.js",
     "js/app.js",
     "js/player.js",
+    "js/figure.js",
+    "js/speech.js",
     "js/outbox.js",
     "js/offline.js",
     "icons/icon.svg",
