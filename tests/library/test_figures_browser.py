@@ -1,0 +1,113 @@
+"""The exercise figure in Chromium: in step with the guided player, paused with it, turned
+round for the other side, still poses for reduced motion, and no accessibility violations."""
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright
+from sqlmodel import Session
+
+from app.access.service import create_invite
+from app.models import RoutineItem
+from app.routines.service import items_of
+from tests.factories import make_clinic, make_patient, make_staff, routine_version
+from tests.support.browser import assert_accessible, phone_context
+
+pytestmark = pytest.mark.browser
+TEMPO = 0.5
+CYCLE, HOLD = 4, 1  # at this tempo: out 1 s, hold 0.5 s, back 1 s
+HALF, HELD = CYCLE * TEMPO / 2, HOLD * TEMPO
+# Slack for timers on a busy machine; the phases are a second long.
+SLACK = 0.3
+
+# Samples, every animation frame, of the player's step and the figure's own clock.
+SAMPLER = """() => {
+  window.samples = [];
+  const p = document.getElementById("player");
+  const box = document.querySelector(".figure.fg-move-mode");
+  const svg = box.querySelector("svg.fg-move");
+  function sample() {
+    window.samples.push([p.dataset.state, svg.getCurrentTime(), box.dataset.phase || "",
+                         box.dataset.flipped || "", +p.dataset.side, svg.animationsPaused()]);
+    if (p.dataset.state !== "done") requestAnimationFrame(sample);
+  }
+  requestAnimationFrame(sample);
+}"""
+
+
+def _exercise(
+    browser: tuple[Playwright, Browser], base: str, db: Session, side: str, **context: object
+) -> Page:
+    playwright, chromium = browser
+    patient = make_patient(db, make_staff(db, make_clinic(db)), slugs=("median-slider",))
+    item: RoutineItem = items_of(db, routine_version(db, patient).id)[0]  # type: ignore[arg-type]
+    item.sets, item.reps, item.seconds_per_cycle, item.hold_seconds = 1, 2, CYCLE, HOLD
+    item.side = side
+    db.add(item)
+    token = create_invite(db, patient)
+    db.commit()
+    page = phone_context(playwright, chromium, **context).new_page()
+    page.goto(f"{base}/i/{token}")
+    page.get_by_role("button", name="Open my exercises").click()
+    page.wait_for_url("**/today**")
+    page.goto(f"{base}/exercise/{item.id}?slot=1&tempo={TEMPO}")
+    return page
+
+
+def test_figure_moves_in_step_with_the_player(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session
+) -> None:
+    """At every moment of each cycle the figure's clock is in the phase the player cues."""
+    page = _exercise(browser, live_server, db, "both")
+    assert_accessible(page, "figure-exercise-page")
+    page.evaluate(SAMPLER)
+    page.get_by_role("button", name="▶ Start").click()
+    page.wait_for_selector("#player[data-state=done]", timeout=30_000)
+    samples = page.evaluate("window.samples")
+    windows = {
+        "out": (0, HALF),
+        "hold": (HALF, HALF + HELD),
+        "back": (HALF + HELD, 2 * HALF + HELD),
+    }
+    seen: dict[str, int] = {}
+    for state, clock, phase, _flipped, _side, paused in samples:
+        if state in windows:
+            low, high = windows[state]
+            assert low - SLACK <= clock <= high + SLACK, (state, clock)
+            assert phase == state and not paused
+            seen[state] = seen.get(state, 0) + 1
+        elif state in ("countdown", "switch"):
+            assert paused and clock < SLACK, (state, clock)
+    assert all(seen.get(state, 0) >= 3 for state in windows), seen
+    flips = {(s[4], s[3]) for s in samples if s[0] in windows}
+    assert len({f for _side, f in flips}) == 2 and len(flips) == 2  # turned round for side 2
+
+
+def test_pausing_the_player_pauses_the_figure(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session
+) -> None:
+    """While the player is paused the figure holds its pose; resuming moves it on again."""
+    page = _exercise(browser, live_server, db, "right")
+    page.get_by_role("button", name="▶ Start").click()
+    page.wait_for_selector("#player[data-state=back]", timeout=15_000)
+    page.get_by_role("button", name="Pause").click()
+    clock = "document.querySelector('svg.fg-move').getCurrentTime()"
+    first = page.evaluate(clock)
+    page.wait_for_timeout(400)
+    assert page.evaluate(clock) == first
+    assert page.evaluate("document.querySelector('svg.fg-move').animationsPaused()")
+    page.get_by_role("button", name="Resume").click()
+    page.wait_for_function(f"{clock} > {first}")
+
+
+def test_reduced_motion_shows_the_two_poses(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session
+) -> None:
+    """A phone asking for less motion sees the start and end poses with an arrow, not motion."""
+    page = _exercise(browser, live_server, db, "left", reduced_motion="reduce")
+    assert not page.locator("svg.fg-move").is_visible()
+    assert page.locator(".fg-move-mode .fg-pair svg").count() == 2
+    assert page.locator(".fg-move-mode .fg-pair").is_visible()
+    assert page.locator(".fg-arrow").first.is_visible()
+    assert_accessible(page, "figure-reduced-motion")
+    page.goto(f"{live_server}/today")
+    assert page.locator(".fg-still-mode svg").first.is_visible()
+    assert_accessible(page, "figure-today")
