@@ -181,7 +181,14 @@ def _draw(
         parts = []
         for fn, what in ((place, "translate"), (turn, "rotate"), (reach, "y2")):
             first, values = track(fn)
-            move = _spline(values, anim[1], anim[2], what) if values and anim else ""
+            move = ""
+            if values and anim:
+                move = _spline(values, anim[1], anim[2], what)
+                if what == "rotate" and track(place)[1] == []:
+                    deltas = [f"{float(v) - float(first):g}" for v in values]
+                    move = _spline(deltas, anim[1], anim[2], what).replace(
+                        "/>", ' additive="sum"/>'
+                    )
             parts.append((first, move))
         (at, at_move), (rot, rot_move), (size, size_move) = parts
         cls = "fg-hl" if segment.name in highlight else ("fg-far" if segment.behind else "fg-b")
@@ -199,10 +206,15 @@ def _draw(
         kids = children.get(segment.name, [])
         back = "".join(node(k) for k in kids if k.behind)
         front = "".join(node(k) for k in kids if not k.behind)
-        return (
-            f'<g transform="translate({at})">{at_move}<g transform="rotate({rot})">{rot_move}'
-            f"{back}{shape}{front}</g></g>"
-        )
+        inner = f"{back}{shape}{front}"
+        if at_move:
+            return (
+                f'<g transform="translate({at})">{at_move}<g transform="rotate({rot})">{rot_move}'
+                f"{inner}</g></g>"
+            )
+        # One group when its place is fixed: the rotation animates on top of it (additive).
+        moves = [p for p, on in ((f"translate({at})", at != "0 0"), (f"rotate({rot})", True)) if on]
+        return f'<g transform="{" ".join(moves)}">{rot_move}{inner}</g>'
 
     x, y = figure["root"]
     roots = children[None]

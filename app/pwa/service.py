@@ -12,7 +12,6 @@ PRECACHE = (
     "js/app.js",
     "js/player.js",
     "js/figure.js",
-    "js/speech.js",
     "js/outbox.js",
     "js/offline.js",
     "icons/icon.svg",

@@ -1,11 +1,14 @@
 """The exercise figure in Chromium: in step with the guided player, paused with it, turned
 round for the other side, still poses for reduced motion, and no accessibility violations."""
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Browser, Page, Playwright
 from sqlmodel import Session
 
 from app.access.service import create_invite
+from app.library.figures import load_figures, render_figure
 from app.models import RoutineItem
 from app.routines.service import items_of
 from tests.factories import make_clinic, make_patient, make_staff, routine_version
@@ -111,3 +114,37 @@ def test_reduced_motion_shows_the_two_poses(
     page.goto(f"{live_server}/today")
     assert page.locator(".fg-still-mode svg").first.is_visible()
     assert_accessible(page, "figure-today")
+
+
+def test_the_moving_figure_passes_through_each_keyframe(
+    browser: tuple[Playwright, Browser],
+) -> None:
+    """Stopped at the start, end and back of its cycle, the animation draws the still poses."""
+    playwright, chromium = browser
+    page = phone_context(playwright, chromium).new_page()
+    css = Path("app/static/css/app.css").read_text(encoding="utf-8")
+    for slug, figure in load_figures().items():
+        last = len(figure["keyframes"]) - 1
+        html = str(render_figure(slug, mode="pair")) + str(render_figure(slug, cycle=4, hold=1))
+        page.set_content(
+            f"<style>{css} .fg-pair {{ display: block; }} svg.fg {{ width: 240px }}</style>{html}"
+        )
+        for moment, frame in ((0.0, 0), (2.5, last), (5.0, 0)):
+            points = page.evaluate(
+                """([moment]) => {
+                  const svgs = document.querySelectorAll("svg");
+                  const moving = svgs[svgs.length - 3];
+                  moving.pauseAnimations(); moving.setCurrentTime(moment);
+                  const ends = (svg) => Array.from(svg.querySelectorAll("line")).map((l) => {
+                    const m = l.getCTM(), y = l.y2.animVal.value;
+                    return [Math.round(m.e), Math.round(m.f), Math.round(m.c * y + m.e),
+                            Math.round(m.d * y + m.f)];
+                  });
+                  return [ends(moving), ends(svgs[0]), ends(svgs[1])];
+                }""",
+                [moment],
+            )
+            moving, start, end = points
+            still = start if frame == 0 else end
+            for m, s in zip(moving, still, strict=True):
+                assert all(abs(a - b) <= 2 for a, b in zip(m, s, strict=True)), (slug, moment)
