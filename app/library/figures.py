@@ -242,8 +242,8 @@ def svg(
         anim = timeline(len(frames), cycle, hold)
     box = " ".join(f"{v:g}" for v in _box(figure))
     return (
-        f'<svg class="fg {css}" viewBox="{box}" aria-hidden="true"'
-        f' focusable="false" stroke-linecap="round"><g class="fg-flip"{_mirror(figure, mirrored)}>'
+        f'<svg class="{" ".join(["fg", css]).strip()}" viewBox="{box}" aria-hidden="true">'
+        f'<g class="fg-flip"{_mirror(figure, mirrored)}>'
         f"{_props(figure)}{_draw(figure, frames, scales, anim)}</g></svg>"
     )
 

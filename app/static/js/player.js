@@ -73,7 +73,7 @@
     count.textContent = t("rep") + " " + Math.min(state.rep, plan.reps) + " " + t("of") + " " + plan.reps +
       " · " + t("set") + " " + state.set + " " + t("of") + " " + plan.sets +
       (plan.sides === 2 ? " · " + t(state.side === 1 ? "side1" : "side2") : "");
-    // The figure (figure.js) and the spoken cues (speech.js) follow the player's steps.
+    // figure.js follows the steps: the moving figure and the spoken cues.
     root.dispatchEvent(new CustomEvent("player:step", { detail: { step: state.step, side: state.side, count: parseInt(root.dataset.count || "0", 10), paused: state.paused } }));
   }
   function say(text) { state.label = text; phase.textContent = text; }
