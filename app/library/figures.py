@@ -20,7 +20,7 @@ FIGURES_FILE = Path(__file__).resolve().parent / "figures.json"
 KINDS = ("slider", "two_ended_tensioner", "one_ended_tensioner")
 VIEWS = ("side", "front")
 WIDTH, HEIGHT = 240, 180
-EASE = "0.42 0 0.58 1"
+EASE = ".42 0 .58 1"
 
 
 @dataclass(frozen=True)
@@ -191,10 +191,10 @@ def _draw(
                     )
             parts.append((first, move))
         (at, at_move), (rot, rot_move), (size, size_move) = parts
-        cls = "fg-hl" if segment.name in highlight else ("fg-far" if segment.behind else "fg-b")
-        shape = (
-            f'<line y2="{size}" stroke-width="{segment.width:g}" class="{cls}">{size_move}</line>'
-        )
+        cls = "fg-hl" if segment.name in highlight else ("fg-far" if segment.behind else "")
+        mark = f' class="{cls}"' if cls else ""
+        line = f'<line y2="{size}" stroke-width="{segment.width:g}"{mark}'
+        shape = f"{line}>{size_move}</line>" if size_move else f"{line}/>"
         if segment.name == "neck":
             nose = (
                 f'<circle cx="-9" cy="{segment.length + 12:g}" r="3"/>' if view != "front" else ""
@@ -202,7 +202,7 @@ def _draw(
             head = f'<ellipse cy="{segment.length + 12:g}" rx="10" ry="12.5"/>'
             if view != "front":
                 head = f'<circle cy="{segment.length + 12:g}" r="11"/>'
-            shape += f'<g class="{cls}">{head}{nose}</g>'
+            shape += f"<g{mark}>{head}{nose}</g>"
         kids = children.get(segment.name, [])
         back = "".join(node(k) for k in kids if k.behind)
         front = "".join(node(k) for k in kids if not k.behind)
@@ -213,8 +213,11 @@ def _draw(
                 f"{inner}</g></g>"
             )
         # One group when its place is fixed: the rotation animates on top of it (additive).
-        moves = [p for p, on in ((f"translate({at})", at != "0 0"), (f"rotate({rot})", True)) if on]
-        return f'<g transform="{" ".join(moves)}">{rot_move}{inner}</g>'
+        moves = [
+            p for p, on in ((f"translate({at})", at != "0 0"), (f"rotate({rot})", rot != "0")) if on
+        ]
+        place_attr = f' transform="{" ".join(moves)}"' if moves else ""
+        return f"<g{place_attr}>{rot_move}{inner}</g>"
 
     x, y = figure["root"]
     roots = children[None]
@@ -291,7 +294,7 @@ def render_figure(
         half = scaled_cycle * 500
         return Markup(
             f'<div class="figure fg-{mode}-mode" role="img" aria-label="{escape(alt)}"'
-            f' data-slug="{escape(slug)}" data-view="{figure["view"]}"'
+            f' data-slug="{escape(slug)}"'
             f' data-mirrored="{int(mirrored)}" data-half="{half:g}"'
             f' data-hold="{scaled_hold * 1000:g}">{inner}</div>'
         )

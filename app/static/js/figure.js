@@ -1,8 +1,5 @@
-// The guided player's companions (one file: a request fewer on the exercise page).
-// 1. The figure moves by SMIL with no script; each player cue seeks it to the start of that
-// phase, a pause pauses it, and for an "each side" dose it turns round for the second side.
-// 2. Spoken cues in the page's language (Web Speech API), off unless the patient turns them
-// on (remembered on this phone); without a voice the player's tones work as before.
+// Follows the guided player's steps (one file, a request fewer): seeks the SMIL figure to each
+// cue's phase, pauses and turns it round with the player, and speaks the cues if asked to.
 (function () {
   "use strict";
   var player = document.getElementById("player");
