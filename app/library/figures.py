@@ -193,7 +193,8 @@ def _draw(
         (at, at_move), (rot, rot_move), (size, size_move) = parts
         cls = "fg-hl" if segment.name in highlight else ("fg-far" if segment.behind else "")
         mark = f' class="{cls}"' if cls else ""
-        line = f'<line y2="{size}" stroke-width="{segment.width:g}"{mark}'
+        width = segment.width * figure.get("stroke", 1)
+        line = f'<line y2="{size}" stroke-width="{width:g}"{mark}'
         shape = f"{line}>{size_move}</line>" if size_move else f"{line}/>"
         if segment.name == "neck":
             nose = (
