@@ -8,10 +8,12 @@ from playwright.sync_api import Browser, Page, Playwright
 from sqlmodel import Session
 
 from app.access.service import create_invite
+from app.core.sessions import STAFF_COOKIE
 from app.library.figures import load_figures, render_figure
 from app.models import RoutineItem
 from app.routines.service import items_of
-from tests.factories import make_clinic, make_patient, make_staff, routine_version
+from tests.dashboard.helpers import staff_cookie
+from tests.factories import builtin, make_clinic, make_patient, make_staff, routine_version
 from tests.support.browser import assert_accessible, phone_context
 
 pytestmark = pytest.mark.browser
@@ -150,3 +152,29 @@ def test_the_moving_figure_passes_through_each_keyframe(
             still = start if frame == 0 else end
             for m, s in zip(moving, still, strict=True):
                 assert all(abs(a - b) <= 2 for a, b in zip(m, s, strict=True)), (slug, moment)
+
+
+def test_staff_pages_show_figures_accessibly(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session
+) -> None:
+    """The library page moves, the routine editor and the handout show stills, all axe-clean."""
+    _playwright, chromium = browser
+    therapist = make_staff(db, make_clinic(db))
+    patient = make_patient(db, therapist, slugs=("seated-slump-slider",))
+    exercise = builtin(db, "femoral-slider")
+    db.commit()
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    cookie = {"name": STAFF_COOKIE, "value": staff_cookie(therapist), "url": live_server}
+    context.add_cookies([cookie])  # type: ignore[list-item]
+    page = context.new_page()
+    page.goto(f"{live_server}/library/{exercise.id}")
+    assert page.locator(".fg-move-mode svg.fg-move").is_visible()
+    assert_accessible(page, "figure-library-detail")
+    page.goto(f"{live_server}/patients/{patient.id}/routine")
+    assert page.locator(".fg-still-mode svg").first.is_visible()
+    assert_accessible(page, "figure-routine-editor")
+    page.goto(f"{live_server}/patients/{patient.id}/handout")
+    page.emulate_media(media="print")
+    assert page.locator(".fg-pair-mode .fg-pair svg").count() == 2
+    assert page.locator(".fg-pair-mode .fg-pair").is_visible()
+    assert_accessible(page, "figure-handout")
