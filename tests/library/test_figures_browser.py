@@ -178,3 +178,33 @@ def test_staff_pages_show_figures_accessibly(
     assert page.locator(".fg-pair-mode .fg-pair svg").count() == 2
     assert page.locator(".fg-pair-mode .fg-pair").is_visible()
     assert_accessible(page, "figure-handout")
+
+
+# A stand-in for the phone's voice that records what it is asked to say.
+FAKE_VOICE = """() => {
+  window.spoken = [];
+  Object.defineProperty(window, "speechSynthesis", { value: {
+    speak: (u) => window.spoken.push([u.text, u.lang]), cancel: () => {}, getVoices: () => [],
+  } });
+}"""
+
+
+def test_the_player_speaks_its_cues_when_asked(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session
+) -> None:
+    """With Voice on, each cue is spoken in the page's language; the choice is remembered."""
+    page = _exercise(browser, live_server, db, "right")
+    page.add_init_script(f"({FAKE_VOICE})()")
+    page.reload()
+    voice = page.get_by_role("checkbox", name="Voice")
+    assert not voice.is_checked()
+    voice.check()
+    page.get_by_role("button", name="▶ Start").click()
+    page.wait_for_selector("#player[data-state=done]", timeout=30_000)
+    spoken = [text for text, _lang in page.evaluate("window.spoken")]
+    assert spoken[:3] == ["3", "2", "1"]
+    assert spoken.count("Glide out") == 2 and spoken.count("And back") == 2
+    assert "Hold gently" in spoken and spoken[-1].startswith("All sets done")
+    assert {lang for _text, lang in page.evaluate("window.spoken")} == {"en"}
+    page.reload()
+    assert page.get_by_role("checkbox", name="Voice").is_checked()
