@@ -1,11 +1,11 @@
-"""Moving figures of the built-in exercises: joint-angle keyframes to an SVG pictogram.
+"""Moving figures of the built-in exercises: joint-angle keyframes to an SVG pictogram."""
 
-Angles are absolute, in degrees: 0 points down, 90 forward (the way the figure faces, or
-in a front view out toward the working arm), 180 up. Each segment is drawn in its parent's
-frame, so a group rotates by the difference between its angle and its parent's, and SMIL
-<animateTransform> moves it: SMIL needs no script or inline style under the app's CSP, runs
-without JavaScript, and the guided player can seek and pause it (setCurrentTime).
-"""
+# Angles are absolute, in degrees: 0 points down, 90 forward (the way the figure faces, or in
+# a front view out toward the working arm), 180 up. Each segment is drawn in its parent's
+# frame, so a group rotates by the difference between its angle and its parent's, and SMIL
+# <animateTransform> moves it: SMIL needs no script or inline style under the app's CSP, runs
+# without JavaScript, and the guided player can seek and pause it (setCurrentTime). CSS
+# keyframes would need a generated stylesheet per exercise and tempo, and could not be seeked.
 
 import json
 from collections.abc import Callable

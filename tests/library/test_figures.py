@@ -1,5 +1,4 @@
-"""The exercise figures: valid keyframes for every built-in exercise, the right phase for its
-kind, mirroring, the patient's tempo, reduced motion, copies and photos, and the handout."""
+"""Exercise figures: keyframes, phase by kind, side, tempo, reduced motion, copies, pages."""
 
 import re
 from typing import Any

@@ -1,5 +1,4 @@
-"""The exercise figure in Chromium: in step with the guided player, paused with it, turned
-round for the other side, still poses for reduced motion, and no accessibility violations."""
+"""The exercise figure in Chromium: in step with the player, reduced motion, voice, axe."""
 
 from pathlib import Path
 
