@@ -26,6 +26,8 @@ sys.path.insert(0, str(ROOT))
 from tests.support.browser import launch_chromium, phone_context  # noqa: E402
 
 BUDGET_KB = 40.0
+# The exercise page carries the guided player and the moving figure.
+EXERCISE_BUDGET_KB = 45.0
 PAGES = ["/today", "/progress", "/settings", "/morning", "/check"]
 
 
@@ -97,7 +99,10 @@ def main() -> None:
     )
     try:
         _wait(f"{base}/healthz")
-        table = Table(title=f"First load, empty cache, Pixel 7 (budget {BUDGET_KB:.0f} KB)")
+        table = Table(
+            title=f"First load, empty cache, Pixel 7 (budget {BUDGET_KB:.0f} KB,"
+            f" exercise page {EXERCISE_BUDGET_KB:.0f} KB)"
+        )
         for column in ("page", "requests", "KB on the wire", "hosts", "within budget"):
             table.add_column(column)
         with sync_playwright() as playwright:
@@ -116,12 +121,13 @@ def main() -> None:
                 cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
                 requests, size, hosts = _measure(page, cdp, base + path)
                 kb = size / 1024
+                budget = EXERCISE_BUDGET_KB if path.startswith("/exercise/") else BUDGET_KB
                 table.add_row(
                     path,
                     str(requests),
                     f"{kb:.1f}",
                     ", ".join(hosts),
-                    "yes" if kb <= BUDGET_KB else "NO",
+                    "yes" if kb <= budget else "NO",
                 )
                 cdp.detach()
             browser.close()

@@ -14,6 +14,7 @@ from jinja2.ext import _make_new_gettext, _make_new_ngettext
 from app.core.clock import utc_offset_minutes
 from app.core.i18n import LANGUAGES, translations
 from app.core.static import static_url
+from app.library.figure_view import figure_html
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 _env = Environment(
@@ -24,6 +25,7 @@ _env = Environment(
     lstrip_blocks=True,
 )
 _env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+_env.globals["figure"] = figure_html
 templates = Jinja2Templates(env=_env)
 
 

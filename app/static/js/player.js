@@ -73,6 +73,8 @@
     count.textContent = t("rep") + " " + Math.min(state.rep, plan.reps) + " " + t("of") + " " + plan.reps +
       " · " + t("set") + " " + state.set + " " + t("of") + " " + plan.sets +
       (plan.sides === 2 ? " · " + t(state.side === 1 ? "side1" : "side2") : "");
+    // figure.js follows the steps: the moving figure and the spoken cues.
+    root.dispatchEvent(new CustomEvent("player:step", { detail: { step: state.step, side: state.side, count: parseInt(root.dataset.count || "0", 10), paused: state.paused } }));
   }
   function say(text) { state.label = text; phase.textContent = text; }
   function wait(ms, next) {
@@ -154,6 +156,7 @@
   function setPaused(on) {
     state.paused = on; pauseBtn.textContent = t(on ? "resume" : "pause"); awake(!on);
     // Say so while paused: the last cue ("And back") would tell the patient to keep moving.
+    root.dispatchEvent(new CustomEvent(on ? "player:pause" : "player:resume"));
     if (on) { root.dataset.paused = "1"; cue.classList.add("paused"); phase.textContent = t("paused"); }
     else { delete root.dataset.paused; cue.classList.remove("paused"); phase.textContent = state.label; }
   }
