@@ -55,6 +55,9 @@ def test_reminders_page_at_phone_size(
     page.get_by_role("link", name="Set up reminders").click()
     page.wait_for_url("**/reminders")
     assert page.locator("#time-0").input_value() == "09:00"
+    # One clock for the language: lists in 24-hour time, not the browser's own "06:00 PM" box.
+    assert page.locator("input[type=time]").count() == 0
+    assert page.locator("#time-1 option:checked").inner_text() == "18:00"
     assert page.locator("#time-1").input_value() == "18:00"
     turn_on = page.get_by_role("button", name="Turn on notifications on this phone")
     if javascript:
@@ -65,10 +68,10 @@ def test_reminders_page_at_phone_size(
         assert page.get_by_text("Home Screen (iOS 16.4 or later)").is_visible()
     assert_accessible(page, f"{name}-01-suggested")
 
-    page.locator("#time-1").fill("19:15")
-    page.locator("#time-new").fill("12:30")
-    page.locator("#quiet-from").fill("22:00")
-    page.locator("#quiet-until").fill("07:00")
+    page.locator("#time-1").select_option("19:15")
+    page.locator("#time-new").select_option("12:30")
+    page.locator("#quiet-from").select_option("22:00")
+    page.locator("#quiet-until").select_option("07:00")
     page.get_by_label("One gentle nudge at 19:30").uncheck()
     page.get_by_role("button", name="Save reminders").click()
     page.wait_for_url("**/reminders?done=saved")
@@ -80,7 +83,7 @@ def test_reminders_page_at_phone_size(
     assert prefs.evening_nudge is False and str(prefs.quiet_from) == "22:00:00"
 
     # A time inside the quiet hours is refused with a clear message and nothing changes.
-    page.locator("#time-0").fill("23:00")
+    page.locator("#time-0").select_option("23:00")
     page.get_by_role("button", name="Save reminders").click()
     page.wait_for_selector("#reminder-errors")
     assert page.get_by_text("23:00 is inside your quiet hours").is_visible()

@@ -48,7 +48,9 @@ def _form(client: TestClient, **fields: object) -> dict[str, object]:
 
 
 def _time_values(html: str) -> list[str]:
-    return re.findall(r'type="time" id="time-\d+" name="times" value="([^"]*)"', html)
+    """The time chosen in each reminder's list, in order."""
+    lists = re.findall(r'<select id="time-\d+" name="times">(.*?)</select>', html, re.S)
+    return [m.group(1) for part in lists if (m := re.search(r'value="([^"]*)" selected', part))]
 
 
 def test_page_suggests_times_from_the_routine(client: TestClient, db: Session) -> None:
