@@ -14,6 +14,9 @@ from app.library.service import load_library_file
 from app.models import Clinic, Exercise, ExerciseText
 from tests.support.postgres import PostgresServer
 
+# The revision just before the three kinds of movement, whatever came in between.
+BEFORE_KINDS = "0009"
+
 OLD_SURAL = "Sural nerve glide (outer ankle and edge of foot)"
 OLD_TIBIAL = "Tibial nerve glide (foot moves, leg raised)"
 
@@ -38,7 +41,7 @@ def _exercise(db: Session, slug: str, kind: str, name: str, **kw: object) -> Exe
 
 
 def _upgrade_an_old_database(url: str) -> None:
-    command.upgrade(alembic_config(url), "0006")
+    command.upgrade(alembic_config(url), BEFORE_KINDS)
     engine = make_engine(url)
     try:
         with Session(engine) as db:
@@ -93,7 +96,7 @@ def test_migrate_maps_kinds_and_updates_the_builtin_library_on_sqlite(tmp_path: 
     """An SQLite database from before: mapped, updated, and still downgradable."""
     url = f"sqlite:///{tmp_path / 'old.db'}"
     _upgrade_an_old_database(url)
-    command.downgrade(alembic_config(url), "0006")
+    command.downgrade(alembic_config(url), BEFORE_KINDS)
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
@@ -114,7 +117,7 @@ def test_migrate_maps_kinds_and_updates_the_builtin_library_on_postgres(
     """The same on PostgreSQL, where the longer kind names need the wider column."""
     url = postgres.create_database("library_upgrade")
     _upgrade_an_old_database(url)
-    command.downgrade(alembic_config(url), "0006")
+    command.downgrade(alembic_config(url), BEFORE_KINDS)
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
