@@ -36,6 +36,8 @@ def test_collapsible_sections_show_a_marker_that_turns(
 ) -> None:
     """Every summary has a visible chevron, pointing one way closed and another way open."""
     page, exercise = _phone(browser, live_server, db)
+    # The chevron turns with a short transition; without motion its end state is read at once.
+    page.emulate_media(reduced_motion="reduce")
     for path, text in (
         (exercise, "How to do it"),
         (exercise, "Warning signs (tap if something is wrong)"),

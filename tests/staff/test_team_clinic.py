@@ -38,7 +38,12 @@ def test_an_admin_sets_the_clinic_numbers(db: Session) -> None:
         "GB",
         "999",
     )
-    event = db.exec(select(AuditEvent).where(AuditEvent.action == "clinic_contact_saved")).one()
+    # The run's database is shared: other tests' clinics save numbers too.
+    event = db.exec(
+        select(AuditEvent).where(
+            AuditEvent.action == "clinic_contact_saved", AuditEvent.clinic_id == clinic.id
+        )
+    ).one()
     assert event.actor_id == admin.id and "phone" in event.detail
 
 
