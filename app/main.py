@@ -32,6 +32,7 @@ from app.reminders.routes import router as reminders_router
 from app.reminders.runner import reminder_lifespan
 from app.review.routes import router as review_router
 from app.routines.routes import router as routines_router
+from app.rtm.routes import router as rtm_router
 from app.staff.passkey_routes import router as passkey_router
 from app.staff.password_routes import router as password_router
 from app.staff.routes import router as staff_router
@@ -133,6 +134,7 @@ def create_app() -> FastAPI:
         reminders_router,
         audit_router,
         messages_router,
+        rtm_router,
     ):
         app.include_router(router)
     _install_error_pages(app)

@@ -29,6 +29,9 @@ class Patient(SQLModel, table=True):
     # Bumped when access is re-issued or revoked, signing the old device out.
     session_version: int = Field(default=1)
     monitoring_started_on: date | None = Field(default=None)
+    # Remote monitoring paperwork: the day the patient agreed to it, and set-up and education.
+    rtm_consent_on: date | None = Field(default=None)
+    rtm_setup_on: date | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow, sa_column=created())
     archived_at: datetime | None = Field(default=None, sa_column=ts(nullable=True))
     deleted_at: datetime | None = Field(default=None, sa_column=ts(nullable=True))
@@ -59,6 +62,9 @@ class TimeEntry(SQLModel, table=True):
     minutes: int
     live_interaction: bool = Field(default=False)
     note: str = Field(default="", max_length=500)
+    # What the time was spent on (app.rtm.codes.ACTIVITIES) and the clinician's credential then.
+    activity: str = Field(default="review", max_length=16)
+    credential: str = Field(default="", max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_column=created())
 
 

@@ -15,6 +15,8 @@ from app.patients.guards import patient_or_404
 from app.review.charts import legend
 from app.review.entries import entries_page, mark_notes_read
 from app.review.service import add_note, add_time, build_review
+from app.rtm.codes import ACTIVITIES
+from app.rtm.service import last_credential
 
 router = APIRouter()
 
@@ -61,6 +63,8 @@ def _page(
         "patient": patient,
         "legends": LEGENDS,
         "next": f"/patients/{patient.id}",
+        "time_activities": ACTIVITIES,
+        "time_credential": last_credential(session, staff),
         **flag_helpers(),
         **extra,
     }
@@ -126,13 +130,24 @@ def time_add(
     on_date: Annotated[str, Form()] = "",
     live: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
+    activity: Annotated[str, Form()] = "review",
+    credential: Annotated[str, Form()] = "",
 ) -> Response:
     """Record minutes spent reviewing or managing this patient."""
     patient = patient_or_404(session, staff, patient_id)
     try:
-        entry = add_time(session, patient, staff, minutes, on_date, live == "yes", note)
+        entry = add_time(
+            session, patient, staff, minutes, on_date, live == "yes", note, activity, credential
+        )
     except ValueError as error:
-        values = {"minutes": minutes, "on_date": on_date, "live": live == "yes", "note": note}
+        values = {
+            "minutes": minutes,
+            "on_date": on_date,
+            "live": live == "yes",
+            "note": note,
+            "activity": activity,
+            "credential": credential,
+        }
         return _page(
             request, session, staff, patient, 422, time_error=str(error), time_values=values
         )

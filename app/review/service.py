@@ -28,6 +28,7 @@ from app.models import (
 from app.review import charts as review_charts
 from app.review.charts import Chart
 from app.routines.service import VersionView, dose_summary, exercise_names, history
+from app.rtm.codes import ACTIVITIES, LIVE_ACTIVITIES
 
 WEEKS = 8
 RTM_WINDOW_DAYS = 30
@@ -286,6 +287,8 @@ def add_time(
     on_date: str,
     live: bool,
     note: str,
+    activity: str = "review",
+    credential: str = "",
 ) -> TimeEntry:
     """Record minutes spent; ValueError with a message for a bad number, date or note."""
     try:
@@ -304,14 +307,20 @@ def add_time(
         raise ValueError("The date must be today or within the last year.")
     if len(note) > 500:
         raise ValueError("The note can be at most 500 characters.")
+    if activity not in ACTIVITIES:
+        raise ValueError("Choose what the time was spent on from the list.")
+    if len(credential.strip()) > 32:
+        raise ValueError("The credential can be at most 32 characters.")
     assert patient.id is not None and staff.id is not None
     entry = TimeEntry(
         patient_id=patient.id,
         staff_id=staff.id,
         on_date=day,
         minutes=amount,
-        live_interaction=live,
+        live_interaction=live or activity in LIVE_ACTIVITIES,
         note=note.strip(),
+        activity=activity,
+        credential=credential.strip(),
     )
     session.add(entry)
     session.flush()

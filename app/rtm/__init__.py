@@ -1,0 +1,1 @@
+"""The monthly Remote Therapeutic Monitoring (RTM) record."""
