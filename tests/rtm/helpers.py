@@ -76,9 +76,7 @@ def minutes(
     return entry
 
 
-def message(
-    db: Session, patient: Patient, staff: StaffUser | None, moment: datetime
-) -> Message:
+def message(db: Session, patient: Patient, staff: StaffUser | None, moment: datetime) -> Message:
     """A message in the thread, from staff when given, else from the patient."""
     assert patient.id is not None
     row = Message(
