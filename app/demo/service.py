@@ -20,6 +20,7 @@ from app.demo.profiles import (
     PROFILES,
     Profile,
 )
+from app.demo.rtm import add_monitoring
 from app.flags.service import flags_for_log, over_limit, raise_flag, refresh_history_flags
 from app.library.service import sync_builtin_library, texts_for
 from app.models import (
@@ -76,6 +77,7 @@ def build_demo(session: Session, progress: Callable[[int], None] | None = None) 
     tick(1)
     rng = random.Random(20261125)
     invites: list[tuple[str, str, str, str, str]] = []
+    made: list[Patient] = []
     for profile in PROFILES:
         patient = session.exec(
             select(Patient).where(
@@ -85,10 +87,12 @@ def build_demo(session: Session, progress: Callable[[int], None] | None = None) 
         if patient is None:
             patient = _create_patient(session, clinic.id, staff[1 + profile.therapist], profile)
             _create_history(session, patient, profile, rng)
+            made.append(patient)
         link = invite_url(create_invite(session, patient))
         therapist = staff[1 + profile.therapist].name
         invites.append((profile.name, profile.story, link, profile.language, therapist))
         tick(1)
+    add_monitoring(session, clinic, staff, made)
     rows = [(u.role, u.email, u.name) for u in staff]
     return DemoResult(created, clinic.name, rows, DEMO_PASSWORD, invites)
 

@@ -130,3 +130,26 @@ def test_the_printout_names_language_therapist_and_audit_account(engine: Engine)
     assert "Carlos Ruiz (adherent, irritable; speaks Spanish; therapist Sam Rivera)" in text
     assert "James Carter (adherent, stepped up; speaks English; therapist Alex Morgan)" in text
     assert "audit trail" in text and DEMO_ADMIN[0] in text.split("audit trail", 1)[1]
+
+
+def test_demo_clinic_shows_every_rtm_code_this_month(engine: Engine) -> None:
+    """The clinic's RTM list for the current month has a patient reaching each code."""
+    from app.core.clock import local_today
+    from app.rtm.export import list_rows
+    from app.rtm.service import build_records, clinic_patients
+
+    with session_scope(engine) as session:
+        build_demo(session)
+        clinic = session.exec(select(Clinic).where(Clinic.name == DEMO_CLINIC)).one()
+        month = local_today(clinic.timezone).replace(day=1)
+        rows = list_rows(
+            build_records(session, clinic, clinic_patients(session, clinic.id or 0), month)
+        )
+        codes = {
+            code
+            for row in rows
+            for field in ("setup_code", "device_codes", "management_codes")
+            for code in row.cells[field].replace(" x2", "").split("; ")
+            if code
+        }
+        assert {"98975", "98977", "98985", "98979", "98980", "98981"} <= codes, codes
