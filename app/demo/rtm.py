@@ -27,8 +27,11 @@ NOTES = {
     "video": "Video call: watched the glides and corrected the range.",
     "coordination": "Updated the referring doctor on the warning signs.",
 }
-# A patient whose record starts two weeks before today: a window with few data days.
-SHORT_WINDOW = "Aroha Ngata"
+# Set up and educated at the first visit, 29 days ago, but only sending data for ten days:
+# the window ending today has few data days.
+SHORT_WINDOW = "Ana Souza"
+# The clinic enrolled this long-standing patient in remote monitoring at the start of the month.
+NEW_EPISODE = "Peter Novak"
 
 
 def add_monitoring(
@@ -43,15 +46,13 @@ def add_monitoring(
         if start is None:
             continue
         today = local_today(patient.timezone)
-        if (today - start).days >= 59:
+        if patient.display_name == SHORT_WINDOW:
+            start = today - timedelta(days=29)
+        elif patient.display_name == NEW_EPISODE:
+            start = min(today, month)
+        elif (today - start).days >= 59:
             # Two whole windows, the second ending today, so it is billed this month.
             start = today - timedelta(days=59)
-        elif patient.display_name != SHORT_WINDOW:
-            # A newer patient's episode starts in this month, so the set-up is billed now.
-            start = max(start, month)
-        if patient.display_name == SHORT_WINDOW:
-            # An episode begun 29 days ago on a fading patient: its window ends today.
-            start = today - timedelta(days=29)
         patient.monitoring_started_on = start
         patient.rtm_consent_on = patient.rtm_setup_on = start
         session.add(patient)
