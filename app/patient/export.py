@@ -66,6 +66,8 @@ def _profile(session: Session, patient: Patient) -> dict[str, Any]:
             "irritability",
             "symptom_limit",
             "monitoring_started_on",
+            "rtm_consent_on",
+            "rtm_setup_on",
             "created_at",
         ),
     )
