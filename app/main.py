@@ -30,6 +30,7 @@ from app.patients.routes import router as patients_router
 from app.pwa.routes import router as pwa_router
 from app.reminders.routes import router as reminders_router
 from app.reminders.runner import reminder_lifespan
+from app.reports.routes import router as reports_router
 from app.review.routes import router as review_router
 from app.routines.routes import router as routines_router
 from app.staff.passkey_routes import router as passkey_router
@@ -133,6 +134,7 @@ def create_app() -> FastAPI:
         reminders_router,
         audit_router,
         messages_router,
+        reports_router,
     ):
         app.include_router(router)
     _install_error_pages(app)

@@ -11,6 +11,7 @@ from app.models.message import Message
 from app.models.passkey import PasskeyChallenge, StaffPasskey
 from app.models.patient import ClinicalNote, OutcomeScore, Patient, TimeEntry
 from app.models.reminder import AppKey, PushSubscription, ReminderDelivery, ReminderSettings
+from app.models.report import ProgressReport
 from app.models.routine import RoutineItem, RoutineTemplate, RoutineVersion, TemplateItem
 from app.models.staff_session import StaffSession
 
@@ -30,6 +31,7 @@ __all__ = [
     "OutcomeScore",
     "PasskeyChallenge",
     "Patient",
+    "ProgressReport",
     "PushSubscription",
     "RateLimit",
     "ReminderDelivery",

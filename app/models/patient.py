@@ -29,6 +29,13 @@ class Patient(SQLModel, table=True):
     # Bumped when access is re-issued or revoked, signing the old device out.
     session_version: int = Field(default=1)
     monitoring_started_on: date | None = Field(default=None)
+    # Who referred the patient, for progress reports; contact is free text (phone, email, fax).
+    referrer_name: str = Field(default="", max_length=120)
+    referrer_organisation: str = Field(default="", max_length=200)
+    referrer_contact: str = Field(default="", max_length=300)
+    # Empty: the referrer reads the patient's language.
+    referrer_language: str = Field(default="", max_length=8)
+    goals: str = Field(default="", max_length=1000)
     created_at: datetime = Field(default_factory=utcnow, sa_column=created())
     archived_at: datetime | None = Field(default=None, sa_column=ts(nullable=True))
     deleted_at: datetime | None = Field(default=None, sa_column=ts(nullable=True))

@@ -26,6 +26,7 @@ from app.models import (
     MorningCheck,
     OutcomeScore,
     Patient,
+    ProgressReport,
     PushSubscription,
     ReminderDelivery,
     ReminderSettings,
@@ -72,6 +73,7 @@ PATIENT_TABLES: tuple[Any, ...] = (
     OutcomeScore,
     AccessToken,
     Message,
+    ProgressReport,
 )
 
 Owner = tuple[str, int, int]  # ("patient" | "clinic", id, clinic id)
