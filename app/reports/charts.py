@@ -5,18 +5,17 @@ from datetime import date
 from typing import Any
 
 from babel.dates import format_date
-from markupsafe import Markup
 
 from app.core.i18n import translations
-from app.review.charts import Chart, bar_chart, legend, line_chart
+from app.review.charts import Chart, bar_chart, line_chart
 
 
 @dataclass
 class ReportChart:
-    """A chart with its legend (empty for a single line)."""
+    """A chart with its key: (css class, label) per series, empty for a single line."""
 
     chart: Chart
-    legend: Markup
+    keys: list[tuple[str, str]]
 
 
 def _fmt(value: float | None) -> str:
@@ -101,11 +100,11 @@ def report_charts(snapshot: dict[str, Any], language: str) -> dict[str, ReportCh
     return {
         "pain": ReportChart(
             Chart(svg=pain, summary=pain_summary),
-            legend([("dot-before", _("Before exercise")), ("dot-after", _("After exercise"))]),
+            [("before", _("Before exercise")), ("after", _("After exercise"))],
         ),
         "symptoms": ReportChart(
             Chart(svg=symptoms, summary=symptom_summary),
-            legend([(css[k], names[k]) for k in names]),
+            [(css[k], names[k]) for k in names],
         ),
-        "adherence": ReportChart(Chart(svg=adherence, summary=adherence_summary), Markup()),
+        "adherence": ReportChart(Chart(svg=adherence, summary=adherence_summary), []),
     }

@@ -53,13 +53,16 @@ def typical_patient(db: Session, language: str = "en") -> tuple[StaffUser, Patie
             continue
         current = first if day < second_from else items
         pain = max(1, 6 - n // 8)
-        for item in current:
+        for item, slot in ((i, s) for i in current for s in (1, 2)):
+            if slot == 2 and n % 4 == 0:
+                continue
             add_log(
                 db,
                 patient,
                 item,
                 day,
-                sets=2 if n % 4 else 1,
+                slot=slot,
+                sets=2,
                 reps_done=10,
                 pain_before=pain,
                 pain_after=pain - 1 if n > 10 else pain + 1,
