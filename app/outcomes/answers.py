@@ -1,6 +1,7 @@
 """The patient's check-in answers, stored exactly once however often the phone sends them."""
 
 import uuid
+from collections.abc import Callable
 from datetime import date, timedelta
 from statistics import mean
 from typing import Any
@@ -107,12 +108,19 @@ def record_checkin(
         add(PSFS.key, psfs_score([a["rating"] for a in answers["activities"]]), answers)
     if data.grc is not None:
         add(GRC.key, data.grc)
+    return insert_once(session, rows, lambda: _stored(session, patient_id, data))
+
+
+def insert_once(
+    session: Session, rows: list[OutcomeScore], find: Callable[[], list[OutcomeScore]]
+) -> tuple[list[OutcomeScore], bool]:
+    """Insert a check-in's rows; if a concurrent send stored them first, return those."""
     try:
-        # A savepoint keeps the request usable if a concurrent send stored the same answers.
+        # A savepoint keeps the request usable after the unique key refuses a second copy.
         with session.begin_nested():
             session.add_all(rows)
     except IntegrityError:
-        found = _stored(session, patient_id, data)
+        found = find()
         if not found:
             raise
         return found, False

@@ -8,7 +8,7 @@ from typing import Literal
 from sqlmodel import Session, col, select
 
 from app.models import OutcomePlan, OutcomeSchedule, OutcomeScore, Patient, TemplateOutcome
-from app.outcomes.measures import Measure
+from app.outcomes.measures import BY_KEY, Measure
 from app.outcomes.service import measure_for
 
 Reason = Literal["start", "every", "discharge"]
@@ -164,6 +164,37 @@ def template_schedule(session: Session, template_id: int) -> list[TemplateOutcom
             .order_by(col(TemplateOutcome.id))
         ).all()
     )
+
+
+def template_schedules(
+    session: Session, template_ids: list[int | None]
+) -> dict[int, list[tuple[TemplateOutcome, str]]]:
+    """Each template's scheduled measures with their names and timing, for the templates page."""
+    ids = [i for i in template_ids if i is not None]
+    found: dict[int, list[tuple[TemplateOutcome, str]]] = defaultdict(list)
+    if not ids:
+        return found
+    for row in session.exec(
+        select(TemplateOutcome)
+        .where(col(TemplateOutcome.template_id).in_(ids))
+        .order_by(col(TemplateOutcome.id))
+    ).all():
+        measure = BY_KEY.get(row.measure)
+        name = measure.name_en if measure else row.measure
+        found[row.template_id].append((row, f"{name}: {schedule_words(row)}"))
+    return found
+
+
+def schedule_words(row: OutcomeSchedule | TemplateOutcome) -> str:
+    """'at the start, every 4 weeks, at discharge' for staff."""
+    parts = []
+    if row.at_start:
+        parts.append("at the start")
+    if row.every_weeks:
+        parts.append(f"every {row.every_weeks} week{'s' if row.every_weeks != 1 else ''}")
+    if row.at_discharge:
+        parts.append("at discharge")
+    return ", ".join(parts)
 
 
 def schedule_to_template(session: Session, patient_id: int, template_id: int) -> int:

@@ -10,7 +10,13 @@ from app.core.clock import local_today
 from app.models import OutcomeSchedule, OutcomeScore, Patient
 from app.outcomes.charts import trend_chart
 from app.outcomes.measures import Measure
-from app.outcomes.scheduling import DueMeasure, due_measures, plan_of, schedules_of
+from app.outcomes.scheduling import (
+    DueMeasure,
+    due_measures,
+    plan_of,
+    schedule_words,
+    schedules_of,
+)
 from app.outcomes.service import catalogue, measure_for, measure_trends, scores_of
 from app.outcomes.trends import MeasureTrend
 
@@ -78,16 +84,6 @@ def outcomes_view(session: Session, patient: Patient) -> OutcomesView:
     )
 
 
-def schedule_text(row: OutcomeSchedule) -> str:
-    """'at the start, every 4 weeks, at discharge' for staff."""
-    parts = []
-    if row.at_start:
-        parts.append("at the start")
-    if row.every_weeks:
-        parts.append(f"every {row.every_weeks} week{'s' if row.every_weeks != 1 else ''}")
-    if row.at_discharge:
-        parts.append("at discharge")
-    return ", ".join(parts)
-
+schedule_text = schedule_words
 
 DUE_WORDS = {"start": "baseline due", "every": "follow-up due", "discharge": "discharge score due"}
