@@ -13,6 +13,7 @@ from app.deps import CurrentTherapist, RowId, SessionDep
 from app.models import Patient, StaffUser
 from app.patients.guards import patient_or_404
 from app.reports.charts import report_charts
+from app.reports.outcomes import outcome_chart
 from app.reports.service import (
     SUMMARY_MAX,
     ReportError,
@@ -113,6 +114,11 @@ def report_page(
         "report": report,
         "s": snapshot,
         "charts": report_charts(snapshot, report.language),
+        # Reports stored before outcome measures existed have none.
+        "outcome_charts": [
+            outcome_chart(item, report.language, n)
+            for n, item in enumerate(snapshot.get("outcomes", {}).get("list", []), 1)
+        ],
         "day": date.fromisoformat,
     }
     return render(request, "reports/report.html", context)

@@ -21,6 +21,7 @@ from app.models import (
     SafetyReport,
     StaffUser,
 )
+from app.reports.outcomes import outcomes_part
 
 SNAPSHOT_VERSION = 1
 # Charts go weekly over the whole care, but no further back than this: one page must hold them.
@@ -240,4 +241,5 @@ def build_snapshot(session: Session, patient: Patient, language: str) -> dict[st
         "routine": routine_part(versions, names, staff, today),
         "trends": trends_part(logs, statuses, weeks, today),
         "events": events_part(safety, mornings, flags),
+        "outcomes": outcomes_part(session, patient.id, language, today),
     }

@@ -6,12 +6,17 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session
 
 from app.core.clock import local_today
-from app.models import Patient, SafetyReport, StaffUser
+from app.models import OutcomeScore, Patient, SafetyReport, StaffUser
 from app.routines.service import ItemDose, items_of, new_version
 from tests.dashboard.helpers import add_flag, add_morning
 from tests.factories import add_log, make_clinic, make_patient, make_staff, routine_version
 
 WEEKS = 6
+OUTCOMES = {
+    "pain_avg": [(0, 6), (3, 4), (6, 2)],
+    "psfs": [(0, 3.4), (6, 4.6)],
+    "quickdash": [(0, 45), (6, 63)],
+}
 
 
 def typical_patient(db: Session, language: str = "en") -> tuple[StaffUser, Patient]:
@@ -82,5 +87,17 @@ def typical_patient(db: Session, language: str = "en") -> tuple[StaffUser, Patie
         )
     )
     add_flag(db, patient, "over_limit", 2, "Symptoms went to 5/10")
+    # Pain improves past the MCID, function a little (below it), arm disability worsens.
+    for measure, scores in OUTCOMES.items():
+        for weeks, score in scores:
+            db.add(
+                OutcomeScore(
+                    patient_id=patient.id,
+                    measure=measure,
+                    score=score,
+                    taken_on=start + timedelta(weeks=weeks),
+                    recorded_by_id=therapist.id,
+                )
+            )
     db.commit()
     return therapist, patient

@@ -48,6 +48,7 @@ def test_report_shows_every_section(client: TestClient, db: Session) -> None:
         "The routine now",
         "How it changed",
         "Adherence and symptoms",
+        "Outcome measures",
         "Notable events",
         "Therapist’s summary",
     ):
@@ -64,6 +65,11 @@ def test_report_shows_every_section(client: TestClient, db: Session) -> None:
     assert html.count('<svg class="chart"') == 3
     assert "Pain before and after exercise" in text and "Nerve symptoms per week" in text
     assert "<form" not in html
+    # Each outcome measure: its own small chart against baseline and MCID, and its reading.
+    assert html.count('<svg class="chart rp-outcome"') == 3
+    assert "6 → 2 (-4)" in text and "clinically important improvement" in text
+    assert "below the MCID" in text and "clinically important worsening" in text
+    assert "QuickDASH" in text and "MCID 16" in text
 
 
 def test_report_in_spanish_for_a_spanish_reader(client: TestClient, db: Session) -> None:
@@ -76,6 +82,7 @@ def test_report_in_spanish_for_a_spanish_reader(client: TestClient, db: Session)
     assert "Informe de alta" in text and "Derivado por" in text and "Objetivos" in text
     assert "nervio mediano" in text and "Dolor antes y después del ejercicio" in text
     assert "Progress report" not in text and "Notable events" not in text
+    assert "Medidas de resultado" in text and "mejoría clínicamente importante" in text
 
 
 def test_form_offers_the_referrers_language_first(client: TestClient, db: Session) -> None:

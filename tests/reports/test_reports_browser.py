@@ -69,7 +69,7 @@ def test_report_form_and_page_on_a_phone_and_a_laptop(
             assert patient.id is not None
             _make(page, live_server, patient.id, "en", size)
             expect(page.get_by_role("heading", name="Progress report")).to_be_visible()
-            expect(page.locator("svg.chart[role=img]")).to_have_count(3)
+            expect(page.locator("svg.chart[role=img]")).to_have_count(6)
             assert_accessible(page, f"report-page-{size}")
             width = page.evaluate("document.documentElement.scrollWidth")
             assert page.viewport_size is not None and width <= page.viewport_size["width"]
