@@ -205,9 +205,13 @@ def build_snapshot(session: Session, patient: Patient, language: str) -> dict[st
     ]
     mornings = _rows(session, MorningCheck, patient.id, first_week, today)
     safety = _rows(session, SafetyReport, patient.id, first_week, today)
-    flags = session.exec(
-        select(Flag).where(Flag.patient_id == patient.id).order_by(col(Flag.created_at))
-    ).all()
+    flags = [
+        f
+        for f in session.exec(
+            select(Flag).where(Flag.patient_id == patient.id).order_by(col(Flag.created_at))
+        ).all()
+        if f.created_at.date() >= first_week
+    ]
     staff = {
         s.id: s.name
         for s in session.exec(

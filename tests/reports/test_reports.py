@@ -201,3 +201,19 @@ def test_referrer_and_goals_are_entered_on_the_patient_form(
     assert bad.status_code == 422 and "at most 300 characters" in bad.text
     db.refresh(patient)
     assert patient.referrer_contact == "01632 960000"
+
+
+def test_deleting_the_patient_deletes_their_reports(client: TestClient, db: Session) -> None:
+    """A report copies the patient's name and data, so it goes with the account."""
+    therapist, patient = typical_patient(db)
+    token = sign_in(client, therapist)
+    _make(client, token, patient)
+    response = client.post(
+        f"/patients/{patient.id}/delete", data={"csrf_token": token, "confirm": "DELETE"}
+    )
+    assert response.status_code == 303
+    db.expire_all()
+    kept = db.exec(select(ProgressReport).where(ProgressReport.patient_id == patient.id)).all()
+    assert kept == []
+    db.refresh(patient)
+    assert (patient.referrer_name, patient.goals) == ("", "")
