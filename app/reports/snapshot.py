@@ -28,7 +28,7 @@ SNAPSHOT_VERSION = 1
 MAX_WEEKS = 26
 # Notable events listed on the page; older ones are counted, not listed.
 MAX_EVENTS = 6
-MAX_CHANGES = 4
+MAX_CHANGES = 3
 DOSE_FIELDS = ("sets", "reps", "seconds_per_cycle", "hold_seconds", "times_per_day")
 # Flags whose source event is listed itself (a warning-sign answer, a worse morning).
 FLAGS_SHOWN_BY_SOURCE = {"emergency", "red_flag", "worse_next_morning"}
@@ -164,6 +164,15 @@ def events_part(
         if f.kind not in FLAGS_SHOWN_BY_SOURCE
     ]
     events.sort(key=lambda e: e["on"], reverse=True)
+    # The same thing raised several times a day is one line with a count.
+    grouped: list[dict[str, Any]] = []
+    for event in events:
+        last = grouped[-1] if grouped else None
+        if last is not None and (last["on"], last["kind"]) == (event["on"], event["kind"]):
+            last["times"] = last.get("times", 1) + 1
+        else:
+            grouped.append(event)
+    events = grouped
     answers = [m.comparison for m in mornings]
     return {
         "list": events[:MAX_EVENTS],
