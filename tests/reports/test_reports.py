@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.models import AuditEvent, Patient, ProgressReport, StaffUser
+from app.reports.service import ReportChoice, make_report
 from tests.dashboard.helpers import sign_in
 from tests.factories import make_clinic, make_patient, make_staff, sign_in_patient
 from tests.reports.helpers import typical_patient
@@ -217,3 +218,18 @@ def test_deleting_the_patient_deletes_their_reports(client: TestClient, db: Sess
     assert kept == []
     db.refresh(patient)
     assert (patient.referrer_name, patient.goals) == ("", "")
+
+
+def test_repeated_events_of_a_day_are_one_line(db: Session) -> None:
+    """Eight 'did more than prescribed' flags on one day read as one event with a count."""
+    from tests.dashboard.helpers import add_flag
+
+    therapist, patient = typical_patient(db)
+    for _ in range(7):
+        add_flag(db, patient, "over_limit", 2)
+    db.commit()
+    made = make_report(db, patient, therapist, ReportChoice("progress", "en", "Fine."))
+    events = made.snapshot["events"]["list"]
+    assert [e["kind"] for e in events].count("flag_over_limit") == 1
+    assert next(e for e in events if e["kind"] == "flag_over_limit")["times"] == 8
+    db.rollback()
