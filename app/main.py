@@ -22,6 +22,9 @@ from app.health.routes import router as health_router
 from app.home import router as home_router
 from app.library.routes import router as library_router
 from app.messages.routes import router as messages_router
+from app.outcomes.routes_patient import api as outcomes_api
+from app.outcomes.routes_patient import router as outcomes_patient_router
+from app.outcomes.routes_staff import router as outcomes_staff_router
 from app.patient.contact import install as install_clinic_contact
 from app.patient.routes import router as patient_router
 from app.patient.routes_account import router as patient_account_router
@@ -30,6 +33,7 @@ from app.patients.routes import router as patients_router
 from app.pwa.routes import router as pwa_router
 from app.reminders.routes import router as reminders_router
 from app.reminders.runner import reminder_lifespan
+from app.reports.routes import router as reports_router
 from app.review.routes import router as review_router
 from app.routines.routes import router as routines_router
 from app.rtm.routes import router as rtm_router
@@ -135,6 +139,10 @@ def create_app() -> FastAPI:
         audit_router,
         messages_router,
         rtm_router,
+        reports_router,
+        outcomes_api,
+        outcomes_patient_router,
+        outcomes_staff_router,
     ):
         app.include_router(router)
     _install_error_pages(app)

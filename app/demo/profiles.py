@@ -210,3 +210,22 @@ PROFILES: list[Profile] = [
         side="right",
     ),
 ]
+
+# Who referred some demo patients and their goals, so the demo's reports have a reader.
+# (name, organisation, contact, language the referrer reads, goals), by patient name.
+REFERRALS: dict[str, tuple[str, str, str, str, str]] = {
+    "María López": (
+        "Dra. Elena Navarro",
+        "Clínica de la Mano Sur (demo)",
+        "+34 910 000 000 · consultas@manosur.example",
+        "es",
+        "Dormir sin despertarse con los dedos dormidos\nLlevar las bolsas de la compra",
+    ),
+    "James Carter": (
+        "Dr Priya Shah",
+        "Riverside Spine Clinic (demo)",
+        "020 7946 0999 · referrals@riverside.example",
+        "en",
+        "Walk the dog for 30 minutes\nSit through a two-hour meeting",
+    ),
+}

@@ -18,6 +18,7 @@ from app.demo.profiles import (
     DEMO_THERAPISTS,
     NOTES,
     PROFILES,
+    REFERRALS,
     Profile,
 )
 from app.demo.rtm import add_monitoring
@@ -132,6 +133,14 @@ def _create_patient(session: Session, clinic_id: int, therapist: StaffUser, p: P
         monitoring_started_on=today - timedelta(days=p.days),
         created_at=datetime.combine(today - timedelta(days=p.days), time(9), UTC),
     )
+    if p.name in REFERRALS:
+        (
+            patient.referrer_name,
+            patient.referrer_organisation,
+            patient.referrer_contact,
+            patient.referrer_language,
+            patient.goals,
+        ) = REFERRALS[p.name]
     session.add(patient)
     session.flush()
     exercises = {

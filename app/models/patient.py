@@ -32,6 +32,13 @@ class Patient(SQLModel, table=True):
     # Remote monitoring paperwork: the day the patient agreed to it, and set-up and education.
     rtm_consent_on: date | None = Field(default=None)
     rtm_setup_on: date | None = Field(default=None)
+    # Who referred the patient, for progress reports; contact is free text (phone, email, fax).
+    referrer_name: str = Field(default="", max_length=120)
+    referrer_organisation: str = Field(default="", max_length=200)
+    referrer_contact: str = Field(default="", max_length=300)
+    # Empty: the referrer reads the patient's language.
+    referrer_language: str = Field(default="", max_length=8)
+    goals: str = Field(default="", max_length=1000)
     created_at: datetime = Field(default_factory=utcnow, sa_column=created())
     archived_at: datetime | None = Field(default=None, sa_column=ts(nullable=True))
     deleted_at: datetime | None = Field(default=None, sa_column=ts(nullable=True))
@@ -65,18 +72,4 @@ class TimeEntry(SQLModel, table=True):
     # What the time was spent on (app.rtm.codes.ACTIVITIES) and the clinician's credential then.
     activity: str = Field(default="review", max_length=16)
     credential: str = Field(default="", max_length=32)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=created())
-
-
-class OutcomeScore(SQLModel, table=True):
-    """A recorded outcome measure score (PSFS, ODI, QuickDASH...), score only."""
-
-    __tablename__ = "outcome_score"
-
-    id: int | None = Field(default=None, primary_key=True)
-    patient_id: int = Field(foreign_key="patient.id", index=True)
-    measure: str = Field(max_length=32)
-    score: float
-    taken_on: date
-    recorded_by_id: int | None = Field(default=None, foreign_key="staff_user.id")
     created_at: datetime = Field(default_factory=utcnow, sa_column=created())

@@ -14,6 +14,7 @@ from app.models import (
     Message,
     MorningCheck,
     Patient,
+    ProgressReport,
     PushSubscription,
     ReminderDelivery,
     ReminderSettings,
@@ -34,6 +35,8 @@ PERSONAL_TABLES: tuple[Any, ...] = (
     ReminderSettings,
     AccessToken,
     Message,
+    # Reports carry the patient's name and what they reported, copied at the time.
+    ProgressReport,
 )
 
 
@@ -63,6 +66,8 @@ def delete_patient(session: Session, patient: Patient) -> dict[str, int]:
     patient.email = None
     patient.condition = ""
     patient.nerve = None
+    patient.referrer_name = patient.referrer_organisation = patient.referrer_contact = ""
+    patient.goals = ""
     # A new session version signs every device out at once.
     patient.session_version += 1
     patient.deleted_at = now

@@ -4,13 +4,14 @@ import difflib
 from typing import ClassVar, Literal
 from zoneinfo import available_timezones
 
-from pydantic import field_validator
+from pydantic import ValidationInfo, field_validator
 
 from app.core.clock import valid_timezone
 from app.models.exercise import NERVES
 from app.staff.forms import FormModel, clean_email
 
 IRRITABILITY = ("low", "moderate", "high")
+REFERRER_LIMITS = {"referrer_name": 120, "referrer_organisation": 200, "referrer_contact": 300}
 
 # Offered in the time zone field's suggestions; any IANA name is accepted.
 COMMON_TIMEZONES = (
@@ -59,6 +60,7 @@ class PatientForm(FormModel):
         "irritability": "Choose low, moderate or high.",
         "symptom_limit": "Choose a symptom limit from 0 to 10.",
         "therapist_id": "Choose the therapist who looks after them.",
+        "referrer_language": "Choose English, Spanish, or the patient's language.",
     }
 
     display_name: str = ""
@@ -70,6 +72,11 @@ class PatientForm(FormModel):
     irritability: Literal["low", "moderate", "high"] = "moderate"
     symptom_limit: int = 3
     therapist_id: int
+    referrer_name: str = ""
+    referrer_organisation: str = ""
+    referrer_contact: str = ""
+    referrer_language: Literal["", "en", "es"] = ""
+    goals: str = ""
 
     @field_validator("display_name")
     @classmethod
@@ -121,4 +128,22 @@ class PatientForm(FormModel):
     def _limit(cls, value: int) -> int:
         if not 0 <= value <= 10:
             raise ValueError("Choose a symptom limit from 0 to 10.")
+        return value
+
+    @field_validator("referrer_name", "referrer_organisation", "referrer_contact")
+    @classmethod
+    def _referrer(cls, value: str, info: ValidationInfo) -> str:
+        value = " ".join(value.split())
+        limit = REFERRER_LIMITS[info.field_name or ""]
+        if len(value) > limit:
+            raise ValueError(f"Use at most {limit} characters.")
+        return value
+
+    @field_validator("goals")
+    @classmethod
+    def _goals(cls, value: str) -> str:
+        # Line breaks are kept: goals are often a short list.
+        value = "\n".join(line.strip() for line in value.strip().splitlines())
+        if len(value) > 1000:
+            raise ValueError("Use at most 1000 characters.")
         return value

@@ -22,6 +22,11 @@ PATIENT_FIELDS = (
     "irritability",
     "symptom_limit",
     "therapist_id",
+    "referrer_name",
+    "referrer_organisation",
+    "referrer_contact",
+    "referrer_language",
+    "goals",
 )
 
 

@@ -2,7 +2,7 @@
 
 import itertools
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from statistics import mean
@@ -116,8 +116,10 @@ def line_chart(
     title: str,
     desc: str,
     top_value: float = 10,
+    day_label: Callable[[date], str] | None = None,
 ) -> Markup:
     """Lines over days on a 0..top scale; each series is (name, css class, values per day)."""
+    label = day_label or short_day
     width, height, left, right, top, bottom = 640, 220, 34, 12, 12, 28
     plot_w, plot_h = width - left - right, height - top - bottom
     n = len(days)
@@ -137,7 +139,7 @@ def line_chart(
         out += _text(left - 6, y + 4, f"{tick:g}", "end")
     for i in sorted({0, n // 2, n - 1} if n else set()):
         anchor = "start" if i == 0 else "end" if i == n - 1 else "middle"
-        out += _text(x_of(i), height - 8, short_day(days[i]), anchor)
+        out += _text(x_of(i), height - 8, label(days[i]), anchor)
     for name, css, values in series:
         points = [(x_of(i), y_of(v)) for i, v in enumerate(values) if v is not None]
         if len(points) > 1:

@@ -245,6 +245,7 @@ def ids_of(world: World, side: Side) -> dict[str, Any]:
         "item_id": world.item[side.patient],
         "log_uuid": world.log[side.patient],
         "flag_id": world.flag[side.patient],
+        "report_id": world.report[side.patient],
         "exercise_id": world.exercise[side.clinic],
         "template_id": world.template[side.clinic],
         "user_id": world.staff[side.staff].id,

@@ -39,6 +39,7 @@ from app.models import (
 from app.reminders.calendar import new_calendar_token
 from app.reminders.schemas import SubscriptionIn
 from app.reminders.settings import save_subscription
+from app.reports.service import ReportChoice, make_report
 from app.routines.service import items_of, save_template
 from app.staff.service import issue_reset
 from tests.factories import builtin, make_clinic, make_patient, make_staff, routine_version
@@ -134,6 +135,7 @@ class World:
     log: dict[str, uuid.UUID] = field(default_factory=dict)
     flag: dict[str, int] = field(default_factory=dict)
     note: dict[str, int] = field(default_factory=dict)
+    report: dict[str, int] = field(default_factory=dict)
     endpoint: dict[str, str] = field(default_factory=dict)
     calendar: dict[str, str] = field(default_factory=dict)
     invite_used: dict[str, str] = field(default_factory=dict)
@@ -233,6 +235,9 @@ def _patient_data(db: Session, world: World, key: str, therapist: StaffUser) -> 
     db.flush()
     assert note.id is not None
     world.note[key] = note.id
+    report = make_report(db, patient, therapist, ReportChoice("progress", "en", f"Report {mark}"))
+    assert report.id is not None
+    world.report[key] = report.id
 
 
 def _passkey(db: Session, user: StaffUser) -> int:

@@ -1,0 +1,1 @@
+"""Progress reports and discharge summaries for the providers who share a patient's care."""

@@ -1,0 +1,110 @@
+"""The report's charts, drawn from its stored data in the report's language."""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from babel.dates import format_date
+
+from app.core.i18n import translations
+from app.review.charts import Chart, bar_chart, line_chart
+
+
+@dataclass
+class ReportChart:
+    """A chart with its key: (css class, label) per series, empty for a single line."""
+
+    chart: Chart
+    keys: list[tuple[str, str]]
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:g}"
+
+
+def report_charts(snapshot: dict[str, Any], language: str) -> dict[str, ReportChart]:
+    """Weekly pain before and after, nerve symptoms and adherence, with their words."""
+    catalogue = translations(language)
+    _ = catalogue.gettext
+    trends = snapshot["trends"]
+    weeks = [date.fromisoformat(w) for w in trends["weeks"]]
+
+    def label(day: date) -> str:
+        return format_date(day, "d MMM", locale=language)
+
+    before, after = trends["pain_before"], trends["pain_after"]
+    scored = [n for n in range(len(weeks)) if before[n] is not None or after[n] is not None]
+    if scored:
+        first, last = scored[0], scored[-1]
+        pain_summary = _(
+            "Weekly mean pain 0-10. Week of %(first)s: before %(b1)s, after %(a1)s. "
+            "Week of %(last)s: before %(b2)s, after %(a2)s."
+        ) % {
+            "first": label(weeks[first]),
+            "b1": _fmt(before[first]),
+            "a1": _fmt(after[first]),
+            "last": label(weeks[last]),
+            "b2": _fmt(before[last]),
+            "a2": _fmt(after[last]),
+        }
+    else:
+        pain_summary = _("No pain scores in this period.")
+    pain = line_chart(
+        weeks,
+        [(_("Before exercise"), "before", before), (_("After exercise"), "after", after)],
+        _("Pain before and after exercise"),
+        pain_summary,
+        day_label=label,
+    )
+    names = {
+        "tingling": _("Tingling"),
+        "numbness": _("Numbness"),
+        "burning": _("Burning"),
+        "further": _("Spread further"),
+        "eased": _("Eased"),
+    }
+    css = {
+        "tingling": "ws-tingling",
+        "numbness": "ws-numbness",
+        "burning": "ws-burning",
+        "further": "ws-further",
+        "eased": "ws-eased",
+    }
+    counts = trends["symptoms"]
+    totals = ", ".join(f"{names[k]} {sum(v)}" for k, v in counts.items())
+    symptom_summary = _("Sessions with each symptom per week: %(totals)s.") % {"totals": totals}
+    # Week labels only where they fit: the first, the middle and the last.
+    shown = {0, len(weeks) // 2, len(weeks) - 1}
+    symptoms = bar_chart(
+        [label(w) if n in shown else "" for n, w in enumerate(weeks)],
+        [(names[k], css[k], counts[k]) for k in names],
+        _("Nerve symptoms per week"),
+        symptom_summary,
+    )
+    weekly = trends["adherence_weekly"]
+    done = [w for w in weekly if w is not None]
+    adherence_summary = (
+        _("Share of prescribed sets done each week; over the period %(all)s%%.")
+        % {"all": _fmt(trends["adherence_all"])}
+        if done
+        else _("Nothing was due in this period.")
+    )
+    adherence = line_chart(
+        weeks,
+        [(_("Sets done"), "after", weekly)],
+        _("Adherence per week"),
+        adherence_summary,
+        top_value=100,
+        day_label=label,
+    )
+    return {
+        "pain": ReportChart(
+            Chart(svg=pain, summary=pain_summary),
+            [("before", _("Before exercise")), ("after", _("After exercise"))],
+        ),
+        "symptoms": ReportChart(
+            Chart(svg=symptoms, summary=symptom_summary),
+            [(css[k], names[k]) for k in names],
+        ),
+        "adherence": ReportChart(Chart(svg=adherence, summary=adherence_summary), []),
+    }
