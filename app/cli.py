@@ -187,7 +187,7 @@ def invite(patient_id: int = typer.Argument(..., help="The patient's number.")) 
 def reminders(
     loop: bool = typer.Option(False, "--loop", help="Keep running, one pass every 60 seconds."),
 ) -> None:
-    """Send the reminders due now, once each (from cron, or with --loop; one server or many)."""
+    """Send the reminders and webhooks due now, once each (cron, or --loop; one server or many)."""
     from app.reminders.runner import run_forever, run_pass
     from app.reminders.service import SendReport
 

@@ -36,6 +36,7 @@ from app.staff.passkey_routes import router as passkey_router
 from app.staff.password_routes import router as password_router
 from app.staff.routes import router as staff_router
 from app.sync.routes import router as sync_router
+from app.webhooks.routes import router as webhooks_router
 
 
 def _wants_html(request: Request) -> bool:
@@ -133,6 +134,7 @@ def create_app() -> FastAPI:
         reminders_router,
         audit_router,
         messages_router,
+        webhooks_router,
     ):
         app.include_router(router)
     _install_error_pages(app)

@@ -13,6 +13,7 @@ from app.models.patient import ClinicalNote, OutcomeScore, Patient, TimeEntry
 from app.models.reminder import AppKey, PushSubscription, ReminderDelivery, ReminderSettings
 from app.models.routine import RoutineItem, RoutineTemplate, RoutineVersion, TemplateItem
 from app.models.staff_session import StaffSession
+from app.models.webhook import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "AccessToken",
@@ -44,5 +45,7 @@ __all__ = [
     "TemplateItem",
     "TimeEntry",
     "UTCDateTime",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "utcnow",
 ]
