@@ -26,6 +26,7 @@ from app.patient.contact import install as install_clinic_contact
 from app.patient.routes import router as patient_router
 from app.patient.routes_account import router as patient_account_router
 from app.patient.routes_checks import router as patient_checks_router
+from app.patients.import_routes import router as patient_import_router
 from app.patients.routes import router as patients_router
 from app.pwa.routes import router as pwa_router
 from app.reminders.routes import router as reminders_router
@@ -127,6 +128,7 @@ def create_app() -> FastAPI:
         passkey_router,
         password_router,
         dashboard_router,
+        patient_import_router,  # before /patients/{patient_id}
         patients_router,
         review_router,
         routines_router,
