@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from app.access.service import create_invite, invite_url
 from app.audit.service import record_staff
+from app.core.i18n import N_, gettext_for
 from app.core.templating import render
 from app.deps import CurrentTherapist, SessionDep
 from app.models import Clinic, StaffUser
@@ -28,6 +29,7 @@ from app.staff.mail import send_mail, smtp_configured
 
 router = APIRouter()
 NO_STORE = {"Cache-Control": "no-store"}  # pages with invite links are credentials
+SLIP_WORDS = N_("Open this link on the phone you will use. It works once:")
 
 
 class Upload:
@@ -144,8 +146,11 @@ def import_invites(
             subject, body = invite_email(patient, link, clinic.name if clinic else "")
             background.add_task(send_mail, patient.email, subject, body)
         label = f"QR code of the invite link for {patient.display_name}"
+        # The slip is for the patient: in their language, in the words the invite email uses.
+        words = gettext_for(patient.language, SLIP_WORDS)
+        qr = qr_svg(link, label)
         sheet.append(
-            {"patient": patient, "link": link, "qr": qr_svg(link, label), "emailed": emailed}
+            {"patient": patient, "link": link, "qr": qr, "emailed": emailed, "words": words}
         )
     context = {"staff": staff, "sheet": sheet, "emailing": email}
     return render(request, "patients/import_invites.html", context, headers=NO_STORE)
