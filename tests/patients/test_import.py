@@ -2,6 +2,7 @@
 
 import re
 import uuid
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -239,3 +240,25 @@ def test_import_and_reimport_on_postgresql(postgres: PostgresServer) -> None:
             assert len(count) == 2
     finally:
         engine.dispose()
+
+
+def test_the_command_line_import_checks_first_and_adds_once(db: Session, tmp_path: Path) -> None:
+    """neuroglide import-patients: problems listed, nothing without --only-valid, no repeats."""
+    from typer.testing import CliRunner
+
+    from app.cli import cli
+
+    me = make_staff(db, make_clinic(db))
+    db.commit()
+    path = tmp_path / "patients.csv"
+    path.write_text(HEADER + "Ana,ana.cli@example.org,,,,,,\nNo Contact,,,,,,,\n", encoding="utf-8")
+    runner = CliRunner()
+    refused = runner.invoke(cli, ["import-patients", str(path), "--as", me.email])
+    assert refused.exit_code == 1 and "Give an email address or a phone" in refused.output
+    assert _clinic_patients(db, me) == []
+    done = runner.invoke(cli, ["import-patients", str(path), "--as", me.email, "--only-valid"])
+    assert done.exit_code == 0, done.output
+    assert "1 patient added" in done.output and "Importing patients" in done.output
+    again = runner.invoke(cli, ["import-patients", str(path), "--as", me.email, "--only-valid"])
+    assert "1 already in the clinic" in again.output
+    assert [p.display_name for p in _clinic_patients(db, me)] == ["Ana"]
