@@ -78,8 +78,9 @@ def raise_flag(
             select(Flag).where(Flag.patient_id == patient_id, Flag.kind == kind, Flag.key == key)
         ).one()
         return found
-    assert flag.id is not None
-    emit_for_patient(session, patient_id, FLAG_RAISED, {"flag_id": flag.id})
+    # The dashboard's collector stores nothing (no id); its new flags are announced on insert.
+    if flag.id is not None:
+        emit_for_patient(session, patient_id, FLAG_RAISED, {"flag_id": flag.id})
     return flag
 
 

@@ -9,7 +9,7 @@ is never sent. For example, once an outcome measure is saved:
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from sqlmodel import Session, col, select
 
@@ -92,6 +92,45 @@ def emit(
         )
     session.flush()
     return event_id
+
+
+def emit_for_patients(
+    session: Session,
+    event_type: str,
+    events: Sequence[tuple[int, Mapping[str, int | str]]],
+) -> None:
+    """emit() for many events about patients, in a fixed number of queries (dashboard flags)."""
+    if not events:
+        return
+    ids = sorted({patient_id for patient_id, _ in events})
+    clinic_of = dict(
+        session.exec(select(Patient.id, Patient.clinic_id).where(col(Patient.id).in_(ids))).all()
+    )
+    clinics = sorted(set(clinic_of.values()))
+    endpoints = session.exec(
+        select(WebhookEndpoint).where(
+            col(WebhookEndpoint.clinic_id).in_(clinics), col(WebhookEndpoint.enabled).is_(True)
+        )
+    ).all()
+    chosen = [e for e in endpoints if event_type in e.events]
+    if not chosen:
+        return
+    for patient_id, subjects in events:
+        clinic_id = clinic_of.get(patient_id)
+        targets = [e for e in chosen if e.clinic_id == clinic_id]
+        if clinic_id is None or not targets:
+            continue
+        event_id = str(uuid.uuid4())
+        data = _subjects({"patient_id": patient_id, **subjects})
+        body = body_of(event_id, event_type, clinic_id, data)
+        for endpoint in targets:
+            assert endpoint.id is not None
+            session.add(
+                WebhookDelivery(
+                    endpoint_id=endpoint.id, event_id=event_id, event_type=event_type, body=body
+                )
+            )
+    session.flush()
 
 
 def emit_for_patient(

@@ -170,3 +170,29 @@ def test_admin_registers_sees_the_log_rotates_pauses_and_deletes(db: Session) ->
     with client_from() as client:
         sign_in(client, therapist)
         assert client.get("/webhooks", headers=HTML).status_code == 403
+
+
+def test_flags_raised_by_the_dashboard_rules_are_announced(db: Session) -> None:
+    """History flags written in bulk by the dashboard queue flag.raised once per new flag."""
+    from app.dashboard.flags import insert_new_flags
+
+    admin = make_staff(db, make_clinic(db), role="admin")
+    patient = make_patient(db, admin)
+    made = register(db, admin, "https://hooks.example.com/in", "", [FLAG_RAISED])
+    found: list[dict[str, object]] = [
+        {
+            "patient_id": patient.id,
+            "kind": "silent",
+            "key": "since:x",
+            "severity": 1,
+            "detail": "Quiet",
+        }
+    ]
+    assert insert_new_flags(db, [dict(f) for f in found], set()) == 1
+    assert insert_new_flags(db, [dict(f) for f in found], set()) == 1  # a race: nothing new
+    rows = db.exec(
+        select(WebhookDelivery).where(WebhookDelivery.endpoint_id == made.endpoint.id)
+    ).all()
+    assert [r.event_type for r in rows] == [FLAG_RAISED]
+    assert f'"patient_id":{patient.id}' in rows[0].body
+    db.rollback()
