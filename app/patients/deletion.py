@@ -61,6 +61,7 @@ def delete_patient(session: Session, patient: Patient) -> dict[str, int]:
     now = utcnow()
     patient.display_name = f"Deleted patient {patient.id}"
     patient.email = None
+    patient.phone = None
     patient.condition = ""
     patient.nerve = None
     # A new session version signs every device out at once.
