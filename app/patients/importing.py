@@ -51,11 +51,11 @@ LANGUAGES = {
     "español": "es",
     "espanol": "es",
 }
-PHONE_RE = re.compile(r"^\+?\d{6,15}$")
 # The form's field names as the file's columns, so each message names the column to fix.
 FIELD_COLUMN = {
     "display_name": "name",
     "email": "email",
+    "phone": "phone",
     "timezone": "time_zone",
     "condition": "condition",
     "nerve": "nerve",
@@ -200,14 +200,6 @@ def read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
     return rows
 
 
-def clean_phone(value: str) -> str:
-    """Digits with an optional leading +; ValueError when it is not a phone number."""
-    phone = re.sub(r"[\s().\-]", "", value)
-    if not PHONE_RE.match(phone):
-        raise ValueError("Enter a phone number of 6 to 15 digits, such as +44 7700 900123.")
-    return phone
-
-
 def _therapists(session: Session, clinic_id: int) -> dict[str, int]:
     rows = session.exec(
         select(StaffUser).where(
@@ -247,11 +239,6 @@ def _check(row: Row, staff: StaffUser, therapists: dict[str, int]) -> None:
     email, phone = values.get("email", ""), values.get("phone", "")
     if not email and not phone:
         row.problems.append(Problem("email", "Give an email address or a phone number."))
-    if phone:
-        try:
-            row.phone = clean_phone(phone)
-        except ValueError as exc:
-            row.problems.append(Problem("phone", str(exc)))
     therapist_email = values.get("therapist_email", "").lower()
     therapist_id = therapists.get(therapist_email) if therapist_email else staff.id
     if therapist_id is None:
@@ -266,6 +253,7 @@ def _check(row: Row, staff: StaffUser, therapists: dict[str, int]) -> None:
         {
             "display_name": values.get("name", ""),
             "email": email,
+            "phone": phone,
             "language": language or get_settings().default_language,
             "timezone": values.get("time_zone") or get_settings().default_timezone,
             "condition": values.get("condition", ""),
@@ -277,6 +265,7 @@ def _check(row: Row, staff: StaffUser, therapists: dict[str, int]) -> None:
         if name != "therapist_id":
             row.problems.append(Problem(FIELD_COLUMN.get(name, name), message))
     row.form = form
+    row.phone = form.phone or None if form is not None else None
 
 
 def check_file(session: Session, staff: StaffUser, data: bytes) -> Plan:
@@ -320,11 +309,7 @@ def import_rows(session: Session, staff: StaffUser, rows: Iterable[Row]) -> list
     for row in rows:
         if not row.ready or row.form is None:
             continue
-        patient = create_patient(session, staff, row.form)
-        if row.phone:
-            patient.phone = row.phone
-            session.add(patient)
-        made.append(patient)
+        made.append(create_patient(session, staff, row.form))
     session.flush()
     return made
 

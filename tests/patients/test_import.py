@@ -262,3 +262,35 @@ def test_the_command_line_import_checks_first_and_adds_once(db: Session, tmp_pat
     again = runner.invoke(cli, ["import-patients", str(path), "--as", me.email, "--only-valid"])
     assert "1 already in the clinic" in again.output
     assert [p.display_name for p in _clinic_patients(db, me)] == ["Ana"]
+
+
+def test_a_phone_typed_on_the_patient_form_is_matched_by_an_import(db: Session) -> None:
+    """The form checks and tidies the phone; a file row with that number is already here."""
+    me = make_staff(db, make_clinic(db))
+    db.commit()
+    form = {
+        "display_name": "Lee",
+        "language": "en",
+        "timezone": "Europe/London",
+        "irritability": "moderate",
+        "symptom_limit": "3",
+        "therapist_id": str(me.id),
+    }
+    with client_from() as client:
+        sign_in(client, me)
+        bad = client.post(
+            "/patients/new",
+            data={**form, "phone": "call me", "csrf_token": csrf(client)},
+            headers=HTML,
+        )
+        assert bad.status_code == 422 and "6 to 15 digits" in bad.text
+        good = client.post(
+            "/patients/new",
+            data={**form, "phone": "+44 (0) 7700-900 999", "csrf_token": csrf(client)},
+            headers=HTML,
+        )
+        assert good.status_code == 303
+        page = _upload(client, HEADER + "Lee,,+44 0 7700 900999,,,,,\n")
+        assert "<strong>1</strong> already in your clinic" in page.text
+    [lee] = _clinic_patients(db, me)
+    assert lee.phone == "+4407700900999"
