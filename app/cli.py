@@ -1,4 +1,4 @@
-"""The neuroglide command: serve, migrate, demo, create-user, invite, backup, restore."""
+"""The neuroglide command: serve, migrate, demo, create-user, invite, import, backup, restore."""
 
 import os
 from collections.abc import Callable
@@ -187,7 +187,7 @@ def invite(patient_id: int = typer.Argument(..., help="The patient's number.")) 
 def reminders(
     loop: bool = typer.Option(False, "--loop", help="Keep running, one pass every 60 seconds."),
 ) -> None:
-    """Send the reminders due now, once each (from cron, or with --loop; one server or many)."""
+    """Send the reminders and webhooks due now, once each (cron, or --loop; one server or many)."""
     from app.reminders.runner import run_forever, run_pass
     from app.reminders.service import SendReport
 
@@ -268,6 +268,71 @@ def restore(
         f"[green]Restored the {outcome.kind} database from {outcome.path}.[/green] "
         "Start the app with `neuroglide serve` (it applies any newer migrations first).",
         highlight=False,
+    )
+
+
+@cli.command("import-patients")
+def import_patients(
+    path: Path = typer.Argument(..., help="The CSV file (the template's columns)."),
+    staff_email: str = typer.Option(..., "--as", help="Email of the staff member importing."),
+    only_valid: bool = typer.Option(False, "--only-valid", help="Skip rows with problems."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check the file and store nothing."),
+) -> None:
+    """Add patients from a CSV file: checked first, no duplicates, with a progress bar."""
+    from sqlmodel import col, func
+
+    from app.db import session_scope
+    from app.models import StaffUser
+    from app.patients.importing import ImportFileError, check_file, import_rows
+
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        err_console.print(f"[red]Cannot read {path}: {error.strerror}.[/red]")
+        raise typer.Exit(1) from None
+    with session_scope() as session:
+        staff = session.exec(
+            select(StaffUser).where(
+                func.lower(col(StaffUser.email)) == staff_email.strip().lower(),
+                col(StaffUser.is_active).is_(True),
+            )
+        ).first()
+        if staff is None:
+            err_console.print(f"[red]No active staff member has the email {staff_email}.[/red]")
+            raise typer.Exit(1)
+        try:
+            plan = check_file(session, staff, data)
+        except ImportFileError as error:
+            err_console.print(f"[red]{error}[/red]", highlight=False)
+            raise typer.Exit(1) from None
+        if plan.invalid:
+            table = Table("Row", "Column", "Problem")
+            for row in plan.invalid:
+                for problem in row.problems:
+                    table.add_row(str(row.number), problem.column, problem.message)
+            console.print(table)
+        console.print(
+            f"{len(plan.ready)} ready, {len(plan.existing)} already in the clinic, "
+            f"{len(plan.invalid)} with problems.",
+            highlight=False,
+        )
+        if dry_run:
+            return
+        if plan.invalid and not only_valid:
+            err_console.print("Nothing imported: fix the file, or add --only-valid.")
+            raise typer.Exit(1)
+        ready = plan.ready
+
+        def work(advance: Callable[[int, int], None]) -> int:
+            for done, row in enumerate(ready, start=1):
+                import_rows(session, staff, [row])
+                advance(done, len(ready))
+            return len(ready)
+
+        added = _with_progress("Importing patients", work)
+    plural = "patient" if added == 1 else "patients"
+    console.print(
+        f"[green]{added} {plural} added.[/green] Make their invite links on the web page."
     )
 
 

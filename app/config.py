@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     vapid_contact: str = "mailto:admin@localhost"
     # For tests and development only: push hosts exempt from the https-on-a-public-host rule.
     push_allowed_hosts: str = ""
+    # For tests only (production refuses it): webhook hosts that may be plain http on any port.
+    webhook_allowed_hosts: str = ""
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -65,6 +67,16 @@ class Settings(BaseSettings):
                     "name your reverse proxy's address (for example 127.0.0.1 or 172.18.0.0/16)"
                 ) from None
         return ",".join(entries)
+
+    @model_validator(mode="after")
+    def _no_test_webhook_hosts(self) -> "Settings":
+        # A listed host skips the public-address rule: a clinic could aim the server inward.
+        if self.environment == "production" and self.webhook_allowed_hosts.strip():
+            raise ValueError(
+                "NEUROGLIDE_WEBHOOK_ALLOWED_HOSTS is for tests only and cannot be set in "
+                "production: webhooks go to public https addresses."
+            )
+        return self
 
     @model_validator(mode="after")
     def _own_secret(self) -> "Settings":

@@ -29,6 +29,7 @@ from app.patient.contact import install as install_clinic_contact
 from app.patient.routes import router as patient_router
 from app.patient.routes_account import router as patient_account_router
 from app.patient.routes_checks import router as patient_checks_router
+from app.patients.import_routes import router as patient_import_router
 from app.patients.routes import router as patients_router
 from app.pwa.routes import router as pwa_router
 from app.reminders.routes import router as reminders_router
@@ -41,6 +42,7 @@ from app.staff.passkey_routes import router as passkey_router
 from app.staff.password_routes import router as password_router
 from app.staff.routes import router as staff_router
 from app.sync.routes import router as sync_router
+from app.webhooks.routes import router as webhooks_router
 
 
 def _wants_html(request: Request) -> bool:
@@ -131,6 +133,7 @@ def create_app() -> FastAPI:
         passkey_router,
         password_router,
         dashboard_router,
+        patient_import_router,  # before /patients/{patient_id}
         patients_router,
         review_router,
         routines_router,
@@ -143,6 +146,7 @@ def create_app() -> FastAPI:
         outcomes_api,
         outcomes_patient_router,
         outcomes_staff_router,
+        webhooks_router,
     ):
         app.include_router(router)
     _install_error_pages(app)

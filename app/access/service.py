@@ -12,6 +12,7 @@ from app.core.ratelimit import count_failure, is_paused, limit_key
 from app.core.security import hash_token
 from app.models import AccessToken, Patient, utcnow
 from app.reminders.settings import forget_devices
+from app.webhooks.events import PATIENT_INVITED, emit
 
 # Failed invite links one network may open per pause; tokens cannot be guessed, this stops scans.
 INVITE_MAX_FAILURES = 20
@@ -42,9 +43,11 @@ def create_invite(session: Session, patient: Patient, created_by_id: int | None 
     """A new invite token for a patient; earlier unused invites are revoked."""
     assert patient.id is not None
     lifetime = timedelta(days=get_settings().invite_days)
-    return issue_token(
+    token = issue_token(
         session, "invite", lifetime, patient_id=patient.id, created_by_id=created_by_id
     )
+    emit(session, patient.clinic_id, PATIENT_INVITED, {"patient_id": patient.id})
+    return token
 
 
 def peek_invite(session: Session, token: str) -> tuple[AccessToken, Patient]:

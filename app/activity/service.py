@@ -12,6 +12,7 @@ from app.core.i18n import N_
 from app.flags.service import flags_for_log, raise_flag, settle_day_flag
 from app.library.service import texts_for
 from app.models import ExerciseLog, MorningCheck, Patient, RoutineItem, SafetyReport, utcnow
+from app.webhooks.events import WARNING_SIGNS_REPORTED, emit_for_patient
 
 Row = TypeVar("Row", bound=SQLModel)
 
@@ -222,6 +223,8 @@ def record_safety(
     report, created = _insert_once(session, report, lambda: session.exec(query).first())
     if not created:
         return report, False
+    assert report.id is not None
+    emit_for_patient(session, patient.id, WARNING_SIGNS_REPORTED, {"safety_report_id": report.id})
     kind = "emergency" if data.level == "emergency" else "red_flag"
     raise_flag(
         session,

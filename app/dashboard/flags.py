@@ -14,6 +14,7 @@ from app.adherence.service import LogLike
 from app.flags.service import SILENT_DAYS, refresh_history_flags
 from app.models import ExerciseLog, Flag, Patient, StaffUser, utcnow
 from app.models.base import valid_id
+from app.webhooks.events import FLAG_RAISED, emit_for_patients
 
 FLAG_LABELS = {
     "emergency": "Emergency answer",
@@ -144,8 +145,11 @@ def insert_new_flags(
         insert(Flag)
         .values(new)
         .on_conflict_do_nothing(index_elements=["patient_id", "kind", "key"])
+        .returning(col(Flag.id), col(Flag.patient_id))
     )
-    session.connection().execute(statement)
+    inserted = session.connection().execute(statement).all()
+    raised = [(pid, {"flag_id": fid}) for fid, pid in inserted if fid is not None]
+    emit_for_patients(session, FLAG_RAISED, raised)
     return len(new)
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.models import ExerciseLog, Flag, Patient, utcnow
+from app.webhooks.events import FLAG_RAISED, emit_for_patient
 
 SEVERITY = {
     "emergency": 3,
@@ -57,6 +58,8 @@ def raise_flag(
     if existing is not None:
         if again:
             raise_again(session, existing, detail, at or utcnow())
+            assert existing.id is not None
+            emit_for_patient(session, patient_id, FLAG_RAISED, {"flag_id": existing.id})
         return existing
     flag = Flag(
         patient_id=patient_id,
@@ -75,6 +78,9 @@ def raise_flag(
             select(Flag).where(Flag.patient_id == patient_id, Flag.kind == kind, Flag.key == key)
         ).one()
         return found
+    # The dashboard's collector stores nothing (no id); its new flags are announced on insert.
+    if flag.id is not None:
+        emit_for_patient(session, patient_id, FLAG_RAISED, {"flag_id": flag.id})
     return flag
 
 

@@ -21,6 +21,7 @@ from app.models.reminder import AppKey, PushSubscription, ReminderDelivery, Remi
 from app.models.report import ProgressReport
 from app.models.routine import RoutineItem, RoutineTemplate, RoutineVersion, TemplateItem
 from app.models.staff_session import StaffSession
+from app.models.webhook import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "AccessToken",
@@ -57,5 +58,7 @@ __all__ = [
     "TemplateOutcome",
     "TimeEntry",
     "UTCDateTime",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "utcnow",
 ]

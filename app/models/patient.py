@@ -20,6 +20,8 @@ class Patient(SQLModel, table=True):
     therapist_id: int = Field(foreign_key="staff_user.id", index=True)
     display_name: str = Field(max_length=120)
     email: str | None = Field(default=None, max_length=254)
+    # Digits with an optional leading +, as imported; matched to avoid importing someone twice.
+    phone: str | None = Field(default=None, max_length=32)
     language: str = Field(default="en", max_length=8)
     timezone: str = Field(default="Europe/London", max_length=64)
     condition: str = Field(default="", max_length=200)

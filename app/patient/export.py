@@ -59,6 +59,7 @@ def _profile(session: Session, patient: Patient) -> dict[str, Any]:
         (
             "display_name",
             "email",
+            "phone",
             "language",
             "timezone",
             "condition",

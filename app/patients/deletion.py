@@ -64,6 +64,7 @@ def delete_patient(session: Session, patient: Patient) -> dict[str, int]:
     now = utcnow()
     patient.display_name = f"Deleted patient {patient.id}"
     patient.email = None
+    patient.phone = None
     patient.condition = ""
     patient.nerve = None
     patient.referrer_name = patient.referrer_organisation = patient.referrer_contact = ""

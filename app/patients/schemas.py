@@ -1,6 +1,7 @@
 """Validated input of the patient form."""
 
 import difflib
+import re
 from typing import ClassVar, Literal
 from zoneinfo import available_timezones
 
@@ -12,6 +13,7 @@ from app.staff.forms import FormModel, clean_email
 
 IRRITABILITY = ("low", "moderate", "high")
 REFERRER_LIMITS = {"referrer_name": 120, "referrer_organisation": 200, "referrer_contact": 300}
+PHONE_RE = re.compile(r"^\+?\d{6,15}$")
 
 # Offered in the time zone field's suggestions; any IANA name is accepted.
 COMMON_TIMEZONES = (
@@ -65,6 +67,7 @@ class PatientForm(FormModel):
 
     display_name: str = ""
     email: str = ""
+    phone: str = ""
     language: Literal["en", "es"] = "en"
     timezone: str = ""
     condition: str = ""
@@ -92,6 +95,11 @@ class PatientForm(FormModel):
     @classmethod
     def _email(cls, value: str) -> str:
         return clean_email(value, required=False)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        return clean_phone(value) if value.strip() else ""
 
     @field_validator("timezone")
     @classmethod
@@ -147,3 +155,10 @@ class PatientForm(FormModel):
         if len(value) > 1000:
             raise ValueError("Use at most 1000 characters.")
         return value
+
+def clean_phone(value: str) -> str:
+    """Digits with an optional leading +; ValueError when it is not a phone number."""
+    phone = re.sub(r"[\s().\-]", "", value)
+    if not PHONE_RE.match(phone):
+        raise ValueError("Enter a phone number of 6 to 15 digits, such as +44 7700 900123.")
+    return phone

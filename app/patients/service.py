@@ -15,6 +15,7 @@ PAGE_SIZE = 50
 PATIENT_FIELDS = (
     "display_name",
     "email",
+    "phone",
     "language",
     "timezone",
     "condition",
@@ -167,6 +168,7 @@ def update_patient(
 def _values(form: PatientForm) -> dict[str, Any]:
     values = form.model_dump(include=set(PATIENT_FIELDS))
     values["email"] = values["email"] or None
+    values["phone"] = values["phone"] or None
     values["nerve"] = values["nerve"] or None
     return values
 
@@ -175,6 +177,7 @@ def form_values(patient: Patient) -> dict[str, Any]:
     """The patient as the form shows it."""
     values = {name: getattr(patient, name) for name in PATIENT_FIELDS}
     values["email"] = patient.email or ""
+    values["phone"] = patient.phone or ""
     values["nerve"] = patient.nerve or ""
     return values
 

@@ -9,6 +9,7 @@ a name that resolves differently the second time (DNS rebinding) changes nothing
 
 import ipaddress
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -46,12 +47,15 @@ class Target:
 
 def allowed_hosts() -> set[str]:
     """Hosts (or host:port) exempt from the public-address rule: a local push service in tests."""
-    raw = get_settings().push_allowed_hosts
+    return host_list(get_settings().push_allowed_hosts)
+
+
+def host_list(raw: str) -> set[str]:
+    """A comma-separated setting of hosts (or host:port) as a set."""
     return {part.strip().lower() for part in raw.split(",") if part.strip()}
 
 
-def _allowed(host: str, port: int) -> bool:
-    listed = allowed_hosts()
+def _allowed(host: str, port: int, listed: set[str]) -> bool:
     name = f"[{host}]" if ":" in host else host
     return host in listed or f"{name}:{port}" in listed
 
@@ -83,8 +87,11 @@ def _literal(host: str) -> IPAddress | None:
         return None
 
 
-def check_endpoint(url: str) -> None:
-    """Refuse an endpoint that is not https on a public host (before any DNS lookup)."""
+def check_public_url(url: str, listed: set[str]) -> str:
+    """Refuse a URL that is not https on a public host (before any DNS lookup); its host.
+
+    Hosts in `listed` (a test-only setting) may also be plain http on any port.
+    """
     parts = urlsplit(url)
     try:
         host, port = (parts.hostname or "").lower(), parts.port
@@ -95,8 +102,8 @@ def check_endpoint(url: str) -> None:
     if parts.username is not None or parts.password is not None:
         raise UnsafeEndpoint("endpoint must not carry a user name or password")
     default = 443 if parts.scheme == "https" else 80
-    if _allowed(host, port or default) and parts.scheme in ("https", "http"):
-        return
+    if _allowed(host, port or default, listed) and parts.scheme in ("https", "http"):
+        return host
     if parts.scheme != "https":
         raise UnsafeEndpoint("endpoint must be an https URL")
     if port not in (None, 443):
@@ -113,15 +120,24 @@ def check_endpoint(url: str) -> None:
         or not any(c.isalpha() for c in host.rsplit(".", 1)[-1])
     ):
         raise UnsafeEndpoint("endpoint must be on a public host")
+    return host
+
+
+def check_endpoint(url: str) -> None:
+    """Refuse a push endpoint that is not https on a public host (before any DNS lookup)."""
+    host = check_public_url(url, allowed_hosts())
     if get_settings().environment == "production" and not any(
         host == d or host.endswith("." + d) for d in PUSH_SERVICE_DOMAINS
     ):
         raise UnsafeEndpoint("endpoint is not a known push service")
 
 
-def resolve(url: str) -> Target:
+def resolve(
+    url: str, listed: set[str] | None = None, check: Callable[[str], None] = check_endpoint
+) -> Target:
     """Check the endpoint again, resolve it, and pick an address that is checked as well."""
-    check_endpoint(url)
+    check(url)
+    listed = allowed_hosts() if listed is None else listed
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -132,7 +148,7 @@ def resolve(url: str) -> Target:
     addresses = [str(info[4][0]) for info in found]
     if not addresses:
         raise UnsafeEndpoint("endpoint host does not resolve")
-    if not _allowed(host, port):
+    if not _allowed(host, port, listed):
         # Every address must be public: a name with one private answer is not trusted at all.
         for text in addresses:
             address = _literal(text)

@@ -1,4 +1,4 @@
-"""Sending reminders in the background of the web app, or in a loop from the CLI."""
+"""Sending reminders and webhooks in the background of the web app, or in a loop from the CLI."""
 
 import asyncio
 import logging
@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from app.config import get_settings
 from app.reminders.service import SendReport, send_due_reminders
+from app.webhooks.delivery import WebhookReport, send_due_webhooks
 
 log = logging.getLogger(__name__)
 
@@ -18,15 +19,28 @@ INTERVAL_SECONDS = 60.0
 
 
 def run_pass(engine: Engine | None = None) -> SendReport | None:
-    """One sending pass; errors are logged so the next pass still runs."""
+    """One sending pass (reminders, then queued webhooks); errors are logged, the next runs."""
     try:
         report = send_due_reminders(engine)
     except Exception:  # a database hiccup must not stop reminders for good
         log.exception("reminder pass failed")
-        return None
-    for line in report.lines:
+        report = None
+    for line in report.lines if report else ():
         log.info("reminder %s", line)
+    run_webhook_pass(engine)
     return report
+
+
+def run_webhook_pass(engine: Engine | None = None) -> WebhookReport | None:
+    """Send the webhooks due now; errors are logged so reminders and the next pass still run."""
+    try:
+        hooks = send_due_webhooks(engine)
+    except Exception:
+        log.exception("webhook pass failed")
+        return None
+    for line in hooks.lines:
+        log.info("%s", line)
+    return hooks
 
 
 async def reminder_loop(stop: asyncio.Event, interval: float = INTERVAL_SECONDS) -> None:

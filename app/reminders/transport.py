@@ -4,7 +4,7 @@ import http.client
 import socket
 import ssl
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import requests
@@ -82,9 +82,14 @@ def _connection(pinned: _Pinned) -> http.client.HTTPConnection:
     return Connection(target.host, target.port, timeout=TOTAL_TIMEOUT_SECONDS)
 
 
-def post(url: str, body: bytes | None, headers: Mapping[str, str]) -> requests.Response:
-    """POST to a checked push endpoint: UnsafeEndpoint if it is not public, Timeout if slow."""
-    target = resolve(url)
+def post(
+    url: str,
+    body: bytes | None,
+    headers: Mapping[str, str],
+    resolver: Callable[[str], Target] = resolve,
+) -> requests.Response:
+    """POST to a checked endpoint (no redirect followed): UnsafeEndpoint if not public, Timeout."""
+    target = resolver(url)
     pinned = _Pinned(target)
     connection = _connection(pinned)
     deadline = threading.Timer(TOTAL_TIMEOUT_SECONDS, pinned.abort)

@@ -10,6 +10,7 @@ from app.models import Patient, ProgressReport, StaffUser
 from app.models.base import valid_id
 from app.models.report import REPORT_KINDS
 from app.reports.snapshot import build_snapshot
+from app.webhooks.events import REPORT_MADE, emit
 
 # Longer summaries push the report onto a second page.
 SUMMARY_MAX = 1200
@@ -73,6 +74,10 @@ def make_report(
     )
     session.add(report)
     session.flush()
+    assert report.id is not None
+    emit(
+        session, patient.clinic_id, REPORT_MADE, {"patient_id": patient.id, "report_id": report.id}
+    )
     return report
 
 

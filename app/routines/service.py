@@ -20,6 +20,7 @@ from app.models import (
     TemplateItem,
 )
 from app.models.routine import new_line_key
+from app.webhooks.events import ROUTINE_CHANGED, emit_for_patient
 
 
 @dataclass
@@ -106,6 +107,7 @@ def new_version(
         values = {name: getattr(dose, name) for name in DOSE_FIELDS}
         session.add(RoutineItem(version_id=version.id, position=position, line_key=key, **values))
     session.flush()
+    emit_for_patient(session, patient_id, ROUTINE_CHANGED, {"routine_version_id": version.id})
     return version
 
 

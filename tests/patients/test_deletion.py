@@ -58,6 +58,9 @@ def test_deleting_removes_personal_data_and_keeps_the_record(db: Session, engine
     world = build_world(db)
     patient = world.patients["PA"]
     assert patient.id is not None
+    patient.phone = "+447700900123"  # as an import would have stored it
+    db.add(patient)
+    db.commit()
     clinics = list(world.clinics.values())
     kept = {model: _count(db, model, patient.id) for model in KEPT}
     audit_before = _count(db, AuditEvent, patient.id)
@@ -81,6 +84,7 @@ def test_deleting_removes_personal_data_and_keeps_the_record(db: Session, engine
     gone = db.get(Patient, patient.id)
     assert gone is not None and gone.deleted_at is not None
     assert world.markers["patient:PA"] not in gone.display_name and gone.email is None
+    assert gone.phone is None
     for model in PERSONAL:
         assert _count(db, model, patient.id) == 0, model.__name__
     tokens = db.exec(select(AccessToken).where(AccessToken.patient_id == patient.id)).all()

@@ -248,6 +248,7 @@ def ids_of(world: World, side: Side) -> dict[str, Any]:
         "report_id": world.report[side.patient],
         "exercise_id": world.exercise[side.clinic],
         "template_id": world.template[side.clinic],
+        "endpoint_id": world.webhook[side.clinic],
         "user_id": world.staff[side.staff].id,
         "passkey_id": world.passkey[side.staff],
         "endpoint": world.endpoint[side.patient],

@@ -43,6 +43,7 @@ from app.models import (
     TemplateItem,
     TemplateOutcome,
     TimeEntry,
+    WebhookEndpoint,
 )
 
 # Written by design on requests anyone may make: the trail itself, counters, generated keys,
@@ -53,6 +54,8 @@ IGNORED_TABLES = {
     "app_key",
     "alembic_version",
     "passkey_challenge",
+    # The webhook outbox: written by design whenever a patient's event happens.
+    "webhook_delivery",
 }
 # Sign-in bookkeeping and delivery bookkeeping, not anybody's data.
 VOLATILE = {
@@ -129,7 +132,7 @@ def take(engine: Engine, clinic_ids: Iterable[int]) -> Snapshot:
             add(("clinic", clinic.id or 0, clinic.id or 0), clinic)
         staff = session.exec(select(StaffUser).where(col(StaffUser.clinic_id).in_(clinics))).all()
         staff_clinic = {u.id: u.clinic_id for u in staff}
-        for model in (StaffUser, Exercise, RoutineTemplate, ClinicMeasure):
+        for model in (StaffUser, Exercise, RoutineTemplate, ClinicMeasure, WebhookEndpoint):
             for row in session.exec(select(model).where(col(model.clinic_id).in_(clinics))).all():
                 add(("clinic", row.clinic_id, row.clinic_id), row)
         for token in session.exec(

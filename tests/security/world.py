@@ -34,6 +34,7 @@ from app.models import (
     StaffPasskey,
     StaffUser,
     TimeEntry,
+    WebhookEndpoint,
     utcnow,
 )
 from app.reminders.calendar import new_calendar_token
@@ -42,6 +43,8 @@ from app.reminders.settings import save_subscription
 from app.reports.service import ReportChoice, make_report
 from app.routines.service import items_of, save_template
 from app.staff.service import issue_reset
+from app.webhooks.events import EVENT_TYPES
+from app.webhooks.sealing import new_secret, seal
 from tests.factories import builtin, make_clinic, make_patient, make_staff, routine_version
 from tests.staff.support import PNG
 
@@ -144,6 +147,7 @@ class World:
     passkey: dict[str, int] = field(default_factory=dict)
     exercise: dict[str, int] = field(default_factory=dict)
     template: dict[str, int] = field(default_factory=dict)
+    webhook: dict[str, int] = field(default_factory=dict)
     markers: dict[str, str] = field(default_factory=dict)
 
     def caller(self, name: str) -> Caller:
@@ -270,6 +274,16 @@ def build_world(db: Session) -> World:
         db.add(text)
         store_media(db, exercise, io.BytesIO(PNG))
         world.exercise[clinic_key] = exercise.id
+        hook = WebhookEndpoint(
+            clinic_id=clinic.id,
+            url=f"https://hooks{clinic_key.lower()}.example.com/in",
+            events=list(EVENT_TYPES),
+            secret_sealed=seal(new_secret()),
+        )
+        db.add(hook)
+        db.flush()
+        assert hook.id is not None
+        world.webhook[clinic_key] = hook.id
     for key in STAFF:
         clinic = db.get(Clinic, world.clinics[CLINIC_OF[key]])
         assert clinic is not None
