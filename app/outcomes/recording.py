@@ -65,7 +65,7 @@ def record_score(
     row = OutcomeScore(
         patient_id=patient.id,
         measure=measure.key,
-        score=round(score, max(measure.decimals, 0)),
+        score=round(score, 2),
         taken_on=parse_day(date_text, today),
         source="staff",
         recorded_by_id=staff.id,
