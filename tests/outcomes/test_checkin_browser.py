@@ -94,6 +94,10 @@ def test_checkin_offline_sent_once_with_no_violations(
         expect(page.get_by_text("Saved on this phone", exact=True)).to_be_visible()
         assert_accessible(page, "outcomes-checkin-saved-offline")
         assert len(_stored(db, patient)) == 1  # nothing arrived while offline
+        # Today from the phone's saved copy no longer offers the check-in just answered.
+        page.goto(f"{live_server}/today")
+        expect(page.get_by_role("heading", name="Today", exact=False).first).to_be_visible()
+        expect(page.locator("#checkin-card")).to_be_hidden()
         context.set_offline(False)
         page.evaluate("window.dispatchEvent(new Event('online'))")
         assert _empty_outbox(page) == 0
