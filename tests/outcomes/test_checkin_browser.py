@@ -152,3 +152,63 @@ def test_checkin_offline_sent_once_with_no_violations(
         assert_accessible(review, "outcomes-page")
     finally:
         staff.close()
+
+
+def test_later_checkin_in_spanish_rates_the_named_activities(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session
+) -> None:
+    """The second PSFS only asks for ratings of the activities named first, in Spanish."""
+    therapist = make_staff(db, make_clinic(db))
+    patient = make_patient(db, therapist, language="es")
+    today = local_today(patient.timezone)
+    set_schedule(
+        db,
+        patient,
+        BY_KEY["psfs"],
+        at_start=True,
+        every_weeks=4,
+        at_discharge=False,
+        today=today - timedelta(days=35),
+        staff_id=therapist.id,
+    )
+    first = [{"name": "Abrir frascos", "rating": 2}, {"name": "Escribir", "rating": 3}]
+    db.add(
+        OutcomeScore(
+            patient_id=patient.id,  # type: ignore[arg-type]
+            measure="psfs",
+            score=2.5,
+            taken_on=today - timedelta(days=30),
+            source="patient",
+            answers={"activities": first},
+        )
+    )
+    db.commit()
+    context, page = installed_phone(browser, live_server, db, patient)
+    try:
+        page.get_by_role("link", name="Empezar el seguimiento").click()
+        page.wait_for_url("**/checkin")
+        expect(page.get_by_role("group", name="Abrir frascos")).to_be_visible()
+        expect(page.locator("input[name=activity_1]")).to_have_count(0)
+        assert_accessible(page, "outcomes-checkin-es-ratings")
+        _pick(page, "rating_1", 6)
+        _pick(page, "rating_2", 7)
+        page.get_by_role("button", name="Enviar a mi terapeuta").click()
+        expect(page.get_by_role("heading", name="Gracias")).to_be_focused()
+        assert _empty_outbox(page) == 0
+        latest = [r for r in _stored(db, patient) if r.taken_on == today]
+        assert [(r.score, r.answers) for r in latest] == [
+            (
+                6.5,
+                {
+                    "activities": [
+                        {"name": "Abrir frascos", "rating": 6},
+                        {"name": "Escribir", "rating": 7},
+                    ]
+                },
+            )
+        ]
+        page.goto(f"{live_server}/progress")
+        expect(page.get_by_text("Más fácil que al principio.").first).to_be_visible()
+        assert_accessible(page, "outcomes-progress-es")
+    finally:
+        context.close()
