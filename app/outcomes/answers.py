@@ -13,6 +13,7 @@ from app.core.i18n import N_
 from app.models import OutcomeScore, Patient
 from app.outcomes.measures import GRC, PAIN_AVG, PAIN_WORST, PSFS
 from app.outcomes.schemas import CheckinIn, CheckinOut, ScoreOut
+from app.webhooks.events import OUTCOME_RECORDED, emit
 
 
 class AnswerError(ValueError):
@@ -108,7 +109,22 @@ def record_checkin(
         add(PSFS.key, psfs_score([a["rating"] for a in answers["activities"]]), answers)
     if data.grc is not None:
         add(GRC.key, data.grc)
-    return insert_once(session, rows, lambda: _stored(session, patient_id, data))
+    stored, created = insert_once(session, rows, lambda: _stored(session, patient_id, data))
+    if created:
+        announce(session, patient, stored)
+    return stored, created
+
+
+def announce(session: Session, patient: Patient, rows: list[OutcomeScore]) -> None:
+    """Tell the clinic's webhooks about each new score, by id only."""
+    for row in rows:
+        assert row.id is not None
+        emit(
+            session,
+            patient.clinic_id,
+            OUTCOME_RECORDED,
+            {"patient_id": row.patient_id, "outcome_id": row.id},
+        )
 
 
 def insert_once(

@@ -60,8 +60,9 @@ class Measure:
 
     def format(self, value: float, language: str = "en") -> str:
         """A score as text with this measure's decimals, in the language's number style."""
-        pattern = "0." + "0" * self.decimals if self.decimals else "0"
-        return format_decimal(round(value, self.decimals), pattern, locale=language)
+        # The measure's own decimals always; up to two when a score was entered more finely.
+        pattern = "0." + "0" * self.decimals + "#" * max(2 - self.decimals, 0)
+        return format_decimal(round(value, 2), pattern, locale=language)
 
     def in_range(self, value: float) -> bool:
         """Whether a score lies on the measure's scale."""

@@ -7,6 +7,7 @@ from datetime import date
 from sqlmodel import Session, col, func, select
 
 from app.models import ClinicMeasure, OutcomeScore, Patient, StaffUser
+from app.outcomes.answers import announce
 from app.outcomes.measures import Measure
 from app.outcomes.service import measure_for
 
@@ -65,13 +66,14 @@ def record_score(
     row = OutcomeScore(
         patient_id=patient.id,
         measure=measure.key,
-        score=round(score, max(measure.decimals, 0)),
+        score=round(score, 2),
         taken_on=parse_day(date_text, today),
         source="staff",
         recorded_by_id=staff.id,
     )
     session.add(row)
     session.flush()
+    announce(session, patient, [row])
     return row, measure
 
 

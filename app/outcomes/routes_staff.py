@@ -10,6 +10,7 @@ from app.core.clock import local_today
 from app.core.templating import render
 from app.deps import CurrentTherapist, RowId, SessionDep
 from app.models import Patient, StaffUser
+from app.models.base import valid_id
 from app.outcomes.recording import (
     MeasureForm,
     add_clinic_measure,
@@ -100,7 +101,8 @@ def score_delete(
 ) -> Response:
     """Remove a score recorded by mistake (scores the patient gave stay)."""
     patient = patient_or_404(session, staff, patient_id)
-    row = delete_score(session, patient, int(score_id)) if score_id.isdigit() else None
+    chosen = int(score_id) if score_id.isdigit() else 0
+    row = delete_score(session, patient, chosen) if valid_id(chosen) else None
     if row is None:
         return _page(request, session, staff, patient, 422, score_error="No such score to remove.")
     record_staff(

@@ -93,6 +93,20 @@ def due_measures(
     return found
 
 
+# A check-in left unanswered is reminded of again every few days, not every day.
+REMIND_EVERY_DAYS = 3
+
+
+def checkin_reminder_due(session: Session, patient: Patient, today: date) -> bool:
+    """Whether to remind the patient of a due check-in today (the day it falls due, then every
+    few days while it stays unanswered)."""
+    due = due_measures(session, patient, today, kind="patient")
+    if not due or patient.archived_at is not None:
+        return False
+    since = min(d.since for d in due)
+    return (today - since).days % REMIND_EVERY_DAYS == 0
+
+
 def set_schedule(
     session: Session,
     patient: Patient,

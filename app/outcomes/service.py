@@ -99,3 +99,50 @@ def measure_trends(
         if points:
             trends.append(build_trend(measure, points, language or patient.language))
     return trends
+
+
+def not_improved(
+    session: Session, patients: list[Patient], todays: dict[int, date], weeks: int
+) -> set[int]:
+    """Patients with a measure whose baseline is at least `weeks` old and no important gain.
+
+    A measure counts when it has an MCID; a baseline with no later score counts too (no
+    improvement has been shown). Two queries whatever the number of patients.
+    """
+    ids = [p.id for p in patients if p.id is not None]
+    if not ids:
+        return set()
+    clinics = {p.clinic_id for p in patients}
+    own = {
+        clinic_key(row.id): from_clinic_measure(row)
+        for row in session.exec(
+            select(ClinicMeasure).where(col(ClinicMeasure.clinic_id).in_(clinics))
+        ).all()
+        if row.id is not None
+    }
+    points: dict[tuple[int, str], list[tuple[date, float]]] = defaultdict(list)
+    for row in session.exec(
+        select(OutcomeScore)
+        .where(col(OutcomeScore.patient_id).in_(ids))
+        .order_by(col(OutcomeScore.taken_on), col(OutcomeScore.id))
+    ).all():
+        points[(row.patient_id, row.measure)].append((row.taken_on, row.score))
+    clinic_of = {p.id: p.clinic_id for p in patients}
+    found: set[int] = set()
+    for (patient_id, key), series in points.items():
+        measure = BY_KEY.get(key) or own.get(key)
+        if (
+            measure is None
+            or not measure.has_mcid
+            or measure.clinic_id
+            not in (
+                None,
+                clinic_of[patient_id],
+            )
+        ):
+            continue
+        if (todays[patient_id] - series[0][0]).days < weeks * 7:
+            continue
+        if judge(measure, series[0][1], series[-1][1], len(series)).important is not True:
+            found.add(patient_id)
+    return found

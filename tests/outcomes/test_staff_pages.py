@@ -151,3 +151,38 @@ def test_clinic_adds_its_own_measure_and_records_it(client: TestClient, db: Sess
         data={"csrf_token": token, "measure": key, "score": "30"},
     )
     assert refused.status_code == 422
+
+
+def test_remove_a_mistaken_score_but_never_the_patients_answer(
+    client: TestClient, db: Session
+) -> None:
+    """Staff remove a score they entered; a patient's answer or a bad id is refused."""
+    therapist = make_staff(db, make_clinic(db))
+    patient = make_patient(db, therapist)
+    answered = OutcomeScore(
+        patient_id=patient.id,  # type: ignore[arg-type]
+        measure="pain_avg",
+        score=5,
+        taken_on=local_today(patient.timezone),
+        source="patient",
+    )
+    db.add(answered)
+    db.commit()
+    token = sign_in(client, therapist)
+    scores = f"/patients/{patient.id}/outcomes/scores"
+    entered = client.post(scores, data={"csrf_token": token, "measure": "odi", "score": "44,4"})
+    assert entered.status_code == 303
+    db.expire_all()
+    mine = db.exec(
+        select(OutcomeScore).where(
+            OutcomeScore.patient_id == patient.id, OutcomeScore.source == "staff"
+        )
+    ).one()
+    assert mine.score == 44.4
+    assert "44.4" in client.get(f"/patients/{patient.id}/outcomes").text
+    for bad in (str(answered.id), "99999999999", "x"):
+        refused = client.post(f"{scores}/delete", data={"csrf_token": token, "score_id": bad})
+        assert refused.status_code == 422, bad
+    removed = client.post(f"{scores}/delete", data={"csrf_token": token, "score_id": str(mine.id)})
+    assert removed.status_code == 303
+    assert _scores(db, patient) == [("pain_avg", 5.0)]

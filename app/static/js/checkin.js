@@ -2,6 +2,15 @@
 // once (the server stores one copy per UUID however often they arrive).
 (function () {
   "use strict";
+  var KEY = "ng-checkin-saved";
+  // Today, from the phone's saved copy: a check-in answered on this phone today is done.
+  var card = document.getElementById("checkin-card");
+  if (card) {
+    var saved = null;
+    try { saved = localStorage.getItem(KEY); } catch (e) { /* private mode */ }
+    if (saved && saved === card.dataset.day) card.hidden = true;
+    return;
+  }
   var form = document.querySelector("form[data-outbox=checkin]");
   var box = window.NeuroglideOutbox;
   if (!form || !box || !window.indexedDB) return;
@@ -74,6 +83,7 @@
     event.preventDefault();
     var entry = { id: "checkin:" + data.uuid, uuid: data.uuid, kind: "checkin", url: "/api/outcomes", method: "POST", body: data };
     box.save(entry).then(function () {
+      try { localStorage.setItem(KEY, d.day); } catch (e) { /* private mode */ }
       show(data.uuid);
       if ("serviceWorker" in navigator && navigator.serviceWorker.ready) {
         navigator.serviceWorker.ready.then(function (reg) { if (reg.sync) return reg.sync.register("outbox"); }).catch(function () {});
