@@ -11,11 +11,9 @@ PRECACHE = (
     "vendor/htmx-2.0.11.min.js",
     "js/app.js",
     "js/player.js",
-    "js/figure.js",
     "js/outbox.js",
     "js/offline.js",
     "js/messages.js",
-    "js/logsheet.js",
     "icons/icon.svg",
     "icons/icon-192.png",
 )
