@@ -29,9 +29,7 @@ def _row(slug: str, figure: dict[str, Any], text: dict[str, Any]) -> str:
     frames += "<td></td>" * (3 - len(figure["keyframes"]))
     steps = "".join(f"<li>{escape(step)}</li>" for step in text.get("steps", []))
     words = (
-        f"<b>Start:</b> {escape(text.get('start_position', ''))}<ol>{steps}</ol>"
-        if text
-        else ""
+        f"<b>Start:</b> {escape(text.get('start_position', ''))}<ol>{steps}</ol>" if text else ""
     )
     return (
         f"<tr><th>{slug}<br><small>{figure['kind']} · {figure['view']} view</small></th>"

@@ -55,7 +55,7 @@ def test_the_sole_turns_in_a_view_from_behind(slug: str) -> None:
     assert 'class="fg-inset"' in moving
     assert f'values="{sole[0]:g};{sole[-1]:g};{sole[0]:g}"' in moving
     still = str(render_figure(slug, mode="still"))
-    assert f'rotate({sole[0]:g})' in still and "animateTransform" not in still
+    assert f"rotate({sole[0]:g})" in still and "animateTransform" not in still
 
 
 def test_only_the_foot_exercises_have_a_sole_view() -> None:
