@@ -64,6 +64,14 @@ def test_only_the_foot_exercises_have_a_sole_view() -> None:
     assert 'class="fg-inset"' not in str(render_figure("slr-ankle-pumps"))
 
 
+def test_the_radial_arm_by_side_slider_bends_the_wrist_toward_the_palm() -> None:
+    """Palm facing back, so bending the wrist toward the palm points the fingers down as the
+    elbow bends; straightening the elbow, the wrist bends back."""
+    start, out = poses(FIGURES["radial-arm-by-side-slider"])
+    assert abs(start["r_fore"] - start["r_upper"]) < 15 and start["r_hand"] - start["r_fore"] > 20
+    assert out["r_fore"] - out["r_upper"] > 80 and out["r_hand"] - out["r_fore"] < -45
+
+
 def test_the_arm_by_side_slider_starts_hanging_and_bends_toward_the_shoulder() -> None:
     """Start: arm hanging, elbow straight. Out: the elbow bends past a right angle, bringing the
     hand toward the shoulder, while the wrist bends back."""
