@@ -20,13 +20,13 @@ CSS = (ROOT / "app" / "static" / "css" / "app.css").read_text(encoding="utf-8")
 PER_PAGE = 6
 
 
-def _row(slug: str, figure: dict[str, Any], text: dict[str, Any]) -> str:
+def _row(slug: str, figure: dict[str, Any], text: dict[str, Any], columns: int) -> str:
     """One exercise: name and kind, every keyframe from start to end, then its words."""
     frames = "".join(
         f"<td>{svg(figure, frame=i)}<small>{'start' if i == 0 else f'pose {i + 1}'}</small></td>"
         for i in range(len(figure["keyframes"]))
     )
-    frames += "<td></td>" * (3 - len(figure["keyframes"]))
+    frames += "<td></td>" * (columns - len(figure["keyframes"]))
     steps = "".join(f"<li>{escape(step)}</li>" for step in text.get("steps", []))
     words = (
         f"<b>Start:</b> {escape(text.get('start_position', ''))}<ol>{steps}</ol>" if text else ""
@@ -41,8 +41,9 @@ def sheet_html(slugs: list[str] | None = None) -> str:
     """A table with a row per exercise, in the app's colours for the emulated scheme."""
     figures = load_figures()
     texts = {e["slug"]: e["texts"]["en"] for e in load_library_file()}
+    columns = max(len(figure["keyframes"]) for figure in figures.values())
     rows = "".join(
-        _row(slug, figures[slug], texts.get(slug, {})) for slug in (slugs or list(figures))
+        _row(slug, figures[slug], texts.get(slug, {}), columns) for slug in (slugs or list(figures))
     )
     return (
         f"<!doctype html><html><head><meta name='color-scheme' content='light dark'><style>{CSS}"
