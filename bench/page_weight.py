@@ -6,6 +6,7 @@ Builds the demo clinic in a temporary folder, serves it, opens an invite link in
 network (compressed), as reported by the browser's DevTools protocol.
 """
 
+import gzip
 import os
 import re
 import socket
@@ -28,6 +29,7 @@ from tests.support.browser import launch_chromium, phone_context  # noqa: E402
 BUDGET_KB = 40.0
 # The exercise page carries the guided player and the moving figure.
 EXERCISE_BUDGET_KB = 45.0
+FIGURE_BUDGET_KB = 6.0
 PAGES = ["/today", "/progress", "/settings", "/morning", "/check"]
 
 
@@ -49,8 +51,8 @@ def _wait(url: str) -> None:
     raise RuntimeError(f"server did not start at {url}")
 
 
-def _measure(page: Any, cdp: Any, url: str) -> tuple[int, int, list[str]]:
-    """Requests, bytes on the wire, and the hosts contacted for one cold load."""
+def _measure(page: Any, cdp: Any, url: str) -> tuple[int, int, list[str], dict[str, int]]:
+    """Requests, bytes on the wire, hosts contacted and bytes per URL for one cold load."""
     sizes: dict[str, int] = {}
     urls: dict[str, str] = {}
     cdp.on(
@@ -63,7 +65,33 @@ def _measure(page: Any, cdp: Any, url: str) -> tuple[int, int, list[str]]:
     cdp.send("Network.clearBrowserCache")
     page.goto(url, wait_until="networkidle")
     hosts = sorted({re.sub(r"^https?://([^/]+).*$", r"\1", u) for u in urls.values()})
-    return len(sizes), sum(sizes.values()), hosts
+    per_url = {urls.get(key, key): size for key, size in sizes.items()}
+    return len(sizes), sum(sizes.values()), hosts, per_url
+
+
+def _parts_table(path: str, per_url: dict[str, int]) -> Table:
+    """What one page's bytes are made of, largest first."""
+    table = Table(title=f"{path}: each request")
+    table.add_column("request")
+    table.add_column("KB on the wire", justify="right")
+    for url, size in sorted(per_url.items(), key=lambda kv: -kv[1]):
+        table.add_row(re.sub(r"^https?://[^/]+", "", url).split("?")[0], f"{size / 1024:.1f}")
+    return table
+
+
+def _figures_table() -> Table:
+    """Each built-in figure's bytes, compressed as the server sends it (gzip level 9)."""
+    from app.library.figures import load_figures, render_figure
+
+    table = Table(title=f"Each figure, gzip on its own (budget {FIGURE_BUDGET_KB:.0f} KB)")
+    for column in ("exercise", "moving + reduced-motion pair KB", "still KB", "within budget"):
+        table.add_column(column)
+    for slug in load_figures():
+        moving = len(gzip.compress(str(render_figure(slug)).encode(), 9)) / 1024
+        still = len(gzip.compress(str(render_figure(slug, mode="still")).encode(), 9)) / 1024
+        ok = "yes" if moving <= FIGURE_BUDGET_KB else "NO"
+        table.add_row(slug, f"{moving:.2f}", f"{still:.2f}", ok)
+    return table
 
 
 def main() -> None:
@@ -105,6 +133,7 @@ def main() -> None:
         )
         for column in ("page", "requests", "KB on the wire", "hosts", "within budget"):
             table.add_column(column)
+        parts: dict[str, dict[str, int]] = {}
         with sync_playwright() as playwright:
             browser = launch_chromium(playwright)
             # A first load has no service worker yet: once one is installed it answers every
@@ -119,7 +148,8 @@ def main() -> None:
                 cdp = context.new_cdp_session(page)
                 cdp.send("Network.enable")
                 cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
-                requests, size, hosts = _measure(page, cdp, base + path)
+                requests, size, hosts, per_url = _measure(page, cdp, base + path)
+                parts[path] = per_url
                 kb = size / 1024
                 budget = EXERCISE_BUDGET_KB if path.startswith("/exercise/") else BUDGET_KB
                 table.add_row(
@@ -132,6 +162,9 @@ def main() -> None:
                 cdp.detach()
             browser.close()
         console.print(table)
+        for path in ("/today", str(exercise)):
+            console.print(_parts_table(path, parts[path]))
+        console.print(_figures_table())
     finally:
         server.terminate()
         server.wait(timeout=10)

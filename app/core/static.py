@@ -30,6 +30,11 @@ class CachedStatic(StaticFiles):
         if response.status_code == 200:
             if query.startswith(b"v="):
                 response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+                # An immutable URL is never revalidated, so validators would only add bytes to
+                # every first load.
+                for name in ("ETag", "Last-Modified", "Accept-Ranges"):
+                    if name in response.headers:
+                        del response.headers[name]
             else:
                 response.headers["Cache-Control"] = "public, max-age=300"
         return response

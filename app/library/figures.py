@@ -228,6 +228,25 @@ def _draw(
     return f'<g transform="translate({x:g} {y:g})">{body}</g>'
 
 
+def _sole(figure: dict[str, Any], angles: list[float], anim: Any) -> str:
+    """The foot seen from behind, in a corner: turning the sole in or out leaves the plane of a
+    side view, so this small back view shows it (positive turns the sole in)."""
+    if not angles:
+        return ""
+    bx, by, _w, _h = _box(figure)
+    x, y = figure.get("sole_at", [bx + 24, by + 36])
+    move = ""
+    if anim is not None:
+        values = [f"{angles[i]:g}" for i in anim[0]]
+        move = _spline(values, anim[1], anim[2]) if len(set(values)) > 1 else ""
+    return (
+        f'<g transform="translate({x:g} {y:g})"><circle class="fg-inset" cy="-8" r="24"/>'
+        '<line y2="-26" stroke-width="7"/>'
+        f'<g transform="rotate({angles[0]:g})">{move}'
+        '<line x1="-10" x2="10" y1="5" y2="5" stroke-width="6" class="fg-hl"/></g></g>'
+    )
+
+
 def svg(
     figure: dict[str, Any],
     *,
@@ -239,16 +258,18 @@ def svg(
 ) -> str:
     """One SVG: the moving figure, or with frame given a still of that keyframe."""
     frames, scales = poses(figure), lengths(figure)
+    soles = list(figure.get("sole", []))
     anim = None
     if frame is not None:
-        frames, scales = [frames[frame]], [scales[frame]]
+        frames, scales, soles = [frames[frame]], [scales[frame]], soles[frame : frame + 1]
     else:
         anim = timeline(len(frames), cycle, hold)
     box = " ".join(f"{v:g}" for v in _box(figure))
     return (
         f'<svg class="{" ".join(["fg", css]).strip()}" viewBox="{box}" aria-hidden="true">'
         f'<g class="fg-flip"{_mirror(figure, mirrored)}>'
-        f"{_props(figure)}{_draw(figure, frames, scales, anim)}</g></svg>"
+        f"{_props(figure)}{_draw(figure, frames, scales, anim)}{_sole(figure, soles, anim)}"
+        "</g></svg>"
     )
 
 

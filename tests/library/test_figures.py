@@ -32,7 +32,7 @@ def _joint(pose: dict[str, float], segment: str, view: str) -> float:
 
 
 def test_every_builtin_exercise_has_a_figure() -> None:
-    """The 17 built-in exercises (and the 5 new ones) each have a figure, and no stray ones."""
+    """The 17 built-in exercises (and the 6 new ones) each have a figure, and no stray ones."""
     slugs = {entry["slug"] for entry in load_library_file()}
     assert slugs <= set(FIGURES)
     assert set(FIGURES) == set(KIND_OF)

@@ -207,3 +207,40 @@ def test_the_player_speaks_its_cues_when_asked(
     assert {lang for _text, lang in page.evaluate("window.spoken")} == {"en"}
     page.reload()
     assert page.get_by_role("checkbox", name="Voice").is_checked()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_exercise_pages_draw_the_figure_in_the_scheme(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session, scheme: str
+) -> None:
+    """At phone size, in light and dark, the figure is drawn in the page's own text and accent
+    colours (so it stays visible on a dark background), and each page is axe-clean."""
+    playwright, chromium = browser
+    slugs = ("median-slider", "tibial-glide", "radial-arm-by-side-slider")
+    patient = make_patient(db, make_staff(db, make_clinic(db)), slugs=slugs)
+    token = create_invite(db, patient)
+    db.commit()
+    page = phone_context(playwright, chromium, color_scheme=scheme).new_page()
+    page.goto(f"{live_server}/i/{token}")
+    page.get_by_role("button", name="Open my exercises").click()
+    page.wait_for_url("**/today**")
+    assert page.locator(".fg-still-mode svg").count() == len(slugs)
+    assert_accessible(page, f"figure-today-{scheme}")
+    colours = """() => {
+      const box = document.querySelector(".figure.fg-move-mode svg.fg-move");
+      const body = getComputedStyle(document.body);
+      const lines = Array.from(box.querySelectorAll("line:not(.fg-hl):not(.fg-far)"));
+      const plain = lines.find((l) => !l.closest(".fg-prop")), lit = box.querySelector(".fg-hl");
+      return [getComputedStyle(plain).stroke, body.color, getComputedStyle(lit).stroke,
+              body.backgroundColor];
+    }"""
+    for item in page.locator(".exercises h2 a").all():
+        href = item.get_attribute("href")
+        other = page.context.new_page()
+        other.goto(f"{live_server}{href}")
+        plain, text, lit, background = other.evaluate(colours)
+        assert plain == text and lit not in (text, background)
+        if scheme == "dark":
+            assert background == "rgb(17, 24, 25)" and plain == "rgb(232, 239, 238)"
+        assert_accessible(other, f"figure-exercise-{href.strip('/').replace('/', '-')}-{scheme}")
+        other.close()

@@ -34,6 +34,7 @@ KINDS = {
     "median-arm-by-side-slider": "slider",
     "hand-gliding-sequence": "one_ended_tensioner",
     "femoral-two-ended-tensioner": "two_ended_tensioner",
+    "radial-arm-by-side-slider": "slider",
 }
 SHOCK_EN = "bending your neck sends an electric-shock feeling"
 SHOCK_ES = "al doblar el cuello sientes como una descarga eléctrica"
@@ -58,7 +59,7 @@ def _es(slug: str, field: str) -> Any:
 
 
 def test_every_exercise_and_kind_is_the_reviewed_one() -> None:
-    """22 exercises, each with exactly the kind of movement it does."""
+    """23 exercises, each with exactly the kind of movement it does."""
     assert {slug: e["kind"] for slug, e in ENTRIES.items()} == KINDS
 
 
@@ -195,6 +196,7 @@ def test_the_five_new_exercises() -> None:
         "median-arm-by-side-slider": ("median", "wrist_hand", 1, False),
         "hand-gliding-sequence": ("median", "wrist_hand", 4, True),
         "femoral-two-ended-tensioner": ("femoral", "hip_thigh", 5, True),
+        "radial-arm-by-side-slider": ("radial", "elbow_forearm", 1, False),
     }
     for slug, facts in expected.items():
         e = ENTRIES[slug]

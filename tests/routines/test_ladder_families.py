@@ -51,10 +51,11 @@ def test_a_branch_exercise_stepped_up_steps_down_on_its_own_dose_first(db: Sessi
         ("median-slider", "median-arm-by-side-slider"),
         ("carpal-tunnel-slider", "median-arm-by-side-slider"),
         ("ulnar-slider", "ulnar-elbow-wrist-slider"),
+        ("radial-slider", "radial-arm-by-side-slider"),
     ],
 )
 def test_the_arm_ladder_has_a_first_rung(db: Session, slug: str, gentler: str) -> None:
-    """Median and ulnar sliders step down to a stage-1 slider with the arm by the side."""
+    """Median, ulnar and radial sliders step down to a stage-1 slider with the arm by the side."""
     assert _step(db, slug, up=False) == gentler
 
 

@@ -1,6 +1,7 @@
 // Guided exercise player: a 3-2-1 get-ready count, tempo cue per cycle, rep, set and side
 // counters, rest timer, pause/resume, optional sound and vibration, screen kept awake.
-// Works offline.
+// Works offline. The log sheet and the moving figure follow below in the same file, so the
+// exercise page costs one request for its script.
 (function () {
   "use strict";
   var root = document.getElementById("player");
@@ -40,6 +41,19 @@
   var es = document.documentElement.lang === "es";
   var sound = toggle("sound", es ? "Sonido" : "Sound");
   var buzz = toggle("vibrate", es ? "Vibración" : "Vibration");
+  // Spoken cues for a patient who cannot watch the screen, with the phone's own voice.
+  var speech = window.SpeechSynthesisUtterance && window.speechSynthesis;
+  var voice = speech && toggle("speech", es ? "Voz" : "Voice");
+  if (voice) voice.addEventListener("change", function () { if (!voice.checked) speech.cancel(); });
+  var lang = document.documentElement.lang || "en", spoken = /^(out|back|hold|rest|switch|done|paused)$/;
+  function speak(key) {
+    if (!voice || !voice.checked) return;
+    speech.cancel();
+    var u = new SpeechSynthesisUtterance(key === "countdown" ? String(root.dataset.count) : t(key));
+    u.lang = lang;
+    u.voice = speech.getVoices().filter(function (v) { return (v.lang || "").toLowerCase().indexOf(lang) === 0; })[0] || null;
+    speech.speak(u);
+  }
   var controls = el("div", { "class": "row" });
   controls.appendChild(pauseBtn); controls.appendChild(skipBtn);
   [cue, phase, count, startBtn, controls, prefs].forEach(function (n) { root.appendChild(n); });
@@ -73,8 +87,9 @@
     count.textContent = t("rep") + " " + Math.min(state.rep, plan.reps) + " " + t("of") + " " + plan.reps +
       " · " + t("set") + " " + state.set + " " + t("of") + " " + plan.sets +
       (plan.sides === 2 ? " · " + t(state.side === 1 ? "side1" : "side2") : "");
-    // figure.js follows the steps: the moving figure and the spoken cues.
+    // The figure (below) follows the steps.
     root.dispatchEvent(new CustomEvent("player:step", { detail: { step: state.step, side: state.side, count: parseInt(root.dataset.count || "0", 10), paused: state.paused } }));
+    if (state.step === "countdown" || spoken.test(state.step)) speak(state.step);
   }
   function say(text) { state.label = text; phase.textContent = text; }
   function wait(ms, next) {
@@ -157,6 +172,7 @@
     state.paused = on; pauseBtn.textContent = t(on ? "resume" : "pause"); awake(!on);
     // Say so while paused: the last cue ("And back") would tell the patient to keep moving.
     root.dispatchEvent(new CustomEvent(on ? "player:pause" : "player:resume"));
+    if (on) speak("paused");
     if (on) { root.dataset.paused = "1"; cue.classList.add("paused"); phase.textContent = t("paused"); }
     else { delete root.dataset.paused; cue.classList.remove("paused"); phase.textContent = state.label; }
   }
@@ -176,4 +192,111 @@
     nextSet();
   });
   show(); root.dataset.state = "ready";
+})();
+
+// The log as a sheet when the player finishes, or at once for "Log it"; then the way on.
+(function () {
+  "use strict";
+  var $ = document.getElementById.bind(document);
+  var log = $("log"), form = $("log-form"), main = $("main"), tpl = $("tpl-next");
+  if (!log || !form || form.dataset.offline !== "log") return;
+  var quick = /[?&]log=1(&|$)/.test(location.search), before = $("pain-before");
+  var closer = log.querySelector(".sheet-close"), home = document.createComment(""), dialog;
+  var pick = function (n) { return form.elements[n].value; };
+  var choose = function (n, v) { var b = form.querySelector("[name=" + n + "][value='" + v + "']"); if (b) b.checked = true; };
+  // Pain now defaults to pain before until picked.
+  var touched = pick("pain_after") !== pick("pain_before");
+  document.addEventListener("change", function (e) {
+    if (e.target.name === "pain_after") touched = true;
+    if (e.target.name === "pain_before" && !touched) choose("pain_after", e.target.value);
+  });
+
+  function open() {
+    // Not answered before starting: ask it here.
+    if (before && !form.contains(before) && (quick || !pick("pain_before"))) {
+      before.querySelector("legend").textContent = before.dataset.tLater;
+      form.insertBefore(before, form.querySelector("fieldset"));
+    }
+    if (!dialog) {
+      dialog = document.createElement("dialog");
+      dialog.className = "sheet";
+      dialog.setAttribute("aria-labelledby", "log-title");
+      // Closed: the form goes back into the page.
+      dialog.onclose = function () { home.parentNode.insertBefore(log, home); };
+      if (closer) closer.onclick = function () { dialog.close(); };
+    }
+    log.before(home);
+    home.before(dialog);
+    dialog.append(log);
+    if (closer) closer.hidden = false;
+    dialog.showModal();
+    $("log-title").tabIndex = -1;
+    $("log-title").focus();
+  }
+  document.addEventListener("player:finished", function (e) {
+    e.preventDefault(); // instead of the player's scroll to the form
+    choose("sets_done", (e.detail || {}).sets);
+    if (!touched) choose("pain_after", pick("pain_before"));
+    open();
+  });
+  if (quick) open();
+  if (!tpl || !main) return;
+
+  // "Next" skips what this phone logged today, even before the server has it.
+  var day = new Date(Date.now() + (parseInt(form.dataset.offset, 10) || 0) * 6e4).toISOString().slice(0, 10) + ":";
+  new MutationObserver(function () {
+    var result = $("result"), done = [];
+    if (!result || result.dataset.led) return;
+    result.dataset.led = 1;
+    try { done = JSON.parse(localStorage.getItem("ng-logged")) || []; } catch (e) { /* afresh */ }
+    done = done.filter(function (k) { return String(k).indexOf(day) === 0; });
+    done.push(day + form.dataset.item + ":" + pick("slot"));
+    try { localStorage.setItem("ng-logged", JSON.stringify(done)); } catch (e) { /* private mode */ }
+    if (result.querySelector(".notice.bad")) return; // stop or emergency: no way on
+    var content = tpl.content.cloneNode(true), chosen, back = result.querySelector("[href='/today']");
+    content.querySelectorAll(".next-step").forEach(function (step) {
+      if (!chosen && done.indexOf(day + step.dataset.step) < 0) chosen = step; else step.remove();
+    });
+    var link = chosen.querySelector("a");
+    if (link) {
+      var url = new URL(link.getAttribute("href"), location.href);
+      if (quick) url.searchParams.set("log", 1); else url.searchParams.delete("log");
+      link.setAttribute("href", url.pathname + url.search);
+      if (back) back.classList.add("secondary");
+    }
+    result.querySelector(".notice").after(content.querySelector(".next-name"));
+    result.insertBefore(content, back && back.parentNode);
+  }).observe(main, { childList: true });
+})();
+
+// The figure follows the guided player's steps: seeks the SMIL figure to each cue's phase,
+// pauses and turns it round with the player.
+(function () {
+  "use strict";
+  var player = document.getElementById("player");
+  var box = document.querySelector(".figure.fg-move-mode");
+  var svg = box && box.querySelector("svg.fg-move");
+  if (player && svg && typeof svg.setCurrentTime === "function") {
+    var half = parseFloat(box.dataset.half) / 1000 || 0, hold = parseFloat(box.dataset.hold) / 1000 || 0;
+    var mirrored = box.dataset.mirrored === "1", moving = false;
+    var start = { out: 0, hold: half, back: half + hold };
+    var mirror = function (on) {
+      var v = svg.viewBox.baseVal;
+      box.querySelectorAll(".fg-flip").forEach(function (g) {
+        if (on) g.setAttribute("transform", "translate(" + (2 * v.x + v.width) + " 0) scale(-1 1)");
+        else g.removeAttribute("transform");
+      });
+      box.dataset.flipped = on ? "1" : "0";
+    };
+    player.addEventListener("player:step", function (e) {
+      var d = e.detail;
+      box.dataset.phase = d.step;
+      mirror(d.side === 2 ? !mirrored : mirrored);
+      moving = start.hasOwnProperty(d.step);
+      svg.setCurrentTime(moving ? start[d.step] : 0);
+      if (moving && !d.paused) svg.unpauseAnimations(); else svg.pauseAnimations();
+    });
+    player.addEventListener("player:pause", function () { svg.pauseAnimations(); });
+    player.addEventListener("player:resume", function () { if (moving) svg.unpauseAnimations(); });
+  }
 })();
