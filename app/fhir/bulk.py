@@ -47,8 +47,11 @@ def patient_count(session: Session, clinic_id: int) -> int:
     return int(session.exec(select(func.count()).select_from(query)).one())
 
 
-def patient_groups(session: Session, clinic_id: int, size: int = CHUNK) -> Iterator[list[Patient]]:
+def patient_groups(
+    session: Session, clinic_id: int, size: int | None = None
+) -> Iterator[list[Patient]]:
     """The clinic's patients by id, a group at a time (keyset paging, so no offset scans)."""
+    size = size or CHUNK
     last = 0
     while True:
         group = list(
