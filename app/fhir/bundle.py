@@ -33,6 +33,17 @@ def bundle(resources_: Iterable[dict[str, Any]], bundle_id: str) -> dict[str, An
     }
 
 
+def searchset(found: Iterable[dict[str, Any]], total: int, links: dict[str, str]) -> dict[str, Any]:
+    """A search answer: the page's resources, the total, and links (self, next, previous)."""
+    return {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "total": total,
+        "link": [{"relation": relation, "url": url} for relation, url in links.items()],
+        "entry": [{**entry(r), "search": {"mode": "match"}} for r in found],
+    }
+
+
 def _practitioners(session: Session, patient: Patient, staff_view: bool) -> list[StaffUser]:
     """The therapist and everyone who wrote a routine version or recorded a score."""
     assert patient.id is not None

@@ -86,6 +86,11 @@ def extension_url(name: str) -> str:
     return f"{fhir_base()}/StructureDefinition/{name}"
 
 
+def identifier_system(name: str) -> str:
+    """Namespace of one kind of our identifiers (routine versions, prescription lines)."""
+    return f"{fhir_base()}/identifier/{name}"
+
+
 def coding(code: str) -> dict[str, str]:
     """A Coding from our own CodeSystem."""
     return {"system": code_system_url(), "code": code, "display": _DISPLAY[code]}

@@ -104,7 +104,7 @@ def care_plan(
         "resourceType": "CarePlan",
         "id": care_plan_id(version.id),
         "identifier": [
-            {"system": codes.extension_url("routine-version"), "value": str(version.id)}
+            {"system": codes.identifier_system("routine-version"), "value": str(version.id)}
         ],
         "status": version_status(next_version, today),
         "intent": "plan",
@@ -178,7 +178,7 @@ def service_request(
         "resourceType": "ServiceRequest",
         "id": service_request_id(item.id),
         "identifier": [
-            {"system": codes.extension_url("prescription-line"), "value": item.line_key}
+            {"system": codes.identifier_system("prescription-line"), "value": item.line_key}
         ],
         "basedOn": [ref("CarePlan", care_plan_id(version.id))],
         "status": status,

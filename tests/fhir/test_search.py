@@ -5,8 +5,10 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from app.fhir import service
+from app.fhir.bundle import searchset
 from tests.factories import make_patient
 from tests.fhir.helpers import rich_patient
+from tests.fhir.validate import code_problems, parse_problems
 
 
 def test_searches_page_and_stay_in_their_clinic(db: Session) -> None:
@@ -83,3 +85,17 @@ def test_read_by_id_only_within_the_clinic(db: Session) -> None:
     assert service.read_resource(db, clinic_id, "Procedure", f"log-{record.undone.id}") is None
     assert service.read_resource(db, clinic_id, "Procedure", "log-1-x") is None
     assert service.read_resource(db, clinic_id, "Observation", "nonsense") is None
+
+
+def test_a_page_answers_as_a_searchset_bundle(db: Session) -> None:
+    """The page, its total and its links as a valid searchset Bundle."""
+    record = rich_patient(db)
+    assert record.clinic.id is not None
+    page = service.search_observations(db, record.clinic.id, patient_id=record.patient.id, count=2)
+    links = {"self": "http://testserver/fhir/Observation?_count=2"}
+    answer = searchset(page.resources, page.total, links)
+    assert parse_problems(answer) == []
+    assert answer["total"] == 8 and len(answer["entry"]) == 2
+    for item in answer["entry"]:
+        assert code_problems(item["resource"], set()) == []
+        assert item["search"] == {"mode": "match"}
