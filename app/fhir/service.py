@@ -1,6 +1,5 @@
 """FHIR searches within one clinic: by patient and date range, paged, answering resources."""
 
-import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,7 +37,7 @@ def _bounded(offset: int, count: int) -> tuple[int, int]:
     return max(offset, 0), min(max(count, 1), MAX_COUNT)
 
 
-def clinic_patients(session: Session, clinic_id: int, patient_id: int | None = None) -> Any:
+def clinic_patients(clinic_id: int, patient_id: int | None = None) -> Any:
     """The query of a clinic's patients (deleted ones never), optionally just one."""
     query = select(Patient).where(Patient.clinic_id == clinic_id, col(Patient.deleted_at).is_(None))
     if patient_id is not None:
@@ -48,15 +47,19 @@ def clinic_patients(session: Session, clinic_id: int, patient_id: int | None = N
 
 def _patients(session: Session, clinic_id: int, patient_id: int | None) -> list[Patient]:
     return list(
-        session.exec(clinic_patients(session, clinic_id, patient_id).order_by(col(Patient.id)))
+        session.exec(clinic_patients(clinic_id, patient_id).order_by(col(Patient.id)))
     )
 
 
 def _page(stream: Iterator[dict[str, Any]], offset: int, count: int) -> Page:
     """Slice a stream of resources; the rest is counted, not kept."""
     offset, count = _bounded(offset, count)
-    found = list(itertools.islice(stream, offset, offset + count))
-    total = offset + len(found) + sum(1 for _ in stream)
+    found: list[dict[str, Any]] = []
+    total = 0
+    for resource in stream:
+        if offset <= total < offset + count:
+            found.append(resource)
+        total += 1
     return Page(found, total, offset, count)
 
 
@@ -70,7 +73,7 @@ def search_patients(
 ) -> Page:
     """A clinic's patients as Patient resources, by id order."""
     offset, count = _bounded(offset, count)
-    query = clinic_patients(session, clinic_id, patient_id)
+    query = clinic_patients(clinic_id, patient_id)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = session.exec(query.order_by(col(Patient.id)).offset(offset).limit(count)).all()
     return Page([resources.patient_resource(p) for p in rows], int(total), offset, count)

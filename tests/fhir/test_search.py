@@ -99,3 +99,16 @@ def test_a_page_answers_as_a_searchset_bundle(db: Session) -> None:
     for item in answer["entry"]:
         assert code_problems(item["resource"], set()) == []
         assert item["search"] == {"mode": "match"}
+
+
+def test_a_page_past_the_end_is_empty_with_the_true_total(db: Session) -> None:
+    """Asking beyond the last match gives no resources and still the real total."""
+    record = rich_patient(db)
+    assert record.clinic.id is not None
+    mine = {"patient_id": record.patient.id}
+    for search in (service.search_observations, service.search_care_plans):
+        full = search(db, record.clinic.id, **mine)
+        beyond = search(db, record.clinic.id, **mine, offset=full.total + 5)
+        assert beyond.resources == [] and beyond.total == full.total and not beyond.has_next
+    beyond = service.search_procedures(db, record.clinic.id, **mine, offset=50)
+    assert beyond.resources == [] and beyond.total == 3
