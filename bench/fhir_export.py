@@ -222,11 +222,13 @@ def export_child(clinic_id: int, trace: bool) -> None:
     started = time.perf_counter()
     result = write_ndjson(get_engine(), clinic_id, out)
     seconds = time.perf_counter() - started
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     traced = tracemalloc.get_traced_memory()[1] if trace else 0
     figures = {
         "patients": result.patients,
         "seconds": seconds,
-        "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "maxrss_kb": usage.ru_maxrss,
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
         "traced_peak": traced,
         "resources": sum(result.counts.values()),
         "bytes": sum(p.stat().st_size for p in result.files.values()),
@@ -264,6 +266,7 @@ def main() -> None:
         "resources",
         "MB written",
         "seconds",
+        "CPU seconds",
         "resources/s",
         "peak RSS MB",
         "traced peak MB",
@@ -276,6 +279,7 @@ def main() -> None:
             f"{found['resources']:,}",
             f"{found['bytes'] / 1e6:.0f}",
             f"{found['seconds']:.1f}",
+            f"{found['cpu_seconds']:.1f}",
             f"{found['resources'] / found['seconds']:,.0f}",
             f"{found['maxrss_kb'] / 1024:.0f}",
             f"{found['traced_peak'] / 1e6:.1f}" if args.trace else "-",
