@@ -102,6 +102,7 @@ def clinic_resources(
                     yield event
         if "Observation" in types:
             yield from records.check_resources(session, ids)
+            yield from records.warning_resources(session, ids)
             yield from records.score_resources(session, ids)
         done += len(group)
         progress(done, total)

@@ -87,6 +87,7 @@ def patient_bundle(session: Session, patient: Patient, *, staff_view: bool) -> d
         *records.plan_resources(session, [patient], exercises, with_change_note=staff_view),
         *records.session_resources(session, [patient.id], exercises),
         *records.check_resources(session, [patient.id]),
+        *records.warning_resources(session, [patient.id]),
     ]
     if staff_view:
         found.extend(records.score_resources(session, [patient.id]))

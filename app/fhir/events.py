@@ -5,7 +5,7 @@ from typing import Any
 
 from app.fhir import codes
 from app.fhir.resources import exercise_concept, instant, ref, service_request_id
-from app.models import Exercise, ExerciseLog, MorningCheck, OutcomeScore
+from app.models import Exercise, ExerciseLog, MorningCheck, OutcomeScore, SafetyReport
 from app.models.activity import COMPARISON, SPREAD, SYMPTOMS
 
 DIFFICULTIES = ("easy", "ok", "hard")
@@ -140,6 +140,27 @@ def morning_observation(check: MorningCheck) -> dict[str, Any] | None:
             }
         )
     resource["component"] = components
+    return resource
+
+
+def warning_observation(report: SafetyReport) -> dict[str, Any] | None:
+    """Warning signs reported: stop or emergency, with each sign the patient ticked."""
+    assert report.id is not None
+    if report.level not in ("stop", "emergency"):
+        return None
+    resource = _observation(
+        f"warning-{report.id}",
+        report.patient_id,
+        codes.concept("warning-signs"),
+        instant(report.answered_at),
+    )
+    resource["valueCodeableConcept"] = codes.concept(f"warning-{report.level}")
+    signs = [f"sign-{a.replace('_', '-')}" for a in report.answers]
+    resource["component"] = [
+        {"code": codes.concept("warning-sign"), "valueCodeableConcept": codes.concept(sign)}
+        for sign in signs
+        if sign in codes.CONCEPT_CODES
+    ]
     return resource
 
 

@@ -19,6 +19,7 @@ from app.models import (
     Patient,
     RoutineItem,
     RoutineVersion,
+    SafetyReport,
 )
 
 # Rows fetched per round trip when streaming a patient's sessions.
@@ -175,6 +176,25 @@ def check_resources(
     ).order_by(col(MorningCheck.patient_id), col(MorningCheck.local_date))
     for check in session.exec(query.execution_options(yield_per=YIELD_PER)):
         found = events.morning_observation(check)
+        if found is not None:
+            yield found
+
+
+def warning_resources(
+    session: Session,
+    patient_ids: Sequence[int],
+    since: date | None = None,
+    until: date | None = None,
+) -> Iterator[dict[str, Any]]:
+    """The warning signs the patients reported, as Observations."""
+    query = _dated(
+        select(SafetyReport).where(col(SafetyReport.patient_id).in_(patient_ids)),
+        col(SafetyReport.local_date),
+        since,
+        until,
+    ).order_by(col(SafetyReport.patient_id), col(SafetyReport.answered_at), col(SafetyReport.id))
+    for report in session.exec(query):
+        found = events.warning_observation(report)
         if found is not None:
             yield found
 

@@ -46,9 +46,7 @@ def clinic_patients(clinic_id: int, patient_id: int | None = None) -> Any:
 
 
 def _patients(session: Session, clinic_id: int, patient_id: int | None) -> list[Patient]:
-    return list(
-        session.exec(clinic_patients(clinic_id, patient_id).order_by(col(Patient.id)))
-    )
+    return list(session.exec(clinic_patients(clinic_id, patient_id).order_by(col(Patient.id))))
 
 
 def _page(stream: Iterator[dict[str, Any]], offset: int, count: int) -> Page:
@@ -188,6 +186,7 @@ def observation_stream(
         if resource["resourceType"] == "Observation":
             yield resource
     yield from records.check_resources(session, patient_ids, since, until)
+    yield from records.warning_resources(session, patient_ids, since, until)
     if with_scores:
         yield from records.score_resources(session, patient_ids, since, until)
 
@@ -208,7 +207,7 @@ def search_observations(
 
 
 _ID = re.compile(
-    r"^(?:(?P<kind>routine|item|log|check|score)-)?(?P<num>[0-9]{1,10})(?P<rest>-.+)?$"
+    r"^(?:(?P<kind>routine|item|log|check|warning|score)-)?(?P<num>[0-9]{1,10})(?P<rest>-.+)?$"
 )
 
 
@@ -251,7 +250,7 @@ def read_resource(
 
 def _owner(session: Session, kind: str | None, number: int) -> int | None:
     """The patient a resource id belongs to."""
-    from app.models import MorningCheck, OutcomeScore
+    from app.models import MorningCheck, OutcomeScore, SafetyReport
 
     if kind == "routine":
         version = session.get(RoutineVersion, number)
@@ -266,6 +265,9 @@ def _owner(session: Session, kind: str | None, number: int) -> int | None:
     if kind == "check":
         check = session.get(MorningCheck, number)
         return check.patient_id if check else None
+    if kind == "warning":
+        report = session.get(SafetyReport, number)
+        return report.patient_id if report else None
     if kind == "score":
         score = session.get(OutcomeScore, number)
         return score.patient_id if score else None

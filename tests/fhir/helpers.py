@@ -14,6 +14,7 @@ from app.models import (
     OutcomeScore,
     Patient,
     RoutineVersion,
+    SafetyReport,
     StaffUser,
 )
 from app.routines.service import ItemDose, items_of, new_version
@@ -32,6 +33,7 @@ class Record:
     logs: list[ExerciseLog]
     undone: ExerciseLog
     checks: list[MorningCheck]
+    warning: SafetyReport
     score: OutcomeScore
 
 
@@ -116,6 +118,16 @@ def rich_patient(db: Session, clinic: Clinic | None = None) -> Record:
         )
         db.add(check)
         checks.append(check)
+    warning = SafetyReport(
+        uuid=uuid.uuid4(),
+        patient_id=patient.id,
+        local_date=today - timedelta(days=7),
+        level="stop",
+        answers=["spreading_numbness", "night_pain"],
+        answered_at=datetime.combine(today - timedelta(days=7), datetime.min.time(), UTC)
+        + timedelta(hours=20),
+    )
+    db.add(warning)
     score = OutcomeScore(
         patient_id=patient.id,
         measure="NDI",
@@ -125,7 +137,7 @@ def rich_patient(db: Session, clinic: Clinic | None = None) -> Record:
     )
     db.add(score)
     db.commit()
-    return Record(clinic, therapist, patient, old, new, logs, undone, checks, score)
+    return Record(clinic, therapist, patient, old, new, logs, undone, checks, warning, score)
 
 
 def _version_id(db: Session, patient: Patient) -> int:

@@ -98,6 +98,9 @@ WRONG = {
     "an exercise not in the code system": _set("Procedure.code.coding.code", "229065008"),
     "a reference out of the bundle": _set("Procedure.basedOn.reference", "ServiceRequest/item-0"),
     "pain out of range": _set("Observation.valueInteger", 11),
+    "a warning sign as the level": _set(
+        "Observation.valueCodeableConcept.coding.code", "sign-night-pain"
+    ),
     "a misspelt element": _set("Procedure.performedDateTime", "last Tuesday"),
     "a difficulty we do not have": _set("Procedure.extension.valueCode", "brutal"),
     "a non-FHIR id": _set("Patient.id", "patient_1"),
@@ -200,6 +203,12 @@ def test_round_trip_matches_the_database(db: Session) -> None:
         parts = {c.code.coding[0].code: c for c in answer.component}
         assert day(parts["about-date"].valueDateTime.isostring) == check.about_date
         assert (parts["72514-3"].valueInteger if "72514-3" in parts else None) == check.pain_now
+
+    warning = observations[f"warning-{record.warning.id}"]
+    assert warning.valueCodeableConcept.coding[0].code == "warning-stop"
+    signs = [c.valueCodeableConcept.coding[0].code for c in warning.component]
+    assert signs == ["sign-spreading-numbness", "sign-night-pain"]
+    assert warning.effectiveDateTime.datetime == record.warning.answered_at
 
     score = observations[f"score-{record.score.id}"]
     assert score.valueQuantity.value == record.score.score

@@ -13,7 +13,14 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from app.fhir import codes
-from app.models import AuditEvent, ExerciseLog, MorningCheck, OutcomeScore, Patient
+from app.models import (
+    AuditEvent,
+    ExerciseLog,
+    MorningCheck,
+    OutcomeScore,
+    Patient,
+    SafetyReport,
+)
 from tests.factories import make_clinic, make_staff, sign_in_patient
 from tests.fhir.helpers import rich_patient
 from tests.fhir.validate import bundle_problems, resources_problems
@@ -107,12 +114,13 @@ def _check_export(db: Session, files: dict[str, str], clinic_id: int) -> None:
     ).all()
     checks = db.exec(select(MorningCheck).where(col(MorningCheck.patient_id).in_(patients))).all()
     scores = db.exec(select(OutcomeScore).where(col(OutcomeScore.patient_id).in_(patients))).all()
+    warnings = db.exec(select(SafetyReport).where(col(SafetyReport.patient_id).in_(patients))).all()
     kinds = [r["resourceType"] for r in found]
     assert kinds.count("Patient") == len(patients)
     assert kinds.count("Procedure") == len(logs)
     pains = sum((log.pain_before is not None) + (log.pain_after is not None) for log in logs)
     felt = sum(bool(log.symptoms or log.spread) for log in logs)
-    assert kinds.count("Observation") == pains + felt + len(checks) + len(scores)
+    assert kinds.count("Observation") == pains + felt + len(checks) + len(warnings) + len(scores)
 
 
 def test_admin_downloads_the_clinic_as_zipped_ndjson(db: Session) -> None:

@@ -93,7 +93,13 @@ KNOWN_CODES = {
 }
 FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 # Which of our codes may answer which of our questions.
-ANSWERS = {"symptom": "symptom-", "spread": "spread-", "morning-check": "compared-"}
+ANSWERS: dict[str, str | tuple[str, ...]] = {
+    "symptom": "symptom-",
+    "spread": "spread-",
+    "morning-check": "compared-",
+    "warning-signs": ("warning-stop", "warning-emergency"),
+    "warning-sign": "sign-",
+}
 
 
 def values_at(node: Any, path: str) -> Iterator[Any]:
