@@ -50,6 +50,24 @@ REQUEST_INTENT = {
     "instance-order",
     "option",
 }
+ITEM_TYPES = {
+    "group",
+    "display",
+    "boolean",
+    "decimal",
+    "integer",
+    "date",
+    "dateTime",
+    "time",
+    "string",
+    "text",
+    "url",
+    "choice",
+    "open-choice",
+    "attachment",
+    "reference",
+    "quantity",
+}
 # The value sets R4 binds as "required" on the elements our resources use.
 REQUIRED: dict[str, dict[str, set[str]]] = {
     "Bundle": {
@@ -76,6 +94,11 @@ REQUIRED: dict[str, dict[str, set[str]]] = {
     "Observation": {"status": OBSERVATION_STATUS},
     "QuestionnaireResponse": {
         "status": {"in-progress", "completed", "amended", "entered-in-error", "stopped"}
+    },
+    "Questionnaire": {
+        "status": {"draft", "active", "retired", "unknown"},
+        "item.type": ITEM_TYPES,
+        "item.item.type": ITEM_TYPES,
     },
     "CodeSystem": {
         "status": {"draft", "active", "retired", "unknown"},
@@ -220,6 +243,32 @@ def reference_problems(resources: list[dict[str, Any]], full_urls: set[str]) -> 
     return problems
 
 
+def _link_ids(items: list[dict[str, Any]]) -> set[str]:
+    found: set[str] = set()
+    for item in items:
+        found.add(item["linkId"])
+        found |= _link_ids(item.get("item", []))
+    return found
+
+
+def response_problems(resources: list[dict[str, Any]]) -> list[str]:
+    """Each QuestionnaireResponse answers a Questionnaire of the same set, by its linkIds."""
+    forms = {r["url"]: r for r in resources if r["resourceType"] == "Questionnaire"}
+    problems = []
+    for response in resources:
+        if response["resourceType"] != "QuestionnaireResponse":
+            continue
+        name = f"QuestionnaireResponse/{response['id']}"
+        form = forms.get(response.get("questionnaire", ""))
+        if form is None:
+            problems.append(f"{name}: its Questionnaire is not in the set")
+            continue
+        unknown = _link_ids(response.get("item", [])) - _link_ids(form.get("item", []))
+        if unknown:
+            problems.append(f"{name}: items {sorted(unknown)} are not in the Questionnaire")
+    return problems
+
+
 def resources_problems(resources: list[dict[str, Any]]) -> list[str]:
     """Everything wrong with a set of resources that must stand on their own."""
     full_urls = {f"{codes.fhir_base()}/{r['resourceType']}/{r['id']}" for r in resources}
@@ -236,6 +285,7 @@ def resources_problems(resources: list[dict[str, Any]]) -> list[str]:
         problems.extend(parse_problems(resource))
         problems.extend(code_problems(resource, exercise_codes))
     problems.extend(reference_problems(resources, full_urls))
+    problems.extend(response_problems(resources))
     return problems
 
 
