@@ -60,16 +60,18 @@ CONCEPTS: tuple[tuple[str, str, str], ...] = (
     ("sign-bowel-change", "Bowel change", "Loss of bowel control or feeling."),
     ("sign-sexual-change", "Sexual change", "New sexual dysfunction or genital numbness."),
     ("outcome-score", "Outcome measure score", "A recorded outcome measure total."),
+    ("outcome-pain-avg", "Pain, average over the last week", "Average pain 0-10, last 7 days."),
+    ("outcome-pain-worst", "Pain, worst over the last week", "Worst pain 0-10, last 7 days."),
     ("outcome-psfs", "PSFS mean score", "Patient-Specific Functional Scale, mean 0-10."),
     ("outcome-grc", "Global rating of change", "The patient's rating of their change."),
-    ("outcome-rmdq", "Roland-Morris score", "Roland-Morris Disability Questionnaire, 0-24."),
-    ("outcome-ndi", "Neck Disability Index", "Neck Disability Index total."),
     ("outcome-odi", "Oswestry Disability Index", "Oswestry Disability Index, 0-100 %."),
+    ("outcome-ndi", "Neck Disability Index", "Neck Disability Index total."),
     ("outcome-quickdash", "QuickDASH score", "QuickDASH, 0-100."),
-    ("outcome-bctq", "Boston Carpal Tunnel score", "Boston Carpal Tunnel Questionnaire mean."),
-    ("outcome-promis-pi", "PROMIS Pain Interference", "PROMIS Pain Interference score."),
+    ("outcome-bctq-sss", "Boston Carpal Tunnel symptoms", "BCTQ symptom severity, mean 1-5."),
+    ("outcome-bctq-fss", "Boston Carpal Tunnel function", "BCTQ functional status, mean 1-5."),
+    ("outcome-rmdq", "Roland-Morris score", "Roland-Morris Disability Questionnaire, 0-24."),
+    ("outcome-promis-pi6a", "PROMIS Pain Interference 6a", "PROMIS Pain Interference T-score."),
     ("outcome-sbi", "Sciatica Bothersomeness Index", "Sciatica Bothersomeness Index, 0-24."),
-    ("outcome-pain-nrs", "Pain 0-10", "Pain intensity recorded as an outcome."),
 )
 CONCEPT_CODES = frozenset(code for code, _display, _definition in CONCEPTS)
 _DISPLAY = {code: display for code, display, _definition in CONCEPTS}
@@ -77,8 +79,9 @@ _DISPLAY = {code: display for code, display, _definition in CONCEPTS}
 OUTCOME_LOINC = {
     "ndi": ("82237-9", "Neck disability index total score"),
     "odi": ("97909-6", "Oswestry Disability Index score"),
-    "promis-pi": ("77865-4", "PROMIS pain interference T-score"),
-    "pain-nrs": (PAIN_NRS["code"], PAIN_NRS["display"]),
+    "promis-pi6a": ("77865-4", "PROMIS pain interference T-score"),
+    "pain-avg": (PAIN_NRS["code"], PAIN_NRS["display"]),
+    "pain-worst": (PAIN_NRS["code"], PAIN_NRS["display"]),
 }
 EXTENSIONS = ("sets-done", "reps-done", "session-slot", "difficulty")
 
