@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     smtp_password: str = ""
     smtp_from: str = "Neuroglide <no-reply@localhost>"
     reminders_in_app: bool = True
+    # The dashboard's "outcome not improved" filter looks at baselines at least this old.
+    outcome_review_weeks: int = Field(default=6, ge=1, le=52)
     vapid_contact: str = "mailto:admin@localhost"
     # For tests and development only: push hosts exempt from the https-on-a-public-host rule.
     push_allowed_hosts: str = ""

@@ -24,6 +24,9 @@ from app.health.routes import router as health_router
 from app.home import router as home_router
 from app.library.routes import router as library_router
 from app.messages.routes import router as messages_router
+from app.outcomes.routes_patient import api as outcomes_api
+from app.outcomes.routes_patient import router as outcomes_patient_router
+from app.outcomes.routes_staff import router as outcomes_staff_router
 from app.patient.contact import install as install_clinic_contact
 from app.patient.routes import router as patient_router
 from app.patient.routes_account import router as patient_account_router
@@ -137,6 +140,9 @@ def create_app() -> FastAPI:
         messages_router,
         fhir_router,
         fhir_public_router,
+        outcomes_api,
+        outcomes_patient_router,
+        outcomes_staff_router,
     ):
         app.include_router(router)
     _install_error_pages(app)

@@ -23,11 +23,13 @@ from app.adherence.service import (
     load_versions,
     prescribed_per_day,
 )
+from app.config import get_settings
 from app.core.clock import local_today
 from app.dashboard.flags import history_flag_keys, history_rule_flags, insert_new_flags
 from app.flags.service import SILENT_DAYS, URGENCY, urgency, urgency_order
 from app.messages.service import unread_messages
 from app.models import ExerciseLog, Flag, MorningCheck, Patient, StaffUser
+from app.outcomes.service import not_improved
 from app.review.charts import sparkline
 from app.review.entries import unread_notes
 
@@ -36,6 +38,9 @@ FILTERS = {
     "flagged": "With open flags",
     "low": "Low adherence",
     "silent": "Silent",
+    "not_improved": (
+        f"Outcome not improved by the MCID after {get_settings().outcome_review_weeks} weeks"
+    ),
 }
 SCOPES = {"mine": "My patients", "clinic": "Whole clinic"}
 LOW_ADHERENCE = 0.5
@@ -69,6 +74,7 @@ class Row:
     flags: list[Flag] = field(default_factory=list)
     unread_notes: int = 0  # notes the patient wrote that their therapist has not opened yet
     unread_messages: int = 0  # the patient's messages their therapist has not seen yet
+    not_improved: bool = False  # an outcome short of its MCID after the review weeks
 
     @property
     def severity(self) -> int:
@@ -281,7 +287,9 @@ def build_dashboard(
         _row(p, todays, statuses, logs, last_days, mornings, by_patient, names, staff)
         for p in patients
     ]
+    stalled = not_improved(session, patients, todays, get_settings().outcome_review_weeks)
     for row in rows:
+        row.not_improved = row.patient.id in stalled
         row.unread_notes = unread.get(row.patient.id or 0, 0)
         row.unread_messages = unread_msgs.get(row.patient.id or 0, 0)
     rows.sort(key=Row.sort_key)
@@ -290,6 +298,7 @@ def build_dashboard(
         "flagged": sum(1 for r in rows if r.flags),
         "low": sum(1 for r in rows if r.low),
         "silent": sum(1 for r in rows if r.silent),
+        "not_improved": sum(1 for r in rows if r.not_improved),
     }
     shown = [r for r in rows if _matches(r, filter_)]
     panel = [(f, r.patient) for r in shown for f in r.flags]
@@ -304,6 +313,8 @@ def _matches(row: Row, filter_: str) -> bool:
         return row.low
     if filter_ == "silent":
         return row.silent
+    if filter_ == "not_improved":
+        return row.not_improved
     return True
 
 

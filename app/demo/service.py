@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from app.access.service import create_invite, invite_url
 from app.core.clock import local_today, zone
 from app.core.security import hash_password
+from app.demo.outcomes import add_outcome_history
 from app.demo.profiles import (
     DEMO_ADMIN,
     DEMO_CLINIC,
@@ -85,6 +86,7 @@ def build_demo(session: Session, progress: Callable[[int], None] | None = None) 
         if patient is None:
             patient = _create_patient(session, clinic.id, staff[1 + profile.therapist], profile)
             _create_history(session, patient, profile, rng)
+            add_outcome_history(session, patient, staff[1 + profile.therapist].id)
         link = invite_url(create_invite(session, patient))
         therapist = staff[1 + profile.therapist].name
         invites.append((profile.name, profile.story, link, profile.language, therapist))

@@ -12,7 +12,7 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from app.fhir import codes, records, resources
+from app.fhir import codes, outcomes, records, resources
 from app.fhir.records import ExerciseNames
 from app.models import Clinic, Patient, StaffUser
 
@@ -24,6 +24,8 @@ RESOURCE_TYPES = (
     "ServiceRequest",
     "Procedure",
     "Observation",
+    "QuestionnaireResponse",
+    "Questionnaire",
     "CodeSystem",
 )
 # Patients per group: their rows are loaded together, then let go before the next group.
@@ -85,7 +87,7 @@ def clinic_resources(
         for member in session.exec(staff.order_by(col(StaffUser.id))):
             yield resources.practitioner_resource(member)
     exercises = ExerciseNames()
-    per_patient = set(types) & set(RESOURCE_TYPES[2:-1])
+    per_patient = set(types) & set(RESOURCE_TYPES[2:-2])
     total, done = patient_count(session, clinic_id), 0
     progress(0, total)
     for group in patient_groups(session, clinic_id) if per_patient else iter(()):
@@ -103,11 +105,16 @@ def clinic_resources(
         if "Observation" in types:
             yield from records.check_resources(session, ids)
             yield from records.warning_resources(session, ids)
-            yield from records.score_resources(session, ids)
+        if {"Observation", "QuestionnaireResponse"} & set(types):
+            for answer in records.score_resources(session, ids):
+                if answer["resourceType"] in types:
+                    yield answer
         done += len(group)
         progress(done, total)
         # Rows already turned into JSON are not needed again: keep the identity map small.
         session.expunge_all()
+    if "Questionnaire" in types:
+        yield from outcomes.questionnaires()
     if "CodeSystem" in types:
         if not {"CarePlan", "ServiceRequest", "Procedure"} & per_patient:
             exercises.load(session, _clinic_exercise_ids(session, clinic_id))

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.fhir import codes, records, resources
+from app.fhir import codes, outcomes, records, resources
 from app.fhir.records import ExerciseNames
 from app.models import Clinic, OutcomeScore, Patient, RoutineVersion, StaffUser, utcnow
 
@@ -59,7 +59,9 @@ def _practitioners(session: Session, patient: Patient, staff_view: bool) -> list
         ids.update(
             i
             for i in session.exec(
-                select(OutcomeScore.recorded_by_id).where(OutcomeScore.patient_id == patient.id)
+                select(OutcomeScore.recorded_by_id).where(
+                    OutcomeScore.patient_id == patient.id, OutcomeScore.source != "patient"
+                )
             )
             if i is not None
         )
@@ -73,8 +75,8 @@ def _practitioners(session: Session, patient: Patient, staff_view: bool) -> list
 def patient_bundle(session: Session, patient: Patient, *, staff_view: bool) -> dict[str, Any]:
     """Everything about one patient; the patient's own copy leaves out what staff keep.
 
-    Staff keep outcome scores and the reasons for routine changes for themselves, as in the
-    patient's other download formats.
+    Staff keep the scores they recorded and the reasons for routine changes for themselves,
+    as in the patient's other download formats; the patient's own check-in answers are theirs.
     """
     assert patient.id is not None
     clinic = session.get(Clinic, patient.clinic_id)
@@ -89,8 +91,10 @@ def patient_bundle(session: Session, patient: Patient, *, staff_view: bool) -> d
         *records.check_resources(session, [patient.id]),
         *records.warning_resources(session, [patient.id]),
     ]
-    if staff_view:
-        found.extend(records.score_resources(session, [patient.id]))
+    answers = list(records.score_resources(session, [patient.id], staff_view=staff_view))
+    found.extend(answers)
+    asked = {r["questionnaire"] for r in answers if r["resourceType"] == "QuestionnaireResponse"}
+    found.extend(q for q in outcomes.questionnaires() if q["url"] in asked)
     found.append(codes.code_system())
     found.append(codes.exercise_code_system(exercises.used()))
     return bundle(found, f"patient-{patient.id}")

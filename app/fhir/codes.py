@@ -75,14 +75,6 @@ CONCEPTS: tuple[tuple[str, str, str], ...] = (
 )
 CONCEPT_CODES = frozenset(code for code, _display, _definition in CONCEPTS)
 _DISPLAY = {code: display for code, display, _definition in CONCEPTS}
-# Where LOINC has the total itself, it is given beside our code.
-OUTCOME_LOINC = {
-    "ndi": ("82237-9", "Neck disability index total score"),
-    "odi": ("97909-6", "Oswestry Disability Index score"),
-    "promis-pi6a": ("77865-4", "PROMIS pain interference T-score"),
-    "pain-avg": (PAIN_NRS["code"], PAIN_NRS["display"]),
-    "pain-worst": (PAIN_NRS["code"], PAIN_NRS["display"]),
-}
 EXTENSIONS = ("sets-done", "reps-done", "session-slot", "difficulty")
 
 

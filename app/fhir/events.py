@@ -1,11 +1,10 @@
 """Pure builders of what happened: sessions as Procedures, and what was felt as Observations."""
 
-from datetime import date
 from typing import Any
 
 from app.fhir import codes
 from app.fhir.resources import exercise_concept, instant, ref, service_request_id
-from app.models import Exercise, ExerciseLog, MorningCheck, OutcomeScore, SafetyReport
+from app.models import Exercise, ExerciseLog, MorningCheck, SafetyReport
 from app.models.activity import COMPARISON, SPREAD, SYMPTOMS
 
 DIFFICULTIES = ("easy", "ok", "hard")
@@ -161,40 +160,4 @@ def warning_observation(report: SafetyReport) -> dict[str, Any] | None:
         for sign in signs
         if sign in codes.CONCEPT_CODES
     ]
-    return resource
-
-
-def measure_key(measure: str) -> str:
-    """A recorded measure's name as our code's suffix: lower case, dashes."""
-    return measure.strip().lower().replace("_", "-").replace(" ", "-")
-
-
-def outcome_code(measure: str) -> dict[str, Any]:
-    """The code of an outcome score: ours where we know the measure, LOINC beside it if any."""
-    key = measure_key(measure)
-    found: list[dict[str, str]] = []
-    if f"outcome-{key}" in codes.CONCEPT_CODES:
-        found.append(codes.coding(f"outcome-{key}"))
-    else:
-        found.append(codes.coding("outcome-score"))
-    if key in codes.OUTCOME_LOINC:
-        loinc, display = codes.OUTCOME_LOINC[key]
-        found.append({"system": codes.LOINC, "code": loinc, "display": display})
-    return {"coding": found, "text": measure}
-
-
-def score_observation(score: OutcomeScore) -> dict[str, Any]:
-    """A recorded outcome measure score (score only, never the items)."""
-    assert score.id is not None
-    resource = _observation(f"score-{score.id}", score.patient_id, outcome_code(score.measure), "")
-    resource["effectiveDateTime"] = date.isoformat(score.taken_on)
-    resource["issued"] = instant(score.created_at)
-    if score.recorded_by_id is not None:
-        resource["performer"] = [ref("Practitioner", score.recorded_by_id)]
-    resource["valueQuantity"] = {
-        "value": score.score,
-        "unit": "score",
-        "system": codes.UCUM,
-        "code": "{score}",
-    }
     return resource

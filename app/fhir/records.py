@@ -9,9 +9,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.core.clock import local_today
-from app.fhir import events, resources
+from app.fhir import events, outcomes, resources
 from app.library.service import texts_for
 from app.models import (
+    ClinicMeasure,
     Exercise,
     ExerciseLog,
     MorningCheck,
@@ -21,6 +22,7 @@ from app.models import (
     RoutineVersion,
     SafetyReport,
 )
+from app.outcomes.measures import clinic_key, clinic_measure_id
 
 # Rows fetched per round trip when streaming a patient's sessions.
 YIELD_PER = 1000
@@ -220,7 +222,16 @@ def score_resources(
     patient_ids: Sequence[int],
     since: date | None = None,
     until: date | None = None,
+    *,
+    staff_view: bool = True,
 ) -> Iterator[dict[str, Any]]:
-    """The recorded outcome scores as Observations."""
-    for score in score_rows(session, patient_ids, since, until):
-        yield events.score_observation(score)
+    """Outcome scores: a patient's answers as QuestionnaireResponse and Observation, staff's
+    recorded scores as Observations (for staff only)."""
+    scores = score_rows(session, patient_ids, since, until)
+    own = {clinic_measure_id(s.measure) for s in scores} - {None}
+    names = {
+        clinic_key(row.id): row.name
+        for row in session.exec(select(ClinicMeasure).where(col(ClinicMeasure.id).in_(own)))
+        if row.id is not None
+    }
+    yield from outcomes.score_resources(scores, names, staff_view=staff_view)

@@ -188,7 +188,9 @@ def observation_stream(
     yield from records.check_resources(session, patient_ids, since, until)
     yield from records.warning_resources(session, patient_ids, since, until)
     if with_scores:
-        yield from records.score_resources(session, patient_ids, since, until)
+        for answer in records.score_resources(session, patient_ids, since, until):
+            if answer["resourceType"] == "Observation":
+                yield answer
 
 
 def search_observations(
@@ -243,6 +245,8 @@ def read_resource(
         return events_procedure(log, exercises)
     elif resource_type == "Observation":
         stream = observation_stream(session, [owner], None, None)
+    elif resource_type == "QuestionnaireResponse":
+        stream = records.score_resources(session, [owner])
     else:
         return None
     return next((r for r in stream if r["id"] == resource_id), None)

@@ -8,8 +8,15 @@ from app.models.clinic import Clinic, StaffUser
 from app.models.exercise import Exercise, ExerciseText
 from app.models.flag import Flag
 from app.models.message import Message
+from app.models.outcome import (
+    ClinicMeasure,
+    OutcomePlan,
+    OutcomeSchedule,
+    OutcomeScore,
+    TemplateOutcome,
+)
 from app.models.passkey import PasskeyChallenge, StaffPasskey
-from app.models.patient import ClinicalNote, OutcomeScore, Patient, TimeEntry
+from app.models.patient import ClinicalNote, Patient, TimeEntry
 from app.models.reminder import AppKey, PushSubscription, ReminderDelivery, ReminderSettings
 from app.models.routine import RoutineItem, RoutineTemplate, RoutineVersion, TemplateItem
 from app.models.staff_session import StaffSession
@@ -19,6 +26,7 @@ __all__ = [
     "AppKey",
     "AuditEvent",
     "Clinic",
+    "ClinicMeasure",
     "ClinicalNote",
     "Exercise",
     "ExerciseLog",
@@ -27,6 +35,8 @@ __all__ = [
     "Message",
     "MorningCheck",
     "NotesRead",
+    "OutcomePlan",
+    "OutcomeSchedule",
     "OutcomeScore",
     "PasskeyChallenge",
     "Patient",
@@ -42,6 +52,7 @@ __all__ = [
     "StaffSession",
     "StaffUser",
     "TemplateItem",
+    "TemplateOutcome",
     "TimeEntry",
     "UTCDateTime",
     "utcnow",

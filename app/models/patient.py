@@ -60,17 +60,3 @@ class TimeEntry(SQLModel, table=True):
     live_interaction: bool = Field(default=False)
     note: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_column=created())
-
-
-class OutcomeScore(SQLModel, table=True):
-    """A recorded outcome measure score (PSFS, ODI, QuickDASH...), score only."""
-
-    __tablename__ = "outcome_score"
-
-    id: int | None = Field(default=None, primary_key=True)
-    patient_id: int = Field(foreign_key="patient.id", index=True)
-    measure: str = Field(max_length=32)
-    score: float
-    taken_on: date
-    recorded_by_id: int | None = Field(default=None, foreign_key="staff_user.id")
-    created_at: datetime = Field(default_factory=utcnow, sa_column=created())

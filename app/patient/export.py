@@ -1,7 +1,8 @@
 """A patient's own data, to download: profile, routines, logs, checks, reports and reminders.
 
 Only what the patient gave or was given: never other patients' data, and never what staff
-keep for themselves (session notes, time, flags, outcome scores, reasons for routine changes).
+keep for themselves (session notes, time, flags, scores staff recorded, reasons for routine
+changes).
 """
 
 import csv
@@ -18,6 +19,7 @@ from app.models import (
     ExerciseLog,
     Message,
     MorningCheck,
+    OutcomeScore,
     Patient,
     PushSubscription,
     ReminderSettings,
@@ -188,11 +190,33 @@ def export_data(session: Session, patient: Patient) -> dict[str, Any]:
         "messages": [
             _pick(m, MESSAGE_FIELDS) for m in _rows(session, Message, patient.id, col(Message.id))
         ],
+        "check_ins": check_ins(session, patient.id),
         "reminder_settings": reminders,
         "reminder_devices": [
             _pick(d, ("created_at", "user_agent", "last_success_at")) for d in devices
         ],
     }
+
+
+def check_ins(session: Session, patient_id: int) -> list[dict[str, Any]]:
+    """The patient's own check-in answers (outcome scores staff recorded are the clinic's)."""
+    rows = session.exec(
+        select(OutcomeScore)
+        .where(OutcomeScore.patient_id == patient_id, OutcomeScore.source == "patient")
+        .order_by(col(OutcomeScore.taken_on), col(OutcomeScore.id))
+    ).all()
+    return [
+        {
+            "taken_on": row.taken_on.isoformat(),
+            "measure": row.measure,
+            "score": row.score,
+            "activities": [
+                f"{a.get('name', '')}: {a.get('rating', '')}"
+                for a in (row.answers or {}).get("activities", [])
+            ],
+        }
+        for row in rows
+    ]
 
 
 def export_fhir(session: Session, patient: Patient) -> dict[str, Any]:
@@ -237,6 +261,7 @@ def export_csv(data: dict[str, Any]) -> str:
     _table(writer, "morning_checks", data["morning_checks"])
     _table(writer, "safety_reports", data["safety_reports"])
     _table(writer, "messages", data["messages"])
+    _table(writer, "check_ins", data["check_ins"])
     reminders = data["reminder_settings"] or {}
     _table(writer, "reminder_settings", [{"field": k, "value": v} for k, v in reminders.items()])
     _table(writer, "reminder_devices", data["reminder_devices"])

@@ -14,6 +14,7 @@ from app.deps import CurrentPatient, RowId, SessionDep
 from app.flags.service import over_limit
 from app.messages.views import patient_view
 from app.models import SafetyReport
+from app.outcomes.patient_view import checkin_due
 from app.patient.forms import field_errors, parse_log, parse_signs
 from app.patient.service import own_log, plan_item, today_plan
 from app.patient.sessions import next_step, next_steps, pain_to_start
@@ -35,6 +36,7 @@ def today(request: Request, patient: CurrentPatient, session: SessionDep) -> Res
             "welcome": welcome,
             "tab": "today",
             "conversation": patient_view(session, patient, request),
+            "checkin": checkin_due(session, patient, plan.day),
         },
         fragment="patient/_plan.html",
     )

@@ -12,6 +12,7 @@ from app.core.i18n import LANGUAGES
 from app.core.templating import render
 from app.deps import CurrentPatient, SessionDep
 from app.models import StaffUser
+from app.outcomes.patient_view import psfs_chart, psfs_progress
 from app.patient.forms import field_errors, parse_morning, parse_signs
 from app.patient.progress import progress
 from app.patient.progress_view import progress_charts
@@ -155,6 +156,7 @@ async def set_language(request: Request, patient: CurrentPatient, session: Sessi
 def progress_page(request: Request, patient: CurrentPatient, session: SessionDep) -> Response:
     """The patient's own trends: days done, pain before and after, nerve symptoms."""
     data = progress(session, patient)
+    activities = psfs_progress(session, patient)
     return render(
         request,
         "patient/progress.html",
@@ -163,5 +165,7 @@ def progress_page(request: Request, patient: CurrentPatient, session: SessionDep
             "data": data,
             "tab": "progress",
             "charts": progress_charts(data, patient.language),
+            "activities": activities,
+            "activities_chart": psfs_chart(activities, patient.language) if activities else "",
         },
     )

@@ -13,6 +13,7 @@ from app.models import (
     Flag,
     Message,
     MorningCheck,
+    OutcomeScore,
     Patient,
     PushSubscription,
     ReminderDelivery,
@@ -58,6 +59,14 @@ def delete_patient(session: Session, patient: Patient) -> dict[str, int]:
             .execution_options(synchronize_session=False)
         )
         removed[model.__tablename__] = int(getattr(result, "rowcount", 0) or 0)
+    # What the patient answered goes (PSFS activities are their own words); scores staff
+    # recorded stay with the clinic's records, as notes and time do.
+    answered = session.execute(
+        delete(OutcomeScore)
+        .where(col(OutcomeScore.patient_id) == patient.id, col(OutcomeScore.source) == "patient")
+        .execution_options(synchronize_session=False)
+    )
+    removed["outcome_score"] = int(getattr(answered, "rowcount", 0) or 0)
     now = utcnow()
     patient.display_name = f"Deleted patient {patient.id}"
     patient.email = None

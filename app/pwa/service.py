@@ -16,11 +16,21 @@ PRECACHE = (
     "js/offline.js",
     "js/messages.js",
     "js/logsheet.js",
+    "js/checkin.js",
     "icons/icon.svg",
     "icons/icon-192.png",
 )
 # Pages fetched ahead on install so the app opens offline right after it is installed.
-PAGES = ("/today", "/progress", "/settings", "/morning", "/check", "/emergency", "/offline")
+PAGES = (
+    "/today",
+    "/progress",
+    "/settings",
+    "/morning",
+    "/checkin",
+    "/check",
+    "/emergency",
+    "/offline",
+)
 
 
 @lru_cache

@@ -16,6 +16,7 @@ from app.core.clock import local_now, zone
 from app.core.i18n import N_, gettext_for
 from app.db import get_engine
 from app.models import Patient, PushSubscription, ReminderDelivery, ReminderSettings, utcnow
+from app.outcomes.scheduling import checkin_reminder_due
 from app.patient.service import TodayPlan, today_plan
 from app.reminders import sending
 from app.reminders.delivery import Sender, deliver, push_job, targets_of
@@ -47,6 +48,8 @@ MORNING_BODY = N_("How are your symptoms compared with yesterday? It takes a few
 MORNING_AND_SLOT_BODY = N_(
     "Tell us how you feel compared with yesterday, then start today's exercises."
 )
+CHECKIN_TITLE = N_("A short check-in from your therapist")
+CHECKIN_BODY = N_("A few questions about how you have been. It takes about two minutes.")
 TEST_TITLE = N_("Test reminder")
 TEST_BODY = N_("Reminders work on this phone.")
 
@@ -124,6 +127,8 @@ def _candidates(
     morning_at = _at(day, first, tz_name)
     if prefs.morning_check and _open(morning_at, now) and not in_quiet_hours(first, *quiet):
         found.append(("morning", morning_at))
+    if _open(morning_at, now) and not in_quiet_hours(first, *quiet):
+        found.append(("checkin", morning_at))  # sent only when the therapist's check-in is due
     return found
 
 
@@ -185,7 +190,11 @@ def due_reminders(session: Session, now: datetime | None = None) -> list[Due]:
         due.extend(
             Due(patient.id, kind, day, at, patient.language)
             for kind, at in candidates
-            if _wanted(kind, plan)
+            if (
+                checkin_reminder_due(session, patient, day)
+                if kind == "checkin"
+                else _wanted(kind, plan)
+            )
         )
     return due
 
@@ -203,6 +212,8 @@ def message_for(kinds: Iterable[str], language: str) -> dict[str, str]:
         body, url = SLOT_BODY, "/today"
     elif "nudge" in kinds:
         title, body, url = NUDGE_TITLE, NUDGE_BODY, "/today"
+    elif "checkin" in kinds:
+        title, body, url = CHECKIN_TITLE, CHECKIN_BODY, "/checkin"
     else:
         title, body, url = TEST_TITLE, TEST_BODY, "/reminders"
     return {

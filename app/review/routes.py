@@ -11,6 +11,7 @@ from app.dashboard.flags import flag_helpers
 from app.deps import CurrentTherapist, RowId, SessionDep
 from app.messages.views import staff_view
 from app.models import Patient, StaffUser
+from app.outcomes.views import DUE_WORDS, outcomes_view
 from app.patients.guards import patient_or_404
 from app.review.charts import legend
 from app.review.entries import entries_page, mark_notes_read
@@ -61,6 +62,8 @@ def _page(
         "patient": patient,
         "legends": LEGENDS,
         "next": f"/patients/{patient.id}",
+        "outcomes": outcomes_view(session, patient),
+        "due_words": DUE_WORDS,
         **flag_helpers(),
         **extra,
     }

@@ -13,6 +13,12 @@ from app.core.clock import local_today
 from app.core.templating import render
 from app.deps import CurrentTherapist, QueryRowId, RowId, SessionDep
 from app.models import Clinic, Patient, RoutineVersion, StaffUser
+from app.outcomes.scheduling import (
+    drop_template_schedule,
+    schedule_to_template,
+    template_schedules,
+    template_to_schedule,
+)
 from app.patients.guards import patient_or_404
 from app.routines import prescribe
 from app.routines.prescribe import DraftItem, PrescribeError
@@ -271,6 +277,8 @@ def _apply(
         version = prescribe.apply_template(session, patient, staff, template_id)
     except LookupError:
         raise HTTPException(status_code=404, detail="Not found") from None
+    # The template's outcome schedule comes with it (measures already scheduled keep theirs).
+    template_to_schedule(session, patient, template_id, version.valid_from, staff.id)
     return _saved(request, session, staff, patient, version)
 
 
@@ -317,6 +325,7 @@ def templates_page(
         "names": exercise_names(session, ids),
         "dose_summary": dose_summary,
         "patients": patients,
+        "outcome_schedules": template_schedules(session, [t.id for t, _items in templates]),
         "message": message,
     }
     return render(request, "routines/templates.html", context)
@@ -346,6 +355,8 @@ def template_save(
     if problem:
         return _refused(request, session, staff, patient, problem)
     template = save_template(session, staff.clinic_id, name, items, created_by_id=staff.id)
+    assert template.id is not None and patient.id is not None
+    schedule_to_template(session, patient.id, template.id)
     record_staff(
         session,
         request,
@@ -379,6 +390,7 @@ def template_delete(
     found = template_of_clinic(session, staff.clinic_id, template_id)
     if found is None:
         raise HTTPException(status_code=404, detail="Not found")
+    drop_template_schedule(session, template_id)
     delete_template(session, found[0])
     return RedirectResponse("/templates?done=deleted", status_code=303)
 

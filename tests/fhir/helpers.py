@@ -35,6 +35,7 @@ class Record:
     checks: list[MorningCheck]
     warning: SafetyReport
     score: OutcomeScore
+    answers: list[OutcomeScore]
 
 
 def rich_patient(db: Session, clinic: Clinic | None = None) -> Record:
@@ -130,14 +131,41 @@ def rich_patient(db: Session, clinic: Clinic | None = None) -> Record:
     db.add(warning)
     score = OutcomeScore(
         patient_id=patient.id,
-        measure="NDI",
+        measure="ndi",
         score=18.0,
         taken_on=today - timedelta(days=20),
         recorded_by_id=therapist.id,
     )
     db.add(score)
+    answers = [
+        OutcomeScore(
+            patient_id=patient.id,
+            measure=measure,
+            score=value,
+            taken_on=today - timedelta(days=3),
+            source="patient",
+            answers=given,
+            uuid=uuid.uuid4(),
+        )
+        for measure, value, given in (
+            ("pain_avg", 4.0, None),
+            (
+                "psfs",
+                5.5,
+                {
+                    "activities": [
+                        {"name": "Typing for an hour", "rating": 4},
+                        {"name": "Carrying shopping", "rating": 7},
+                    ]
+                },
+            ),
+        )
+    ]
+    db.add_all(answers)
     db.commit()
-    return Record(clinic, therapist, patient, old, new, logs, undone, checks, warning, score)
+    return Record(
+        clinic, therapist, patient, old, new, logs, undone, checks, warning, score, answers
+    )
 
 
 def _version_id(db: Session, patient: Patient) -> int:

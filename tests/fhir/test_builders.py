@@ -39,6 +39,8 @@ def test_staff_bundle_is_valid_r4_with_resolving_references(db: Session) -> None
         "ServiceRequest",
         "Procedure",
         "Observation",
+        "QuestionnaireResponse",
+        "Questionnaire",
         "CodeSystem",
     }
 
@@ -49,7 +51,8 @@ def test_patient_copy_leaves_out_what_staff_keep(db: Session) -> None:
     bundle = patient_bundle(db, record.patient, staff_view=False)
     assert bundle_problems(bundle) == []
     text = json.dumps(bundle)
-    assert f"score-{record.score.id}" not in text
+    assert f'"score-{record.score.id}"' not in text
+    assert all(f'"score-{s.id}"' in text for s in record.answers)
     assert "Symptoms settled" not in text
     assert "Symptoms settled" in json.dumps(patient_bundle(db, record.patient, staff_view=True))
 
@@ -104,6 +107,9 @@ WRONG = {
     "a misspelt element": _set("Procedure.performedDateTime", "last Tuesday"),
     "a difficulty we do not have": _set("Procedure.extension.valueCode", "brutal"),
     "a non-FHIR id": _set("Patient.id", "patient_1"),
+    "a response status": _set("QuestionnaireResponse.status", "done"),
+    "an answer to no question": _set("QuestionnaireResponse.item.linkId", "activity-colour"),
+    "a questionnaire item type": _set("Questionnaire.item.type", "number"),
 }
 
 
@@ -214,3 +220,25 @@ def test_round_trip_matches_the_database(db: Session) -> None:
     assert score.valueQuantity.value == record.score.score
     assert [c.code for c in score.code.coding] == ["outcome-ndi", "82237-9"]
     assert score.performer[0].reference == f"Practitioner/{record.therapist.id}"
+    assert score.derivedFrom is None
+
+    responses = {r.id: r for r in found["QuestionnaireResponse"]}
+    pain, psfs = record.answers
+    answered = observations[f"score-{psfs.id}"]
+    assert answered.derivedFrom[0].reference == f"QuestionnaireResponse/score-{psfs.id}-answers"
+    assert answered.performer[0].reference == f"Patient/{record.patient.id}"
+    assert answered.valueQuantity.value == psfs.score
+    response = responses[f"score-{psfs.id}-answers"]
+    assert response.status == "completed"
+    rated = [
+        (group.item[0].answer[0].valueString, group.item[1].answer[0].valueInteger)
+        for group in response.item
+        if group.linkId == "activity"
+    ]
+    assert rated == [(a["name"], a["rating"]) for a in psfs.answers["activities"]]  # type: ignore[index]
+    (only,) = responses[f"score-{pain.id}-answers"].item
+    assert (only.linkId, only.answer[0].valueInteger) == ("pain_avg", 4)
+    assert [c.code for c in observations[f"score-{pain.id}"].code.coding] == [
+        "outcome-pain-avg",
+        "72514-3",
+    ]

@@ -68,7 +68,8 @@ def test_patient_downloads_their_record_as_fhir(db: Session, client: TestClient)
         e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"
     ]
     assert [p["id"] for p in patients] == [str(record.patient.id)]
-    assert f"score-{record.score.id}" not in response.text
+    assert f'"score-{record.score.id}"' not in response.text
+    assert all(f'"score-{s.id}-answers"' in response.text for s in record.answers)
     events = db.exec(
         select(AuditEvent).where(
             AuditEvent.patient_id == record.patient.id, AuditEvent.detail == "fhir"
@@ -121,6 +122,8 @@ def _check_export(db: Session, files: dict[str, str], clinic_id: int) -> None:
     pains = sum((log.pain_before is not None) + (log.pain_after is not None) for log in logs)
     felt = sum(bool(log.symptoms or log.spread) for log in logs)
     assert kinds.count("Observation") == pains + felt + len(checks) + len(warnings) + len(scores)
+    answered = [s for s in scores if s.source == "patient"]
+    assert kinds.count("QuestionnaireResponse") == len(answered) > 0
 
 
 def test_admin_downloads_the_clinic_as_zipped_ndjson(db: Session) -> None:
@@ -148,6 +151,8 @@ def test_admin_downloads_the_clinic_as_zipped_ndjson(db: Session) -> None:
             "ServiceRequest",
             "Procedure",
             "Observation",
+            "QuestionnaireResponse",
+            "Questionnaire",
             "CodeSystem",
         )
     }
@@ -171,7 +176,7 @@ def test_command_line_export_writes_one_file_per_type(db: Session, tmp_path: Pat
     assert result.exit_code == 0, result.output
     assert "Procedure.ndjson" in result.output
     files = {p.name: p.read_text() for p in tmp_path.glob("*.ndjson")}
-    assert len(files) == 8
+    assert len(files) == 10
     _check_export(db, files, record.clinic.id)
     by_name = CliRunner().invoke(
         cli, ["export-fhir", str(tmp_path / "b"), "--clinic", record.clinic.name]

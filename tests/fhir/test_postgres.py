@@ -33,7 +33,7 @@ def test_fhir_export_on_postgres(postgres: PostgresServer, tmp_path: Path) -> No
             page = service.search_procedures(db, clinic_id, patient_id=record.patient.id, count=2)
             assert page.total == 3 and page.has_next
             observations = service.search_observations(db, clinic_id, offset=0, count=500)
-            assert observations.total == 2 * 9
+            assert observations.total == 2 * 11
         written = bulk.write_ndjson(engine, clinic_id, tmp_path, bulk._quiet)
         assert written.patients == 2 and written.counts["Procedure"] == 6
         pieces = b"".join(bulk.zip_stream(engine, clinic_id))

@@ -50,10 +50,11 @@ def test_searches_page_and_stay_in_their_clinic(db: Session) -> None:
     assert len(requests.resources) == 1
 
     observations = service.search_observations(db, clinic_id, **mine, count=3)
-    # Sessions' pain and symptoms (3 + 2 + 0), two mornings, warning signs, one score.
-    assert observations.total == 3 + 2 + 2 + 1 + 1 and len(observations.resources) == 3
-    last = service.search_observations(db, clinic_id, **mine, offset=8, count=3)
-    assert [r["id"] for r in last.resources] == [f"score-{record.score.id}"]
+    # Sessions' pain and symptoms (3 + 2 + 0), two mornings, warning signs, three scores.
+    assert observations.total == 3 + 2 + 2 + 1 + 3 and len(observations.resources) == 3
+    last = service.search_observations(db, clinic_id, **mine, offset=8, count=5)
+    scores = [record.score, *record.answers]
+    assert [r["id"] for r in last.resources] == [f"score-{s.id}" for s in scores]
     mornings = service.search_observations(
         db, clinic_id, **mine, since=record.checks[1].local_date, until=record.checks[1].local_date
     )
@@ -77,6 +78,7 @@ def test_read_by_id_only_within_the_clinic(db: Session) -> None:
         ("Observation", f"check-{record.checks[0].id}"),
         ("Observation", f"score-{record.score.id}"),
         ("Observation", f"warning-{record.warning.id}"),
+        ("QuestionnaireResponse", f"score-{record.answers[1].id}-answers"),
     ):
         found = service.read_resource(db, clinic_id, kind, rid)
         assert found is not None and found["id"] == rid, (kind, rid)
@@ -96,7 +98,7 @@ def test_a_page_answers_as_a_searchset_bundle(db: Session) -> None:
     links = {"self": "http://testserver/fhir/Observation?_count=2"}
     answer = searchset(page.resources, page.total, links)
     assert parse_problems(answer) == []
-    assert answer["total"] == 9 and len(answer["entry"]) == 2
+    assert answer["total"] == 11 and len(answer["entry"]) == 2
     for item in answer["entry"]:
         assert code_problems(item["resource"], set()) == []
         assert item["search"] == {"mode": "match"}

@@ -100,6 +100,7 @@ def test_csv_export_opens_as_tables_and_formulas_stay_text(db: Session) -> None:
         "morning_checks",
         "safety_reports",
         "messages",
+        "check_ins",
         "reminder_settings",
         "reminder_devices",
     ]

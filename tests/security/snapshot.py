@@ -18,12 +18,15 @@ from app.models import (
     AccessToken,
     Clinic,
     ClinicalNote,
+    ClinicMeasure,
     Exercise,
     ExerciseLog,
     ExerciseText,
     Flag,
     Message,
     MorningCheck,
+    OutcomePlan,
+    OutcomeSchedule,
     OutcomeScore,
     Patient,
     PushSubscription,
@@ -37,6 +40,7 @@ from app.models import (
     StaffSession,
     StaffUser,
     TemplateItem,
+    TemplateOutcome,
     TimeEntry,
 )
 
@@ -70,6 +74,8 @@ PATIENT_TABLES: tuple[Any, ...] = (
     ClinicalNote,
     TimeEntry,
     OutcomeScore,
+    OutcomeSchedule,
+    OutcomePlan,
     AccessToken,
     Message,
 )
@@ -121,7 +127,7 @@ def take(engine: Engine, clinic_ids: Iterable[int]) -> Snapshot:
             add(("clinic", clinic.id or 0, clinic.id or 0), clinic)
         staff = session.exec(select(StaffUser).where(col(StaffUser.clinic_id).in_(clinics))).all()
         staff_clinic = {u.id: u.clinic_id for u in staff}
-        for model in (StaffUser, Exercise, RoutineTemplate):
+        for model in (StaffUser, Exercise, RoutineTemplate, ClinicMeasure):
             for row in session.exec(select(model).where(col(model.clinic_id).in_(clinics))).all():
                 add(("clinic", row.clinic_id, row.clinic_id), row)
         for token in session.exec(
@@ -155,6 +161,12 @@ def take(engine: Engine, clinic_ids: Iterable[int]) -> Snapshot:
             .where(col(RoutineTemplate.clinic_id).in_(clinics))
         ).all():
             add(("clinic", cid, cid), titem)
+        for toutcome, cid in session.exec(
+            select(TemplateOutcome, RoutineTemplate.clinic_id)
+            .join(RoutineTemplate, col(RoutineTemplate.id) == col(TemplateOutcome.template_id))
+            .where(col(RoutineTemplate.clinic_id).in_(clinics))
+        ).all():
+            add(("clinic", cid, cid), toutcome)
         totals = {
             table: int(
                 session.execute(

@@ -6,7 +6,7 @@ const VERSION = "{{ version }}";
 const CACHE = "neuroglide-" + VERSION;
 const PRECACHE = {{ precache | safe }};
 const PAGES = {{ pages | safe }};
-const PATIENT_PAGES = /^\/(today|progress|settings|reminders|morning|check|emergency|offline|exercise\/\d+|log\/[0-9a-f-]+)$/;
+const PATIENT_PAGES = /^\/(today|progress|settings|reminders|morning|checkin|check|emergency|offline|exercise\/\d+|log\/[0-9a-f-]+)$/;
 
 importScripts(PRECACHE.find(function (u) { return u.indexOf("/js/outbox.js") >= 0; }));
 

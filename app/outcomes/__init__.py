@@ -1,0 +1,1 @@
+"""Outcome measures: the catalogue, scores, schedules and trends against the MCID."""
