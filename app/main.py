@@ -18,6 +18,8 @@ from app.core.static import STATIC_DIR, CachedStatic
 from app.core.templating import render, templates
 from app.dashboard.routes import router as dashboard_router
 from app.deps import CurrentTherapist, Forbidden, NotSignedIn
+from app.fhir.routes import public_router as fhir_public_router
+from app.fhir.routes import router as fhir_router
 from app.health.routes import router as health_router
 from app.home import router as home_router
 from app.library.routes import router as library_router
@@ -143,6 +145,8 @@ def create_app() -> FastAPI:
         messages_router,
         rtm_router,
         reports_router,
+        fhir_router,
+        fhir_public_router,
         outcomes_api,
         outcomes_patient_router,
         outcomes_staff_router,
