@@ -58,7 +58,9 @@ def patients(request: Request, session: SessionDep, key: PatientsReader) -> Resp
     p.check_names(query, {"_id"})
     ids, paging = p.ids(query), p.paging(query)
     found = search_patients(session, key.clinic_id, ids, paging)
-    _audit(session, request, key, found, found.patient_ids[0] if ids and len(ids) == 1 else None)
+    # The event names the patient when the answer showed exactly one.
+    shown = found.patient_ids[0] if len(found.patient_ids) == 1 else None
+    _audit(session, request, key, found, shown)
     kept = [("_id", ",".join(map(str, ids)))] if ids else []
     return _answer(bundle("Patient", found, kept, paging))
 
