@@ -6,7 +6,6 @@ from urllib.parse import urlsplit
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.models import Patient
 from tests.factories import make_patient
 from tests.fhir_api.support import get, make_key, make_setting, outcome_code
 from tests.staff.support import sign_in
@@ -38,7 +37,9 @@ def test_patients_are_paged_with_next_links_to_the_end(client: TestClient, db: S
         assert body["resourceType"] == "Bundle" and body["type"] == "searchset"
         assert body["total"] == 7
         seen += [e["resource"]["id"] for e in body["entry"]]
-        assert all(e["fullUrl"].endswith(f"/fhir/r4/Patient/{e['resource']['id']}") for e in body["entry"])
+        assert all(
+            e["fullUrl"].endswith(f"/fhir/r4/Patient/{e['resource']['id']}") for e in body["entry"]
+        )
         links = {link["relation"]: link["url"] for link in body["link"]}
         assert "_count=2" in links["self"]
         assert ("previous" in links) == (pages > 0)
@@ -149,7 +150,10 @@ def test_parameters_that_cannot_be_read_are_400(client: TestClient, db: Session)
         (f"Procedure?patient={pid}&date=sa2026-01-01", "date"),
         (f"Procedure?patient={pid}&date=ge2026-01-01T10:00", "date"),
         (f"Procedure?patient={pid}&date=gt9999-12-31", "date"),
-        (f"Observation?patient={pid}&date=ge2026-01-01&date=le2026-02-01&date=eq2026-01-05", "date"),
+        (
+            f"Observation?patient={pid}&date=ge2026-01-01&date=le2026-02-01&date=eq2026-01-05",
+            "date",
+        ),
         (f"Observation?patient={pid}&patient={pid}", "patient"),
     ):
         response = get(client, f"/fhir/r4/{query}", secret)

@@ -1,11 +1,11 @@
 """The authorization matrix: every route, called by everyone, with ids that are someone else's.
 
 Routes come from the router, so a new route is in the matrix the moment it exists. Each one
-is called as nobody, as patients PA and PB, as therapist TA, as TB of another clinic and as
-the admin of clinic A, with path ids (and form and JSON ids) belonging to someone other than
-the caller. Every answer that would show or change someone else's data must be a refusal,
-no answer may show another person's markers, and the database must not change outside what
-the caller owns.
+is called as nobody, as patients PA and PB, as therapist TA, as TB of another clinic, as
+the admin of clinic A and as clinic A's software with an API key (KA), with path ids (and
+form and JSON ids) belonging to someone other than the caller. Every answer that would show or
+change someone else's data must be a refusal, no answer may show another person's markers, and
+the database must not change outside what the caller owns.
 """
 
 import itertools
@@ -28,6 +28,7 @@ from tests.security.routes import (
     dress,
     fill,
     ids_of,
+    key_header,
     refused,
     route_table,
     rule_of,
@@ -56,7 +57,7 @@ PUBLIC_ON_PURPOSE = {
     "/calendar/{token}.ics": "calendar apps fetch the feed without cookies; the token is secret",
     "/media/exercise/{exercise_id}": "checks staff and patient sessions itself (404 otherwise)",
 }
-REQUIRED_RULE = {"patient": "patient", "staff": "staff", "admin": "staff"}
+REQUIRED_RULE = {"patient": "patient", "staff": "staff", "admin": "staff", "api_key": "api_key"}
 
 
 def _urls(info: RouteInfo, world: World, caller: str) -> list[tuple[str, bool]]:
@@ -124,7 +125,7 @@ def run_matrix(engine: Engine, world: World, caller: str) -> tuple[int, list[str
                     body["endpoint"] = f"http://127.0.0.1:9/push/new-{caller}"
                 before = snapshot.take(engine, clinics)
                 token = dress(client, who, version_of(engine, who))
-                response = send(client, info, url, token, form, body)
+                response = send(client, info, url, token, form, body, key_header(who))
                 after = snapshot.take(engine, clinics)
                 calls += 1
                 where = f"{caller} {info.method} {url} -> {response.status_code}"
