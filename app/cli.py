@@ -1,4 +1,4 @@
-"""The neuroglide command: serve, migrate, demo, create-user, invite, backup, restore."""
+"""The neuroglide command: serve, migrate, demo, create-user, invite, backup, restore, export."""
 
 import os
 from collections.abc import Callable
@@ -269,6 +269,36 @@ def restore(
         "Start the app with `neuroglide serve` (it applies any newer migrations first).",
         highlight=False,
     )
+
+
+@cli.command("export-fhir")
+def export_fhir(
+    directory: Path = typer.Argument(..., help="Folder for the <Type>.ndjson files (made if new)."),
+    clinic: str = typer.Option(..., "--clinic", help="The clinic's number or exact name."),
+) -> None:
+    """Export one clinic as FHIR R4 NDJSON, one file per resource type (bulk data layout)."""
+    from app.db import get_engine, session_scope
+    from app.fhir.bulk import write_ndjson
+    from app.models import Clinic
+
+    with session_scope() as session:
+        query = select(Clinic).where(
+            Clinic.id == int(clinic) if clinic.isdigit() else Clinic.name == clinic
+        )
+        found = session.exec(query).first()
+        clinic_id = found.id if found else None
+    if clinic_id is None:
+        console.print(f"[red]No clinic {clinic!r}.[/red]", highlight=False)
+        raise typer.Exit(1)
+    result = _with_progress(
+        "Exporting patients", lambda tick: write_ndjson(get_engine(), clinic_id, directory, tick)
+    )
+    table = Table(title=f"FHIR R4 export of {result.patients} patients in {directory}")
+    table.add_column("file")
+    table.add_column("resources", justify="right")
+    for kind, path in result.files.items():
+        table.add_row(path.name, str(result.counts[kind]))
+    console.print(table)
 
 
 def _explain(error: ValidationError) -> str:

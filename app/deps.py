@@ -7,7 +7,7 @@ from fastapi.security import HTTPBearer
 from pydantic import BeforeValidator, Field
 from sqlmodel import Session
 
-from app.api_keys.auth import authenticate, require_scope
+from app.api_keys.auth import authenticate
 from app.core.i18n import normalize_language
 from app.core.sessions import read_session, should_roll
 from app.db import get_session
@@ -85,20 +85,11 @@ def _api_key(
     return authenticate(request, session)
 
 
-def _patients_reader(key: Annotated[ApiKey, Depends(_api_key)]) -> ApiKey:
-    return require_scope(key, "patients:read")
-
-
-def _results_reader(key: Annotated[ApiKey, Depends(_api_key)]) -> ApiKey:
-    return require_scope(key, "results:read")
-
-
 CurrentPatient = Annotated[Patient, Depends(_patient)]
 CurrentTherapist = Annotated[StaffUser, Depends(_staff)]
 CurrentAdmin = Annotated[StaffUser, Depends(_admin)]
-# A clinic's other software, by API key: one that may read patients, one that may read results.
-PatientsReader = Annotated[ApiKey, Depends(_patients_reader)]
-ResultsReader = Annotated[ApiKey, Depends(_results_reader)]
+# A clinic's other software, by its API key; each route checks the key's scope itself.
+CurrentApiKey = Annotated[ApiKey, Depends(_api_key)]
 
 
 def public() -> None:

@@ -19,8 +19,10 @@ from app.core.static import STATIC_DIR, CachedStatic
 from app.core.templating import render, templates
 from app.dashboard.routes import router as dashboard_router
 from app.deps import CurrentTherapist, Forbidden, NotSignedIn
+from app.fhir.routes import public_router as fhir_public_router
+from app.fhir.routes import router as fhir_router
 from app.fhir_api import errors as fhir_errors
-from app.fhir_api.routes import router as fhir_router
+from app.fhir_api.routes import router as fhir_api_router
 from app.health.routes import router as health_router
 from app.home import router as home_router
 from app.library.routes import router as library_router
@@ -138,8 +140,10 @@ def create_app() -> FastAPI:
         reminders_router,
         audit_router,
         messages_router,
-        api_keys_router,
         fhir_router,
+        fhir_public_router,
+        api_keys_router,
+        fhir_api_router,
     ):
         app.include_router(router)
     _install_error_pages(app)

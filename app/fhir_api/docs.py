@@ -1,10 +1,10 @@
 """How the read API appears in the OpenAPI document: parameters, answers and the key."""
 
+from collections.abc import Mapping
 from typing import Any
 
+from app.fhir_api.errors import FHIR_JSON
 from app.fhir_api.params import DEFAULT_COUNT, MAX_COUNT
-
-FHIR_JSON = "application/fhir+json"
 
 
 def _param(name: str, description: str, *, required: bool = False, many: bool = False) -> Any:
@@ -32,24 +32,22 @@ DATE = _param(
     "date=ge2026-11-01&date=le2026-11-30.",
     many=True,
 )
-SEARCH_PARAMS: dict[str, list[Any]] = {
-    "Patient": [_param("_id", "One patient id, or several separated by commas."), *PAGING],
-    "CarePlan": [PATIENT, *PAGING],
-    "Procedure": [PATIENT, DATE, *PAGING],
-    "Observation": [PATIENT, DATE, *PAGING],
-}
 _OUTCOME = {"content": {FHIR_JSON: {"schema": {"type": "object"}}}}
 ERRORS: dict[int | str, Any] = {
     400: {"description": "A search parameter could not be read (OperationOutcome)", **_OUTCOME},
     401: {"description": "No key, or a key that is unknown, revoked or expired", **_OUTCOME},
     403: {"description": "The key lacks the scope this needs (OperationOutcome)", **_OUTCOME},
-    404: {"description": "No such patient in the key's clinic (OperationOutcome)", **_OUTCOME},
+    404: {"description": "Nothing of that id in the key's clinic (OperationOutcome)", **_OUTCOME},
     429: {"description": "Too many requests with this key; see Retry-After", **_OUTCOME},
 }
 
 
-def search_doc(kind: str, scope: str, parameters: list[Any]) -> dict[str, Any]:
+def search_doc(kind: str, scope: str, dated: bool) -> dict[str, Any]:
     """The OpenAPI extras of a search: its parameters, a searchset Bundle, the errors."""
+    if kind == "Patient":
+        parameters = [_param("_id", "One patient id, to find just that patient."), *PAGING]
+    else:
+        parameters = [PATIENT, *([DATE] if dated else []), *PAGING]
     return {
         "summary": f"Search {kind}",
         "description": f"Needs an API key with the `{scope}` scope. Answers a FHIR R4 Bundle "
@@ -62,11 +60,12 @@ def search_doc(kind: str, scope: str, parameters: list[Any]) -> dict[str, Any]:
     }
 
 
-def read_doc() -> dict[str, Any]:
-    """The OpenAPI extras of reading one patient."""
+def read_doc(readable: Mapping[str, str]) -> dict[str, Any]:
+    """The OpenAPI extras of reading one resource by type and id."""
+    kinds = ", ".join(f"{kind} (`{scope}`)" for kind, scope in readable.items())
     return {
-        "summary": "Read Patient",
-        "description": "Needs an API key with the `patients:read` scope. A patient of another "
-        "clinic, or none, is 404.",
-        "responses": {200: {"description": "A Patient resource", **_OUTCOME}, **ERRORS},
+        "summary": "Read one resource",
+        "description": f"The address in a Bundle entry's fullUrl. Types and the scope each "
+        f"needs: {kinds}. Anything not of the key's clinic is 404.",
+        "responses": {200: {"description": "The resource", **_OUTCOME}, **ERRORS},
     }

@@ -94,7 +94,7 @@ def paging(params: QueryParams) -> Paging:
 def row_id(raw: str, name: str) -> int:
     """A row id from a parameter; 400 when it cannot name a row."""
     if not raw.isdigit() or len(raw) > 10 or not valid_id(int(raw)):
-        raise bad(f"{name} must be a patient id such as 12 or Patient/12.")
+        raise bad(f"{name} must be one patient id, such as 12 (or Patient/12 for patient).")
     return int(raw)
 
 
@@ -106,15 +106,10 @@ def patient_ref(params: QueryParams) -> int:
     return row_id(raw.removeprefix("Patient/"), "patient")
 
 
-def ids(params: QueryParams) -> list[int] | None:
-    """The optional `_id` parameter: one id or several separated by commas."""
-    raw = _single(params, "_id")
-    if raw is None:
-        return None
-    parts = [p.strip() for p in raw.split(",") if p.strip()]
-    if not parts or len(parts) > MAX_COUNT:
-        raise bad(f"_id takes from 1 to {MAX_COUNT} ids separated by commas.")
-    return [row_id(p, "_id") for p in parts]
+def single_id(params: QueryParams, name: str) -> int | None:
+    """An optional parameter naming one row, such as `_id=12`."""
+    raw = _single(params, name)
+    return None if raw is None else row_id(raw, name)
 
 
 def date_range(params: QueryParams) -> DateRange:

@@ -1,43 +1,50 @@
 """FHIR R4 read endpoints for a clinic's other software: Bearer API key only, FHIR JSON."""
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from sqlmodel import Session
 
-from app.api_keys.auth import ApiProblem
+from app.api_keys.auth import ApiProblem, require_scope
 from app.audit.service import record
-from app.deps import PatientsReader, ResultsReader, SessionDep
+from app.deps import CurrentApiKey, SessionDep
+from app.fhir import service as fhir
 from app.fhir_api import params as p
-from app.fhir_api.docs import SEARCH_PARAMS, read_doc, search_doc
+from app.fhir_api.docs import read_doc, search_doc
 from app.fhir_api.errors import FHIR_JSON
-from app.fhir_api.resources import patient_resource
-from app.fhir_api.service import (
-    Found,
-    bundle,
-    clinic_patient,
-    search_care_plans,
-    search_observations,
-    search_patients,
-    search_procedures,
-)
+from app.fhir_api.service import SEARCHES, bundle, clinic_patient, search
 from app.models import ApiKey
-from app.models.base import valid_id
 
 router = APIRouter(prefix="/fhir/r4", tags=["FHIR read API"])
+# What reading one resource of each type needs.
+READABLE = {
+    **{kind: scope for kind, (scope, _dated) in SEARCHES.items()},
+    "Practitioner": "patients:read",
+    "Organization": "patients:read",
+}
 
 
 def _answer(body: dict[str, Any]) -> Response:
     return JSONResponse(body, media_type=FHIR_JSON)
 
 
+def _subject(resource: dict[str, Any]) -> int | None:
+    """The patient a resource is about, from its id or its subject reference."""
+    if resource["resourceType"] == "Patient":
+        return int(resource["id"])
+    reference = str(resource.get("subject", {}).get("reference", ""))
+    number = reference.removeprefix("Patient/")
+    return int(number) if reference.startswith("Patient/") and number.isdigit() else None
+
+
 def _audit(
-    session: Session, request: Request, key: ApiKey, found: Found, patient_id: int | None
+    session: Session, request: Request, key: ApiKey, shown: list[dict[str, Any]], total: int
 ) -> None:
     """One audit event per use, like a staff read: the key, what was asked, what was given."""
+    patients = sorted({pid for r in shown if (pid := _subject(r)) is not None})
     query = f"?{request.url.query}" if request.url.query else ""
-    shown = ",".join(str(i) for i in found.patient_ids)
     record(
         session,
         request,
@@ -45,75 +52,57 @@ def _audit(
         actor_kind="api_key",
         actor_id=key.id,
         clinic_id=key.clinic_id,
-        patient_id=patient_id,
-        detail=f"{key.name}: {request.url.path}{query}; {len(found.resources)} of "
-        f"{found.total}; patients {shown or 'none'}",
+        # The event names the patient when the answer showed exactly one.
+        patient_id=patients[0] if len(patients) == 1 else None,
+        detail=f"{key.name}: {request.url.path}{query}; {len(shown)} of {total}; patients "
+        f"{','.join(map(str, patients)) or 'none'}",
     )
 
 
-@router.get("/Patient", **search_doc("Patient", "patients:read", SEARCH_PARAMS["Patient"]))
-def patients(request: Request, session: SessionDep, key: PatientsReader) -> Response:
-    """Search the clinic's patients, by id or all of them, a page at a time."""
-    query = request.query_params
-    p.check_names(query, {"_id"})
-    ids, paging = p.ids(query), p.paging(query)
-    found = search_patients(session, key.clinic_id, ids, paging)
-    # The event names the patient when the answer showed exactly one.
-    shown = found.patient_ids[0] if len(found.patient_ids) == 1 else None
-    _audit(session, request, key, found, shown)
-    kept = [("_id", ",".join(map(str, ids)))] if ids else []
-    return _answer(bundle("Patient", found, kept, paging))
+def _searcher(kind: str, dated: bool) -> Callable[..., Response]:
+    """The search route of one resource type."""
+
+    def run(request: Request, session: SessionDep, key: CurrentApiKey) -> Response:
+        require_scope(key, SEARCHES[kind][0])
+        query = request.query_params
+        if kind == "Patient":
+            p.check_names(query, {"_id"})
+            patient_id = p.single_id(query, "_id")
+        else:
+            p.check_names(query, {"patient", "date"} if dated else {"patient"})
+            patient_id = p.patient_ref(query)
+            clinic_patient(session, key.clinic_id, patient_id)
+        dates, paging = p.date_range(query), p.paging(query)
+        found = search(session, kind, key.clinic_id, patient_id, dates, paging)
+        _audit(session, request, key, found.resources, found.total)
+        kept = []
+        if patient_id is not None:
+            kept.append(("_id" if kind == "Patient" else "patient", str(patient_id)))
+        kept += [("date", d) for d in dates.as_params()]
+        return _answer(bundle(kind, found, kept, paging))
+
+    run.__name__ = f"search_{kind.lower()}"
+    run.__doc__ = f"Search {kind} resources of the key's clinic, a page at a time."
+    return run
 
 
-@router.get("/Patient/{patient_id}", **read_doc())
-def patient(
-    request: Request, patient_id: str, session: SessionDep, key: PatientsReader
+for _kind, (_scope, _dated) in SEARCHES.items():
+    router.add_api_route(
+        f"/{_kind}", _searcher(_kind, _dated), methods=["GET"], **search_doc(_kind, _scope, _dated)
+    )
+
+
+@router.get("/{resource_type}/{resource_id}", **read_doc(READABLE))
+def read(
+    request: Request, resource_type: str, resource_id: str, session: SessionDep, key: CurrentApiKey
 ) -> Response:
-    """Read one patient of the clinic."""
-    if not patient_id.isdigit() or len(patient_id) > 10 or not valid_id(int(patient_id)):
-        raise ApiProblem(404, "not-found", "No such patient in this clinic.")
-    found_id = int(patient_id)
-    row = clinic_patient(session, key.clinic_id, found_id)
-    resource = patient_resource(row)
-    _audit(session, request, key, Found([resource], 1, [found_id]), found_id)
-    return _answer(resource)
-
-
-@router.get("/CarePlan", **search_doc("CarePlan", "patients:read", SEARCH_PARAMS["CarePlan"]))
-def care_plans(request: Request, session: SessionDep, key: PatientsReader) -> Response:
-    """Every version of one patient's routine as CarePlans, newest first."""
-    query = request.query_params
-    p.check_names(query, {"patient"})
-    patient_id, paging = p.patient_ref(query), p.paging(query)
-    row = clinic_patient(session, key.clinic_id, patient_id)
-    found = search_care_plans(session, row, paging)
-    _audit(session, request, key, found, patient_id)
-    return _answer(bundle("CarePlan", found, [("patient", str(patient_id))], paging))
-
-
-@router.get("/Procedure", **search_doc("Procedure", "results:read", SEARCH_PARAMS["Procedure"]))
-def procedures(request: Request, session: SessionDep, key: ResultsReader) -> Response:
-    """One patient's logged exercise sessions, optionally between two days."""
-    query = request.query_params
-    p.check_names(query, {"patient", "date"})
-    patient_id, dates, paging = p.patient_ref(query), p.date_range(query), p.paging(query)
-    row = clinic_patient(session, key.clinic_id, patient_id)
-    found = search_procedures(session, row, dates, paging)
-    _audit(session, request, key, found, patient_id)
-    kept = [("patient", str(patient_id))] + [("date", d) for d in dates.as_params()]
-    return _answer(bundle("Procedure", found, kept, paging))
-
-
-@router.get(
-    "/Observation", **search_doc("Observation", "results:read", SEARCH_PARAMS["Observation"])
-)
-def observations(request: Request, session: SessionDep, key: ResultsReader) -> Response:
-    """One patient's pain scores and morning checks, optionally between two days."""
-    query = request.query_params
-    p.check_names(query, {"patient", "date"})
-    patient_id, dates, paging = p.patient_ref(query), p.date_range(query), p.paging(query)
-    row = clinic_patient(session, key.clinic_id, patient_id)
-    found = search_observations(session, row, dates, paging)
-    _audit(session, request, key, found, patient_id)
-    kept = [("patient", str(patient_id))] + [("date", d) for d in dates.as_params()]
-    return _answer(bundle("Observation", found, kept, paging))
+    """Read one resource of the key's clinic by its type and id (a Bundle entry's fullUrl)."""
+    scope = READABLE.get(resource_type)
+    if scope is None:
+        raise ApiProblem(404, "not-found", "This server reads none of that resource type.")
+    require_scope(key, scope)
+    found = fhir.read_resource(session, key.clinic_id, resource_type, resource_id[:80])
+    if found is None:
+        raise ApiProblem(404, "not-found", f"No such {resource_type} in this clinic.")
+    _audit(session, request, key, [found], 1)
+    return _answer(found)

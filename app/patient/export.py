@@ -195,6 +195,13 @@ def export_data(session: Session, patient: Patient) -> dict[str, Any]:
     }
 
 
+def export_fhir(session: Session, patient: Patient) -> dict[str, Any]:
+    """The same record as a FHIR R4 Bundle, for other health apps and records to import."""
+    from app.fhir.bundle import patient_bundle
+
+    return patient_bundle(session, patient, staff_view=False)
+
+
 def _cell(value: Any) -> str:
     """A CSV cell: lists joined, and text a spreadsheet would run as a formula made inert."""
     if value is None:

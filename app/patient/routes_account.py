@@ -10,8 +10,9 @@ from app.audit.service import record
 from app.core.clock import local_today
 from app.core.templating import render
 from app.deps import CurrentPatient, SessionDep
+from app.fhir.bundle import MEDIA_TYPE, bundle_json
 from app.models import Patient, StaffUser
-from app.patient.export import export_csv, export_data
+from app.patient.export import export_csv, export_data, export_fhir
 
 router = APIRouter()
 
@@ -58,6 +59,14 @@ def export_spreadsheet(request: Request, patient: CurrentPatient, session: Sessi
     _audit(request, session, patient, "patient_data_exported", "csv")
     # A byte order mark, so spreadsheet programs read accents as UTF-8.
     return _download(patient, "\ufeff" + export_csv(data), "csv", "text/csv; charset=utf-8")
+
+
+@router.get("/me/export.fhir.json")
+def export_fhir_bundle(request: Request, patient: CurrentPatient, session: SessionDep) -> Response:
+    """The patient's record as a FHIR R4 Bundle, which other health apps and records read."""
+    data = export_fhir(session, patient)
+    _audit(request, session, patient, "patient_data_exported", "fhir")
+    return _download(patient, bundle_json(data), "fhir.json", MEDIA_TYPE)
 
 
 @router.get("/me/delete")

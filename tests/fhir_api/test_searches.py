@@ -85,8 +85,8 @@ def test_procedures_and_observations_follow_the_date_range(client: TestClient, d
     pain = [r for r in resources if r["code"]["coding"][0]["code"] == "72514-3"]
     assert sorted(r["valueInteger"] for r in pain) == [2, 5]
     assert all(r["partOf"][0]["reference"].startswith("Procedure/") for r in pain)
-    mornings = [r for r in resources if r["code"]["coding"][0]["code"] == "morning-comparison"]
-    assert [r["valueCodeableConcept"]["text"] for r in mornings] == ["worse"]
+    mornings = [r for r in resources if r["code"]["coding"][0]["code"] == "morning-check"]
+    assert [r["valueCodeableConcept"]["coding"][0]["code"] for r in mornings] == ["compared-worse"]
     one_day = get(client, f"/fhir/r4/Procedure?patient={pid}&date={today.isoformat()}", secret)
     assert one_day.json()["total"] == 1
     after = get(client, f"/fhir/r4/Observation?patient={pid}&date=gt{today.isoformat()}", secret)
@@ -180,6 +180,6 @@ def test_the_read_api_is_in_the_openapi_document(client: TestClient, db: Session
         names = {p["name"] for p in operation["parameters"]}
         assert {"_count", "_page"} <= names
     assert {p["name"] for p in paths["/fhir/r4/Procedure"]["get"]["parameters"]} >= {"date"}
-    assert "/fhir/r4/Patient/{patient_id}" in paths
+    assert "/fhir/r4/{resource_type}/{resource_id}" in paths
     scheme = document["components"]["securitySchemes"]["ApiKey"]
     assert scheme == {**scheme, "type": "http", "scheme": "bearer"}

@@ -258,6 +258,8 @@ def ids_of(world: World, side: Side) -> dict[str, Any]:
         "endpoint": world.endpoint[side.patient],
         "token": world.invite_used[side.patient],
         "key_id": world.api_key[side.clinic],
+        "resource_type": "Patient",
+        "resource_id": patient.id,
     }
 
 

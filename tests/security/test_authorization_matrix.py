@@ -56,6 +56,8 @@ PUBLIC_ON_PURPOSE = {
     "/reset/{token}": "the one-hour reset link is the credential",
     "/calendar/{token}.ics": "calendar apps fetch the feed without cookies; the token is secret",
     "/media/exercise/{exercise_id}": "checks staff and patient sessions itself (404 otherwise)",
+    "/fhir/CodeSystem/neuroglide": "the canonical address of our published codes; no patient data",
+    "/fhir/CodeSystem/neuroglide-exercise": "built-in exercise codes; no patient data",
 }
 REQUIRED_RULE = {"patient": "patient", "staff": "staff", "admin": "staff", "api_key": "api_key"}
 
