@@ -70,8 +70,8 @@ def make_key(
     names = ("name", "patients_read", "results_read", "expires_days")
     values = {k: fields.get(k, "") for k in names}
     form, errors = parse_form(ApiKeyForm, fields)
-    if form is not None and not form.scopes:
-        errors = {"patients_read": "Choose at least one thing the key may read."}
+    if not (fields.get("patients_read") or fields.get("results_read")):
+        errors = {**errors, "patients_read": "Choose at least one thing the key may read."}
     if form is None or errors:
         return _page(request, session, admin, values=values, errors=errors, status_code=422)
     try:

@@ -12,9 +12,10 @@ from app.models import ApiKey, StaffUser, utcnow
 
 # What each scope lets a key read, in the words the admin page shows.
 SCOPES = {
-    "patients:read": "Patients and their routines (Patient, CarePlan)",
-    "results:read": "Results: exercise sessions, pain scores and morning checks (Procedure, "
-    "Observation)",
+    "patients:read": "Patients, their routines and who cares for them (Patient, CarePlan, "
+    "ServiceRequest, Practitioner, Organization)",
+    "results:read": "Results: exercise sessions, pain, nerve symptoms, morning checks and outcome "
+    "scores (Procedure, Observation)",
 }
 EXPIRY_DAYS = (7, 30, 90, 180, 365)
 DEFAULT_EXPIRY_DAYS = 90
