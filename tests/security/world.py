@@ -89,6 +89,7 @@ OWN = {
     "TA": Side("PA", "A", "TA"),
     "TB": Side("PC", "B", "TB"),
     "AA": Side("PA", "A", "TA"),
+    "KA": Side("PA", "A", "TA"),
 }
 # Whose markers each caller may legitimately see.
 VISIBLE = {
