@@ -65,7 +65,8 @@ REQUIRED_RULE = {"patient": "patient", "staff": "staff", "admin": "staff", "api_
 def _urls(info: RouteInfo, world: World, caller: str) -> list[tuple[str, bool]]:
     """The addresses to try, each with whether it holds someone else's id."""
     foreign = ids_of(world, VICTIM[caller])
-    params = [p for p in info.params if p != "token"]
+    # A token is nobody's id, and a FHIR resource type is the same word for everyone.
+    params = [p for p in info.params if p not in ("token", "resource_type")]
     tokens = world.tokens(VICTIM[caller]) if "token" in info.params else [None]
     found = []
     for token in tokens:
