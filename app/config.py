@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_lockout_minutes: int = Field(default=15, ge=1, le=1440)
     max_upload_mb: int = Field(default=20, ge=1, le=500)
+    api_requests_per_minute: int = Field(default=120, ge=1, le=10000)
     smtp_host: str = ""
     smtp_port: int = 587
     smtp_user: str = ""

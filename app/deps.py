@@ -3,13 +3,15 @@
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
+from fastapi.security import HTTPBearer
 from pydantic import BeforeValidator, Field
 from sqlmodel import Session
 
+from app.api_keys.auth import authenticate
 from app.core.i18n import normalize_language
 from app.core.sessions import read_session, should_roll
 from app.db import get_session
-from app.models import Patient, StaffUser
+from app.models import ApiKey, Patient, StaffUser
 from app.models.base import MAX_ROW_ID
 from app.staff.session_store import current_staff
 
@@ -66,9 +68,28 @@ def _admin(user: Annotated[StaffUser, Depends(_staff)]) -> StaffUser:
     return user
 
 
+# Only documents the header in the OpenAPI document; _api_key reads and checks it itself.
+_bearer_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiKey",
+    description="A clinic API key made by an admin on the API keys page.",
+)
+
+
+def _api_key(
+    request: Request,
+    session: SessionDep,
+    _documented: Annotated[object, Depends(_bearer_scheme)] = None,
+) -> ApiKey:
+    # Cookies count for nothing here: only the key in the Authorization header does.
+    return authenticate(request, session)
+
+
 CurrentPatient = Annotated[Patient, Depends(_patient)]
 CurrentTherapist = Annotated[StaffUser, Depends(_staff)]
 CurrentAdmin = Annotated[StaffUser, Depends(_admin)]
+# A clinic's other software, by its API key; each route checks the key's scope itself.
+CurrentApiKey = Annotated[ApiKey, Depends(_api_key)]
 
 
 def public() -> None:

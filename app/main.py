@@ -8,6 +8,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.access.phone import had_patient_session, phone_session_ended
 from app.access.routes import router as access_router
+from app.api_keys.routes import router as api_keys_router
 from app.audit.routes import router as audit_router
 from app.config import get_settings
 from app.core.csrf import verify_csrf
@@ -20,6 +21,8 @@ from app.dashboard.routes import router as dashboard_router
 from app.deps import CurrentTherapist, Forbidden, NotSignedIn
 from app.fhir.routes import public_router as fhir_public_router
 from app.fhir.routes import router as fhir_router
+from app.fhir_api import errors as fhir_errors
+from app.fhir_api.routes import router as fhir_api_router
 from app.health.routes import router as health_router
 from app.home import router as home_router
 from app.library.routes import router as library_router
@@ -70,6 +73,8 @@ def _install_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/fhir/"):
+            return fhir_errors.http_outcome(exc.status_code, exc.detail, exc.headers)
         if not _wants_html(request):
             return JSONResponse(
                 {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
@@ -151,9 +156,12 @@ def create_app() -> FastAPI:
         outcomes_patient_router,
         outcomes_staff_router,
         webhooks_router,
+        api_keys_router,
+        fhir_api_router,
     ):
         app.include_router(router)
     _install_error_pages(app)
+    fhir_errors.install(app)
     install_failure_handlers(app)
     return app
 

@@ -2,6 +2,7 @@
 
 from app.models.access import AccessToken, RateLimit
 from app.models.activity import ExerciseLog, MorningCheck, NotesRead, SafetyReport
+from app.models.api_key import ApiKey
 from app.models.audit import AuditEvent
 from app.models.base import UTCDateTime, utcnow
 from app.models.clinic import Clinic, StaffUser
@@ -25,6 +26,7 @@ from app.models.webhook import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "AccessToken",
+    "ApiKey",
     "AppKey",
     "AuditEvent",
     "Clinic",

@@ -17,15 +17,21 @@ from sqlmodel import Session
 from app.core.csrf import CSRF_COOKIE, new_csrf_cookie, token_for_cookies
 from app.core.sessions import cookie_name, write_session
 from app.db import get_engine
-from app.deps import _admin, _patient, _staff, public
+from app.deps import _admin, _api_key, _patient, _staff, public
 from app.models import Patient, StaffUser
 from tests.factories import api_routes, staff_session_cookie
 from tests.security.world import Caller, Side, World
 from tests.staff.support import PNG
 
-RULE_OF_CALL = {public: "public", _patient: "patient", _staff: "staff", _admin: "admin"}
+RULE_OF_CALL = {
+    public: "public",
+    _patient: "patient",
+    _staff: "staff",
+    _admin: "admin",
+    _api_key: "api_key",
+}
 # Strongest first: a route needing an admin also depends on the staff check.
-RULE_ORDER = ("admin", "staff", "patient", "public")
+RULE_ORDER = ("admin", "staff", "patient", "api_key", "public")
 PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
 REDIRECTS = {301, 302, 303, 307, 308}
 SIGN_IN_PAGES = {"/login", "/welcome"}
@@ -130,7 +136,7 @@ def send(
     body: dict[str, Any],
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """One request as a browser page or the phone's sync code would send it."""
+    """One request as a browser page, the phone's sync code or the clinic's software sends it."""
     accept = "application/json" if info.is_api else "text/html"
     sent = {"accept": accept, **(headers or {})}
     if not info.changes_state:
@@ -253,7 +259,15 @@ def ids_of(world: World, side: Side) -> dict[str, Any]:
         "passkey_id": world.passkey[side.staff],
         "endpoint": world.endpoint[side.patient],
         "token": world.invite_used[side.patient],
+        "key_id": world.api_key[side.clinic],
+        "resource_type": "Patient",
+        "resource_id": patient.id,
     }
+
+
+def key_header(who: Caller) -> dict[str, str]:
+    """The Authorization header of a caller that is the clinic's software (none for others)."""
+    return {"authorization": f"Bearer {who.secret}"} if who.secret else {}
 
 
 def version_of(engine: Engine, who: Caller) -> int:

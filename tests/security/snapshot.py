@@ -16,6 +16,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from app.models import (
     AccessToken,
+    ApiKey,
     Clinic,
     ClinicalNote,
     ClinicMeasure,
@@ -63,6 +64,7 @@ VOLATILE = {
     "staff_passkey": {"sign_count", "last_used_at"},
     "push_subscription": {"failure_count", "last_success_at"},
     "staff_session": {"last_seen_at"},
+    "api_key": {"last_used_at"},
 }
 # Which rows of a table count (the rest are opened by the tests themselves).
 COUNTED = {"staff_session": " WHERE ended_at IS NOT NULL"}
@@ -132,7 +134,7 @@ def take(engine: Engine, clinic_ids: Iterable[int]) -> Snapshot:
             add(("clinic", clinic.id or 0, clinic.id or 0), clinic)
         staff = session.exec(select(StaffUser).where(col(StaffUser.clinic_id).in_(clinics))).all()
         staff_clinic = {u.id: u.clinic_id for u in staff}
-        for model in (StaffUser, Exercise, RoutineTemplate, ClinicMeasure, WebhookEndpoint):
+        for model in (StaffUser, Exercise, RoutineTemplate, ClinicMeasure, WebhookEndpoint, ApiKey):
             for row in session.exec(select(model).where(col(model.clinic_id).in_(clinics))).all():
                 add(("clinic", row.clinic_id, row.clinic_id), row)
         for token in session.exec(

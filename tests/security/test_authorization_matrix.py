@@ -1,11 +1,11 @@
 """The authorization matrix: every route, called by everyone, with ids that are someone else's.
 
 Routes come from the router, so a new route is in the matrix the moment it exists. Each one
-is called as nobody, as patients PA and PB, as therapist TA, as TB of another clinic and as
-the admin of clinic A, with path ids (and form and JSON ids) belonging to someone other than
-the caller. Every answer that would show or change someone else's data must be a refusal,
-no answer may show another person's markers, and the database must not change outside what
-the caller owns.
+is called as nobody, as patients PA and PB, as therapist TA, as TB of another clinic, as
+the admin of clinic A and as clinic A's software with an API key (KA), with path ids (and
+form and JSON ids) belonging to someone other than the caller. Every answer that would show or
+change someone else's data must be a refusal, no answer may show another person's markers, and
+the database must not change outside what the caller owns.
 """
 
 import itertools
@@ -28,6 +28,7 @@ from tests.security.routes import (
     dress,
     fill,
     ids_of,
+    key_header,
     refused,
     route_table,
     rule_of,
@@ -58,13 +59,14 @@ PUBLIC_ON_PURPOSE = {
     "/fhir/CodeSystem/neuroglide": "the canonical address of our published codes; no patient data",
     "/fhir/CodeSystem/neuroglide-exercise": "built-in exercise codes; no patient data",
 }
-REQUIRED_RULE = {"patient": "patient", "staff": "staff", "admin": "staff"}
+REQUIRED_RULE = {"patient": "patient", "staff": "staff", "admin": "staff", "api_key": "api_key"}
 
 
 def _urls(info: RouteInfo, world: World, caller: str) -> list[tuple[str, bool]]:
     """The addresses to try, each with whether it holds someone else's id."""
     foreign = ids_of(world, VICTIM[caller])
-    params = [p for p in info.params if p != "token"]
+    # A token is nobody's id, and a FHIR resource type is the same word for everyone.
+    params = [p for p in info.params if p not in ("token", "resource_type")]
     tokens = world.tokens(VICTIM[caller]) if "token" in info.params else [None]
     found = []
     for token in tokens:
@@ -126,7 +128,7 @@ def run_matrix(engine: Engine, world: World, caller: str) -> tuple[int, list[str
                     body["endpoint"] = f"http://127.0.0.1:9/push/new-{caller}"
                 before = snapshot.take(engine, clinics)
                 token = dress(client, who, version_of(engine, who))
-                response = send(client, info, url, token, form, body)
+                response = send(client, info, url, token, form, body, key_header(who))
                 after = snapshot.take(engine, clinics)
                 calls += 1
                 where = f"{caller} {info.method} {url} -> {response.status_code}"

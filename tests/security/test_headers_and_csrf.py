@@ -29,6 +29,7 @@ from tests.security.routes import (
     dress,
     fill,
     ids_of,
+    key_header,
     route_table,
     send,
     version_of,
@@ -93,8 +94,10 @@ def world(db: Session) -> World:
 
 
 def _caller_for(info: RouteInfo) -> str | None:
-    """Who may open a route: its patient, its admin (also staff), or nobody for public ones."""
-    return {"patient": "PA", "staff": "AA", "admin": "AA", "public": None}[info.rule or "public"]
+    """Who may open a route: its patient, its admin (also staff), the clinic's software with a
+    key, or nobody for public ones."""
+    rule = info.rule or "public"
+    return {"patient": "PA", "staff": "AA", "admin": "AA", "api_key": "KA", "public": None}[rule]
 
 
 def _own_values(world: World, caller: str | None) -> dict[str, Any]:
@@ -126,8 +129,10 @@ def test_every_page_carries_the_policy_and_renders_nothing_inline(
             if info.method != "GET":
                 continue
             caller = _caller_for(info)
-            dress(client, world.caller(caller or "anonymous"))
-            response = client.get(_own_url(world, info, caller), headers={"accept": "text/html"})
+            who = world.caller(caller or "anonymous")
+            dress(client, who)
+            headers = {"accept": "text/html", **key_header(who)}
+            response = client.get(_own_url(world, info, caller), headers=headers)
             where = f"GET {info.path} -> {response.status_code}"
             if response.headers.get("content-security-policy") is None:
                 problems.append(f"{where}: no Content-Security-Policy")

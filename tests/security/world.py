@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 from app.access.service import create_invite
 from app.activity.schemas import LogIn, MorningIn, SafetyIn
 from app.activity.service import record_log, record_morning, record_safety
+from app.api_keys.service import SCOPES, create_key
 from app.core.clock import local_today
 from app.core.security import hash_token
 from app.flags.service import raise_flag
@@ -58,10 +59,11 @@ class Caller:
     """Someone calling the app: nobody, a patient, or a staff member (maybe an admin)."""
 
     name: str
-    kind: str  # anonymous | patient | staff
+    kind: str  # anonymous | patient | staff | api_key
     user_id: int | None = None
     clinic_id: int | None = None
     admin: bool = False
+    secret: str | None = None  # an API key's full text
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,8 @@ VICTIM = {
     "TA": Side("PC", "B", "TB"),
     "TB": Side("PA", "A", "TA"),
     "AA": Side("PC", "B", "TB"),
+    # Clinic A's software with an API key that may read patients and results.
+    "KA": Side("PC", "B", "TB"),
 }
 # The caller's own ids, used to mix own and foreign ids in one request.
 OWN = {
@@ -89,6 +93,7 @@ OWN = {
     "TA": Side("PA", "A", "TA"),
     "TB": Side("PC", "B", "TB"),
     "AA": Side("PA", "A", "TA"),
+    "KA": Side("PA", "A", "TA"),
 }
 # Whose markers each caller may legitimately see.
 VISIBLE = {
@@ -109,6 +114,7 @@ VISIBLE = {
     "TB": {"patient:PC", "note:PC", "staff:TB", "clinic:B", "exercise:B", "template:B"},
 }
 VISIBLE["AA"] = VISIBLE["TA"]
+VISIBLE["KA"] = {"patient:PA", "patient:PB", "clinic:A", "exercise:A"}
 CALLERS = tuple(VICTIM)
 
 
@@ -148,12 +154,17 @@ class World:
     exercise: dict[str, int] = field(default_factory=dict)
     template: dict[str, int] = field(default_factory=dict)
     webhook: dict[str, int] = field(default_factory=dict)
+    api_key: dict[str, int] = field(default_factory=dict)
+    api_secret: dict[str, str] = field(default_factory=dict)
     markers: dict[str, str] = field(default_factory=dict)
 
     def caller(self, name: str) -> Caller:
         """The caller of this name, with their ids."""
         if name == "anonymous":
             return Caller(name, "anonymous")
+        if name == "KA":
+            clinic_id = self.clinics["A"]
+            return Caller(name, "api_key", clinic_id=clinic_id, secret=self.api_secret["A"])
         if name in self.patients:
             patient = self.patients[name]
             return Caller(name, "patient", patient.id, patient.clinic_id)
@@ -301,5 +312,9 @@ def build_world(db: Session) -> World:
         template = save_template(db, world.clinics[clinic_key], f"Template {mark}", items)
         assert template.id is not None
         world.template[clinic_key] = template.id
+    for clinic_key, staff_key in (("A", "AA"), ("B", "TB")):
+        key, secret = create_key(db, world.staff[staff_key], "Practice system", SCOPES, 90)
+        assert key.id is not None
+        world.api_key[clinic_key], world.api_secret[clinic_key] = key.id, secret
     db.commit()
     return world
