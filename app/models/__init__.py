@@ -11,6 +11,7 @@ from app.models.message import Message
 from app.models.passkey import PasskeyChallenge, StaffPasskey
 from app.models.patient import ClinicalNote, OutcomeScore, Patient, TimeEntry
 from app.models.reminder import AppKey, PushSubscription, ReminderDelivery, ReminderSettings
+from app.models.rollup import DailyJobClaim, DailyRollup
 from app.models.routine import RoutineItem, RoutineTemplate, RoutineVersion, TemplateItem
 from app.models.staff_session import StaffSession
 
@@ -20,6 +21,8 @@ __all__ = [
     "AuditEvent",
     "Clinic",
     "ClinicalNote",
+    "DailyJobClaim",
+    "DailyRollup",
     "Exercise",
     "ExerciseLog",
     "ExerciseText",

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from app.adherence.service import (
     VersionItems,
     adherence,
-    compute_statuses,
+    day_statuses,
     load_versions,
 )
 from app.core.clock import local_today
@@ -236,7 +236,7 @@ def build_review(session: Session, patient: Patient) -> Review:
     clinic = session.get(Clinic, patient.clinic_id)
     ids = {i.exercise_id for v in versions for i in v.items}
     names = exercise_names(session, list(ids))
-    grid = compute_statuses(versions, logs, grid_start, grid_end, today)
+    grid = day_statuses(session, [patient], grid_start, grid_end)[patient.id]
     # The eight-week grid always covers the last 30 days.
     last_30 = [s for s in grid if today - timedelta(days=30) <= s.day <= today]
     return Review(
