@@ -13,6 +13,8 @@ from app.adherence.service import (
     day_statuses,
     load_versions,
 )
+from app.charts import Chart
+from app.charts import svg as review_charts
 from app.core.clock import local_today
 from app.flags.service import over_limit, urgency_order
 from app.models import (
@@ -25,8 +27,6 @@ from app.models import (
     StaffUser,
     TimeEntry,
 )
-from app.review import charts as review_charts
-from app.review.charts import Chart
 from app.routines.service import VersionView, dose_summary, exercise_names, history
 
 WEEKS = 8
