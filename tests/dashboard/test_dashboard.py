@@ -40,9 +40,7 @@ def test_anonymous_is_sent_to_login(client: TestClient) -> None:
     assert response.headers["location"] == "/login"
 
 
-def test_most_urgent_first_and_plain_words(
-    client: TestClient, db: Session, engine: Engine
-) -> None:
+def test_most_urgent_first_and_plain_words(client: TestClient, db: Session, engine: Engine) -> None:
     """An emergency answer comes first, then a silent patient, then the rest."""
     therapist = make_staff(db, make_clinic(db))
     calm = _with_history(db, therapist, 1, "Calm Carla")
