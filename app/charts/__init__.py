@@ -1,9 +1,13 @@
-"""Server-rendered SVG charts for the workspace and the patient app, in one place."""
+"""Server-rendered SVG charts, one module for the dashboard, the review page and the patient app."""
 
 from app.charts.svg import (
+    COMPACT,
+    WIDE,
     Cell,
     Chart,
+    Series,
     bar_chart,
+    count_ticks,
     day_grid,
     legend,
     line_chart,
@@ -12,9 +16,13 @@ from app.charts.svg import (
 )
 
 __all__ = [
+    "COMPACT",
+    "WIDE",
     "Cell",
     "Chart",
+    "Series",
     "bar_chart",
+    "count_ticks",
     "day_grid",
     "legend",
     "line_chart",

@@ -1,16 +1,17 @@
-"""Server-rendered SVG charts: no JavaScript, a text alternative and a data table for each."""
+"""Server-rendered SVG charts for the workspace and the patient app: no JavaScript, and each
+named and described for screen readers."""
 
 import itertools
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from statistics import mean
-from typing import Any
 
 from markupsafe import Markup
 
 _ids = itertools.count(1)
+# The workspace's wide charts; the patient's phone pages use COMPACT.
+WIDE = (640, 220)
+COMPACT = (320, 160)
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -22,6 +23,15 @@ class Chart:
     summary: str
     headers: list[str] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)
+
+
+@dataclass
+class Series:
+    """One line or group of bars: its name, a CSS class for its colour and a value per point."""
+
+    label: str
+    css: str
+    values: Sequence[float | None]
 
 
 @dataclass(frozen=True)
@@ -110,17 +120,26 @@ def day_grid(cells: Sequence[Cell], title: str, desc: str) -> Markup:
     return out + Markup("</svg>")
 
 
+def _ticks(labels: Sequence[str]) -> list[int]:
+    """Which labels to print under the x-axis: first, middle and last."""
+    n = len(labels)
+    return sorted({0, n // 2, n - 1}) if n else []
+
+
 def line_chart(
-    days: Sequence[date],
-    series: Sequence[tuple[str, str, Sequence[float | None]]],
+    labels: Sequence[str],
+    series: Sequence[Series],
     title: str,
     desc: str,
+    *,
     top_value: float = 10,
+    size: tuple[int, int] = WIDE,
 ) -> Markup:
-    """Lines over days on a 0..top scale; each series is (name, css class, values per day)."""
-    width, height, left, right, top, bottom = 640, 220, 34, 12, 12, 28
+    """Lines over labelled points on a 0..top scale, broken where a value is missing."""
+    width, height = size
+    left, right, top, bottom = 34, 12, 12, 28
     plot_w, plot_h = width - left - right, height - top - bottom
-    n = len(days)
+    n = len(labels)
 
     def x_of(i: int) -> float:
         return left + (i * plot_w / max(n - 1, 1))
@@ -135,53 +154,77 @@ def line_chart(
             left, y, width - right, y
         )
         out += _text(left - 6, y + 4, f"{tick:g}", "end")
-    for i in sorted({0, n // 2, n - 1} if n else set()):
+    for i in _ticks(labels):
         anchor = "start" if i == 0 else "end" if i == n - 1 else "middle"
-        out += _text(x_of(i), height - 8, short_day(days[i]), anchor)
-    for name, css, values in series:
-        points = [(x_of(i), y_of(v)) for i, v in enumerate(values) if v is not None]
-        if len(points) > 1:
-            out += Markup('<polyline class="{}" points="{}"><title>{}</title></polyline>').format(
-                css, " ".join(f"{x:.1f},{y:.1f}" for x, y in points), name
-            )
-        for x, y in points:
+        out += _text(x_of(i), height - 8, labels[i], anchor)
+    for s in series:
+        runs: list[list[tuple[float, float]]] = [[]]
+        for i, v in enumerate(s.values):
+            if v is None:
+                runs.append([])
+            else:
+                runs[-1].append((x_of(i), y_of(v)))
+        for run in runs:
+            if len(run) > 1:
+                out += Markup(
+                    '<polyline class="{}" points="{}"><title>{}</title></polyline>'
+                ).format(s.css, " ".join(f"{x:.1f},{y:.1f}" for x, y in run), s.label)
+        for x, y in (point for run in runs for point in run):
             out += Markup('<circle class="dot-{}" cx="{:.1f}" cy="{:.1f}" r="3"></circle>').format(
-                css, x, y
+                s.css, x, y
             )
     return out + Markup("</svg>")
 
 
+def count_ticks(biggest: float) -> list[int]:
+    """Whole-number ticks from 0 to at least biggest, at most five of them, in round steps."""
+    step = 1
+    while biggest / step > 4:
+        # 1, 2, 5, 10, 20, 50...: steps a reader can add up at a glance.
+        step = step * 5 // 2 if str(step).startswith("2") else step * 2
+    top = max(step, -(-int(biggest) // step) * step)
+    return list(range(0, top + 1, step))
+
+
 def bar_chart(
-    groups: Sequence[str],
-    series: Sequence[tuple[str, str, Sequence[int]]],
+    labels: Sequence[str],
+    series: Sequence[Series],
     title: str,
     desc: str,
+    *,
+    size: tuple[int, int] = WIDE,
 ) -> Markup:
-    """Grouped bars of counts: one group per label, one bar per series (name, css, counts)."""
-    width, height, left, top, bottom = 640, 220, 34, 12, 28
-    plot_w, plot_h = width - left - 12, height - top - bottom
-    peak = max([1, *(v for _n, _c, values in series for v in values)])
-    group_w = plot_w / max(len(groups), 1)
+    """Grouped bars of counts, one group per label, on a y-axis with round whole ticks."""
+    width, height = size
+    left, right, top, bottom = 34, 12, 12, 28
+    plot_w, plot_h = width - left - right, height - top - bottom
+    ticks = count_ticks(max((v or 0 for s in series for v in s.values), default=0))
+    peak = ticks[-1]
+    group_w = plot_w / max(len(labels), 1)
     bar_w = max(2.0, (group_w - 8) / max(len(series), 1))
+    base = top + plot_h
     out = _open(width, height, title, desc)
-    for tick in (0, peak):
-        y = top + plot_h - tick / peak * plot_h
+    for tick in ticks:
+        y = base - tick / peak * plot_h
         out += Markup('<line class="axis" x1="{}" y1="{:.1f}" x2="{}" y2="{:.1f}"></line>').format(
-            left, y, width - 12, y
+            left, y, width - right, y
         )
         out += _text(left - 6, y + 4, str(tick), "end")
-    for g, label in enumerate(groups):
+    out += Markup('<line class="axis y-axis" x1="{}" y1="{}" x2="{}" y2="{}"></line>').format(
+        left, top, left, base
+    )
+    for g, label in enumerate(labels):
         x0 = left + g * group_w + 4
         out += _text(x0 + (group_w - 8) / 2, height - 8, label, "middle")
-        for s, (name, css, values) in enumerate(series):
-            value = values[g]
+        for k, s in enumerate(series):
+            value = s.values[g]
             if not value:
                 continue
             h = value / peak * plot_h
             out += Markup(
                 '<rect class="{}" x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}">'
                 "<title>{}: {}</title></rect>"
-            ).format(css, x0 + s * bar_w, top + plot_h - h, bar_w - 1, h, name, value)
+            ).format(s.css, x0 + k * bar_w, base - h, bar_w - 1, h, s.label, value)
     return out + Markup("</svg>")
 
 
@@ -196,176 +239,3 @@ def legend(entries: Sequence[tuple[str, str]]) -> Markup:
         )
         out += _text(i * 120 + 17, 15, label)
     return out + Markup("</svg>")
-
-
-STATUS_WORDS = {
-    "done": "done",
-    "partial": "partly done",
-    "missed": "missed",
-    "rest": "rest day",
-    "future": "still to come",
-    "before": "before the first routine",
-}
-SYMPTOM_SERIES = (
-    ("Tingling", "ws-tingling"),
-    ("Numbness", "ws-numbness"),
-    ("Burning", "ws-burning"),
-    ("Spread further", "ws-further"),
-    ("Eased", "ws-eased"),
-)
-
-
-def _fmt(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f}"
-
-
-def adherence_chart(statuses: Sequence[Any], today: date) -> Chart:
-    """Done / partial / missed / rest squares by day, Monday-first weeks."""
-    cells = [
-        Cell(
-            s.day,
-            s.status,
-            f"{s.day:%a} {short_day(s.day)}: {STATUS_WORDS[s.status]}"
-            + (
-                f", {s.done} of {s.prescribed} sets"
-                if s.prescribed and s.status != "future"
-                else ""
-            ),
-        )
-        for s in statuses
-    ]
-    past = [s for s in statuses if s.day <= today and s.status != "before"]
-    counts = {k: sum(1 for s in past if s.status == k) for k in ("done", "partial", "missed")}
-    summary = (
-        f"Last {len(statuses) // 7} weeks: {counts['done']} days done, "
-        f"{counts['partial']} partly done, {counts['missed']} missed."
-    )
-    return Chart(
-        svg=day_grid(cells, "Adherence by day", summary),
-        summary=summary,
-        headers=["Day", "Status", "Sets done", "Sets due", "Extra sets"],
-        rows=[
-            [
-                f"{s.day:%a} {short_day(s.day)}",
-                STATUS_WORDS[s.status],
-                str(s.done),
-                str(s.prescribed),
-                str(s.extra),
-            ]
-            for s in reversed(past)
-        ],
-    )
-
-
-def pain_chart(logs: Sequence[Any], start: date, today: date) -> Chart:
-    """Daily mean pain before and after exercise."""
-    days = [start + timedelta(days=n) for n in range((today - start).days + 1)]
-    before: dict[date, list[int]] = defaultdict(list)
-    after: dict[date, list[int]] = defaultdict(list)
-    for log in logs:
-        if start <= log.local_date <= today:
-            if log.pain_before is not None:
-                before[log.local_date].append(log.pain_before)
-            if log.pain_after is not None:
-                after[log.local_date].append(log.pain_after)
-    b = [round(mean(before[d]), 1) if before.get(d) else None for d in days]
-    a = [round(mean(after[d]), 1) if after.get(d) else None for d in days]
-    scored = [i for i, d in enumerate(days) if b[i] is not None or a[i] is not None]
-    if scored:
-        first, last = scored[0], scored[-1]
-        summary = (
-            f"Pain 0-10, daily means. First day with scores ({short_day(days[first])}): "
-            f"before {_fmt(b[first])}, after {_fmt(a[first])}. Latest ({short_day(days[last])}): "
-            f"before {_fmt(b[last])}, after {_fmt(a[last])}."
-        )
-    else:
-        summary = "No pain scores in this period."
-    svg = line_chart(
-        days,
-        [("Before", "before", b), ("After", "after", a)],
-        "Pain before and after exercise",
-        summary,
-    )
-    return Chart(
-        svg=svg,
-        summary=summary,
-        headers=["Day", "Mean pain before", "Mean pain after"],
-        rows=[
-            [f"{days[i]:%a} {short_day(days[i])}", _fmt(b[i]), _fmt(a[i])] for i in reversed(scored)
-        ],
-    )
-
-
-def symptom_chart(logs: Sequence[Any], start: date, today: date) -> Chart:
-    """Nerve symptoms logged each week: tingling, numbness, burning; spread further or eased."""
-    weeks = (today - start).days // 7 + 1
-    counts = [[0] * weeks for _ in SYMPTOM_SERIES]
-    for log in logs:
-        if not start <= log.local_date <= today:
-            continue
-        week = (log.local_date - start).days // 7
-        for index, symptom in enumerate(("tingling", "numbness", "burning")):
-            if symptom in log.symptoms:
-                counts[index][week] += 1
-        if log.spread == "further":
-            counts[3][week] += 1
-        elif log.spread == "eased":
-            counts[4][week] += 1
-    labels = [short_day(start + timedelta(weeks=w)) for w in range(weeks)]
-    totals = ", ".join(
-        f"{name.lower()} {sum(c)}" for (name, _css), c in zip(SYMPTOM_SERIES, counts, strict=True)
-    )
-    summary = f"Sessions with each symptom per week, over {weeks} weeks: {totals}."
-    series = [(name, css, c) for (name, css), c in zip(SYMPTOM_SERIES, counts, strict=True)]
-    return Chart(
-        svg=bar_chart(labels, series, "Nerve symptoms per week", summary),
-        summary=summary,
-        headers=["Week of", *[name for name, _css in SYMPTOM_SERIES]],
-        rows=[[labels[w], *[str(c[w]) for c in counts]] for w in reversed(range(weeks))],
-    )
-
-
-def morning_chart(mornings: Sequence[Any], start: date, end: date, today: date) -> Chart:
-    """Next-morning answers by day: better, same or worse (blank when not answered)."""
-    by_day = {m.local_date: m for m in mornings if start <= m.local_date <= end}
-    cells = []
-    for n in range((end - start).days + 1):
-        day = start + timedelta(days=n)
-        check = by_day.get(day)
-        if check is not None:
-            pain = f", pain {check.pain_now}/10" if check.pain_now is not None else ""
-            cells.append(Cell(day, check.comparison, f"{short_day(day)}: {check.comparison}{pain}"))
-        else:
-            css = "future" if day > today else "rest"
-            cells.append(Cell(day, css, f"{short_day(day)}: no answer"))
-    answers = [c.comparison for c in by_day.values()]
-    summary = (
-        f"{len(answers)} morning answers: {answers.count('better')} better, "
-        f"{answers.count('same')} the same, {answers.count('worse')} worse."
-    )
-    return Chart(
-        svg=day_grid(cells, "Next-morning checks", summary),
-        summary=summary,
-        headers=["Morning", "Compared with the day before", "Pain now"],
-        rows=[
-            [
-                f"{d:%a} {short_day(d)}",
-                by_day[d].comparison,
-                "—" if by_day[d].pain_now is None else f"{by_day[d].pain_now}/10",
-            ]
-            for d in sorted(by_day, reverse=True)
-        ],
-    )
-
-
-def review_charts(
-    statuses: Sequence[Any], logs: Sequence[Any], mornings: Sequence[Any], start: date, today: date
-) -> dict[str, Chart]:
-    """The four charts of the review page over the same weeks."""
-    end = statuses[-1].day if statuses else today
-    return {
-        "adherence": adherence_chart(statuses, today),
-        "pain": pain_chart(logs, start, today),
-        "symptoms": symptom_chart(logs, start, today),
-        "morning": morning_chart(mornings, start, end, today),
-    }

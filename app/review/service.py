@@ -14,7 +14,6 @@ from app.adherence.service import (
     load_versions,
 )
 from app.charts import Chart
-from app.charts import svg as review_charts
 from app.core.clock import local_today
 from app.flags.service import over_limit, urgency_order
 from app.models import (
@@ -27,6 +26,7 @@ from app.models import (
     StaffUser,
     TimeEntry,
 )
+from app.review import history_charts as review_charts
 from app.routines.service import VersionView, dose_summary, exercise_names, history
 
 WEEKS = 8
