@@ -11,6 +11,7 @@ import argparse
 import gzip
 import os
 import random
+import secrets
 import statistics
 import sys
 import tempfile
@@ -40,7 +41,8 @@ from sqlmodel import Session, select  # noqa: E402
 
 from app.cli import run_migrations  # noqa: E402
 from app.core.clock import local_today  # noqa: E402
-from app.core.sessions import STAFF_COOKIE, write_session  # noqa: E402
+from app.core.security import hash_token  # noqa: E402
+from app.core.sessions import STAFF_COOKIE, write_staff_cookie  # noqa: E402
 from app.dashboard.service import build_dashboard  # noqa: E402
 from app.db import get_session, make_engine  # noqa: E402
 from app.models import (  # noqa: E402
@@ -51,6 +53,7 @@ from app.models import (  # noqa: E402
     MorningCheck,
     Patient,
     RoutineItem,
+    StaffSession,
     StaffUser,
 )
 from app.rollups.rebuild import rebuild_all  # noqa: E402
@@ -202,8 +205,12 @@ def measure(engine: Engine, staff_id: int, runs: int) -> dict[str, float]:
         with Session(engine) as session:
             staff = session.get(StaffUser, staff_id)
             assert staff is not None
+            # A server-side staff session, as signing in makes one.
+            sid = secrets.token_urlsafe(32)
+            session.add(StaffSession(token_hash=hash_token(sid), user_id=staff_id))
+            session.commit()
             response = Response()
-            write_session(response, "staff", staff_id, staff.session_version)
+            write_staff_cookie(response, staff_id, sid)
         cookie = response.headers["set-cookie"].split(";")[0].split("=", 1)[1]
         with TestClient(app) as client:
             client.cookies.set(STAFF_COOKIE, cookie)

@@ -12,9 +12,9 @@ from datetime import date, datetime, timedelta
 
 from markupsafe import Markup
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from app.adherence.service import load_rollups
 from app.charts import sparkline
 from app.core.clock import local_today
 from app.dashboard.query import (
@@ -30,7 +30,8 @@ from app.dashboard.query import (
 )
 from app.flags.service import SILENT_DAYS, URGENCY, urgency, urgency_order
 from app.messages.service import unread_messages
-from app.models import Flag, MorningCheck, Patient, StaffUser
+from app.models import DailyRollup, Flag, MorningCheck, Patient, StaffUser
+from app.models.rollup import day_mean
 from app.review.entries import unread_notes
 
 __all__ = ["FILTERS", "PAGE_SIZE", "SCOPES", "Dashboard", "Row", "build_dashboard"]
@@ -168,6 +169,29 @@ def _last_mornings(session: Session, ids: list[int]) -> dict[int, date]:
     return dict(rows)
 
 
+def _daily_pain(
+    session: Session, ids: list[int], start: date, end: date
+) -> dict[int, dict[date, float | None]]:
+    """Mean pain after exercise by patient and day, from plain rows of the rollups: one query."""
+    rows = session.connection().execute(
+        sa_select(
+            col(DailyRollup.patient_id),
+            col(DailyRollup.local_date),
+            col(DailyRollup.pain_after_sum),
+            col(DailyRollup.pain_after_n),
+        ).where(
+            col(DailyRollup.patient_id).in_(ids),
+            col(DailyRollup.local_date) >= start,
+            col(DailyRollup.local_date) <= end,
+            col(DailyRollup.pain_after_n) > 0,
+        )
+    )
+    found: dict[int, dict[date, float | None]] = defaultdict(dict)
+    for pid, day, total, count in rows:
+        found[pid][day] = day_mean(total, count)
+    return found
+
+
 def _staff_names(session: Session, clinic_id: int) -> dict[int, str]:
     rows = session.exec(
         select(StaffUser.id, StaffUser.name).where(StaffUser.clinic_id == clinic_id)
@@ -195,7 +219,7 @@ def build_dashboard(
     found = {p.id: p for p in session.exec(select(Patient).where(col(Patient.id).in_(ids))).all()}
     todays = {pid: local_today(found[pid].timezone, now) for pid in ids}
     start = min(todays.values()) - timedelta(days=WINDOW_DAYS)
-    rollups = load_rollups(session, ids, start, max(todays.values()))
+    pain = _daily_pain(session, ids, start, max(todays.values()))
     mornings = _last_mornings(session, ids)
     names = _staff_names(session, staff.clinic_id) if scope == "clinic" else {}
     flags: dict[int, list[Flag]] = defaultdict(list)
@@ -211,7 +235,7 @@ def build_dashboard(
     for fig in figures:
         patient, today = found[fig.patient_id], todays[fig.patient_id]
         days = [today - timedelta(days=n) for n in range(WINDOW_DAYS - 1, -1, -1)]
-        mine = rollups[fig.patient_id]
+        mine = pain.get(fig.patient_id, {})
         activity = [d for d in (fig.last_log, mornings.get(fig.patient_id)) if d is not None]
         rows.append(
             Row(
@@ -222,7 +246,7 @@ def build_dashboard(
                 adherence_30=fig.adherence_30,
                 last_activity=max(activity) if activity else None,
                 silent_days=fig.silent_days,
-                pain_after=[r.pain_after if (r := mine.get(d)) else None for d in days],
+                pain_after=[mine.get(d) for d in days],
                 flags=flags.get(fig.patient_id, []),
                 unread_notes=unread.get(fig.patient_id, 0),
                 unread_messages=unread_msgs.get(fig.patient_id, 0),
