@@ -18,6 +18,8 @@ from app.models import (
     AccessToken,
     Clinic,
     ClinicalNote,
+    DailyJobClaim,
+    DailyRollup,
     Exercise,
     ExerciseLog,
     ExerciseText,
@@ -60,6 +62,8 @@ VOLATILE = {
 COUNTED = {"staff_session": " WHERE ended_at IS NOT NULL"}
 PATIENT_TABLES: tuple[Any, ...] = (
     ExerciseLog,
+    DailyRollup,
+    DailyJobClaim,
     MorningCheck,
     SafetyReport,
     Flag,
