@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Date, Float, Integer, and_, case, cast, func, literal, null
+from sqlalchemy import Date, Float, Integer, and_, case, cast, func, literal, null, union_all
 from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Subquery
@@ -88,17 +88,24 @@ def base_filter(staff: StaffUser, scope: str, q: str) -> list[ColumnElement[bool
 def ranked(session: Session, where: list[ColumnElement[bool]], now: Any = None) -> Subquery:
     """Every matching patient with urgency, silent days and adherence, as a subquery."""
     dialect = session.get_bind().dialect.name
-    zones = session.connection().execute(sa_select(col(Patient.timezone)).where(*where).distinct())
-    todays = {tz: local_today(tz, now) for tz in zones.scalars()} or {
+    found = session.connection().execute(sa_select(col(Patient.timezone)).where(*where).distinct())
+    todays = {tz: local_today(tz, now) for tz in found.scalars()} or {
         "UTC": local_today("UTC", now)
     }
 
-    def per_zone(shift: int) -> ColumnElement[Any]:
-        # The patient's own today (or a day counted back from it), from their time zone.
-        mapping = {tz: literal(d - timedelta(days=shift), Date) for tz, d in todays.items()}
-        return case(mapping, value=col(Patient.timezone), else_=literal(min(todays.values())))
-
-    today, from7, from30 = per_zone(0), per_zone(7), per_zone(WINDOW_DAYS)
+    # Each time zone's today and window starts as a small table joined on the patient's zone,
+    # so every rollup row compares with plain columns, not an expression per zone.
+    zone_rows = [
+        sa_select(
+            literal(tz).label("tz"),
+            literal(d, Date).label("today"),
+            literal(d - timedelta(days=7), Date).label("from7"),
+            literal(d - timedelta(days=WINDOW_DAYS), Date).label("from30"),
+        )
+        for tz, d in todays.items()
+    ]
+    zones = (zone_rows[0] if len(zone_rows) == 1 else union_all(*zone_rows)).subquery("zones")
+    today, from7, from30 = zones.c.today, zones.c.from7, zones.c.from30
     r = DailyRollup
     past = and_(col(r.in_force), col(r.local_date) < today)
 
@@ -118,6 +125,7 @@ def ranked(session: Session, where: list[ColumnElement[bool]], now: Any = None) 
             ).label("due_ever"),
         )
         .join(Patient, col(Patient.id) == col(r.patient_id))
+        .join(zones, zones.c.tz == col(Patient.timezone))
         .where(*where, col(r.local_date) >= from30, col(r.local_date) <= today)
         .group_by(col(r.patient_id))
         .subquery()
@@ -143,7 +151,11 @@ def ranked(session: Session, where: list[ColumnElement[bool]], now: Any = None) 
     started = func.coalesce(
         col(Patient.monitoring_started_on), _utc_date(col(Patient.created_at), dialect)
     )
-    gap = _days_between(today, func.coalesce(last_log, started), dialect)
+    # Outside the rollups the patient's today is looked up once per patient.
+    own_today = (
+        sa_select(zones.c.today).where(zones.c.tz == col(Patient.timezone)).scalar_subquery()
+    )
+    gap = _days_between(own_today, func.coalesce(last_log, started), dialect)
     silent = case((rollups.c.due_ever == 1, case((gap > 0, gap), else_=0)), else_=null())
 
     def ratio(done: Any, due: Any) -> ColumnElement[Any]:
@@ -181,25 +193,37 @@ def counts(session: Session, table: Subquery) -> dict[str, int]:
 
 def page_of(
     session: Session, table: Subquery, filter_: str, page: int, size: int = PAGE_SIZE
-) -> tuple[list[Figures], bool]:
-    """One page of patients, most urgent first, and whether another page follows."""
+) -> tuple[list[Figures], bool, dict[str, int]]:
+    """One page of patients, most urgent first, whether another page follows, and how many
+    patients each filter shows: the ranking runs once, the counts as window sums over it."""
     view = Ranked(table)
-    c = table.c
-    query = sa_select(table)
+    totals = [func.count().over().label("n_all")]
+    totals += [
+        func.sum(case((pred(view), 1), else_=0)).over().label(f"n_{name}")
+        for name, pred in FILTER_PREDICATES.items()
+    ]
+    counted = sa_select(table, *totals).subquery("counted")
+    view = Ranked(counted)
+    query = sa_select(counted)
     if filter_ in FILTER_PREDICATES:
         query = query.where(FILTER_PREDICATES[filter_](view))
+    k = counted.c
     query = (
         query.order_by(
-            c.urgency.desc(),
-            func.coalesce(c.silent_days, 0).desc(),
-            func.coalesce(c.adherence_7, 2.0),
-            func.lower(c.display_name),
-            c.id,
+            k.urgency.desc(),
+            func.coalesce(k.silent_days, 0).desc(),
+            func.coalesce(k.adherence_7, 2.0),
+            func.lower(k.display_name),
+            k.id,
         )
         .limit(size + 1)
         .offset((page - 1) * size)
     )
     rows = session.connection().execute(query).all()
+    if rows:
+        by_filter = {name: int(rows[0]._mapping[f"n_{name}"] or 0) for name in FILTERS}
+    else:  # a page past the end, or a filter nobody matches: count without the page
+        by_filter = counts(session, table)
     figures = [
         Figures(
             row.id,
@@ -211,7 +235,7 @@ def page_of(
         )
         for row in rows[:size]
     ]
-    return figures, len(rows) > size
+    return figures, len(rows) > size, by_filter
 
 
 def _as_date(value: Any) -> date | None:

@@ -24,7 +24,6 @@ from app.dashboard.query import (
     SCOPES,
     WINDOW_DAYS,
     base_filter,
-    counts,
     page_of,
     ranked,
 )
@@ -211,8 +210,7 @@ def build_dashboard(
 ) -> Dashboard:
     """A page of the signed-in therapist's (or the clinic's) active patients, most urgent first."""
     table = ranked(session, base_filter(staff, scope, q), now)
-    by_filter = counts(session, table)
-    figures, has_next = page_of(session, table, filter_, page)
+    figures, has_next, by_filter = page_of(session, table, filter_, page)
     ids = [f.patient_id for f in figures]
     if not ids:
         return Dashboard([], [], by_filter["all"], by_filter, page, False)
