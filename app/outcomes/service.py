@@ -5,10 +5,13 @@ The read API other parts of the app build on (progress reports, FHIR export, RTM
 """
 
 from collections import defaultdict
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, datetime
 
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
+from app.core.clock import local_today
 from app.models import ClinicMeasure, OutcomeScore, Patient
 from app.outcomes.measures import BUILT_IN, BY_KEY, Measure, clinic_key, clinic_measure_id
 from app.outcomes.trends import DirectionWord, MeasureTrend, build_trend, judge
@@ -146,3 +149,13 @@ def not_improved(
         if judge(measure, series[0][1], series[-1][1], len(series)).important is not True:
             found.add(patient_id)
     return found
+
+
+def stalled_among(
+    session: Session, where: Sequence[ColumnElement[bool]], weeks: int, now: datetime | None = None
+) -> set[int]:
+    """not_improved() for the patients matching `where` that have any score (few do)."""
+    scored = select(OutcomeScore.patient_id).distinct()
+    patients = list(session.exec(select(Patient).where(*where, col(Patient.id).in_(scored))).all())
+    todays = {p.id: local_today(p.timezone, now) for p in patients if p.id is not None}
+    return not_improved(session, patients, todays, weeks)

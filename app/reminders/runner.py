@@ -10,6 +10,8 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
 from app.config import get_settings
+from app.db import get_engine
+from app.flags.history import history_job
 from app.reminders.service import SendReport, send_due_reminders
 from app.webhooks.delivery import WebhookReport, send_due_webhooks
 
@@ -19,7 +21,8 @@ INTERVAL_SECONDS = 60.0
 
 
 def run_pass(engine: Engine | None = None) -> SendReport | None:
-    """One sending pass (reminders, then queued webhooks); errors are logged, the next runs."""
+    """One pass: history flags, reminders, then queued webhooks; each job's errors are logged."""
+    flags_pass(engine)
     try:
         report = send_due_reminders(engine)
     except Exception:  # a database hiccup must not stop reminders for good
@@ -41,6 +44,17 @@ def run_webhook_pass(engine: Engine | None = None) -> WebhookReport | None:
     for line in hooks.lines:
         log.info("%s", line)
     return hooks
+def flags_pass(engine: Engine | None = None) -> None:
+    """Check each patient whose day has not been checked yet against the history flag rules."""
+    try:
+        report = history_job(engine or get_engine())
+    except Exception:  # a failed batch is claimed again by the next pass
+        log.exception("history flag pass failed")
+        return
+    if report.claimed:
+        log.info(
+            "history flags: %s patients checked, %s flags raised", report.claimed, report.raised
+        )
 
 
 async def reminder_loop(stop: asyncio.Event, interval: float = INTERVAL_SECONDS) -> None:

@@ -20,6 +20,8 @@ from app.models import (
     Clinic,
     ClinicalNote,
     ClinicMeasure,
+    DailyJobClaim,
+    DailyRollup,
     Exercise,
     ExerciseLog,
     ExerciseText,
@@ -70,6 +72,8 @@ VOLATILE = {
 COUNTED = {"staff_session": " WHERE ended_at IS NOT NULL"}
 PATIENT_TABLES: tuple[Any, ...] = (
     ExerciseLog,
+    DailyRollup,
+    DailyJobClaim,
     MorningCheck,
     SafetyReport,
     Flag,
