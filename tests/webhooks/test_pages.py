@@ -172,9 +172,9 @@ def test_admin_registers_sees_the_log_rotates_pauses_and_deletes(db: Session) ->
         assert client.get("/webhooks", headers=HTML).status_code == 403
 
 
-def test_flags_raised_by_the_dashboard_rules_are_announced(db: Session) -> None:
-    """History flags written in bulk by the dashboard queue flag.raised once per new flag."""
-    from app.dashboard.flags import insert_new_flags
+def test_flags_raised_by_the_history_job_are_announced(db: Session) -> None:
+    """History flags written in bulk by the daily job queue flag.raised once per new flag."""
+    from app.flags.history import insert_new_flags
 
     admin = make_staff(db, make_clinic(db), role="admin")
     patient = make_patient(db, admin)
