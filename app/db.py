@@ -150,3 +150,9 @@ async def get_session() -> AsyncIterator[Session]:
             raise
         finally:
             await run_in_threadpool(session.close)
+
+
+# Rollups and change stamps follow every flush of every session (app/rollups/hooks.py,
+# app/stamps/service.py).
+import app.rollups.hooks  # noqa: E402, F401
+import app.stamps.service  # noqa: E402, F401

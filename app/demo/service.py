@@ -21,7 +21,8 @@ from app.demo.profiles import (
     Profile,
 )
 from app.demo.rtm import add_monitoring
-from app.flags.service import flags_for_log, over_limit, raise_flag, refresh_history_flags
+from app.flags.history import run_history_rules
+from app.flags.service import flags_for_log, over_limit, raise_flag
 from app.library.service import sync_builtin_library, texts_for
 from app.models import (
     Clinic,
@@ -241,7 +242,7 @@ def _create_history(session: Session, patient: Patient, p: Profile, rng: random.
             at=report.received_at,
         )
     session.flush()
-    refresh_history_flags(session, patient, today, all_logs, prescribed)
+    run_history_rules(session, [patient])
     _resolve_old_flags(session, patient, today)
 
 

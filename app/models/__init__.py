@@ -11,15 +11,20 @@ from app.models.message import Message
 from app.models.passkey import PasskeyChallenge, StaffPasskey
 from app.models.patient import ClinicalNote, OutcomeScore, Patient, TimeEntry
 from app.models.reminder import AppKey, PushSubscription, ReminderDelivery, ReminderSettings
+from app.models.rollup import DailyJobClaim, DailyRollup
 from app.models.routine import RoutineItem, RoutineTemplate, RoutineVersion, TemplateItem
 from app.models.staff_session import StaffSession
+from app.models.stamp import ChangeStamp
 
 __all__ = [
     "AccessToken",
     "AppKey",
     "AuditEvent",
+    "ChangeStamp",
     "Clinic",
     "ClinicalNote",
+    "DailyJobClaim",
+    "DailyRollup",
     "Exercise",
     "ExerciseLog",
     "ExerciseText",

@@ -9,6 +9,8 @@ from sqlmodel import Session, col, select
 from app.models import (
     AccessToken,
     AuditEvent,
+    DailyJobClaim,
+    DailyRollup,
     ExerciseLog,
     Flag,
     Message,
@@ -28,6 +30,8 @@ PERSONAL_TABLES: tuple[Any, ...] = (
     ExerciseLog,
     MorningCheck,
     SafetyReport,
+    DailyRollup,
+    DailyJobClaim,
     Flag,
     PushSubscription,
     ReminderDelivery,
