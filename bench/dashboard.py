@@ -28,7 +28,7 @@ os.environ.setdefault("NEUROGLIDE_REMINDERS_IN_APP", "false")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from fastapi import Response  # noqa: E402
+from fastapi import Request, Response  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.progress import Progress  # noqa: E402
@@ -39,7 +39,7 @@ from sqlmodel import Session, select  # noqa: E402
 
 from app.cli import run_migrations  # noqa: E402
 from app.core.clock import local_today  # noqa: E402
-from app.core.sessions import STAFF_COOKIE, write_session  # noqa: E402
+from app.core.sessions import STAFF_COOKIE  # noqa: E402
 from app.dashboard.service import build_dashboard  # noqa: E402
 from app.db import get_session, make_engine  # noqa: E402
 from app.models import (  # noqa: E402
@@ -53,6 +53,7 @@ from app.models import (  # noqa: E402
     StaffUser,
 )
 from app.routines.service import ItemDose, new_version  # noqa: E402
+from app.staff.session_store import start_staff_session  # noqa: E402
 
 console = Console()
 SLUGS = (
@@ -199,8 +200,12 @@ def measure(engine: Engine, staff_id: int, runs: int) -> dict[str, float]:
             staff = session.get(StaffUser, staff_id)
             assert staff is not None
             response = Response()
-            write_session(response, "staff", staff_id, staff.session_version)
-        cookie = response.headers["set-cookie"].split(";")[0].split("=", 1)[1]
+            # Staff sessions are rows on the server: start one as signing in does.
+            start_staff_session(session, Request({"type": "http", "headers": []}), response, staff)
+            session.commit()
+        set_cookies = response.headers.getlist("set-cookie")
+        mine = next(c for c in set_cookies if c.startswith(STAFF_COOKIE + "="))
+        cookie = mine.split(";")[0].split("=", 1)[1]
         with TestClient(app) as client:
             client.cookies.set(STAFF_COOKIE, cookie)
 
