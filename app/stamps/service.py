@@ -8,18 +8,20 @@ so logs, answers and routine changes cost no extra statement here.
 
 from typing import Any
 
-from sqlalchemy import event, update
+from sqlalchemy import event, inspect, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction
 from sqlmodel import Session, col, select
 
 from app.models import (
     ChangeStamp,
+    Clinic,
     Exercise,
     ExerciseText,
     Message,
     Patient,
     ReminderSettings,
+    StaffUser,
 )
 
 LIBRARY = "library"
@@ -75,7 +77,7 @@ def _forget(session: OrmSession) -> None:
 def _note(session: OrmSession, _flush: UOWTransaction, _instances: Any) -> None:
     """Note the patients and the library this flush changes."""
     pending: dict[str, Any] = session.info.setdefault(
-        _PENDING, {"patients": set(), "library": False}
+        _PENDING, {"patients": set(), "clinics": set(), "library": False}
     )
     for obj in [*session.new, *session.dirty, *session.deleted]:
         if isinstance(obj, Patient):
@@ -87,6 +89,14 @@ def _note(session: OrmSession, _flush: UOWTransaction, _instances: Any) -> None:
             pending["patients"].add(obj.patient_id)
         elif isinstance(obj, _LIBRARY_ROWS):
             pending["library"] = True
+        elif isinstance(obj, (Clinic, StaffUser)) and obj not in session.new:
+            # Today shows the clinic's phone and hours and the names of staff who answered:
+            # rare edits, so every patient of the clinic gets a new page.
+            clinic_id = obj.id if isinstance(obj, Clinic) else obj.clinic_id
+            # A staff row changes at every sign-in; only a new name shows on Today.
+            shown = isinstance(obj, Clinic) or inspect(obj).attrs.name.history.has_changes()
+            if clinic_id is not None and shown and session.is_modified(obj):
+                pending["clinics"].add(clinic_id)
 
 
 @event.listens_for(OrmSession, "after_flush_postexec")
@@ -96,6 +106,12 @@ def _apply(session: OrmSession, _flush: UOWTransaction) -> None:
     if not pending:
         return
     bump_patients(session, pending["patients"])
+    if pending["clinics"]:
+        session.connection().execute(
+            update(Patient)
+            .where(col(Patient.clinic_id).in_(sorted(pending["clinics"])))
+            .values(change_stamp=col(Patient.change_stamp) + 1)
+        )
     if pending["library"]:
         session.info.pop(_LIBRARY_SEEN, None)
         session.connection().execute(

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from starlette.requests import Request
 
 from app.messages.service import send_from_patient, send_from_staff
-from app.models import ExerciseText, Patient, StaffUser
+from app.models import Clinic, ExerciseText, Patient, StaffUser
 from app.patient.service import today_plan
 from app.patient.validators import today_tag
 from app.routines.service import ItemDose, new_version
@@ -48,7 +48,8 @@ def test_repeat_visit_is_a_304_without_a_body(client: TestClient, db: Session) -
 
 
 def test_every_change_today_shows_gives_a_new_tag(client: TestClient, db: Session) -> None:
-    """Logs, undo, answers, routine changes, messages, settings, language and library edits."""
+    """Logs, undo, answers, routine changes, messages, settings, language, the clinic's contact,
+    a staff name and library edits."""
     patient, therapist, item_id, headers = _setup(client, db)
     assert patient.id is not None
     seen = [_tag(client)]
@@ -88,6 +89,16 @@ def test_every_change_today_shows_gives_a_new_tag(client: TestClient, db: Sessio
     stored.language = "es"
     db.add(stored)
     changed("the language")
+    clinic = db.get(Clinic, patient.clinic_id)
+    assert clinic is not None
+    clinic.phone = "+44 20 7946 0999"
+    db.add(clinic)
+    changed("the clinic's phone number")
+    staff = db.get(StaffUser, therapist.id)
+    assert staff is not None
+    staff.name = "Dr Renamed"
+    db.add(staff)
+    changed("the name of the therapist who answered")
     text = db.exec(select(ExerciseText).where(ExerciseText.exercise_id == exercise.id)).first()
     assert text is not None
     text.name = text.name + " (revised)"
