@@ -97,7 +97,10 @@ async function revalidate(request, url, cache) {
   const response = await fetch("/today", {
     credentials: "same-origin", redirect: "manual", headers: { "If-None-Match": tag },
   });
-  return response.status === 304 ? { copy: copy } : { response: response };
+  if (response.status === 304) return { copy: copy };
+  // A new page is used as it is; anything else (a redirect when signed out, an error) is asked
+  // again as the navigation itself, which the rest of this worker knows how to read.
+  return response.ok ? { response: response } : null;
 }
 
 async function networkFirst(request, url) {
