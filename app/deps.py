@@ -62,7 +62,8 @@ def _staff(request: Request, session: SessionDep) -> StaffUser:
     return user
 
 
-def _admin(user: Annotated[StaffUser, Depends(_staff)]) -> StaffUser:
+# No blocking work: run on the event loop, not handed to a worker thread and back.
+async def _admin(user: Annotated[StaffUser, Depends(_staff)]) -> StaffUser:
     if user.role != "admin":
         raise Forbidden()
     return user
@@ -92,7 +93,7 @@ CurrentAdmin = Annotated[StaffUser, Depends(_admin)]
 CurrentApiKey = Annotated[ApiKey, Depends(_api_key)]
 
 
-def public() -> None:
+async def public() -> None:
     """Marks a route anyone may call; every route declares an access rule."""
 
 

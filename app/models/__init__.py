@@ -23,6 +23,7 @@ from app.models.report import ProgressReport
 from app.models.rollup import DailyJobClaim, DailyRollup
 from app.models.routine import RoutineItem, RoutineTemplate, RoutineVersion, TemplateItem
 from app.models.staff_session import StaffSession
+from app.models.stamp import ChangeStamp
 from app.models.webhook import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "ApiKey",
     "AppKey",
     "AuditEvent",
+    "ChangeStamp",
     "Clinic",
     "ClinicMeasure",
     "ClinicalNote",
