@@ -15,7 +15,7 @@ from app.deps import CurrentPatient, RowId, SessionDep
 from app.flags.service import over_limit
 from app.messages.views import patient_view
 from app.models import SafetyReport
-from app.outcomes.patient_view import checkin_due
+from app.outcomes.patient_view import Checkin, checkin_due
 from app.patient.forms import field_errors, parse_log, parse_signs
 from app.patient.service import day_facts, own_log, plan_item, today_plan
 from app.patient.sessions import next_step, next_steps, pain_to_start
@@ -42,7 +42,8 @@ def today(request: Request, patient: CurrentPatient, session: SessionDep) -> Res
             "welcome": welcome,
             "tab": "today",
             "conversation": patient_view(session, patient, request, size=facts.messages),
-            "checkin": checkin_due(session, patient, plan.day),
+            # Most patients have no measures assigned: then no query is spent on a check-in.
+            "checkin": checkin_due(session, patient, plan.day) if facts.scheduled else Checkin([]),
         },
         fragment="patient/_plan.html",
     )

@@ -20,6 +20,7 @@ from app.models import (
     ExerciseText,
     Message,
     MorningCheck,
+    OutcomeSchedule,
     Patient,
     RoutineItem,
     RoutineVersion,
@@ -100,6 +101,7 @@ class DayFacts:
     exercised_yesterday: bool
     answered_today: bool
     messages: int  # messages in the patient's thread
+    scheduled: bool = False  # the therapist assigned outcome measures (a check-in may be due)
 
 
 def day_facts(session: Session, patient_id: int, day: date) -> DayFacts:
@@ -125,13 +127,14 @@ def day_facts(session: Session, patient_id: int, day: date) -> DayFacts:
         select(func.count()).select_from(Message).where(Message.patient_id == patient_id)
     ).scalar_subquery()
     library = select(ChangeStamp.value).where(ChangeStamp.name == LIBRARY).scalar_subquery()
+    scheduled = exists().where(col(OutcomeSchedule.patient_id) == patient_id)
     row = (
         session.connection()
-        .execute(sa_select(library, stopped, exercised, answered, messages))
+        .execute(sa_select(library, stopped, exercised, answered, messages, scheduled))
         .one()
     )
     remember_library_stamp(session, row[0] or 0)
-    return DayFacts(row[0] or 0, row[1], bool(row[2]), bool(row[3]), row[4] or 0)
+    return DayFacts(row[0] or 0, row[1], bool(row[2]), bool(row[3]), row[4] or 0, bool(row[5]))
 
 
 def items_in_force(session: Session, patient_id: int, day: date) -> Sequence[RoutineItem]:
