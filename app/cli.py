@@ -1,4 +1,5 @@
-"""The neuroglide command: serve, migrate, demo, create-user, invite, backup, restore."""
+"""The neuroglide command: serve, migrate, demo, create-user, invite, rebuild-rollups, backup,
+restore."""
 
 import os
 from collections.abc import Callable
@@ -41,6 +42,11 @@ def run_migrations(database_url: str | None = None) -> None:
     engine = make_engine(database_url or get_settings().resolved_database_url)
     with session_scope(engine) as session:
         sync_builtin_library(session)
+    # A database from before daily rollups gets them once; after that they follow every write.
+    from app.rollups.rebuild import needs_rebuild, rebuild_all
+
+    if needs_rebuild(engine):
+        rebuild_all(engine)
     engine.dispose()
 
 
@@ -222,6 +228,16 @@ def _with_progress(label: str, work: Callable[[Callable[[int, int], None]], T]) 
             progress.update(task, completed=done, total=total)
 
         return work(advance)
+
+
+@cli.command("rebuild-rollups")
+def rebuild_rollups() -> None:
+    """Recompute every patient's daily rollups from their logs and routines."""
+    from app.db import get_engine
+    from app.rollups.rebuild import rebuild_all
+
+    rows = _with_progress("Rebuilding daily rollups", lambda tick: rebuild_all(get_engine(), tick))
+    console.print(f"[green]Rebuilt {rows} daily rollups.[/green]")
 
 
 @cli.command()

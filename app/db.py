@@ -150,3 +150,7 @@ async def get_session() -> AsyncIterator[Session]:
             raise
         finally:
             await run_in_threadpool(session.close)
+
+
+# Rollups follow every flush of every session (see app/rollups/hooks.py).
+import app.rollups.hooks  # noqa: E402, F401

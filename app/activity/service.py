@@ -9,6 +9,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from app.activity.schemas import LogIn, MorningIn, SafetyIn
 from app.core.i18n import N_
+from app.flags.history import run_history_rules
 from app.flags.service import flags_for_log, raise_flag, settle_day_flag
 from app.library.service import texts_for
 from app.models import ExerciseLog, MorningCheck, Patient, RoutineItem, SafetyReport, utcnow
@@ -90,6 +91,8 @@ def record_log(
         return log, False
     name = texts_for(session, [item.exercise_id], "en")
     flags_for_log(session, patient, log, name[item.exercise_id].name if name else "Exercise")
+    # Doing more than prescribed and a rising pain trend show in the day's figures at once.
+    run_history_rules(session, [patient])
     return log, True
 
 
@@ -125,6 +128,7 @@ def update_log(
     name = names[log.exercise_id].name if names else "Exercise"
     flags_for_log(session, patient, log, name, new=False)
     settle_day_flag(session, patient, log.local_date)
+    run_history_rules(session, [patient])
     return log
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.core.clock import local_today
-from app.models import ExerciseLog, Patient, RoutineItem, RoutineVersion
+from app.models import DailyRollup, ExerciseLog, Patient, RoutineItem, RoutineVersion
 
 STATUSES = ("done", "partial", "missed", "rest", "future", "before")
 
@@ -274,20 +274,54 @@ def day_statuses(
     end: date,
     now: datetime | None = None,
 ) -> dict[int, list[DayStatus]]:
-    """Every day from start to end for each patient, against the routine in force that day."""
+    """Every day from start to end for each patient, from the daily rollups: one query."""
     ids = [p.id for p in patients if p.id is not None]
-    history = load_history(session, ids, start, end)
-    result: dict[int, list[DayStatus]] = {}
-    for patient in patients:
-        assert patient.id is not None
-        result[patient.id] = compute_statuses(
-            history.versions.get(patient.id, []),
-            history.logs.get(patient.id, []),
-            start,
-            end,
-            local_today(patient.timezone, now),
+    rows = load_rollups(session, ids, start, end)
+    return {
+        p.id: statuses_from_rollups(rows.get(p.id, {}), start, end, local_today(p.timezone, now))
+        for p in patients
+        if p.id is not None
+    }
+
+
+def load_rollups(
+    session: Session, patient_ids: Iterable[int], start: date, end: date
+) -> dict[int, dict[date, DailyRollup]]:
+    """The stored rollups of these patients from start to end, by patient and day."""
+    ids = sorted(set(patient_ids))
+    found: dict[int, dict[date, DailyRollup]] = {pid: {} for pid in ids}
+    if not ids:
+        return found
+    rows = session.exec(
+        select(DailyRollup).where(
+            col(DailyRollup.patient_id).in_(ids),
+            col(DailyRollup.local_date) >= start,
+            col(DailyRollup.local_date) <= end,
         )
-    return result
+    ).all()
+    for row in rows:
+        found[row.patient_id][row.local_date] = row
+    return found
+
+
+def statuses_from_rollups(
+    rows: dict[date, DailyRollup], start: date, end: date, today: date
+) -> list[DayStatus]:
+    """Each day from start to end for one patient, from its rollups (a day with none had no
+    routine in force and nothing reported)."""
+    out: list[DayStatus] = []
+    day = start
+    while day <= end:
+        row = rows.get(day)
+        if row is None or not row.in_force:
+            extra = row.extra if row else 0
+            status = "future" if day > today else "before"
+            out.append(DayStatus(day, 0, 0, extra, status, day == today))
+        else:
+            status = _status(day, today, row.prescribed, row.done)
+            out.append(DayStatus(day, row.prescribed, row.done, row.extra, status, day == today))
+        day += timedelta(days=1)
+    return out
 
 
 def adherence(statuses: Iterable[DayStatus]) -> float | None:

@@ -11,6 +11,7 @@ from app.core.templating import is_htmx, render
 from app.dashboard.flags import acknowledge, flag_for_staff, flag_helpers, resolve, safe_next
 from app.dashboard.service import (
     FILTERS,
+    PAGE_SIZE,
     SCOPES,
     build_dashboard,
     has_own_patients,
@@ -29,21 +30,23 @@ def dashboard(
     scope: str = "",
     filter_: Annotated[str, Query(alias="filter")] = "all",
     q: Annotated[str, Query(max_length=100)] = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
-    """Every active patient, most urgent first; htmx gets only the results fragment."""
+    """A page of active patients, most urgent first; htmx gets only the results fragment."""
     if scope not in SCOPES:
         # Someone with no patients of their own, such as an admin, starts with the clinic.
         scope = "mine" if has_own_patients(session, staff) else "clinic"
     filter_ = filter_ if filter_ in FILTERS else "all"
-    dash = build_dashboard(session, staff, scope=scope, filter_=filter_, q=q)
+    dash = build_dashboard(session, staff, scope=scope, filter_=filter_, q=q, page=page)
     record_staff(
         session,
         request,
         staff,
         "dashboard_viewed",
-        detail=f"{len(dash.rows)} patients shown ({scope}, {filter_})",
+        detail=f"{len(dash.rows)} patients shown ({scope}, {filter_}, page {page})",
     )
     query = urlencode({"scope": scope, "filter": filter_, "q": q})
+    following = urlencode({"scope": scope, "filter": filter_, "q": q, "page": page + 1})
     context = {
         "staff": staff,
         "dash": dash,
@@ -52,7 +55,9 @@ def dashboard(
         "q": q,
         "scopes": SCOPES,
         "filters": FILTERS,
-        "here": f"/dashboard?{query}",
+        "here": f"/dashboard?{query}" + (f"&page={page}" if page > 1 else ""),
+        "next_page": f"/dashboard?{following}" if dash.has_next else None,
+        "page_size": PAGE_SIZE,
         **flag_helpers(),
     }
     return render(request, "dashboard/page.html", context, fragment="dashboard/_table.html")

@@ -1,45 +1,40 @@
-"""The therapist's dashboard: every active patient with adherence, activity, pain and flags.
+"""The therapist's dashboard: a page of active patients with adherence, activity, pain and flags.
 
-The whole page costs a constant number of queries, whatever the number of patients: patients,
-routine versions with items, logs, morning checks and flags are each loaded in one query, and the
-history flag rules run in Python on what was loaded.
+The ranking, filters, counts and paging run in SQL on the daily rollups and open flags
+(app/dashboard/query.py); only the page's own patients are loaded, in a constant number of
+queries. Reading the dashboard writes nothing: the history flag rules run as a daily job and on
+writes (app/flags/history.py).
 """
 
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from markupsafe import Markup
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from app.adherence.service import (
-    DayStatus,
-    LogLike,
-    adherence,
-    compute_statuses,
-    load_logs,
-    load_versions,
-    prescribed_per_day,
-)
+from app.charts import sparkline
 from app.core.clock import local_today
-from app.dashboard.flags import history_flag_keys, history_rule_flags, insert_new_flags
+from app.dashboard.query import (
+    FILTERS,
+    LOW_ADHERENCE,
+    PAGE_SIZE,
+    SCOPES,
+    WINDOW_DAYS,
+    base_filter,
+    counts,
+    page_of,
+    ranked,
+)
 from app.flags.service import SILENT_DAYS, URGENCY, urgency, urgency_order
 from app.messages.service import unread_messages
-from app.models import ExerciseLog, Flag, MorningCheck, Patient, StaffUser
-from app.review.charts import sparkline
+from app.models import DailyRollup, Flag, MorningCheck, Patient, StaffUser
+from app.models.rollup import day_mean
 from app.review.entries import unread_notes
 
-FILTERS = {
-    "all": "All patients",
-    "flagged": "With open flags",
-    "low": "Low adherence",
-    "silent": "Silent",
-}
-SCOPES = {"mine": "My patients", "clinic": "Whole clinic"}
-LOW_ADHERENCE = 0.5
-WINDOW_DAYS = 30
+__all__ = ["FILTERS", "PAGE_SIZE", "SCOPES", "Dashboard", "Row", "build_dashboard"]
 
 
 def relative_day(day: date | None, today: date) -> str:
@@ -138,12 +133,20 @@ class Row:
 
 @dataclass
 class Dashboard:
-    """The rows shown, the open flags of those patients and counts for the filter."""
+    """A page of rows, the open flags of those patients and counts for each filter."""
 
     rows: list[Row]
     flags: list[tuple[Flag, Patient]]
     total: int
     counts: dict[str, int]
+    page: int = 1
+    has_next: bool = False
+    first_number: int = 1  # the place of the page's first row in the whole list
+
+    @property
+    def shown_to(self) -> int:
+        """The place of the page's last row."""
+        return self.first_number + len(self.rows) - 1
 
 
 def has_own_patients(session: Session, staff: StaffUser) -> bool:
@@ -157,58 +160,6 @@ def has_own_patients(session: Session, staff: StaffUser) -> bool:
     return session.exec(own.limit(1)).first() is not None
 
 
-def _patients(session: Session, staff: StaffUser, scope: str, q: str) -> Sequence[Patient]:
-    query = select(Patient).where(
-        Patient.clinic_id == staff.clinic_id,
-        col(Patient.archived_at).is_(None),
-        col(Patient.deleted_at).is_(None),
-    )
-    if scope != "clinic":
-        query = query.where(Patient.therapist_id == staff.id)
-    if q.strip():
-        query = query.where(func.lower(Patient.display_name).contains(q.strip().lower()))
-    return session.exec(query.order_by(col(Patient.display_name))).all()
-
-
-@dataclass
-class LastDay:
-    """Stands for a patient's last log when it is older than the window: only its day matters."""
-
-    patient_id: int
-    local_date: date
-    routine_item_id: int | None = None
-    exercise_id: int = 0
-    sets_done: int = 0
-    pain_before: int | None = None
-    pain_after: int | None = None
-    deleted_at: datetime | None = None
-
-
-def _logs_and_last_days(
-    session: Session, ids: list[int], start: date, end: date
-) -> tuple[dict[int, list[LogLike]], dict[int, date]]:
-    """Logs in the window, and each patient's last logged day: one query, plus one only when
-    some patient logged nothing in the window (it reads only those patients' history)."""
-    logs: dict[int, list[LogLike]] = defaultdict(list, load_logs(session, ids, start, end))
-    last_days = {pid: rows[-1].local_date for pid, rows in logs.items() if rows}
-    quiet = [pid for pid in ids if pid not in last_days]
-    if quiet:
-        older = session.exec(
-            select(ExerciseLog.patient_id, func.max(ExerciseLog.local_date))
-            .where(
-                col(ExerciseLog.patient_id).in_(quiet),
-                col(ExerciseLog.local_date) < start,
-                col(ExerciseLog.deleted_at).is_(None),
-            )
-            .group_by(col(ExerciseLog.patient_id))
-        ).all()
-        for pid, day in older:
-            last_days[pid] = day
-            # The silent rule needs the last day among the logs it is given.
-            logs[pid].append(LastDay(pid, day))
-    return logs, last_days
-
-
 def _last_mornings(session: Session, ids: list[int]) -> dict[int, date]:
     rows = session.exec(
         select(MorningCheck.patient_id, func.max(MorningCheck.local_date))
@@ -218,21 +169,34 @@ def _last_mornings(session: Session, ids: list[int]) -> dict[int, date]:
     return dict(rows)
 
 
-def _daily_pain(logs: Sequence[LogLike], days: list[date]) -> list[float | None]:
-    by_day: dict[date, list[int]] = defaultdict(list)
-    for log in logs:
-        if log.pain_after is not None:
-            by_day[log.local_date].append(log.pain_after)
-    # sum/len, not statistics.mean: this runs for every day of every patient.
-    return [round(sum(v) / len(v), 1) if (v := by_day.get(d)) else None for d in days]
-
-
-def _open_flags(session: Session, ids: list[int]) -> list[Flag]:
-    return urgency_order(
-        session.exec(
-            select(Flag).where(col(Flag.patient_id).in_(ids), col(Flag.resolved_at).is_(None))
-        ).all()
+def _daily_pain(
+    session: Session, ids: list[int], start: date, end: date
+) -> dict[int, dict[date, float | None]]:
+    """Mean pain after exercise by patient and day, from plain rows of the rollups: one query."""
+    rows = session.connection().execute(
+        sa_select(
+            col(DailyRollup.patient_id),
+            col(DailyRollup.local_date),
+            col(DailyRollup.pain_after_sum),
+            col(DailyRollup.pain_after_n),
+        ).where(
+            col(DailyRollup.patient_id).in_(ids),
+            col(DailyRollup.local_date) >= start,
+            col(DailyRollup.local_date) <= end,
+            col(DailyRollup.pain_after_n) > 0,
+        )
     )
+    found: dict[int, dict[date, float | None]] = defaultdict(dict)
+    for pid, day, total, count in rows:
+        found[pid][day] = day_mean(total, count)
+    return found
+
+
+def _staff_names(session: Session, clinic_id: int) -> dict[int, str]:
+    rows = session.exec(
+        select(StaffUser.id, StaffUser.name).where(StaffUser.clinic_id == clinic_id)
+    ).all()
+    return {sid: name for sid, name in rows if sid is not None}
 
 
 def build_dashboard(
@@ -242,106 +206,53 @@ def build_dashboard(
     scope: str = "mine",
     filter_: str = "all",
     q: str = "",
+    page: int = 1,
     now: datetime | None = None,
 ) -> Dashboard:
-    """Rows for the signed-in therapist's (or the clinic's) active patients, most urgent first."""
-    patients = list(_patients(session, staff, scope, q))
-    ids = [p.id for p in patients if p.id is not None]
+    """A page of the signed-in therapist's (or the clinic's) active patients, most urgent first."""
+    table = ranked(session, base_filter(staff, scope, q), now)
+    by_filter = counts(session, table)
+    figures, has_next = page_of(session, table, filter_, page)
+    ids = [f.patient_id for f in figures]
     if not ids:
-        return Dashboard([], [], 0, dict.fromkeys(FILTERS, 0))
-    todays = {p.id: local_today(p.timezone, now) for p in patients if p.id is not None}
-    end = max(todays.values())
+        return Dashboard([], [], by_filter["all"], by_filter, page, False)
+    found = {p.id: p for p in session.exec(select(Patient).where(col(Patient.id).in_(ids))).all()}
+    todays = {pid: local_today(found[pid].timezone, now) for pid in ids}
     start = min(todays.values()) - timedelta(days=WINDOW_DAYS)
-    versions = load_versions(session, ids, end)
-    logs, last_days = _logs_and_last_days(session, ids, start, end)
+    pain = _daily_pain(session, ids, start, max(todays.values()))
     mornings = _last_mornings(session, ids)
     names = _staff_names(session, staff.clinic_id) if scope == "clinic" else {}
-    statuses: dict[int, list[DayStatus]] = {}
-    for patient in patients:
-        assert patient.id is not None
-        today = todays[patient.id]
-        statuses[patient.id] = compute_statuses(
-            versions[patient.id],
-            logs.get(patient.id, []),
-            today - timedelta(days=WINDOW_DAYS),
-            today,
-            today,
-        )
-    prescribed = {pid: prescribed_per_day(days) for pid, days in statuses.items()}
-    found = history_rule_flags(patients, todays, logs, last_days, prescribed)
-    if found:
-        insert_new_flags(session, found, history_flag_keys(session, ids))
-    open_flags = _open_flags(session, ids)
-    by_patient: dict[int, list[Flag]] = defaultdict(list)
-    for flag in open_flags:
-        by_patient[flag.patient_id].append(flag)
+    flags: dict[int, list[Flag]] = defaultdict(list)
+    for flag in urgency_order(
+        session.exec(
+            select(Flag).where(col(Flag.patient_id).in_(ids), col(Flag.resolved_at).is_(None))
+        ).all()
+    ):
+        flags[flag.patient_id].append(flag)
     unread = unread_notes(session, ids)
     unread_msgs = unread_messages(session, ids)
-    rows = [
-        _row(p, todays, statuses, logs, last_days, mornings, by_patient, names, staff)
-        for p in patients
-    ]
-    for row in rows:
-        row.unread_notes = unread.get(row.patient.id or 0, 0)
-        row.unread_messages = unread_msgs.get(row.patient.id or 0, 0)
-    rows.sort(key=Row.sort_key)
-    counts = {
-        "all": len(rows),
-        "flagged": sum(1 for r in rows if r.flags),
-        "low": sum(1 for r in rows if r.low),
-        "silent": sum(1 for r in rows if r.silent),
-    }
-    shown = [r for r in rows if _matches(r, filter_)]
-    panel = [(f, r.patient) for r in shown for f in r.flags]
+    rows = []
+    for fig in figures:
+        patient, today = found[fig.patient_id], todays[fig.patient_id]
+        days = [today - timedelta(days=n) for n in range(WINDOW_DAYS - 1, -1, -1)]
+        mine = pain.get(fig.patient_id, {})
+        activity = [d for d in (fig.last_log, mornings.get(fig.patient_id)) if d is not None]
+        rows.append(
+            Row(
+                patient=patient,
+                therapist_name=names.get(patient.therapist_id, staff.name),
+                today=today,
+                adherence_7=fig.adherence_7,
+                adherence_30=fig.adherence_30,
+                last_activity=max(activity) if activity else None,
+                silent_days=fig.silent_days,
+                pain_after=[mine.get(d) for d in days],
+                flags=flags.get(fig.patient_id, []),
+                unread_notes=unread.get(fig.patient_id, 0),
+                unread_messages=unread_msgs.get(fig.patient_id, 0),
+            )
+        )
+    panel = [(f, r.patient) for r in rows for f in r.flags]
     panel.sort(key=lambda fp: (-urgency(fp[0]), -fp[0].raised_at.timestamp()))
-    return Dashboard(shown, panel, len(rows), counts)
-
-
-def _matches(row: Row, filter_: str) -> bool:
-    if filter_ == "flagged":
-        return bool(row.flags)
-    if filter_ == "low":
-        return row.low
-    if filter_ == "silent":
-        return row.silent
-    return True
-
-
-def _row(
-    patient: Patient,
-    todays: dict[int, date],
-    statuses: dict[int, list[DayStatus]],
-    logs: dict[int, list[LogLike]],
-    last_days: dict[int, date],
-    mornings: dict[int, date],
-    flags: dict[int, list[Flag]],
-    names: dict[int, str],
-    staff: StaffUser,
-) -> Row:
-    assert patient.id is not None
-    today = todays[patient.id]
-    days = statuses[patient.id]
-    last_log = last_days.get(patient.id)
-    activity = [d for d in (last_log, mornings.get(patient.id)) if d is not None]
-    started = patient.monitoring_started_on or patient.created_at.date()
-    due_ever = any(s.prescribed for s in days)
-    silent = (today - (last_log or started)).days if due_ever else None
-    spark_days = [today - timedelta(days=n) for n in range(WINDOW_DAYS - 1, -1, -1)]
-    return Row(
-        patient=patient,
-        therapist_name=names.get(patient.therapist_id, staff.name),
-        today=today,
-        adherence_7=adherence(days[-8:]),
-        adherence_30=adherence(days),
-        last_activity=max(activity) if activity else None,
-        silent_days=max(silent, 0) if silent is not None else None,
-        pain_after=_daily_pain(logs.get(patient.id, []), spark_days),
-        flags=flags.get(patient.id, []),
-    )
-
-
-def _staff_names(session: Session, clinic_id: int) -> dict[int, str]:
-    rows = session.exec(
-        select(StaffUser.id, StaffUser.name).where(StaffUser.clinic_id == clinic_id)
-    ).all()
-    return {sid: name for sid, name in rows if sid is not None}
+    first = (page - 1) * PAGE_SIZE + 1
+    return Dashboard(rows, panel, by_filter["all"], by_filter, page, has_next, first)

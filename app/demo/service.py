@@ -22,7 +22,8 @@ from app.demo.profiles import (
     Profile,
 )
 from app.demo.rtm import add_monitoring
-from app.flags.service import flags_for_log, over_limit, raise_flag, refresh_history_flags
+from app.flags.history import run_history_rules
+from app.flags.service import flags_for_log, over_limit, raise_flag
 from app.library.service import sync_builtin_library, texts_for
 from app.models import (
     Clinic,
@@ -197,17 +198,12 @@ def _create_history(session: Session, patient: Patient, p: Profile, rng: random.
     today = local_today(p.timezone)
     tz = zone(p.timezone)
     start = today - timedelta(days=p.days)
-    prescribed: dict[date, int] = {}
-    all_logs: list[ExerciseLog] = []
     for offset in range(p.days + 1):
         day = start + timedelta(days=offset)
         share = offset / max(p.days, 1)
         version = version_on(session, patient.id, day)
         assert version is not None and version.id is not None
         items = items_of(session, version.id)
-        prescribed[day] = sum(
-            i.sets * i.times_per_day for i in items if i.on_weekday(day.weekday())
-        )
         if day == today or (p.silent_last and (today - day).days < p.silent_last):
             continue
         adherence = (
@@ -224,9 +220,9 @@ def _create_history(session: Session, patient: Patient, p: Profile, rng: random.
                 if rng.random() > adherence:
                     continue
                 did_any = True
-                all_logs.append(_log(session, patient, item, day, slot, pain, p, rng, tz))
+                _log(session, patient, item, day, slot, pain, p, rng, tz)
                 if p.overdo and (today - day).days <= 6 and slot == item.times_per_day:
-                    all_logs.append(_log(session, patient, item, day, 3, pain + 1, p, rng, tz))
+                    _log(session, patient, item, day, 3, pain + 1, p, rng, tz)
         if did_any and rng.random() < 0.7:
             _morning(session, patient, day + timedelta(days=1), pain, p, rng, tz)
     if p.red_flag:
@@ -250,7 +246,7 @@ def _create_history(session: Session, patient: Patient, p: Profile, rng: random.
             at=report.received_at,
         )
     session.flush()
-    refresh_history_flags(session, patient, today, all_logs, prescribed)
+    run_history_rules(session, [patient])
     _resolve_old_flags(session, patient, today)
 
 

@@ -1,8 +1,7 @@
 """Raising flags idempotently and the rules that compute them from a patient's history."""
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
-from statistics import mean
+from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -161,75 +160,6 @@ def flags_for_log(
         session.add(flag)
         session.flush()
     return [flag]
-
-
-def refresh_history_flags(
-    session: Session,
-    patient: Patient,
-    today: date,
-    logs: Sequence[ExerciseLog],
-    prescribed_per_day: dict[date, int],
-) -> list[Flag]:
-    """Flags computed from recent history: silent, doing more than prescribed, pain trending up."""
-    assert patient.id is not None
-    raised: list[Flag] = []
-    live = [log for log in logs if log.deleted_at is None]
-    last_day = max((log.local_date for log in live), default=None)
-    started = patient.monitoring_started_on or patient.created_at.date()
-    since = last_day or started
-    if (today - since).days >= SILENT_DAYS and any(prescribed_per_day.values()):
-        raised.append(
-            raise_flag(
-                session,
-                patient.id,
-                "silent",
-                f"since:{since.isoformat()}",
-                f"No exercise logged since {_day(since)}",
-            )
-        )
-    done_per_day: dict[date, int] = {}
-    for log in live:
-        done_per_day[log.local_date] = done_per_day.get(log.local_date, 0) + max(log.sets_done, 1)
-    for day, done in sorted(done_per_day.items()):
-        prescribed = prescribed_per_day.get(day, 0)
-        if (
-            prescribed
-            and done >= prescribed * 1.5
-            and done - prescribed >= 2
-            and (today - day).days <= 7
-        ):
-            raised.append(
-                raise_flag(
-                    session,
-                    patient.id,
-                    "overdoing",
-                    f"day:{day.isoformat()}",
-                    f"{done} sets logged on {_day(day)}, {prescribed} prescribed",
-                )
-            )
-    recent = [
-        lg.pain_after
-        for lg in live
-        if lg.pain_after is not None and 0 <= (today - lg.local_date).days < 7
-    ]
-    before = [
-        lg.pain_after
-        for lg in live
-        if lg.pain_after is not None and 7 <= (today - lg.local_date).days < 14
-    ]
-    if len(recent) >= 3 and len(before) >= 3 and mean(recent) - mean(before) >= TREND_POINTS:
-        week = today - timedelta(days=today.weekday())
-        raised.append(
-            raise_flag(
-                session,
-                patient.id,
-                "pain_trend",
-                f"week:{week.isoformat()}",
-                f"Pain after exercise averaged {mean(recent):.1f}/10 this week, "
-                f"up from {mean(before):.1f}/10",
-            )
-        )
-    return raised
 
 
 def open_flags(session: Session, patient_ids: Sequence[int]) -> Sequence[Flag]:

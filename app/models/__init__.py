@@ -19,6 +19,7 @@ from app.models.passkey import PasskeyChallenge, StaffPasskey
 from app.models.patient import ClinicalNote, Patient, TimeEntry
 from app.models.reminder import AppKey, PushSubscription, ReminderDelivery, ReminderSettings
 from app.models.report import ProgressReport
+from app.models.rollup import DailyJobClaim, DailyRollup
 from app.models.routine import RoutineItem, RoutineTemplate, RoutineVersion, TemplateItem
 from app.models.staff_session import StaffSession
 
@@ -29,6 +30,8 @@ __all__ = [
     "Clinic",
     "ClinicMeasure",
     "ClinicalNote",
+    "DailyJobClaim",
+    "DailyRollup",
     "Exercise",
     "ExerciseLog",
     "ExerciseText",

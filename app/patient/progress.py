@@ -3,12 +3,11 @@
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
-from statistics import mean
 
 from sqlmodel import Session, select
 
 from app.activity.service import logs_between
-from app.adherence.service import DayStatus, day_statuses
+from app.adherence.service import DayStatus, load_rollups, statuses_from_rollups
 from app.core.clock import local_today
 from app.models import MorningCheck, Patient
 
@@ -63,17 +62,14 @@ class Progress:
     mornings: Counter[str]
 
 
-def _mean(values: list[int]) -> float | None:
-    return round(mean(values), 1) if values else None
-
-
 def progress(session: Session, patient: Patient) -> Progress:
     """The last four weeks for one patient, Monday-aligned, in their own time zone."""
     assert patient.id is not None
     today = local_today(patient.timezone)
     start = today - timedelta(days=today.weekday() + 7 * (WEEKS - 1))
     end = start + timedelta(days=7 * WEEKS - 1)
-    statuses = day_statuses(session, [patient], start, end)[patient.id]
+    rollups = load_rollups(session, [patient.id], start, end)[patient.id]
+    statuses = statuses_from_rollups(rollups, start, end, today)
     weeks = [statuses[i : i + 7] for i in range(0, len(statuses), 7)]
     past = [s for s in statuses if s.day <= today and s.status not in ("future", "before")]
     # Today counts once something is done: the day is still in progress.
@@ -81,22 +77,16 @@ def progress(session: Session, patient: Patient) -> Progress:
     full = sum(1 for s in due if s.status == "done")
     # Only unplanned exercises on a planned day is still some of the day done, not all of it.
     partial = sum(1 for s in due if s.status != "done" and s.done + s.extra > 0)
-    logs = logs_between(session, patient.id, start, today)
-    by_day: dict[date, list[tuple[int | None, int | None]]] = {}
-    for log in logs:
-        by_day.setdefault(log.local_date, []).append((log.pain_before, log.pain_after))
     pain = []
     day = start
     while day <= today:
-        rows = by_day.get(day, [])
+        row = rollups.get(day)
         pain.append(
-            PainDay(
-                day,
-                _mean([b for b, _ in rows if b is not None]),
-                _mean([a for _, a in rows if a is not None]),
-            )
+            PainDay(day, row.pain_before, row.pain_after) if row else PainDay(day, None, None)
         )
         day += timedelta(days=1)
+    # Which feelings were logged is not summed by day: four weeks of one patient's logs.
+    logs = logs_between(session, patient.id, start, today)
     symptoms = []
     for week in range(WEEKS):
         first = start + timedelta(days=7 * week)

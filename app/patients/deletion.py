@@ -9,6 +9,8 @@ from sqlmodel import Session, col, select
 from app.models import (
     AccessToken,
     AuditEvent,
+    DailyJobClaim,
+    DailyRollup,
     ExerciseLog,
     Flag,
     Message,
@@ -29,6 +31,8 @@ PERSONAL_TABLES: tuple[Any, ...] = (
     ExerciseLog,
     MorningCheck,
     SafetyReport,
+    DailyRollup,
+    DailyJobClaim,
     Flag,
     PushSubscription,
     ReminderDelivery,

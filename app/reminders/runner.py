@@ -10,6 +10,8 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
 from app.config import get_settings
+from app.db import get_engine
+from app.flags.history import history_job
 from app.reminders.service import SendReport, send_due_reminders
 
 log = logging.getLogger(__name__)
@@ -18,7 +20,9 @@ INTERVAL_SECONDS = 60.0
 
 
 def run_pass(engine: Engine | None = None) -> SendReport | None:
-    """One sending pass; errors are logged so the next pass still runs."""
+    """One sending pass, then the daily history flags; errors are logged so the next pass (and
+    the other job) still runs."""
+    flags_pass(engine)
     try:
         report = send_due_reminders(engine)
     except Exception:  # a database hiccup must not stop reminders for good
@@ -27,6 +31,19 @@ def run_pass(engine: Engine | None = None) -> SendReport | None:
     for line in report.lines:
         log.info("reminder %s", line)
     return report
+
+
+def flags_pass(engine: Engine | None = None) -> None:
+    """Check each patient whose day has not been checked yet against the history flag rules."""
+    try:
+        report = history_job(engine or get_engine())
+    except Exception:  # a failed batch is claimed again by the next pass
+        log.exception("history flag pass failed")
+        return
+    if report.claimed:
+        log.info(
+            "history flags: %s patients checked, %s flags raised", report.claimed, report.raised
+        )
 
 
 async def reminder_loop(stop: asyncio.Event, interval: float = INTERVAL_SECONDS) -> None:

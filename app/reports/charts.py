@@ -7,7 +7,7 @@ from typing import Any
 from babel.dates import format_date
 
 from app.core.i18n import translations
-from app.review.charts import Chart, bar_chart, line_chart
+from app.charts import Chart, Series, bar_chart, line_chart
 
 
 @dataclass
@@ -49,12 +49,15 @@ def report_charts(snapshot: dict[str, Any], language: str) -> dict[str, ReportCh
         }
     else:
         pain_summary = _("No pain scores in this period.")
+    week_labels = [label(w) for w in weeks]
     pain = line_chart(
-        weeks,
-        [(_("Before exercise"), "before", before), (_("After exercise"), "after", after)],
+        week_labels,
+        [
+            Series(_("Before exercise"), "before", before),
+            Series(_("After exercise"), "after", after),
+        ],
         _("Pain before and after exercise"),
         pain_summary,
-        day_label=label,
     )
     names = {
         "tingling": _("Tingling"),
@@ -77,7 +80,7 @@ def report_charts(snapshot: dict[str, Any], language: str) -> dict[str, ReportCh
     shown = {0, len(weeks) // 2, len(weeks) - 1}
     symptoms = bar_chart(
         [label(w) if n in shown else "" for n, w in enumerate(weeks)],
-        [(names[k], css[k], counts[k]) for k in names],
+        [Series(names[k], css[k], counts[k]) for k in names],
         _("Nerve symptoms per week"),
         symptom_summary,
     )
@@ -90,12 +93,11 @@ def report_charts(snapshot: dict[str, Any], language: str) -> dict[str, ReportCh
         else _("Nothing was due in this period.")
     )
     adherence = line_chart(
-        weeks,
-        [(_("Sets done"), "after", weekly)],
+        week_labels,
+        [Series(_("Sets done"), "after", weekly)],
         _("Adherence per week"),
         adherence_summary,
         top_value=100,
-        day_label=label,
     )
     return {
         "pain": ReportChart(

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.audit.service import record_staff
+from app.charts import legend
 from app.core.templating import render
 from app.dashboard.flags import flag_helpers
 from app.deps import CurrentTherapist, RowId, SessionDep
@@ -13,7 +14,6 @@ from app.messages.views import staff_view
 from app.models import Patient, StaffUser
 from app.outcomes.views import DUE_WORDS, outcomes_view
 from app.patients.guards import patient_or_404
-from app.review.charts import legend
 from app.review.entries import entries_page, mark_notes_read
 from app.review.service import add_note, add_time, build_review
 from app.rtm.codes import ACTIVITIES

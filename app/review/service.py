@@ -10,9 +10,10 @@ from sqlmodel import Session, col, select
 from app.adherence.service import (
     VersionItems,
     adherence,
-    compute_statuses,
+    day_statuses,
     load_versions,
 )
+from app.charts import Chart
 from app.core.clock import local_today
 from app.flags.service import over_limit, urgency_order
 from app.models import (
@@ -25,8 +26,7 @@ from app.models import (
     StaffUser,
     TimeEntry,
 )
-from app.review import charts as review_charts
-from app.review.charts import Chart
+from app.review import history_charts as review_charts
 from app.routines.service import VersionView, dose_summary, exercise_names, history
 from app.rtm.codes import ACTIVITIES, LIVE_ACTIVITIES
 
@@ -237,7 +237,7 @@ def build_review(session: Session, patient: Patient) -> Review:
     clinic = session.get(Clinic, patient.clinic_id)
     ids = {i.exercise_id for v in versions for i in v.items}
     names = exercise_names(session, list(ids))
-    grid = compute_statuses(versions, logs, grid_start, grid_end, today)
+    grid = day_statuses(session, [patient], grid_start, grid_end)[patient.id]
     # The eight-week grid always covers the last 30 days.
     last_30 = [s for s in grid if today - timedelta(days=30) <= s.day <= today]
     return Review(

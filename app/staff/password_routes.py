@@ -21,9 +21,7 @@ WRONG_CURRENT = "That is not your current password."
 
 
 def _refused(request: Request, errors: dict[str, str]) -> Response:
-    return render(
-        request, "staff/password.html", {"errors": errors}, status_code=422
-    )
+    return render(request, "staff/password.html", {"errors": errors}, status_code=422)
 
 
 @router.get("/account/password")

@@ -8,9 +8,9 @@ from sqlmodel import Session, col, select
 from app.adherence.service import adherence, day_statuses
 from app.cli import run_migrations
 from app.core.clock import local_today
-from app.dashboard.flags import insert_new_flags
 from app.dashboard.service import build_dashboard
 from app.db import make_engine
+from app.flags.history import history_job, insert_new_flags
 from app.models import Flag, Patient, StaffUser
 from app.review.service import build_review
 from app.routines.prescribe import step_item
@@ -49,6 +49,7 @@ def test_workspace_services_on_postgres(postgres: PostgresServer) -> None:
             _patients(db, large, 12)
             add_flag(db, few[0], "red_flag", 3)
             db.commit()
+            history_job(engine)
             counts = []
             for staff in (small, large):
                 with count_statements(engine) as seen:

@@ -4,10 +4,12 @@ from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.core.clock import local_today
 from app.core.sessions import STAFF_COOKIE
+from app.flags.history import history_job
 from app.models import Clinic, Flag, Patient, StaffUser
 from app.routines.service import items_of, versions_of
 from tests.dashboard.helpers import add_flag, add_morning, staff_cookie
@@ -58,7 +60,7 @@ def _signed_in_page(
 
 
 def test_workspace_at_laptop_size(
-    browser: tuple[Playwright, Browser], live_server: str, db: Session
+    browser: tuple[Playwright, Browser], live_server: str, db: Session, engine: Engine
 ) -> None:
     """Dashboard (flagged first), review with charts, prescribe, step up, resolve a flag."""
     therapist = make_staff(db, make_clinic(db))
@@ -67,6 +69,7 @@ def test_workspace_at_laptop_size(
     urgent = _patient(db, therapist, "Una Urgent")
     flag = add_flag(db, urgent, "emergency", 3, "Warning signs reported: saddle numbness")
     db.commit()
+    history_job(engine)  # the scheduled pass flags Sid as silent
     page = _signed_in_page(browser, live_server, therapist)
     problems: list[str] = []
     page.on(

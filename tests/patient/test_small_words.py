@@ -5,7 +5,7 @@ import re
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.patient.charts import Series, bar_chart, count_ticks
+from app.charts import Series, bar_chart, count_ticks
 from app.routines.service import items_of
 from tests.factories import make_clinic, make_patient, make_staff, routine_version, sign_in_patient
 
@@ -38,7 +38,9 @@ def test_spanish_slot_names_cannot_read_as_tomorrow(client: TestClient, db: Sess
 def test_the_nerve_feelings_chart_has_a_counted_y_axis() -> None:
     """Bars stand on an axis with whole-number ticks up to a round top."""
     svg = str(
-        bar_chart("Nerve feelings", ["1 Nov", "8 Nov"], [Series("Tingling", "tingling", [3, 7])])
+        bar_chart(
+            ["1 Nov", "8 Nov"], [Series("Tingling", "tingling", [3, 7])], "Nerve feelings", ""
+        )
     )
     labels = re.findall(r'text-anchor="end">(\d+)</text>', svg)
     assert labels == ["0", "2", "4", "6", "8"]

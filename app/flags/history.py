@@ -1,0 +1,220 @@
+"""The history flag rules (silent, doing more than prescribed, pain trending up), read from the
+daily rollups, and the daily job that runs them for every patient once a day.
+
+The job runs from the same scheduler as reminders; each patient's day is claimed in the
+database, so with several servers each patient is checked once a day. A write runs the rules
+for its own patient too, so a flag need not wait for the next pass.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from app.adherence.service import load_rollups
+from app.core.clock import local_today
+from app.flags.service import SEVERITY, SILENT_DAYS, TREND_POINTS
+from app.models import DailyJobClaim, DailyRollup, Flag, Patient, utcnow
+from app.rollups.service import fill_through
+
+HISTORY_KINDS = ("silent", "overdoing", "pain_trend")
+JOB = "history-flags"
+# Silent counts only while something was due in the last month; the trend compares two weeks.
+DUE_WINDOW_DAYS = 30
+
+
+def _day(day: date) -> str:
+    """A date as staff read it in a flag, such as "Fri 20 Nov"."""
+    return day.strftime("%a %-d %b")
+
+
+def history_rule_flags(
+    patient: Patient, today: date, rows: dict[date, DailyRollup], last_log_day: date | None
+) -> list[dict[str, object]]:
+    """The history flags a patient's rollups call for today, as rows for the flag table."""
+    assert patient.id is not None
+    found: list[tuple[str, str, str]] = []
+    started = patient.monitoring_started_on or patient.created_at.date()
+    since = last_log_day or started
+    window = [r for d, r in rows.items() if today - timedelta(days=DUE_WINDOW_DAYS) <= d <= today]
+    if (today - since).days >= SILENT_DAYS and any(r.in_force and r.prescribed for r in window):
+        found.append(
+            ("silent", f"since:{since.isoformat()}", f"No exercise logged since {_day(since)}")
+        )
+    for day, row in sorted(rows.items()):
+        prescribed = row.prescribed if row.in_force and day <= today else 0
+        if (
+            row.logs
+            and prescribed
+            and row.sets >= prescribed * 1.5
+            and row.sets - prescribed >= 2
+            and (today - day).days <= 7
+        ):
+            found.append(
+                (
+                    "overdoing",
+                    f"day:{day.isoformat()}",
+                    f"{row.sets} sets logged on {_day(day)}, {prescribed} prescribed",
+                )
+            )
+    recent = [r for d, r in rows.items() if 0 <= (today - d).days < 7]
+    before = [r for d, r in rows.items() if 7 <= (today - d).days < 14]
+    recent_n, before_n = sum(r.pain_after_n for r in recent), sum(r.pain_after_n for r in before)
+    if recent_n >= 3 and before_n >= 3:
+        now_mean = sum(r.pain_after_sum for r in recent) / recent_n
+        then_mean = sum(r.pain_after_sum for r in before) / before_n
+        if now_mean - then_mean >= TREND_POINTS:
+            week = today - timedelta(days=today.weekday())
+            found.append(
+                (
+                    "pain_trend",
+                    f"week:{week.isoformat()}",
+                    f"Pain after exercise averaged {now_mean:.1f}/10 this week, "
+                    f"up from {then_mean:.1f}/10",
+                )
+            )
+    return [
+        {
+            "patient_id": patient.id,
+            "kind": kind,
+            "key": key,
+            "severity": SEVERITY[kind],
+            "detail": detail[:500],
+        }
+        for kind, key, detail in found
+    ]
+
+
+def last_log_days(session: Session, patient_ids: Iterable[int]) -> dict[int, date]:
+    """Each patient's last day with an exercise logged (not undone): one query."""
+    ids = sorted(set(patient_ids))
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(DailyRollup.patient_id, func.max(DailyRollup.local_date))
+        .where(col(DailyRollup.patient_id).in_(ids), col(DailyRollup.logs) > 0)
+        .group_by(col(DailyRollup.patient_id))
+    ).all()
+    return dict(rows)
+
+
+def history_flag_keys(session: Session, ids: list[int]) -> set[tuple[int, str, str]]:
+    """(patient, kind, key) of every history flag already raised, open or resolved: one query."""
+    rows = session.exec(
+        select(Flag.patient_id, Flag.kind, Flag.key).where(
+            col(Flag.patient_id).in_(ids), col(Flag.kind).in_(HISTORY_KINDS)
+        )
+    ).all()
+    return {(pid, kind, key) for pid, kind, key in rows}
+
+
+def insert_new_flags(
+    session: Session, found: list[dict[str, object]], existing: set[tuple[int, str, str]]
+) -> int:
+    """Write the flags not raised before in one statement; returns how many were not known."""
+    new = [f for f in found if (f["patient_id"], f["kind"], f["key"]) not in existing]
+    if not new:
+        return 0
+    now = utcnow()
+    for f in new:
+        f.update(created_at=now, resolution_note="", times_raised=1, earlier=[])
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # A write of the same patient may raise the same flag at the same moment: skip, not fail.
+    statement = (
+        insert(Flag)
+        .values(new)
+        .on_conflict_do_nothing(index_elements=["patient_id", "kind", "key"])
+    )
+    session.connection().execute(statement)
+    return len(new)
+
+
+def run_history_rules(
+    session: Session, patients: Sequence[Patient], now: datetime | None = None
+) -> int:
+    """Run the history rules for these patients from their rollups and raise what is new, in a
+    constant number of queries; returns how many flags were raised."""
+    ids = [p.id for p in patients if p.id is not None]
+    if not ids:
+        return 0
+    todays = {p.id: local_today(p.timezone, now) for p in patients if p.id is not None}
+    start = min(todays.values()) - timedelta(days=DUE_WINDOW_DAYS)
+    rollups = load_rollups(session, ids, start, max(todays.values()))
+    last_days = last_log_days(session, ids)
+    found: list[dict[str, object]] = []
+    for patient in patients:
+        assert patient.id is not None
+        today = todays[patient.id]
+        mine = {d: r for d, r in rollups[patient.id].items() if d >= today - timedelta(days=30)}
+        found.extend(history_rule_flags(patient, today, mine, last_days.get(patient.id)))
+    if not found:
+        return 0
+    return insert_new_flags(session, found, history_flag_keys(session, ids))
+
+
+@dataclass
+class JobReport:
+    """What one pass of the daily history job did."""
+
+    due: int = 0  # patients whose day was not checked yet
+    claimed: int = 0  # checked by this server (the others were claimed elsewhere first)
+    raised: int = 0
+
+
+def _claim(session: Session, due: list[tuple[int, date]]) -> set[int]:
+    """Claim these patients' days for this server; the patients it got."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    values = [
+        {"patient_id": p, "local_date": d, "job": JOB, "created_at": utcnow()} for p, d in due
+    ]
+    statement = (
+        insert(DailyJobClaim)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["patient_id", "local_date", "job"])
+        .returning(col(DailyJobClaim.patient_id))
+    )
+    return set(session.connection().execute(statement).scalars().all())
+
+
+def history_job(engine: Engine, now: datetime | None = None, batch: int = 500) -> JobReport:
+    """Check each active patient whose day has not been checked yet: bring their rollups up to
+    today, then run the history rules. A claim commits with the work, so a failed batch is
+    tried again by the next pass."""
+    report = JobReport()
+    with Session(engine) as session:
+        patients = session.exec(
+            select(Patient.id, Patient.timezone).where(
+                col(Patient.archived_at).is_(None), col(Patient.deleted_at).is_(None)
+            )
+        ).all()
+        if not patients:
+            return report
+        todays = {tz: local_today(tz, now) for tz in {tz for _, tz in patients}}
+        checked = set(
+            session.exec(
+                select(col(DailyJobClaim.patient_id), col(DailyJobClaim.local_date)).where(
+                    DailyJobClaim.job == JOB,
+                    col(DailyJobClaim.local_date) >= min(todays.values()),
+                )
+            ).all()
+        )
+    due = [(pid, todays[tz]) for pid, tz in patients if pid and (pid, todays[tz]) not in checked]
+    report.due = len(due)
+    for first in range(0, len(due), batch):
+        with Session(engine) as session:
+            claimed = _claim(session, due[first : first + batch])
+            if claimed:
+                mine = session.exec(select(Patient).where(col(Patient.id).in_(claimed))).all()
+                for patient in mine:
+                    assert patient.id is not None
+                    fill_through(session, patient.id, local_today(patient.timezone, now))
+                report.claimed += len(mine)
+                report.raised += run_history_rules(session, mine, now)
+            session.commit()
+    return report

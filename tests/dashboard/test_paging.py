@@ -1,0 +1,70 @@
+"""The dashboard in pages of 50: order and counts from SQL, the next page by link or htmx."""
+
+import re
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.core.clock import local_today
+from app.dashboard.query import PAGE_SIZE
+from app.models import Patient
+from tests.dashboard.helpers import HTML, add_flag, sign_in
+from tests.factories import make_clinic, make_patient, make_staff
+
+ROW = re.compile(r'<th scope="row">\s*<a href="/patients/(\d+)">')
+
+
+def _ids(page: str) -> list[int]:
+    return [int(i) for i in ROW.findall(page)]
+
+
+def test_pages_of_fifty_with_counts_search_and_next_links(client: TestClient, db: Session) -> None:
+    """120 patients: three pages that together show each once, the flagged first, filter counts
+    over all of them, and the filter and search kept in the next page's address."""
+    clinic = make_clinic(db)
+    therapist = make_staff(db, clinic)
+    today = local_today("Europe/London")
+    patients: list[Patient] = []
+    for n in range(120):
+        patient = make_patient(db, therapist, valid_from=today - timedelta(days=10))
+        patient.display_name = f"Person {n:03d}"
+        db.add(patient)
+        patients.append(patient)
+    flagged = patients[77]
+    add_flag(db, flagged, "red_flag", 3)
+    db.commit()
+    sign_in(client, therapist)
+    first = client.get("/dashboard", headers=HTML).text
+    assert _ids(first)[0] == flagged.id
+    assert len(_ids(first)) == PAGE_SIZE
+    assert "1–50 of 120 shown" in first
+    assert "With open flags (1)" in first and "All patients (120)" in first
+    link = re.search(r'id="next-page"[^>]*>\s*<a class="button secondary" href="([^"]+)"', first)
+    assert link is not None
+    next_url = link.group(1).replace("&amp;", "&")
+    assert "page=2" in next_url and 'hx-get="' in first and 'hx-swap="beforeend"' in first
+    seen = _ids(first)
+    while next_url:
+        page = client.get(next_url, headers=HTML).text
+        seen += _ids(page)
+        found = re.search(
+            r'id="next-page"[^>]*>\s*<a class="button secondary" href="([^"]+)"', page
+        )
+        next_url = found.group(1).replace("&amp;", "&") if found else ""
+    assert sorted(seen) == sorted(p.id for p in patients)  # each once, none skipped
+    # htmx asks for the next page: the fragment carries its rows and the link after them.
+    fragment = client.get("/dashboard?page=2", headers={**HTML, "HX-Request": "true"}).text
+    assert "<html" not in fragment and 'id="patient-rows"' in fragment
+    assert len(_ids(fragment)) == PAGE_SIZE and 'id="next-page"' in fragment
+    # Search and filter stay in the address of the next page.
+    searched = client.get("/dashboard?q=person+0&filter=all", headers=HTML).text
+    assert "q=person+0" in searched and "1–50 of 100 shown" in searched
+    flagged_only = client.get("/dashboard?filter=flagged", headers=HTML).text
+    assert (
+        _ids(flagged_only) == [flagged.id]
+        and 'href="/dashboard?scope=mine&amp;filter=flagged' not in flagged_only
+    )
+    # A page past the end is empty, not an error; a silly page number is refused plainly.
+    assert client.get("/dashboard?page=9", headers=HTML).status_code == 200
+    assert client.get("/dashboard?page=0", headers=HTML).status_code in (400, 422)
