@@ -152,5 +152,7 @@ async def get_session() -> AsyncIterator[Session]:
             await run_in_threadpool(session.close)
 
 
-# Rollups follow every flush of every session (see app/rollups/hooks.py).
+# Rollups and change stamps follow every flush of every session (app/rollups/hooks.py,
+# app/stamps/service.py).
 import app.rollups.hooks  # noqa: E402, F401
+import app.stamps.service  # noqa: E402, F401

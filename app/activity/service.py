@@ -4,15 +4,25 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
 from app.activity.schemas import LogIn, MorningIn, SafetyIn
 from app.core.i18n import N_
 from app.flags.history import run_history_rules
-from app.flags.service import flags_for_log, raise_flag, settle_day_flag
-from app.library.service import texts_for
-from app.models import ExerciseLog, MorningCheck, Patient, RoutineItem, SafetyReport, utcnow
+from app.flags.service import calls_for_flag, flags_for_log, raise_flag, settle_day_flag
+from app.library.cache import exercise_name
+from app.models import (
+    ExerciseLog,
+    MorningCheck,
+    Patient,
+    RoutineItem,
+    RoutineVersion,
+    SafetyReport,
+    utcnow,
+)
+from app.rollups.service import touch
 
 Row = TypeVar("Row", bound=SQLModel)
 
@@ -61,16 +71,22 @@ def record_log(
 ) -> tuple[ExerciseLog, bool]:
     """Store a log once; a repeated UUID returns the stored one (and whether it is new)."""
     assert patient.id is not None
-    existing = find_log(session, patient.id, data)
-    if existing is not None:
-        return existing, False
-    _check_day(patient_today, data.local_date)
-    item = session.get(RoutineItem, data.routine_item_id)
-    if item is None or not _item_belongs(session, item, patient.id):
-        raise ActivityError(N_("That exercise is not in your routine."), "routine_item_id")
+    patient_id = patient.id
+    # The insert itself finds a repeat (the UUID is unique per patient), so a new log, the
+    # common case, is not looked up first; refusals look for a stored copy before refusing.
+    try:
+        _check_day(patient_today, data.local_date)
+        item = owned_item(session, patient_id, data.routine_item_id)
+        if item is None:
+            raise ActivityError(N_("That exercise is not in your routine."), "routine_item_id")
+    except ActivityError:
+        existing = find_log(session, patient_id, data)
+        if existing is not None:
+            return existing, False
+        raise
     log = ExerciseLog(
         uuid=data.uuid,
-        patient_id=patient.id,
+        patient_id=patient_id,
         routine_item_id=item.id,
         exercise_id=item.exercise_id,
         local_date=data.local_date,
@@ -85,15 +101,39 @@ def record_log(
         note=data.note.strip(),
         done_at=_when(data.done_at),
     )
-    patient_id = patient.id
-    log, created = _insert_once(session, log, lambda: find_log(session, patient_id, data))
-    if not created:
-        return log, False
-    name = texts_for(session, [item.exercise_id], "en")
-    flags_for_log(session, patient, log, name[item.exercise_id].name if name else "Exercise")
+    stored = _insert_log(session, log)
+    if stored is None:
+        found = find_log(session, patient_id, data)
+        assert found is not None  # the conflict was this patient's UUID
+        return found, False
+    log = stored
+    if calls_for_flag(patient, log):
+        flags_for_log(session, patient, log, exercise_name(session, item.exercise_id))
     # Doing more than prescribed and a rising pain trend show in the day's figures at once.
     run_history_rules(session, [patient])
     return log, True
+
+
+def _insert_log(session: Session, log: ExerciseLog) -> ExerciseLog | None:
+    """Insert a log in one statement; None when the patient already stored its UUID.
+
+    An upsert that skips a repeat needs no savepoint (two more round trips) and no look-up
+    before it. It bypasses the session's flush, so the day's rollup is brought in step here."""
+    connection = session.connection()
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    table = ExerciseLog.__table__  # type: ignore[attr-defined]
+    statement = (
+        insert(table)
+        .values(log.model_dump(exclude={"id"}))
+        .on_conflict_do_nothing(index_elements=["patient_id", "uuid"])
+        .returning(*table.c)
+    )
+    row = connection.execute(statement).first()
+    if row is None:
+        return None
+    stored = ExerciseLog(**row._mapping)
+    touch(session, stored.patient_id, {stored.local_date})
+    return stored
 
 
 def find_log(session: Session, patient_id: int, data: LogIn) -> ExerciseLog | None:
@@ -105,11 +145,13 @@ def find_log(session: Session, patient_id: int, data: LogIn) -> ExerciseLog | No
     ).first()
 
 
-def _item_belongs(session: Session, item: RoutineItem, patient_id: int) -> bool:
-    from app.models import RoutineVersion
-
-    version = session.get(RoutineVersion, item.version_id)
-    return version is not None and version.patient_id == patient_id
+def owned_item(session: Session, patient_id: int, item_id: int) -> RoutineItem | None:
+    """A routine item of one of this patient's routine versions, in one query."""
+    return session.exec(
+        select(RoutineItem)
+        .join(RoutineVersion, col(RoutineVersion.id) == col(RoutineItem.version_id))
+        .where(col(RoutineItem.id) == item_id, RoutineVersion.patient_id == patient_id)
+    ).first()
 
 
 def update_log(
@@ -124,9 +166,8 @@ def update_log(
     log.note = data.note.strip()
     session.add(log)
     session.flush()
-    names = texts_for(session, [log.exercise_id], "en")
-    name = names[log.exercise_id].name if names else "Exercise"
-    flags_for_log(session, patient, log, name, new=False)
+    if calls_for_flag(patient, log):
+        flags_for_log(session, patient, log, exercise_name(session, log.exercise_id), new=False)
     settle_day_flag(session, patient, log.local_date)
     run_history_rules(session, [patient])
     return log

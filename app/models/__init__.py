@@ -22,11 +22,13 @@ from app.models.report import ProgressReport
 from app.models.rollup import DailyJobClaim, DailyRollup
 from app.models.routine import RoutineItem, RoutineTemplate, RoutineVersion, TemplateItem
 from app.models.staff_session import StaffSession
+from app.models.stamp import ChangeStamp
 
 __all__ = [
     "AccessToken",
     "AppKey",
     "AuditEvent",
+    "ChangeStamp",
     "Clinic",
     "ClinicMeasure",
     "ClinicalNote",

@@ -28,6 +28,8 @@ class Patient(SQLModel, table=True):
     symptom_limit: int = Field(default=3)
     # Bumped when access is re-issued or revoked, signing the old device out.
     session_version: int = Field(default=1)
+    # Bumped by every change Today shows (logs, routine, messages, settings): Today's ETag.
+    change_stamp: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     monitoring_started_on: date | None = Field(default=None)
     # Remote monitoring paperwork: the day the patient agreed to it, and set-up and education.
     rtm_consent_on: date | None = Field(default=None)

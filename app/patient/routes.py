@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from sqlmodel import select
 
 from app.activity.service import ActivityError, record_log, record_safety, undo_log, update_log
+from app.core.clock import local_today
 from app.core.templating import render
 from app.deps import CurrentPatient, RowId, SessionDep
 from app.flags.service import over_limit
@@ -18,16 +19,20 @@ from app.outcomes.patient_view import checkin_due
 from app.patient.forms import field_errors, parse_log, parse_signs
 from app.patient.service import own_log, plan_item, today_plan
 from app.patient.sessions import next_step, next_steps, pain_to_start
+from app.patient.validators import matches, not_modified, tag_after, today_tag
 
 router = APIRouter()
 
 
 @router.get("/today")
 def today(request: Request, patient: CurrentPatient, session: SessionDep) -> Response:
-    """Today's routine in the patient's own time zone."""
+    """Today's routine in the patient's own time zone; a 304 when the phone's copy is current."""
+    tag = today_tag(session, patient, request)
+    if matches(request, tag):
+        return not_modified(tag)
     plan = today_plan(session, patient)
     welcome = request.query_params.get("welcome") == "1"
-    return render(
+    response = render(
         request,
         "patient/today.html",
         {
@@ -40,6 +45,10 @@ def today(request: Request, patient: CurrentPatient, session: SessionDep) -> Res
         },
         fragment="patient/_plan.html",
     )
+    sent = tag_after(session, patient, tag)
+    if sent is not None:
+        response.headers["ETag"] = sent
+    return response
 
 
 @router.get("/exercise/{item_id}")
@@ -98,7 +107,7 @@ async def log_exercise(
     form = await request.form()
     symptoms = [str(v) for v in form.getlist("symptoms")]
     signs = [str(v) for v in form.getlist("signs")]
-    day = today_plan(session, patient).day
+    day = local_today(patient.timezone)
     try:
         data = parse_log(form, symptoms, item_id, day)
         safety = parse_signs(signs, data.uuid, day)
@@ -212,7 +221,7 @@ async def edit_log(
     if log is None:
         raise HTTPException(404)
     form = await request.form()
-    day = today_plan(session, patient).day
+    day = local_today(patient.timezone)
     symptoms = [str(v) for v in form.getlist("symptoms")]
     try:
         data = parse_log(
@@ -235,7 +244,7 @@ def undo(request: Request, log_uuid: str, patient: CurrentPatient, session: Sess
     if log is None:
         raise HTTPException(404)
     try:
-        undo_log(session, patient, log, today_plan(session, patient).day)
+        undo_log(session, patient, log, local_today(patient.timezone))
     except ActivityError as error:
         return render(request, "error.html", {"status": 422, "detail": str(error)}, status_code=422)
     return RedirectResponse("/today", status_code=303)

@@ -16,7 +16,7 @@ from app.outcomes.patient_view import psfs_chart, psfs_progress
 from app.patient.forms import field_errors, parse_morning, parse_signs
 from app.patient.progress import progress
 from app.patient.progress_view import progress_charts
-from app.patient.service import stopped_today, today_plan
+from app.patient.service import stopped_today
 
 router = APIRouter()
 
@@ -43,7 +43,7 @@ async def morning_answer(
 ) -> Response:
     """Store the answer; worse means advice not to push, and the therapist is told."""
     form = await request.form()
-    day = today_plan(session, patient).day
+    day = local_today(patient.timezone)
     signs = [str(v) for v in form.getlist("signs")]
     try:
         data = parse_morning(form, day)
@@ -96,7 +96,7 @@ def check(request: Request, patient: CurrentPatient) -> Response:
 async def check_answer(request: Request, patient: CurrentPatient, session: SessionDep) -> Response:
     """Store warning signs, flag the therapist, and show what to do now."""
     form = await request.form()
-    day = today_plan(session, patient).day
+    day = local_today(patient.timezone)
     signs = [str(v) for v in form.getlist("signs")]
     try:
         base = uuid.UUID(str(form.get("uuid")))

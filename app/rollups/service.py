@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func
+from sqlalchemy import Table, delete, func, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
@@ -30,6 +30,7 @@ from app.models import (
     RoutineVersion,
     SafetyReport,
 )
+from app.stamps.service import bumped
 
 ROLLUP_TABLE: Table = DailyRollup.__table__  # type: ignore[attr-defined]
 SPREAD_RANK = {"further": 3, "same": 2, "eased": 1}
@@ -143,14 +144,16 @@ def refresh(session: Session, patient_id: int, start: date, end: date) -> int:
     rows = compute(session, patient_id, start, end)
     connection = session.connection()
     keep = list(rows)
-    gone = delete(DailyRollup).where(
-        col(DailyRollup.patient_id) == patient_id,
-        col(DailyRollup.local_date) >= start,
-        col(DailyRollup.local_date) <= end,
-    )
-    if keep:
-        gone = gone.where(col(DailyRollup.local_date).not_in(keep))
-    connection.execute(gone)
+    # Every day of the range kept (one day's refresh after a write, as a rule): nothing to drop.
+    if len(keep) < (end - start).days + 1:
+        gone = delete(DailyRollup).where(
+            col(DailyRollup.patient_id) == patient_id,
+            col(DailyRollup.local_date) >= start,
+            col(DailyRollup.local_date) <= end,
+        )
+        if keep:
+            gone = gone.where(col(DailyRollup.local_date).not_in(keep))
+        connection.execute(gone)
     if rows:
         values = [{"patient_id": patient_id, **row} for row in rows.values()]
         insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
@@ -163,16 +166,29 @@ def refresh(session: Session, patient_id: int, start: date, end: date) -> int:
     return len(rows)
 
 
-def lock_patient(session: Session, patient_id: int) -> str | None:
+def lock_patient(session: Session, patient_id: int) -> tuple[str, date | None] | None:
     """Hold the patient's row until commit so two writers' rollups of a day cannot cross;
-    returns the patient's time zone (None when the patient is gone)."""
-    return (
+    returns the patient's time zone and newest rollup day (None when the patient is gone).
+
+    The lock is an update that moves the patient's change stamp on (Today's ETag): every change
+    of a day or a routine changes Today too, and one statement does all three."""
+    newest = (
+        sa_select(func.max(DailyRollup.local_date))
+        .where(col(DailyRollup.patient_id) == patient_id)
+        .scalar_subquery()
+    )
+    row = (
         session.connection()
         .execute(
-            sa_select(col(Patient.timezone)).where(col(Patient.id) == patient_id).with_for_update()
+            update(Patient)
+            .where(col(Patient.id) == patient_id)
+            .values(change_stamp=col(Patient.change_stamp) + 1)
+            .returning(col(Patient.timezone), newest)
         )
-        .scalar_one_or_none()
+        .first()
     )
+    bumped(session).add(patient_id)
+    return None if row is None else (row[0], row[1])
 
 
 def last_day(session: Session, patient_id: int, until: date) -> date | None:
@@ -201,10 +217,16 @@ def first_version_day(session: Session, patient_id: int) -> date | None:
     )
 
 
-def fill_through(session: Session, patient_id: int, today: date) -> int:
+def fill_through(
+    session: Session, patient_id: int, today: date, newest: tuple[date | None] | None = None
+) -> int:
     """Add the days since the patient's last rollup up to their today (days with nothing
-    reported still count what was due); rows written."""
-    last = last_day(session, patient_id, today)
+    reported still count what was due); rows written. `newest`, when given, holds the patient's
+    newest rollup day (any day): if it is not after today it is the last one, with no query."""
+    if newest is not None and (newest[0] is None or newest[0] <= today):
+        last = newest[0]
+    else:
+        last = last_day(session, patient_id, today)
     start = last + timedelta(days=1) if last else first_version_day(session, patient_id)
     if start is None or start > today:
         return 0
@@ -220,21 +242,13 @@ def touch(
 ) -> None:
     """Bring a patient's rollups in step after a change: the days named, and (for a routine
     change) every day from `from_day` on; the days since the last rollup are filled first."""
-    timezone = lock_patient(session, patient_id)
-    if timezone is None:
+    locked = lock_patient(session, patient_id)
+    if locked is None:
         return
+    timezone, newest = locked
     today = local_today(timezone, now)
-    fill_through(session, patient_id, today)
+    fill_through(session, patient_id, today, (newest,))
     if from_day is not None:
-        newest = (
-            session.connection()
-            .execute(
-                sa_select(func.max(DailyRollup.local_date)).where(
-                    col(DailyRollup.patient_id) == patient_id
-                )
-            )
-            .scalar_one_or_none()
-        )
         refresh(session, patient_id, from_day, max(today, newest or today))
     for day in sorted(set(days)):
         if from_day is None or day < from_day:

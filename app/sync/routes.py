@@ -15,8 +15,9 @@ from app.activity.service import (
     undo_log,
     update_log,
 )
+from app.core.clock import local_today
 from app.deps import CurrentPatient, SessionDep
-from app.patient.service import own_log, today_plan
+from app.patient.service import own_log
 from app.sync.schemas import (
     API_REFUSALS,
     LogOut,
@@ -55,7 +56,7 @@ def session_info(request: Request, patient: CurrentPatient, session: SessionDep)
     """The CSRF token and the patient's today, fetched before replaying saved entries."""
     return SessionOut(
         csrf_token=request.state.csrf_token,
-        today=today_plan(session, patient).day,
+        today=local_today(patient.timezone),
         symptom_limit=patient.symptom_limit,
     )
 
@@ -63,7 +64,7 @@ def session_info(request: Request, patient: CurrentPatient, session: SessionDep)
 @router.post("/logs", responses={201: {"model": Stored[LogOut]}})
 def post_log(data: LogIn, patient: CurrentPatient, session: SessionDep) -> JSONResponse:
     """Store an exercise log once; a repeat answers 200 with the stored entry."""
-    day = today_plan(session, patient).day
+    day = local_today(patient.timezone)
     try:
         log, created = record_log(session, patient, data, day)
     except ActivityError as error:
@@ -80,7 +81,7 @@ def put_log(
     if log is None or data.uuid != log_uuid:
         raise HTTPException(404, "No such entry")
     try:
-        update_log(session, patient, log, data, today_plan(session, patient).day)
+        update_log(session, patient, log, data, local_today(patient.timezone))
     except ActivityError as error:
         raise _invalid(error) from error
     return Stored[LogOut](
@@ -95,7 +96,7 @@ def undo(log_uuid: uuid.UUID, patient: CurrentPatient, session: SessionDep) -> S
     if log is None:
         raise HTTPException(404, "No such entry")
     try:
-        undo_log(session, patient, log, today_plan(session, patient).day)
+        undo_log(session, patient, log, local_today(patient.timezone))
     except ActivityError as error:
         raise _invalid(error) from error
     return Stored[LogOut](status="undone", entry=log_out(log))
@@ -105,7 +106,7 @@ def undo(log_uuid: uuid.UUID, patient: CurrentPatient, session: SessionDep) -> S
 def post_morning(data: MorningIn, patient: CurrentPatient, session: SessionDep) -> JSONResponse:
     """Store a next-morning answer once."""
     try:
-        check, created = record_morning(session, patient, data, today_plan(session, patient).day)
+        check, created = record_morning(session, patient, data, local_today(patient.timezone))
     except ActivityError as error:
         raise _invalid(error) from error
     advice: Advice = "amber" if check.comparison == "worse" else "ok"
@@ -116,7 +117,7 @@ def post_morning(data: MorningIn, patient: CurrentPatient, session: SessionDep) 
 def post_safety(data: SafetyIn, patient: CurrentPatient, session: SessionDep) -> JSONResponse:
     """Store warning signs once and flag the therapist."""
     try:
-        report, created = record_safety(session, patient, data, today_plan(session, patient).day)
+        report, created = record_safety(session, patient, data, local_today(patient.timezone))
     except ActivityError as error:
         raise _invalid(error) from error
     advice: Advice = "emergency" if report.level == "emergency" else "stop"

@@ -1,7 +1,7 @@
 """Daily rollups of what each patient did and reported, and claims for daily jobs
 
 Revision ID: 0017
-Revises: 0011
+Revises: 0013
 Create Date: 2026-11-30 01:19:04.635573
 """
 

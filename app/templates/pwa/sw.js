@@ -87,10 +87,25 @@ async function orOffline(request) {
   }
 }
 
+// Today is never kept by the browser's own cache (no-store), so the worker asks with the tag of
+// its copy: an unchanged Today is a 304 with no body, and the copy is shown.
+async function revalidate(request, url, cache) {
+  if (url.pathname !== "/today" || url.search) return null;
+  const copy = await cache.match("/today", { ignoreVary: true });
+  const tag = copy && copy.headers.get("ETag");
+  if (!tag) return null;
+  const response = await fetch("/today", {
+    credentials: "same-origin", redirect: "manual", headers: { "If-None-Match": tag },
+  });
+  return response.status === 304 ? { copy: copy } : { response: response };
+}
+
 async function networkFirst(request, url) {
   const cache = await caches.open(CACHE);
   try {
-    const response = await fetch(request);
+    const checked = await revalidate(request, url, cache);
+    if (checked && checked.copy) return checked.copy;
+    const response = checked ? checked.response : await fetch(request);
     if (await sessionEnded(response)) {
       await forgetPatient();
       return response;

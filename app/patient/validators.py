@@ -1,0 +1,70 @@
+"""Today's validator: an ETag that changes whenever anything Today shows may have changed."""
+
+import hashlib
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.responses import Response
+from sqlmodel import Session
+
+from app.core.clock import local_today
+from app.models import Patient
+from app.stamps.service import bumped, library_stamp
+
+APP_DIR = Path(__file__).resolve().parent.parent
+
+
+@lru_cache
+def release() -> str:
+    """A digest of the templates, translations and static files this process serves: a release
+    that changes how Today looks is a new page, though no patient's data changed."""
+    digest = hashlib.sha256()
+    for folder in ("templates", "i18n", "static"):
+        for path in sorted((APP_DIR / folder).rglob("*")):
+            if path.is_file():
+                digest.update(str(path.relative_to(APP_DIR)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def today_tag(
+    session: Session, patient: Patient, request: Request, now: datetime | None = None
+) -> str:
+    """The patient's change stamp (logs, answers, routine, messages, settings), the library's,
+    the local date, the language, the variant asked for and the form token, as a weak ETag."""
+    parts = [
+        str(patient.id),
+        str(patient.change_stamp),
+        str(library_stamp(session)),
+        local_today(patient.timezone, now).isoformat(),
+        patient.language,
+        "htmx" if request.headers.get("hx-request") else "page",
+        request.query_params.get("welcome", ""),
+        str(getattr(request.state, "csrf_token", "")),
+        release(),
+    ]
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+    return f'W/"{digest}"'
+
+
+def matches(request: Request, tag: str) -> bool:
+    """Whether the client's If-None-Match names this tag (weak comparison)."""
+    header = request.headers.get("if-none-match", "")
+    if header.strip() == "*":
+        return True
+    wanted = tag.removeprefix("W/")
+    return any(t.strip().removeprefix("W/") == wanted for t in header.split(","))
+
+
+def not_modified(tag: str) -> Response:
+    """A 304 with no body: the phone shows the copy it has."""
+    headers = {"ETag": tag, "Vary": "HX-Request, Cookie", "Cache-Control": "no-store"}
+    return Response(status_code=304, headers=headers)
+
+
+def tag_after(session: Session, patient: Patient, tag: str) -> str | None:
+    """The tag to send with a rendered page, or None when rendering itself changed the patient's
+    stamp (an answer marked read), whose new value this request has not read."""
+    return None if patient.id in bumped(session) else tag

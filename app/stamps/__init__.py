@@ -1,0 +1,1 @@
+"""Change stamps: cheap validators for what a page shows."""

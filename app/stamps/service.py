@@ -1,0 +1,87 @@
+"""Change stamps: a per-patient counter bumped by every change Today shows, and a shared
+library counter, both kept in the transaction of the change by listening to the session.
+
+Listening to flushes (like the rollups) means no write path can forget a bump. Days the rollups
+touch already bump the patient's stamp while locking the patient (`rollups.service.lock_patient`),
+so logs, answers and routine changes cost no extra statement here.
+"""
+
+from typing import Any
+
+from sqlalchemy import event, update
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import UOWTransaction
+from sqlmodel import Session, col, select
+
+from app.models import (
+    ChangeStamp,
+    Exercise,
+    ExerciseText,
+    Message,
+    Patient,
+    ReminderSettings,
+)
+
+LIBRARY = "library"
+_PENDING = "stamp_pending"
+_BUMPED = "stamp_bumped"
+# Rows of a patient shown on Today that the rollups do not already stamp.
+_PATIENT_ROWS = (Message, ReminderSettings)
+_LIBRARY_ROWS = (Exercise, ExerciseText)
+
+
+def bump_patients(session: Session | OrmSession, patient_ids: set[int]) -> None:
+    """Move these patients' stamps on, in the current transaction."""
+    if not patient_ids:
+        return
+    session.connection().execute(
+        update(Patient)
+        .where(col(Patient.id).in_(sorted(patient_ids)))
+        .values(change_stamp=col(Patient.change_stamp) + 1)
+    )
+    bumped(session).update(patient_ids)
+
+
+def bumped(session: Session | OrmSession) -> set[int]:
+    """Patients whose stamp this session moved on (their loaded stamp is out of date)."""
+    found: set[int] = session.info.setdefault(_BUMPED, set())
+    return found
+
+
+def library_stamp(session: Session) -> int:
+    """The library's change counter, shared by every server."""
+    value = session.exec(select(ChangeStamp.value).where(ChangeStamp.name == LIBRARY)).first()
+    return value or 0
+
+
+@event.listens_for(OrmSession, "before_flush")
+def _note(session: OrmSession, _flush: UOWTransaction, _instances: Any) -> None:
+    """Note the patients and the library this flush changes."""
+    pending: dict[str, Any] = session.info.setdefault(
+        _PENDING, {"patients": set(), "library": False}
+    )
+    for obj in [*session.new, *session.dirty, *session.deleted]:
+        if isinstance(obj, Patient):
+            # A setting, the language or the time zone: Today reads the patient row.
+            if obj.id is not None and session.is_modified(obj) and obj not in session.deleted:
+                obj.change_stamp = col(Patient.change_stamp) + 1  # type: ignore[assignment]
+                bumped(session).add(obj.id)
+        elif isinstance(obj, _PATIENT_ROWS) and obj.patient_id is not None:
+            pending["patients"].add(obj.patient_id)
+        elif isinstance(obj, _LIBRARY_ROWS):
+            pending["library"] = True
+
+
+@event.listens_for(OrmSession, "after_flush_postexec")
+def _apply(session: OrmSession, _flush: UOWTransaction) -> None:
+    """Bump what the flush changed, in the same transaction."""
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    bump_patients(session, pending["patients"])
+    if pending["library"]:
+        session.connection().execute(
+            update(ChangeStamp)
+            .where(col(ChangeStamp.name) == LIBRARY)
+            .values(value=col(ChangeStamp.value) + 1)
+        )

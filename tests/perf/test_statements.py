@@ -1,0 +1,58 @@
+"""The patient's hot paths send few statements, none twice, and no more as the day fills."""
+
+import uuid
+
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.patient.service import today_plan
+from tests.factories import make_clinic, make_patient, make_staff, sign_in_patient
+from tests.support.statements import count_statements
+
+LOG_LIMIT = 6
+TODAY_LIMIT = 5
+
+
+def _phone(client: TestClient, db: Session) -> tuple[int, str, dict[str, str]]:
+    therapist = make_staff(db, make_clinic(db))
+    patient = make_patient(db, therapist)
+    sign_in_patient(client, db, patient)
+    session = client.get("/api/session").json()
+    item_id = today_plan(db, patient).items[0].item.id
+    assert item_id is not None
+    return item_id, session["today"], {"X-CSRF-Token": session["csrf_token"]}
+
+
+def _log(item_id: int, today: str, **extra: object) -> dict[str, object]:
+    body = {"uuid": str(uuid.uuid4()), "routine_item_id": item_id, "local_date": today}
+    return {**body, "sets_done": 1, "pain_before": 2, "pain_after": 2, **extra}
+
+
+def test_log_write_sends_at_most_six_statements_none_twice(
+    client: TestClient, db: Session, engine: Engine
+) -> None:
+    """POST /api/logs: a handful of statements, whatever is already logged that day."""
+    item_id, today, headers = _phone(client, db)
+    client.post("/api/logs", json=_log(item_id, today), headers=headers)  # warm caches
+    with count_statements(engine) as sent:
+        reply = client.post("/api/logs", json=_log(item_id, today), headers=headers)
+    assert reply.status_code == 201
+    print("\n".join(sent))
+    assert len(sent) <= LOG_LIMIT, "\n".join(sent)
+    assert not sent.repeated
+
+
+def test_today_sends_at_most_five_statements_none_twice(
+    client: TestClient, db: Session, engine: Engine
+) -> None:
+    """GET /today renders the plan from a handful of statements."""
+    item_id, today, headers = _phone(client, db)
+    client.post("/api/logs", json=_log(item_id, today), headers=headers)
+    client.get("/today")
+    with count_statements(engine) as sent:
+        reply = client.get("/today")
+    assert reply.status_code == 200
+    print("\n".join(sent))
+    assert len(sent) <= TODAY_LIMIT, "\n".join(sent)
+    assert not sent.repeated
