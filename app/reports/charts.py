@@ -6,8 +6,8 @@ from typing import Any
 
 from babel.dates import format_date
 
-from app.core.i18n import translations
 from app.charts import Chart, Series, bar_chart, line_chart
+from app.core.i18n import translations
 
 
 @dataclass

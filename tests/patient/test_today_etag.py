@@ -64,7 +64,8 @@ def test_every_change_today_shows_gives_a_new_tag(client: TestClient, db: Sessio
 
     day = client.get("/api/session").json()["today"]
     log = {"uuid": str(uuid.uuid4()), "routine_item_id": item_id, "local_date": day}
-    assert client.post("/api/logs", json={**log, "sets_done": 1}, headers=headers).status_code == 201
+    stored = client.post("/api/logs", json={**log, "sets_done": 1}, headers=headers)
+    assert stored.status_code == 201
     changed("a log")
     client.post(f"/api/logs/{log['uuid']}/undo", headers=headers)
     changed("an undo")
