@@ -1,7 +1,7 @@
 """Monthly partitions of exercise logs, morning checks and daily rollups (PostgreSQL only)
 
 Each table is rebuilt as a parent partitioned by RANGE (local_date) with one child per month
-(from the oldest row's month to three months ahead) and a DEFAULT child so a write never fails;
+(from the oldest row's month, or last month, to three months ahead) and a DEFAULT child so a write never fails;
 every row is copied. PostgreSQL needs the partition key in the primary and unique keys, so
 (id) becomes (id, local_date) and (patient_id, uuid) becomes (patient_id, uuid, local_date).
 Nothing references these tables by foreign key (notes_read.up_to_log_id is a plain number).
@@ -136,7 +136,8 @@ def upgrade() -> None:
         )
         _add_keys(keys, partitioned=True)
         op.execute(f"CREATE TABLE {t}_default PARTITION OF {t} DEFAULT")
-        month = _month(min(oldest, this_month)) if oldest else this_month
+        # Last month too: phones offline for a while sync up to 30 days late.
+        month = _month(min(oldest or this_month, _month(this_month, -1)))
         while month <= _month(this_month, MONTHS_AHEAD):
             following = _month(month, 1)
             op.execute(
