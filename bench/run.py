@@ -1,7 +1,7 @@
 """The benchmark suite: one command, the figures that matter, on SQLite and PostgreSQL.
 
 Run: .venv/bin/python -m bench.run [--seconds 10] [--clients 4] [--no-postgres] [--no-browser]
-     [--markdown]
+     [--markdown] [--scale PATIENTS]
 
 1. Throughput: requests/s, p50 and p99 of GET /today and POST /api/logs next to a bare FastAPI
    endpoint served by the same uvicorn process (bench/bare.py), each hammered in turn by
@@ -9,6 +9,8 @@ Run: .venv/bin/python -m bench.run [--seconds 10] [--clients 4] [--no-postgres] 
    endpoint is the figure: what the app costs over FastAPI itself on this machine.
 2. The therapist dashboard for 200 patients with 30 and 365 days of history (bench/dashboard.py).
 3. Bytes on the wire of each patient page's first load at phone size (bench/page_weight.py).
+4. With --scale: Today, the log write and a 3,000-patient clinic's dashboard at 1,000 and at
+   PATIENTS patients on PostgreSQL, with the query plans (bench/scale.py).
 
 SQLite uses a temporary file; PostgreSQL a throwaway server started for the run (skipped when
 the server binaries are missing). `--markdown` prints the tables for the README.
@@ -20,6 +22,8 @@ import argparse
 import multiprocessing
 import os
 import re
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -315,6 +319,12 @@ def main() -> None:
     parser.add_argument("--no-postgres", dest="postgres", action="store_false")
     parser.add_argument("--no-browser", dest="browser", action="store_false")
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
+    parser.add_argument(
+        "--scale",
+        type=int,
+        metavar="PATIENTS",
+        help="also run bench.scale at this many patients (PostgreSQL; 100000 takes about an hour)",
+    )
     args = parser.parse_args()
     speed = _machine()
     requests = Report(
@@ -351,6 +361,11 @@ def main() -> None:
         if report is not None:
             report.show(args.markdown)
     print(f"\nMachine: {speed}.")
+    if args.scale:
+        # Its own process and PostgreSQL server: the build fills gigabytes this run need not hold.
+        subprocess.run(
+            [sys.executable, "-m", "bench.scale", "--patients", str(args.scale)], check=True
+        )
 
 
 if __name__ == "__main__":
