@@ -5,6 +5,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -165,3 +166,21 @@ def test_a_tampered_rollup_is_put_right_by_a_rebuild(engine: Engine) -> None:
     rebuild_all(engine)
     with Session(engine) as db:
         assert stored(db, ids)[key] == row
+
+
+def test_the_rebuild_command_reports_its_rows(engine: Engine) -> None:
+    """`neuroglide rebuild-rollups` rebuilds from the logs and says how many rows it wrote."""
+    from typer.testing import CliRunner
+
+    from app.cli import cli
+
+    with Session(engine, expire_on_commit=False) as db:
+        ids = _mix(db, 5, steps=30)
+        kept = stored(db, ids)
+        db.exec(delete(DailyRollup))  # type: ignore[call-overload]
+        db.commit()
+    result = CliRunner().invoke(cli, ["rebuild-rollups"])
+    assert result.exit_code == 0, result.output
+    assert "Rebuilt" in result.output and "daily rollups" in result.output
+    with Session(engine) as db:
+        assert stored(db, ids) == kept
