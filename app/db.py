@@ -144,12 +144,22 @@ async def get_session() -> AsyncIterator[Session]:
         session = Session(get_engine(), expire_on_commit=False)
         try:
             yield session
-            await run_in_threadpool(session.commit)
         except BaseException:
-            await run_in_threadpool(session.rollback)
+            await run_in_threadpool(_end, session, False)
             raise
-        finally:
-            await run_in_threadpool(session.close)
+        # One hand-off to a worker thread for the commit and the close, not one for each.
+        await run_in_threadpool(_end, session, True)
+
+
+def _end(session: Session, commit: bool) -> None:
+    """Commit (or roll back) the request's transaction and give its connection back."""
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
 
 
 # Rollups and change stamps follow every flush of every session (app/rollups/hooks.py,

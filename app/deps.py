@@ -60,7 +60,8 @@ def _staff(request: Request, session: SessionDep) -> StaffUser:
     return user
 
 
-def _admin(user: Annotated[StaffUser, Depends(_staff)]) -> StaffUser:
+# No blocking work: run on the event loop, not handed to a worker thread and back.
+async def _admin(user: Annotated[StaffUser, Depends(_staff)]) -> StaffUser:
     if user.role != "admin":
         raise Forbidden()
     return user
@@ -71,7 +72,7 @@ CurrentTherapist = Annotated[StaffUser, Depends(_staff)]
 CurrentAdmin = Annotated[StaffUser, Depends(_admin)]
 
 
-def public() -> None:
+async def public() -> None:
     """Marks a route anyone may call; every route declares an access rule."""
 
 

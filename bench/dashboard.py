@@ -11,7 +11,6 @@ import argparse
 import gzip
 import os
 import random
-import secrets
 import statistics
 import sys
 import tempfile
@@ -30,7 +29,7 @@ os.environ.setdefault("NEUROGLIDE_REMINDERS_IN_APP", "false")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from fastapi import Response  # noqa: E402
+from fastapi import Request, Response  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.progress import Progress  # noqa: E402
@@ -41,8 +40,7 @@ from sqlmodel import Session, select  # noqa: E402
 
 from app.cli import run_migrations  # noqa: E402
 from app.core.clock import local_today  # noqa: E402
-from app.core.security import hash_token  # noqa: E402
-from app.core.sessions import STAFF_COOKIE, write_staff_cookie  # noqa: E402
+from app.core.sessions import STAFF_COOKIE  # noqa: E402
 from app.dashboard.service import build_dashboard  # noqa: E402
 from app.db import get_session, make_engine  # noqa: E402
 from app.models import (  # noqa: E402
@@ -53,11 +51,11 @@ from app.models import (  # noqa: E402
     MorningCheck,
     Patient,
     RoutineItem,
-    StaffSession,
     StaffUser,
 )
 from app.rollups.rebuild import rebuild_all  # noqa: E402
 from app.routines.service import ItemDose, new_version  # noqa: E402
+from app.staff.session_store import start_staff_session  # noqa: E402
 
 console = Console()
 SLUGS = (
@@ -205,13 +203,13 @@ def measure(engine: Engine, staff_id: int, runs: int) -> dict[str, float]:
         with Session(engine) as session:
             staff = session.get(StaffUser, staff_id)
             assert staff is not None
-            # A server-side staff session, as signing in makes one.
-            sid = secrets.token_urlsafe(32)
-            session.add(StaffSession(token_hash=hash_token(sid), user_id=staff_id))
-            session.commit()
             response = Response()
-            write_staff_cookie(response, staff_id, sid)
-        cookie = response.headers["set-cookie"].split(";")[0].split("=", 1)[1]
+            # Staff sessions are rows on the server: start one as signing in does.
+            start_staff_session(session, Request({"type": "http", "headers": []}), response, staff)
+            session.commit()
+        set_cookies = response.headers.getlist("set-cookie")
+        mine = next(c for c in set_cookies if c.startswith(STAFF_COOKIE + "="))
+        cookie = mine.split(";")[0].split("=", 1)[1]
         with TestClient(app) as client:
             client.cookies.set(STAFF_COOKIE, cookie)
 

@@ -1,32 +1,37 @@
 """The benchmark suite: one command, the figures that matter, on SQLite and PostgreSQL.
 
-Run: .venv/bin/python -m bench.run [--seconds 10] [--clients 4] [--no-postgres] [--no-browser]
-     [--markdown] [--scale PATIENTS]
+Run: .venv/bin/python -m bench.run [--seconds 10] [--clients 50] [--dashboard 200,1000,3000]
+     [--valens-venv DIR | --no-valens] [--no-postgres] [--no-browser] [--markdown]
+     [--scale PATIENTS]
 
-1. Throughput: requests/s, p50 and p99 of GET /today and POST /api/logs next to a bare FastAPI
-   endpoint served by the same uvicorn process (bench/bare.py), each hammered in turn by
-   `--clients` processes for `--seconds` after a one-second warm-up. The ratio to the bare
-   endpoint is the figure: what the app costs over FastAPI itself on this machine.
-2. The therapist dashboard for 200 patients with 30 and 365 days of history (bench/dashboard.py).
+1. Throughput, driven by Debian's `wrk` (bench/wrk.py: C, event-driven, not the limit): a bare
+   FastAPI endpoint served by the same uvicorn process (bench/bare.py), GET /today, GET /today
+   revalidated with its ETag (a 304), and POST /api/logs, each at `--clients` connections for
+   `--seconds` after a warm-up, with the server process's CPU use read from /proc (the bare run
+   at about 100% shows the server, not the client, is the limit). The ratio to the bare
+   endpoint is the figure. Then one write's time with nothing and with 300 logged that day, and
+   Valens 0.9.0's POST /api/workouts at the same connections (bench/valens.py, its own venv).
+2. The therapist dashboard's first page for clinics of 200, 1,000 and 3,000 patients with 30 days
+   of history (bench/dashboard.py).
 3. Bytes on the wire of each patient page's first load at phone size (bench/page_weight.py).
 4. With --scale: Today, the log write and a 3,000-patient clinic's dashboard at 1,000 and at
    PATIENTS patients on PostgreSQL, with the query plans (bench/scale.py).
 
 SQLite uses a temporary file; PostgreSQL a throwaway server started for the run (skipped when
-the server binaries are missing). `--markdown` prints the tables for the README.
+the server binaries are missing). `--markdown` prints the tables for the README. SQL statements
+per request are counted by tests/perf/test_statements.py (exact counts, not timings).
 """
 
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,15 +40,14 @@ from pathlib import Path
 # bench.dashboard fixes this process's settings before the app is imported.
 from bench.dashboard import build, measure, postgres_database  # isort: skip
 
-import httpx
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
 from app.cli import run_migrations
 from app.db import make_engine
+from bench import valens, wrk
 from bench.bare import BARE_PATH
-from bench.load import percentile
 from bench.server import AppServer, Visitor, seed
 
 console = Console(width=150)  # wide enough for the tables when piped to a file
@@ -77,98 +81,88 @@ class Report:
 # -- 1. throughput -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Phone:
-    """A signed-in patient's cookies, CSRF token, today and an item to log: sent to a worker."""
+@dataclass
+class Throughput:
+    """The throughput table's rows and the figures quoted beside it."""
 
-    cookies: dict[str, str]
-    csrf: str
-    today: str
-    item_id: int
-
-
-def _request(client: httpx.Client, kind: str, phone: Phone) -> httpx.Response:
-    """One request of the kind being measured."""
-    if kind == "bare":
-        return client.get(BARE_PATH)
-    if kind == "today":
-        return client.get("/today")
-    body = {
-        "uuid": str(uuid.uuid4()),
-        "routine_item_id": phone.item_id,
-        "local_date": phone.today,
-        "sets_done": 2,
-        "reps_done": 20,
-        "pain_before": 2,
-        "pain_after": 1,
-    }
-    return client.post("/api/logs", json=body, headers={"x-csrf-token": phone.csrf})
+    rows: list[list[str]] = field(default_factory=list)
+    write_times: tuple[float, float] = (0.0, 0.0)
+    valens: wrk.WrkResult | None = None
 
 
-def _hammer(
-    base_url: str, kind: str, phone: Phone, start_at: float, stop_at: float
-) -> tuple[list[float], int]:
-    """In a worker process: warm up until start_at, then time requests until stop_at."""
-    expected = 201 if kind == "log" else 200
-    samples, errors = [], 0
-    with httpx.Client(base_url=base_url, cookies=phone.cookies, timeout=30) as client:
-        while time.time() < start_at:
-            _request(client, kind, phone)
-        while time.time() < stop_at:
+def _callers(server: AppServer, cast_patients: list) -> list[wrk.Caller]:  # type: ignore[type-arg]
+    """Sign each patient in once, as their phone does; what wrk sends for them."""
+    callers = []
+    for patient in cast_patients:
+        visitor = Visitor(server.url)
+        visitor.open_invite(patient.token)
+        cookie = "; ".join(f"{k}={v}" for k, v in visitor.client.cookies.items())
+        etag = visitor.client.get("/today").headers.get("etag", "")
+        callers.append(wrk.Caller(cookie, visitor.csrf, patient.item_ids[0], visitor.today, etag))
+        visitor.close()
+    return callers
+
+
+def _write_times(server: AppServer, token: str, item_id: int) -> tuple[float, float]:
+    """Median time of one log write with nothing yet logged that day, and with 300 logged."""
+    visitor = Visitor(server.url)
+    visitor.open_invite(token)
+
+    def timed(count: int) -> list[float]:
+        samples = []
+        for _ in range(count):
             began = time.perf_counter()
-            reply = _request(client, kind, phone)
+            reply = visitor.post_log(visitor.log_body(item_id))
             samples.append((time.perf_counter() - began) * 1000)
-            errors += reply.status_code != expected
-    return samples, errors
+            assert reply.status_code == 201, reply.text
+        return samples
+
+    timed(1)  # the day's first write also fills the rollups since the seeded history
+    empty = statistics.median(timed(9))
+    timed(290)
+    full = statistics.median(timed(9))
+    visitor.close()
+    return empty, full
 
 
-def throughput(database_url: str, label: str, seconds: float, clients: int) -> list[list[str]]:
-    """Bare endpoint, Today and logging against one server process; rows for the table."""
+def throughput(database_url: str, label: str, seconds: float, clients: int) -> Throughput:
+    """Bare endpoint, Today, Today revalidated and logging against one server process, each
+    driven by wrk at `clients` connections; the figures."""
     folder = Path(tempfile.mkdtemp(prefix="neuroglide-bench-"))
-    cast = seed(database_url, patients=clients, therapists=1, days=30)
-    rows: list[list[str]] = []
+    cast = seed(database_url, patients=clients + 1, therapists=1, days=30)
+    found = Throughput()
     with AppServer(database_url, folder, app="bench.bare:app") as server:
-        phones = []
-        for patient in cast.patients:
-            visitor = Visitor(server.url)
-            visitor.open_invite(patient.token)
-            cookies = dict(visitor.client.cookies.items())
-            phones.append(Phone(cookies, visitor.csrf, visitor.today, patient.item_ids[0]))
-            visitor.close()
-        # Forked, so the workers start at once without importing the app again.
-        context = multiprocessing.get_context("fork")
-        bare_rps = bare_p50 = 0.0
-        for name, kind in (
-            ("GET /bench-bare (bare FastAPI)", "bare"),
-            ("GET /today", "today"),
-            ("POST /api/logs", "log"),
+        assert server.process is not None
+        pid = server.process.pid
+        writer = cast.patients[-1]
+        callers = _callers(server, cast.patients[:-1])
+        fresh = [wrk.Caller(c.cookie) for c in callers]
+        bare: wrk.WrkResult | None = None
+        for name, path, who, post in (
+            ("GET /bench-bare (bare FastAPI)", BARE_PATH, fresh, False),
+            ("GET /today", "/today", fresh, False),
+            ("GET /today, revalidated (304)", "/today", callers, False),
+            ("POST /api/logs", "/api/logs", callers, True),
         ):
-            start_at = time.time() + 1.5
-            stop_at = start_at + seconds
-            with context.Pool(clients) as pool:
-                results = pool.starmap(
-                    _hammer, [(server.url, kind, p, start_at, stop_at) for p in phones]
-                )
-            samples = sorted(s for part, _e in results for s in part)
-            errors = sum(e for _p, e in results)
-            rps = len(samples) / seconds
-            p50, p99 = percentile(samples, 0.5), percentile(samples, 0.99)
-            if kind == "bare":
-                bare_rps, bare_p50 = rps, p50
-            rows.append(
+            result = wrk.run(
+                server.url, wrk.script(path, who, post), pid, connections=clients, seconds=seconds
+            )
+            bare = bare or result
+            found.rows.append(
                 [
                     label,
                     name,
-                    f"{rps:.0f}",
-                    f"{p50:.1f}",
-                    f"{p99:.1f}",
-                    "1" if kind == "bare" else f"{rps / bare_rps:.2f}",
-                    "1" if kind == "bare" else f"{p50 / bare_p50:.1f}",
-                    str(errors),
+                    f"{result.rps:.0f}",
+                    f"{result.p50:.1f}",
+                    f"{result.p99:.1f}",
+                    f"{result.rps / bare.rps:.2f}",
+                    f"{result.cpu:.0f}",
+                    str(result.errors),
                 ]
             )
-            console.print(f"{label}: {name}: {rps:.0f} requests/s", highlight=False)
-    return rows
+            console.print(f"{label}: {name}: {result.rps:.0f} requests/s", highlight=False)
+        found.write_times = _write_times(server, writer.token, writer.item_ids[0])
+    return found
 
 
 # -- 2. dashboard --------------------------------------------------------------------------
@@ -177,18 +171,22 @@ def throughput(database_url: str, label: str, seconds: float, clients: int) -> l
 def dashboard(
     database: Callable[[str], tuple[str, Callable[[], None]]],
     label: str,
-    patients: int,
+    sizes: list[int],
     runs: int,
 ) -> list[list[str]]:
-    """bench/dashboard.py's data and timings for 30 and 365 days; rows for the table."""
+    """bench/dashboard.py's data (30 days of history, rollups rebuilt from it) and timings for
+    each clinic size; rows for the table."""
+    from app.rollups.rebuild import rebuild_all
+
     rows = []
-    for days in (30, 365):
-        url, drop = database(f"dashboard_{days}")
+    for patients in sizes:
+        url, drop = database(f"dashboard_{patients}")
         try:
             run_migrations(url)
             engine = make_engine(url)
             with Progress(console=console, transient=True) as progress:
-                staff_id, logs = build(engine, patients, days, progress)
+                staff_id, logs = build(engine, patients, 30, progress)
+            rebuild_all(engine)  # the history is inserted in bulk, past the session's hooks
             figures = measure(engine, staff_id, runs)
             engine.dispose()
         finally:
@@ -196,7 +194,7 @@ def dashboard(
         rows.append(
             [
                 label,
-                f"{days} days",
+                f"{patients} patients",
                 f"{logs}",
                 f"{figures['service_median']:.0f}",
                 f"{figures['get_median']:.0f}",
@@ -204,7 +202,7 @@ def dashboard(
                 f"{figures['statements']:.0f}",
             ]
         )
-        console.print(f"{label}: dashboard, {days} days: {figures['get_median']:.0f} ms")
+        console.print(f"{label}: dashboard, {patients} patients: {figures['get_median']:.0f} ms")
     return rows
 
 
@@ -313,9 +311,13 @@ def main() -> None:
     """Run every part on every database and print the tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10, help="measured seconds per endpoint")
-    parser.add_argument("--clients", type=int, default=4, help="concurrent client processes")
-    parser.add_argument("--patients", type=int, default=200, help="patients on the dashboard")
-    parser.add_argument("--runs", type=int, default=15, help="dashboard loads timed")
+    parser.add_argument("--clients", type=int, default=50, help="concurrent connections (wrk)")
+    parser.add_argument(
+        "--dashboard", default="200,1000,3000", help="clinic sizes for the dashboard"
+    )
+    parser.add_argument("--runs", type=int, default=5, help="dashboard loads timed")
+    parser.add_argument("--valens-venv", type=Path, default=valens.DEFAULT_VENV)
+    parser.add_argument("--no-valens", dest="valens", action="store_false")
     parser.add_argument("--no-postgres", dest="postgres", action="store_false")
     parser.add_argument("--no-browser", dest="browser", action="store_false")
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
@@ -328,38 +330,54 @@ def main() -> None:
     args = parser.parse_args()
     speed = _machine()
     requests = Report(
-        f"Throughput, one uvicorn worker, {args.clients} clients, {args.seconds:.0f} s each",
-        [
-            "database",
-            "endpoint",
-            "req/s",
-            "p50 ms",
-            "p99 ms",
-            "req/s vs bare",
-            "p50 vs bare",
-            "errors",
-        ],
+        f"Throughput, one uvicorn worker, wrk at {args.clients} connections, "
+        f"{args.seconds:.0f} s each",
+        ["database", "endpoint", "req/s", "p50 ms", "p99 ms", "vs bare", "server CPU %", "errors"],
     )
+    sizes = [int(n) for n in args.dashboard.split(",") if n]
     board = Report(
-        f"Therapist dashboard, {args.patients} patients, {args.runs} loads (ms)",
-        ["database", "history", "logs", "service median", "GET median", "GET p95", "SQL per GET"],
+        f"Therapist dashboard (first page), 30 days of history, {args.runs} loads (ms)",
+        ["database", "clinic", "logs", "service median", "GET median", "GET p95", "SQL per GET"],
     )
     weight = Report(
         "Patient pages, first load with an empty cache, Pixel 7",
         ["database", "page", "requests", "KB on the wire", "within 40 KB"],
     )
+    notes: list[str] = []
     with backends(args.postgres) as found:
         for backend in found:
             label = backend.label
-            requests.rows += throughput(
-                backend.fresh("throughput"), label, args.seconds, args.clients
+            figures = throughput(backend.fresh("throughput"), label, args.seconds, args.clients)
+            requests.rows += figures.rows
+            empty, full = figures.write_times
+            notes.append(
+                f"{label}: one log write, median of 9: {empty:.1f} ms with nothing logged that "
+                f"day, {full:.1f} ms with 300 logged"
             )
-            board.rows += dashboard(backend.dashboard_db, label, args.patients, args.runs)
+            if args.valens and label == "SQLite":
+                other = valens.measure(args.valens_venv, args.clients, args.seconds)
+                requests.rows.append(
+                    [
+                        "SQLite",
+                        "Valens 0.9.0 POST /api/workouts (gunicorn, 1 worker)",
+                        f"{other.rps:.0f}",
+                        f"{other.p50:.1f}",
+                        f"{other.p99:.1f}",
+                        "",
+                        "",
+                        str(other.errors),
+                    ]
+                )
+                ours = float(figures.rows[-1][2])
+                notes.append(f"{label}: log writes/s vs Valens workouts/s: {ours / other.rps:.1f}x")
+            board.rows += dashboard(backend.dashboard_db, label, sizes, args.runs)
             if args.browser:
                 weight.rows += page_weight(backend.fresh("pages"), label)
     for report in (requests, board, weight if args.browser else None):
         if report is not None:
             report.show(args.markdown)
+    for note in notes:
+        print(f"\n{note}.")
     print(f"\nMachine: {speed}.")
     if args.scale:
         # Its own process and PostgreSQL server: the build fills gigabytes this run need not hold.

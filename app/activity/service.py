@@ -6,6 +6,7 @@ from typing import TypeVar
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, SQLModel, col, select
 
 from app.activity.schemas import LogIn, MorningIn, SafetyIn
@@ -136,6 +137,9 @@ def _insert_log(session: Session, log: ExerciseLog) -> ExerciseLog | None:
     if row is None:
         return None
     stored = ExerciseLog(**row._mapping)
+    # The row as stored, handed to the session as a loaded row: later edits update it.
+    make_transient_to_detached(stored)
+    session.add(stored)
     touch(session, stored.patient_id, {stored.local_date})
     return stored
 

@@ -56,8 +56,20 @@ def patient_view(
     error: str = "",
     draft: str = "",
     sent: bool = False,
+    size: int | None = None,
 ) -> ThreadView:
-    """The patient's thread; answers they had not seen are marked new once, then read."""
+    """The patient's thread; answers they had not seen are marked new once, then read. With
+    `size` (messages in the thread, already counted) an empty thread costs no query."""
+    if size == 0:
+        return ThreadView(
+            Thread([], {}, 0),
+            uuid.uuid4(),
+            error=error,
+            draft=draft,
+            sent=sent,
+            timezone=patient.timezone,
+            language=patient.language,
+        )
     found = thread(session, patient)
     found.messages = found.messages[-TODAY_SHOWN:]
     new_ids = {m.id for m in found.messages if m.author == "staff" and m.read_at is None and m.id}

@@ -52,7 +52,12 @@ def clinic_contact(patient: Any = None) -> Contact:
     session = object_session(patient)
     if session is None:
         return NO_CLINIC
-    return contact_for(session.get(Clinic, patient.clinic_id), patient.timezone)
+    # Kept for the request: a page asks more than once, and the session holds rows only weakly.
+    key = ("clinic_contact", patient.clinic_id, patient.timezone)
+    if key not in session.info:
+        session.info[key] = contact_for(session.get(Clinic, patient.clinic_id), patient.timezone)
+    found: Contact = session.info[key]
+    return found
 
 
 def unconfirmed_emergency(staff: Any = None) -> EmergencyGuess | None:

@@ -17,7 +17,7 @@ from app.messages.views import patient_view
 from app.models import SafetyReport
 from app.outcomes.patient_view import checkin_due
 from app.patient.forms import field_errors, parse_log, parse_signs
-from app.patient.service import own_log, plan_item, today_plan
+from app.patient.service import day_facts, own_log, plan_item, today_plan
 from app.patient.sessions import next_step, next_steps, pain_to_start
 from app.patient.validators import matches, not_modified, tag_after, today_tag
 
@@ -27,10 +27,11 @@ router = APIRouter()
 @router.get("/today")
 def today(request: Request, patient: CurrentPatient, session: SessionDep) -> Response:
     """Today's routine in the patient's own time zone; a 304 when the phone's copy is current."""
-    tag = today_tag(session, patient, request)
+    facts = day_facts(session, patient.id or 0, local_today(patient.timezone))
+    tag = today_tag(session, patient, request, library=facts.library)
     if matches(request, tag):
         return not_modified(tag)
-    plan = today_plan(session, patient)
+    plan = today_plan(session, patient, facts=facts)
     welcome = request.query_params.get("welcome") == "1"
     response = render(
         request,
@@ -40,7 +41,7 @@ def today(request: Request, patient: CurrentPatient, session: SessionDep) -> Res
             "plan": plan,
             "welcome": welcome,
             "tab": "today",
-            "conversation": patient_view(session, patient, request),
+            "conversation": patient_view(session, patient, request, size=facts.messages),
             "checkin": checkin_due(session, patient, plan.day),
         },
         fragment="patient/_plan.html",

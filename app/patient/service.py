@@ -4,16 +4,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import exists, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.activity.service import logs_between
 from app.adherence.service import match_item
 from app.core.clock import local_today
+from app.library.cache import cached_exercises, cached_texts
 from app.library.service import texts_for
 from app.models import (
+    ChangeStamp,
     Exercise,
     ExerciseLog,
     ExerciseText,
+    Message,
     MorningCheck,
     Patient,
     RoutineItem,
@@ -21,6 +26,7 @@ from app.models import (
     SafetyReport,
 )
 from app.routines.service import items_of, version_on
+from app.stamps.service import LIBRARY, remember_library_stamp
 
 ARM_REGIONS = ("neck_arm", "elbow_forearm", "wrist_hand")
 
@@ -85,18 +91,83 @@ class TodayPlan:
         return not self.items
 
 
-def today_plan(session: Session, patient: Patient, now: datetime | None = None) -> TodayPlan:
+@dataclass(frozen=True)
+class DayFacts:
+    """What Today needs besides the routine and the day's logs, read in one statement."""
+
+    library: int  # the library's change stamp
+    stopped_id: int | None  # today's latest warning-sign report
+    exercised_yesterday: bool
+    answered_today: bool
+    messages: int  # messages in the patient's thread
+
+
+def day_facts(session: Session, patient_id: int, day: date) -> DayFacts:
+    """Today's warning signs, the morning question's inputs, the thread's size and the library's
+    stamp: indexed look-ups as scalar subqueries of one SELECT, one round trip."""
+    yesterday = day - timedelta(days=1)
+    stopped = (
+        select(SafetyReport.id)
+        .where(SafetyReport.patient_id == patient_id, SafetyReport.local_date == day)
+        .order_by(col(SafetyReport.received_at).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    exercised = exists().where(
+        col(ExerciseLog.patient_id) == patient_id,
+        col(ExerciseLog.local_date) == yesterday,
+        col(ExerciseLog.deleted_at).is_(None),
+    )
+    answered = exists().where(
+        col(MorningCheck.patient_id) == patient_id, col(MorningCheck.local_date) == day
+    )
+    messages = (
+        select(func.count()).select_from(Message).where(Message.patient_id == patient_id)
+    ).scalar_subquery()
+    library = select(ChangeStamp.value).where(ChangeStamp.name == LIBRARY).scalar_subquery()
+    row = (
+        session.connection()
+        .execute(sa_select(library, stopped, exercised, answered, messages))
+        .one()
+    )
+    remember_library_stamp(session, row[0] or 0)
+    return DayFacts(row[0] or 0, row[1], bool(row[2]), bool(row[3]), row[4] or 0)
+
+
+def items_in_force(session: Session, patient_id: int, day: date) -> Sequence[RoutineItem]:
+    """The items of the routine version in force on a day, in order: one query."""
+    version = (
+        select(RoutineVersion.id)
+        .where(RoutineVersion.patient_id == patient_id, RoutineVersion.valid_from <= day)
+        .order_by(col(RoutineVersion.valid_from).desc(), col(RoutineVersion.number).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return session.exec(
+        select(RoutineItem)
+        .where(col(RoutineItem.version_id) == version)
+        .order_by(col(RoutineItem.position), col(RoutineItem.id))
+    ).all()
+
+
+def today_plan(
+    session: Session, patient: Patient, now: datetime | None = None, facts: DayFacts | None = None
+) -> TodayPlan:
     """Build today's plan in the patient's own time zone."""
     assert patient.id is not None
     day = local_today(patient.timezone, now)
-    version = version_on(session, patient.id, day)
-    every = list(items_of(session, version.id)) if version and version.id else []
+    facts = facts or day_facts(session, patient.id, day)
+    every = list(items_in_force(session, patient.id, day))
     items = [i for i in every if i.on_weekday(day.weekday())]
-    exercises = _exercises(session, [i.exercise_id for i in items])
-    texts = texts_for(session, exercises.keys(), patient.language)
+    ids = [i.exercise_id for i in items]
+    exercises = cached_exercises(session, ids, facts.library)
+    texts = cached_texts(session, exercises.keys(), patient.language, facts.library)
     logs = logs_between(session, patient.id, day, day)
     # Matched by prescription line, so a routine changed during the day keeps what was done.
-    lines = _line_keys(session, [log.routine_item_id for log in logs])
+    lines = {i.id: i.line_key for i in every if i.id is not None}
+    lines.update(
+        _line_keys(session, [lg.routine_item_id for lg in logs if lg.routine_item_id not in lines])
+    )
     times = {item.id: item.times_per_day for item in items}
     by_item: dict[int, list[ExerciseLog]] = {}
     for log in logs:
@@ -122,11 +193,12 @@ def today_plan(session: Session, patient: Patient, now: datetime | None = None) 
             PlanItem(item, exercises[item.exercise_id], texts[item.exercise_id], slots)
         )
     extra = [lg for lg in logs if id(lg) not in used]
+    stopped = session.get(SafetyReport, facts.stopped_id) if facts.stopped_id else None
     return TodayPlan(
         day,
         plan_items,
-        stopped_today(session, patient.id, day),
-        morning_due(session, patient.id, day),
+        stopped,
+        facts.exercised_yesterday and not facts.answered_today,
         extra,
         has_routine=bool(every),
     )

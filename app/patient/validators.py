@@ -30,14 +30,18 @@ def release() -> str:
 
 
 def today_tag(
-    session: Session, patient: Patient, request: Request, now: datetime | None = None
+    session: Session,
+    patient: Patient,
+    request: Request,
+    now: datetime | None = None,
+    library: int | None = None,
 ) -> str:
     """The patient's change stamp (logs, answers, routine, messages, settings), the library's,
     the local date, the language, the variant asked for and the form token, as a weak ETag."""
     parts = [
         str(patient.id),
         str(patient.change_stamp),
-        str(library_stamp(session)),
+        str(library_stamp(session) if library is None else library),
         local_today(patient.timezone, now).isoformat(),
         patient.language,
         "htmx" if request.headers.get("hx-request") else "page",

@@ -25,6 +25,7 @@ from app.models import (
 LIBRARY = "library"
 _PENDING = "stamp_pending"
 _BUMPED = "stamp_bumped"
+_LIBRARY_SEEN = "library_stamp"
 # Rows of a patient shown on Today that the rollups do not already stamp.
 _PATIENT_ROWS = (Message, ReminderSettings)
 _LIBRARY_ROWS = (Exercise, ExerciseText)
@@ -49,9 +50,25 @@ def bumped(session: Session | OrmSession) -> set[int]:
 
 
 def library_stamp(session: Session) -> int:
-    """The library's change counter, shared by every server."""
+    """The library's change counter, shared by every server (read once per transaction)."""
+    known = session.info.get(_LIBRARY_SEEN)
+    if known is not None:
+        return int(known)
     value = session.exec(select(ChangeStamp.value).where(ChangeStamp.name == LIBRARY)).first()
+    remember_library_stamp(session, value or 0)
     return value or 0
+
+
+def remember_library_stamp(session: Session | OrmSession, value: int) -> None:
+    """Keep the library stamp this transaction read, so nothing reads it twice."""
+    session.info[_LIBRARY_SEEN] = value
+
+
+@event.listens_for(OrmSession, "after_commit")
+@event.listens_for(OrmSession, "after_rollback")
+def _forget(session: OrmSession) -> None:
+    """Another transaction may see another library."""
+    session.info.pop(_LIBRARY_SEEN, None)
 
 
 @event.listens_for(OrmSession, "before_flush")
@@ -80,6 +97,7 @@ def _apply(session: OrmSession, _flush: UOWTransaction) -> None:
         return
     bump_patients(session, pending["patients"])
     if pending["library"]:
+        session.info.pop(_LIBRARY_SEEN, None)
         session.connection().execute(
             update(ChangeStamp)
             .where(col(ChangeStamp.name) == LIBRARY)

@@ -1,0 +1,155 @@
+"""Load from Debian's `wrk` (C, event-driven): a client that is not itself the limit.
+
+Each endpoint is driven by `wrk` with a Lua script: cookies and CSRF header of many signed-in
+patients taken in turn, a fresh UUID per log, and If-None-Match for the revalidated Today.
+The server's CPU time is read from /proc while wrk runs, to show the bare endpoint saturates it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+WRK = shutil.which("wrk") or "/usr/bin/wrk"
+TICKS = os.sysconf("SC_CLK_TCK")
+
+# Each request takes the next patient: its cookies, CSRF token, item and day.
+_PATIENTS = """
+local patients = {{
+{rows}
+}}
+local n = 0
+local id = 0
+local run = {run}
+function setup(thread)
+  id = id + 1
+  thread:set("tid", id)
+end
+"""
+_GET = (
+    _PATIENTS
+    + """
+request = function()
+  n = n + 1
+  local p = patients[(n % #patients) + 1]
+  local headers = {{ ["Cookie"] = p[1] }}
+  if p[5] ~= "" then headers["If-None-Match"] = p[5] end
+  return wrk.format("GET", "{path}", headers)
+end
+"""
+)
+_POST = (
+    _PATIENTS
+    + """
+request = function()
+  n = n + 1
+  local p = patients[(n % #patients) + 1]
+  local uuid = string.format("%08x-%04x-4000-8000-%012x", run, tid, n)
+  local body = string.format(
+    '{{"uuid":"%s","routine_item_id":%d,"local_date":"%s","sets_done":2,"reps_done":20,'
+    .. '"pain_before":2,"pain_after":1}}', uuid, p[3], p[4])
+  local headers = {{ ["Cookie"] = p[1], ["X-CSRF-Token"] = p[2],
+                    ["Content-Type"] = "application/json" }}
+  return wrk.format("POST", "{path}", headers, body)
+end
+"""
+)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """One signed-in patient as wrk replays them."""
+
+    cookie: str
+    csrf: str = ""
+    item_id: int = 0
+    today: str = ""
+    etag: str = ""
+
+
+@dataclass
+class WrkResult:
+    """What one wrk run measured."""
+
+    rps: float
+    p50: float
+    p99: float
+    errors: int
+    cpu: float  # the server process's CPU use during the run, % of one core
+
+
+def _lua_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def script(path: str, callers: list[Caller], post: bool = False) -> Path:
+    """Write the Lua script for this endpoint and these callers; its path."""
+    rows = ",\n".join(
+        "  {"
+        + ", ".join(
+            [
+                _lua_string(c.cookie),
+                _lua_string(c.csrf),
+                str(c.item_id),
+                _lua_string(c.today),
+                _lua_string(c.etag),
+            ]
+        )
+        + "}"
+        for c in callers
+    )
+    text = (_POST if post else _GET).format(rows=rows, path=path, run=int(time.time()) % 2**31)
+    handle, name = tempfile.mkstemp(prefix="neuroglide-wrk-", suffix=".lua")
+    os.write(handle, text.encode())
+    os.close(handle)
+    return Path(name)
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def run(
+    base_url: str,
+    lua: Path,
+    server_pid: int,
+    *,
+    connections: int = 50,
+    seconds: float = 10,
+    threads: int = 1,
+    warmup: float = 2,
+) -> WrkResult:
+    """A warm-up, then `seconds` of wrk at `connections` connections; the figures."""
+    base = [WRK, f"-t{threads}", f"-c{connections}", "--latency", "-s", str(lua), base_url]
+    subprocess.run([*base[:3], f"-d{warmup:.0f}s", *base[3:]], capture_output=True, check=True)
+    began_cpu, began = _cpu_seconds(server_pid), time.monotonic()
+    out = subprocess.run(
+        [*base[:3], f"-d{seconds:.0f}s", "--timeout", "30s", *base[3:]],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    cpu = (_cpu_seconds(server_pid) - began_cpu) / (time.monotonic() - began) * 100
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
+    errors = 0
+    for pattern in (r"Non-2xx or 3xx responses: (\d+)", r"Socket errors:.*"):
+        found = re.search(pattern, out)
+        if found and found.groups():
+            errors += int(found.group(1))
+        elif found:
+            errors += sum(int(n) for n in re.findall(r"\d+", found.group(0)))
+    return WrkResult(rps, p50, p99, errors, cpu)
