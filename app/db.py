@@ -5,11 +5,12 @@ import os
 import sqlite3
 import weakref
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractAsyncContextManager, contextmanager, nullcontext
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from fastapi import Request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, ExceptionContext, make_url
 from sqlalchemy.exc import DisconnectionError
@@ -131,7 +132,30 @@ def _gate() -> asyncio.Semaphore:
     return gate
 
 
-async def get_session() -> AsyncIterator[Session]:
+_writers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]" = (
+    weakref.WeakKeyDictionary()
+)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _writer_turn(method: str) -> AbstractAsyncContextManager[Any]:
+    """For SQLite, the running loop's lock that changing requests take one at a time.
+
+    SQLite has one writer. Writers racing inside it either sleep in its busy handler (slow) or,
+    when a transaction that read first finds a newer commit, fail at once with "database is
+    locked" whatever the timeout. Queued here, on the event loop and holding nothing, each
+    writer finds the file free; readers never wait. Other processes still meet busy_timeout.
+    """
+    if method in SAFE_METHODS or get_engine().dialect.name != "sqlite":
+        return nullcontext()
+    loop = asyncio.get_running_loop()
+    lock = _writers.get(loop)
+    if lock is None:
+        lock = _writers[loop] = asyncio.Lock()
+    return lock
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """FastAPI dependency: one transaction per request, committed before the response is sent.
 
     A request holds its connection across several worker-thread steps (each sync dependency,
@@ -140,7 +164,7 @@ async def get_session() -> AsyncIterator[Session]:
     the holders wait for a thread to finish on: nothing moves until the pool times out after
     30 s (a 500). So requests wait here, on the event loop and holding no thread, until a
     connection is sure to be free."""
-    async with _gate():
+    async with _writer_turn(request.method), _gate():
         session = Session(get_engine(), expire_on_commit=False)
         try:
             yield session
