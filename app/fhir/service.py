@@ -237,8 +237,12 @@ def read_resource(
     if resource_type in ("CarePlan", "ServiceRequest"):
         stream = _plans(session, clinic_id, owner, None, None, resource_type)
     elif resource_type == "Procedure":
+        # Only a log's own id names a Procedure, and the log must be the owner's: the owner was
+        # found from the id's kind, so any other kind would vouch for someone else's log.
+        if match["kind"] != "log" or match["rest"]:
+            return None
         log = session.get(ExerciseLog, number)
-        if match["rest"] or log is None or log.deleted_at is not None:
+        if log is None or log.deleted_at is not None or log.patient_id != owner:
             return None
         exercises = ExerciseNames()
         exercises.load(session, [log.exercise_id])

@@ -61,3 +61,33 @@ def test_reads_keep_to_the_clinic_and_the_scope(client: TestClient, db: Session)
     address = urlsplit(procedure["entry"][0]["fullUrl"]).path
     refused = get(client, address, patients_only)
     assert refused.status_code == 403 and outcome_code(refused) == "forbidden"
+
+
+def test_a_procedure_is_read_only_by_its_own_log_id(client: TestClient, db: Session) -> None:
+    """`Procedure/<kind>-N` with another kind's id (a routine, score...) never serves log N."""
+    own, other = make_setting(db), make_setting(db)
+    _, secret = make_key(db, own.admin)
+    _, theirs = make_key(db, other.admin)
+    their_logs = {
+        entry["resource"]["id"]
+        for entry in get(client, f"/fhir/r4/Procedure?patient={other.patient.id}", theirs).json()[
+            "entry"
+        ]
+    }
+    assert their_logs
+    own_ids = [
+        entry["resource"]["id"]
+        for search in ("CarePlan", "ServiceRequest", "Observation")
+        for entry in get(client, f"/fhir/r4/{search}?patient={own.patient.id}", secret).json()[
+            "entry"
+        ]
+    ]
+    # Ids of other kinds whose numbers are the other clinic's log numbers, and our own ids.
+    numbers = [name.split("-")[1] for name in their_logs]
+    kinds = ("routine", "item", "check", "warning", "score")
+    tried = [f"{kind}-{n}" for kind in kinds for n in numbers]
+    tried += [i for i in own_ids if not i.startswith("log-")]
+    for resource_id in tried:
+        response = get(client, f"/fhir/r4/Procedure/{resource_id}", secret)
+        assert response.status_code == 404, resource_id
+        assert other.patient.display_name not in response.text
