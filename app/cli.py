@@ -16,6 +16,7 @@ from rich.table import Table
 from sqlmodel import select
 
 from app.config import get_settings
+from app.core.digits import plain_digits
 
 cli = typer.Typer(help="Neuroglide: home exercise for nerve-related pain.", no_args_is_help=True)
 console = Console()
@@ -365,6 +366,8 @@ def import_patients(
     console.print(
         f"[green]{added} {plural} added.[/green] Make their invite links on the web page."
     )
+
+
 @cli.command("export-fhir")
 def export_fhir(
     directory: Path = typer.Argument(..., help="Folder for the <Type>.ndjson files (made if new)."),
@@ -377,7 +380,7 @@ def export_fhir(
 
     with session_scope() as session:
         query = select(Clinic).where(
-            Clinic.id == int(clinic) if clinic.isdigit() else Clinic.name == clinic
+            Clinic.id == int(clinic) if plain_digits(clinic) else Clinic.name == clinic
         )
         found = session.exec(query).first()
         clinic_id = found.id if found else None

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from starlette.datastructures import QueryParams
 
 from app.api_keys.auth import ApiProblem
+from app.core.digits import plain_digits
 from app.models.base import valid_id
 
 DEFAULT_COUNT = 20
@@ -78,7 +79,7 @@ def _number(params: QueryParams, name: str, default: int, largest: int) -> int:
     raw = _single(params, name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not 1 <= int(raw[:8]) <= largest or len(raw) > 8:
+    if not plain_digits(raw) or not 1 <= int(raw[:8]) <= largest or len(raw) > 8:
         raise bad(f"{name} must be a whole number from 1 to {largest}.")
     return int(raw)
 
@@ -93,7 +94,7 @@ def paging(params: QueryParams) -> Paging:
 
 def row_id(raw: str, name: str) -> int:
     """A row id from a parameter; 400 when it cannot name a row."""
-    if not raw.isdigit() or len(raw) > 10 or not valid_id(int(raw)):
+    if not plain_digits(raw) or len(raw) > 10 or not valid_id(int(raw)):
         raise bad(f"{name} must be one patient id, such as 12 (or Patient/12 for patient).")
     return int(raw)
 

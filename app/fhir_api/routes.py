@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from app.api_keys.auth import ApiProblem, require_scope
 from app.audit.service import record
+from app.core.digits import plain_digits
 from app.deps import CurrentApiKey, SessionDep
 from app.fhir import service as fhir
 from app.fhir_api import params as p
@@ -36,7 +37,7 @@ def _subject(resource: dict[str, Any]) -> int | None:
         return int(resource["id"])
     reference = str(resource.get("subject", {}).get("reference", ""))
     number = reference.removeprefix("Patient/")
-    return int(number) if reference.startswith("Patient/") and number.isdigit() else None
+    return int(number) if reference.startswith("Patient/") and plain_digits(number) else None
 
 
 def _audit(

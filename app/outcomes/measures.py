@@ -5,6 +5,8 @@ from typing import Literal
 
 from babel.numbers import format_decimal
 
+from app.core.digits import plain_digits
+
 Kind = Literal["patient", "recorded"]
 
 
@@ -245,4 +247,4 @@ def clinic_measure_id(key: str) -> int | None:
     if not key.startswith(CLINIC_KEY_PREFIX):
         return None
     rest = key[len(CLINIC_KEY_PREFIX) :]
-    return int(rest) if rest.isdigit() and len(rest) < 10 else None
+    return int(rest) if plain_digits(rest) and len(rest) < 10 else None

@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlmodel import Session, col, func, select
 
+from app.core.digits import plain_digits
 from app.models import ClinicMeasure, OutcomeScore, Patient, StaffUser
 from app.outcomes.answers import announce
 from app.outcomes.measures import Measure
@@ -139,7 +140,7 @@ def add_clinic_measure(session: Session, staff: StaffUser, form: MeasureForm) ->
     percent = parse_number(form.mcid_percent, "MCID percent") if form.mcid_percent.strip() else None
     if percent is not None and not 0 < percent <= 100:
         raise ValueError("MCID percent: more than 0 and at most 100.")
-    if not form.decimals.strip().isdigit() or int(form.decimals) > 2:
+    if not plain_digits(form.decimals.strip()) or int(form.decimals) > 2:
         raise ValueError("Decimals: 0, 1 or 2.")
     row = ClinicMeasure(
         clinic_id=staff.clinic_id,

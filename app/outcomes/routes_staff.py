@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.audit.service import record_staff
 from app.core.clock import local_today
+from app.core.digits import plain_digits
 from app.core.templating import render
 from app.deps import CurrentTherapist, RowId, SessionDep
 from app.models import Patient, StaffUser
@@ -101,7 +102,7 @@ def score_delete(
 ) -> Response:
     """Remove a score recorded by mistake (scores the patient gave stay)."""
     patient = patient_or_404(session, staff, patient_id)
-    chosen = int(score_id) if score_id.isdigit() else 0
+    chosen = int(score_id) if plain_digits(score_id) else 0
     row = delete_score(session, patient, chosen) if valid_id(chosen) else None
     if row is None:
         return _page(request, session, staff, patient, 422, score_error="No such score to remove.")
@@ -141,7 +142,7 @@ def schedule_set(
         if found is None:
             raise ValueError("Choose a measure from the list.")
         weeks_text = every_weeks.strip()
-        if weeks_text and not weeks_text.isdigit():
+        if weeks_text and not plain_digits(weeks_text):
             raise ValueError("Every how many weeks: a whole number from 1 to 52.")
         row = set_schedule(
             session,

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
+from app.core.digits import plain_digits
 from app.core.i18n import N_
 from app.reminders.endpoints import check_endpoint
 
@@ -65,7 +66,7 @@ def _checked(form: Mapping[str, Any], name: str) -> bool:
 
 def kept_times(times: list[str], removed: list[str]) -> list[str]:
     """The submitted time fields, less those ticked for removal (by position) and blanks."""
-    drop = {int(r) for r in removed if r.isdigit()}
+    drop = {int(r) for r in removed if plain_digits(r)}
     return [t.strip() for i, t in enumerate(times) if i not in drop and t.strip()]
 
 

@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.audit.service import record_staff
 from app.charts import legend
+from app.core.digits import plain_digits
 from app.core.templating import render
 from app.dashboard.flags import flag_helpers
 from app.deps import CurrentTherapist, RowId, SessionDep
@@ -94,7 +95,7 @@ def entries_list(
     """A page of the patient's entries, newest first: the whole page, or the rows for htmx."""
     patient = patient_or_404(session, staff, patient_id)
     # A page number that is not one (typed by hand) shows the first page.
-    number = int(page) if page.strip().isdigit() and len(page) < 6 else 1
+    number = int(page) if plain_digits(page.strip()) and len(page) < 6 else 1
     entries = entries_page(session, patient, number)
     record_staff(
         session, request, staff, "entries_viewed", patient=patient, detail=f"page {entries.page}"
