@@ -13,7 +13,7 @@ from app.core.i18n import N_
 from app.models import OutcomeScore, Patient
 from app.outcomes.measures import GRC, PAIN_AVG, PAIN_WORST, PSFS
 from app.outcomes.schemas import CheckinIn, CheckinOut, ScoreOut
-from app.webhooks.events import OUTCOME_RECORDED, emit
+from app.webhooks.events import OUTCOME_RECORDED, emit_for_patients
 
 
 class AnswerError(ValueError):
@@ -116,15 +116,9 @@ def record_checkin(
 
 
 def announce(session: Session, patient: Patient, rows: list[OutcomeScore]) -> None:
-    """Tell the clinic's webhooks about each new score, by id only."""
-    for row in rows:
-        assert row.id is not None
-        emit(
-            session,
-            patient.clinic_id,
-            OUTCOME_RECORDED,
-            {"patient_id": row.patient_id, "outcome_id": row.id},
-        )
+    """Tell the clinic's webhooks about each new score, by id only (one endpoint lookup)."""
+    events = [(row.patient_id, {"outcome_id": row.id}) for row in rows if row.id is not None]
+    emit_for_patients(session, OUTCOME_RECORDED, events)
 
 
 def insert_once(
