@@ -27,7 +27,8 @@ from app.models import (
     TimeEntry,
 )
 from app.review import history_charts as review_charts
-from app.routines.service import VersionView, dose_summary, exercise_names, history
+from app.routines.describe import VersionView, dose_summary, history
+from app.routines.service import exercise_names
 from app.rtm.codes import ACTIVITIES, LIVE_ACTIVITIES
 
 WEEKS = 8

@@ -12,7 +12,7 @@ from app.core.templating import render
 from app.deps import CurrentTherapist, SessionDep
 from app.models import Clinic, Patient, StaffUser
 from app.patients.guards import patient_or_404
-from app.routines.service import history
+from app.routines.describe import history
 from app.rtm.codes import ACTIVITIES, rules_on
 from app.rtm.export import COLUMNS, list_csv, list_rows
 from app.rtm.service import (

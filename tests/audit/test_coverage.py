@@ -5,7 +5,7 @@ from sqlmodel import Session, col, func, select
 
 from app.core.clock import local_today
 from app.models import AuditEvent
-from app.routines.service import save_template
+from app.routines.templates import save_template
 from tests.factories import make_clinic, make_patient, make_staff, sign_in_patient
 from tests.security.routes import (
     RouteInfo,

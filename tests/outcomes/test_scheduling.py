@@ -16,7 +16,7 @@ from app.outcomes.scheduling import (
     template_schedule,
     template_to_schedule,
 )
-from app.routines.service import save_template
+from app.routines.templates import save_template
 from tests.factories import make_clinic, make_patient, make_staff
 
 START = date(2026, 9, 1)

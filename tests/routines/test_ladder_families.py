@@ -4,7 +4,7 @@ import pytest
 from sqlmodel import Session
 
 from app.models import RoutineItem
-from app.routines.prescribe import PrescribeError, plan_step
+from app.routines.ladder import PrescribeError, plan_step
 from app.routines.service import available_exercises, exercise_names
 from tests.factories import builtin, make_clinic
 

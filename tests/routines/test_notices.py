@@ -2,7 +2,8 @@
 
 from sqlmodel import Session
 
-from app.routines.service import items_of, save_template
+from app.routines.service import items_of
+from app.routines.templates import save_template
 from tests.factories import make_clinic, make_patient, make_staff, routine_version
 from tests.staff.support import HTML, client_from, sign_in
 

@@ -42,7 +42,8 @@ from app.reminders.calendar import new_calendar_token
 from app.reminders.schemas import SubscriptionIn
 from app.reminders.settings import save_subscription
 from app.reports.service import ReportChoice, make_report
-from app.routines.service import items_of, save_template
+from app.routines.service import items_of
+from app.routines.templates import save_template
 from app.staff.service import issue_reset
 from app.webhooks.events import EVENT_TYPES
 from app.webhooks.sealing import new_secret, seal

@@ -1,0 +1,144 @@
+"""The nerve-glide ladder: one exercise a stage harder or gentler, chosen from the library."""
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+
+from app.models import Exercise, RoutineItem
+from app.routines.service import ItemDose, dose_of
+
+LADDER = {
+    1: "distant or opposite-side slider",
+    2: "local slider, small range",
+    3: "larger range",
+    4: "added pre-tension",
+    5: "tensioner",
+}
+REPS_CAP, REPS_STEP, REPS_FLOOR = 15, 5, 5
+
+
+class PrescribeError(ValueError):
+    """A change that cannot be made; the message is shown to the therapist."""
+
+
+# The kind of movement that belongs at each ladder stage.
+NATURAL_KIND = {
+    1: "slider",
+    2: "slider",
+    3: "slider",
+    4: "one_ended_tensioner",
+    5: "two_ended_tensioner",
+}
+# Branches of the sciatic nerve: below their own gentlest exercise, the sciatic sliders.
+PARENT_NERVE = {"tibial": "sciatic", "common_fibular": "sciatic", "sural": "sciatic"}
+
+
+Preference = tuple[int, bool, bool, int, bool, int]
+
+
+def _preference(exercise: Exercise, target: int, up: bool) -> Callable[[Exercise], Preference]:
+    """Sort key for candidates: natural kind for the stage, same region and test, nearest stage."""
+    natural_kind = NATURAL_KIND.get(target, exercise.kind)
+
+    def key(e: Exercise) -> Preference:
+        if up:
+            natural = e.kind == natural_kind if target >= 4 else e.kind == exercise.kind
+        else:
+            natural = e.kind == "slider" if target <= 3 else e.kind == exercise.kind
+        return (
+            0 if natural else 1,
+            e.body_region != exercise.body_region,
+            e.derived_from != exercise.derived_from,
+            -e.ladder_stage,
+            e.clinic_id is None,
+            e.id or 0,
+        )
+
+    return key
+
+
+def _parent_step_down(
+    exercise: Exercise, library: Sequence[Exercise], in_routine: Collection[int]
+) -> list[Exercise]:
+    """For a branch nerve with nothing gentler of its own: the parent nerve's gentler sliders."""
+    parent = PARENT_NERVE.get(exercise.nerve)
+    return [
+        e
+        for e in library
+        if parent is not None
+        and e.nerve == parent
+        and e.kind == "slider"
+        and e.ladder_stage < exercise.ladder_stage
+        and e.id not in in_routine
+    ]
+
+
+def plan_step(
+    item: RoutineItem,
+    exercise: Exercise,
+    library: Sequence[Exercise],
+    names: Mapping[int, str],
+    up: bool,
+    in_routine: Collection[int] = (),
+) -> tuple[ItemDose, str]:
+    """The item one stage along the ladder and a change note; PrescribeError at either end."""
+    word = "up" if up else "down"
+    stage = item.ladder_stage
+    target = stage + (1 if up else -1)
+    name = names.get(item.exercise_id, "Exercise")
+    # Never switch to an exercise the routine already has: that would list it twice.
+    same_nerve = [
+        e
+        for e in library
+        if e.nerve == exercise.nerve and e.id != exercise.id and e.id not in in_routine
+    ]
+    candidates = [e for e in same_nerve if e.ladder_stage == target] if 1 <= target <= 5 else []
+    if up:
+        # Harder work on the same part of the body: a neck-and-arm slider does not turn into a
+        # hand sequence; a gentler step down may move away from the sore part.
+        candidates = [e for e in candidates if e.body_region == exercise.body_region]
+    if not candidates and not up and 1 <= target < exercise.ladder_stage:
+        # Below where this exercise sits on the ladder: the nearest gentler exercise instead.
+        lower = [e for e in same_nerve if e.ladder_stage < target]
+        top = max((e.ladder_stage for e in lower), default=None)
+        candidates = [e for e in lower if e.ladder_stage == top]
+    if not candidates and not up and target < exercise.ladder_stage:
+        candidates = _parent_step_down(exercise, library, in_routine)
+    if candidates:
+        best = sorted(candidates, key=_preference(exercise, target, up))[0]
+        assert best.id is not None
+        dose = ItemDose(
+            exercise_id=best.id,
+            sets=best.default_sets,
+            reps=best.default_reps,
+            seconds_per_cycle=best.default_seconds_per_cycle,
+            hold_seconds=best.default_hold_seconds,
+            side=item.side,
+            times_per_day=best.default_times_per_day,
+            days_mask=item.days_mask,
+            ladder_stage=best.ladder_stage,
+        )
+        was = f"{item.sets} × {item.reps}"
+        now = f"{dose.sets} × {dose.reps}"
+        change = f"{now}" if now == was else f"{now}, was {was}"
+        return dose, f"Stepped {word}: {name} → {names.get(best.id, 'Exercise')} ({change})"
+    dose = dose_of(item)
+    if up and item.reps < REPS_CAP:
+        dose.reps = min(REPS_CAP, item.reps + REPS_STEP)
+        return dose, f"Stepped up: {name}: {item.reps} → {dose.reps} repetitions"
+    if up and stage < 5:
+        dose.ladder_stage = target
+        dose.reps = min(exercise.default_reps, item.reps)
+        return dose, (
+            f"Stepped up: {name}: ladder stage {stage} → {target} ({LADDER[target]}), "
+            f"{dose.reps} repetitions"
+        )
+    if not up and item.reps > REPS_FLOOR:
+        dose.reps = max(REPS_FLOOR, item.reps - REPS_STEP)
+        return dose, f"Stepped down: {name}: {item.reps} → {dose.reps} repetitions"
+    if not up and stage > 1:
+        dose.ladder_stage = target
+        return dose, f"Stepped down: {name}: ladder stage {stage} → {target} ({LADDER[target]})"
+    raise PrescribeError(
+        f"{name} is already at the top of the ladder."
+        if up
+        else f"{name} is already at the gentlest dose."
+    )

@@ -1,0 +1,135 @@
+"""The responses the routine pages share: the prescribing page, a refusal, a saved version."""
+
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from app.audit.service import record_staff
+from app.core.templating import render
+from app.deps import SessionDep
+from app.models import Patient, RoutineVersion, StaffUser
+from app.outcomes.scheduling import template_to_schedule
+from app.routines import prescribe
+from app.routines.draft import DraftItem, draft_from_items
+
+
+async def form_data(request: Request) -> FormData:
+    """The posted form, read once (the CSRF check may have read it already)."""
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(form_data)]
+
+
+def parse_int(value: Any) -> int:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return -1
+
+
+def show_page(
+    request: Request,
+    session: SessionDep,
+    staff: StaffUser,
+    patient: Patient,
+    draft: list[DraftItem],
+    *,
+    saved_state: bool,
+    problems: list[str] | None = None,
+    message: str = "",
+    nerve: str = "",
+    change_note: str = "",
+    status_code: int = 200,
+) -> Response:
+    """The prescribing page for a draft (the saved routine, or the form being edited), recorded."""
+    record_staff(
+        session,
+        request,
+        staff,
+        "routine_viewed",
+        patient=patient,
+        detail="" if saved_state else "draft being edited",
+    )
+    context = prescribe.page_context(session, patient, draft, nerve)
+    context.update(
+        staff=staff,
+        saved_state=saved_state,
+        problems=problems or [],
+        message=message,
+        change_note=change_note,
+    )
+    return render(request, "routines/page.html", context, status_code=status_code)
+
+
+def rejected(
+    request: Request,
+    session: SessionDep,
+    staff: StaffUser,
+    patient: Patient,
+    draft: list[DraftItem],
+    problems: list[str],
+    nerve: str = "",
+    note: str = "",
+    *,
+    saved_state: bool = False,
+) -> Response:
+    """The draft shown again with what to fix; nothing was saved."""
+    return show_page(
+        request,
+        session,
+        staff,
+        patient,
+        draft,
+        saved_state=saved_state,
+        nerve=nerve,
+        change_note=note,
+        problems=problems,
+        status_code=422,
+    )
+
+
+def refused(
+    request: Request, session: SessionDep, staff: StaffUser, patient: Patient, problem: str
+) -> Response:
+    """The saved routine shown again with why a one-click action was refused."""
+    _version, items = prescribe.current_routine(session, patient)
+    draft = draft_from_items(items)
+    return rejected(request, session, staff, patient, draft, [problem], saved_state=True)
+
+
+def saved(
+    request: Request,
+    session: SessionDep,
+    staff: StaffUser,
+    patient: Patient,
+    version: RoutineVersion,
+) -> Response:
+    """Audit a new version and show it (the patient's app reads it at once)."""
+    record_staff(
+        session,
+        request,
+        staff,
+        "routine_changed",
+        patient=patient,
+        detail=f"version {version.number}: {version.change_note}",
+    )
+    # Only the number travels in the address; the note shown is the one stored with it.
+    return RedirectResponse(
+        f"/patients/{patient.id}/routine?saved={version.number}", status_code=303
+    )
+
+
+def template_applied(
+    request: Request, session: SessionDep, staff: StaffUser, patient: Patient, template_id: int
+) -> Response:
+    """A new version from a clinic template, with its outcome schedule, audited and shown."""
+    try:
+        version = prescribe.apply_template(session, patient, staff, template_id)
+    except LookupError:
+        raise HTTPException(status_code=404, detail="Not found") from None
+    # The template's outcome schedule comes with it (measures already scheduled keep theirs).
+    template_to_schedule(session, patient, template_id, version.valid_from, staff.id)
+    return saved(request, session, staff, patient, version)
