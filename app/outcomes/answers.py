@@ -12,8 +12,13 @@ from sqlmodel import Session, col, select
 from app.core.i18n import N_
 from app.models import OutcomeScore, Patient
 from app.outcomes.measures import GRC, PAIN_AVG, PAIN_WORST, PSFS
+from app.outcomes.scheduling import schedules_of
 from app.outcomes.schemas import CheckinIn, CheckinOut, ScoreOut
 from app.webhooks.events import OUTCOME_RECORDED, emit_for_patients
+
+# The measures a check-in can answer, by their field in the form and the API.
+CHECKIN_KEYS = (PAIN_AVG.key, PAIN_WORST.key, PSFS.key, GRC.key)
+NOT_ASKED = N_("Your therapist has not asked you this question, so the answers were not saved.")
 
 
 class AnswerError(ValueError):
@@ -42,7 +47,7 @@ def psfs_activities(session: Session, patient_id: int) -> list[str]:
 
 
 def _stored(session: Session, patient_id: int, data: CheckinIn) -> list[OutcomeScore]:
-    ids = [row_uuid(data.uuid, key) for key in (PAIN_AVG.key, PAIN_WORST.key, PSFS.key, GRC.key)]
+    ids = [row_uuid(data.uuid, key) for key in CHECKIN_KEYS]
     return list(
         session.exec(
             select(OutcomeScore)
@@ -50,6 +55,14 @@ def _stored(session: Session, patient_id: int, data: CheckinIn) -> list[OutcomeS
             .order_by(col(OutcomeScore.id))
         ).all()
     )
+
+
+def unassigned(session: Session, patient_id: int, keys: list[str]) -> str | None:
+    """The first answered measure the therapist has not scheduled for the patient, if any."""
+    if not keys:
+        return None
+    assigned = {s.measure for s in schedules_of(session, patient_id)}
+    return next((key for key in keys if key not in assigned), None)
 
 
 def _check_day(today: date, day: date) -> None:
@@ -85,6 +98,10 @@ def record_checkin(
     if existing:
         return existing, False
     _check_day(today, data.local_date)
+    answered = [key for key in CHECKIN_KEYS if getattr(data, key) is not None]
+    stray = unassigned(session, patient_id, answered)
+    if stray is not None:
+        raise AnswerError(NOT_ASKED, stray)
     rows: list[OutcomeScore] = []
 
     def add(measure: str, score: float, answers: dict[str, Any] | None = None) -> None:
@@ -111,11 +128,11 @@ def record_checkin(
         add(GRC.key, data.grc)
     stored, created = insert_once(session, rows, lambda: _stored(session, patient_id, data))
     if created:
-        announce(session, patient, stored)
+        announce(session, stored)
     return stored, created
 
 
-def announce(session: Session, patient: Patient, rows: list[OutcomeScore]) -> None:
+def announce(session: Session, rows: list[OutcomeScore]) -> None:
     """Tell the clinic's webhooks about each new score, by id only (one endpoint lookup)."""
     events = [(row.patient_id, {"outcome_id": row.id}) for row in rows if row.id is not None]
     emit_for_patients(session, OUTCOME_RECORDED, events)

@@ -87,6 +87,19 @@ def parse_checkin(form: Mapping[str, Any], asked: Checkin, day: date) -> Checkin
     )
 
 
+def form_answers(form: Mapping[str, Any]) -> list[str]:
+    """The measures a posted check-in form answers, whatever the page asked."""
+    keys = [k for k in ("pain_avg", "pain_worst") if form.get(k) not in (None, "")]
+    if any(
+        form.get(f"rating_{n}") not in (None, "") or str(form.get(f"activity_{n}") or "").strip()
+        for n in range(1, PSFS_MAX_ACTIVITIES + 1)
+    ):
+        keys.append("psfs")
+    if form.get("grc") not in (None, ""):
+        keys.append("grc")
+    return keys
+
+
 def checkin_errors(error: ValueError) -> dict[str, str]:
     """Which question to point at after a wrong or missing answer."""
     if isinstance(error, ValidationError):

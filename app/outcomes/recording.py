@@ -74,7 +74,7 @@ def record_score(
     )
     session.add(row)
     session.flush()
-    announce(session, patient, [row])
+    announce(session, [row])
     return row, measure
 
 

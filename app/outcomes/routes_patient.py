@@ -10,11 +10,12 @@ from pydantic import ValidationError
 from app.core.templating import render
 from app.deps import CurrentPatient, SessionDep
 from app.models import Patient
-from app.outcomes.answers import AnswerError, checkin_out, record_checkin
+from app.outcomes.answers import NOT_ASKED, AnswerError, checkin_out, record_checkin, unassigned
 from app.outcomes.patient_view import (
     Checkin,
     checkin_due,
     checkin_errors,
+    form_answers,
     grc_choices,
     parse_checkin,
 )
@@ -63,6 +64,11 @@ async def checkin_answer(
     form = await request.form()
     day = today_plan(session, patient).day
     asked = checkin_due(session, patient, day)
+    assert patient.id is not None
+    stray = unassigned(session, patient.id, form_answers(form))
+    if stray is not None:
+        # A page kept open after the therapist stopped asking: say so, store nothing.
+        return _page(request, patient, asked, day, form, {stray: NOT_ASKED}, status_code=422)
     if not asked.keys:
         # Sent twice (a second tap, or a page kept open): the first one was stored.
         return render(request, "outcomes/checkin_done.html", {"patient": patient, "tab": "today"})

@@ -12,7 +12,7 @@ from app.core.clock import local_today
 from app.models import OutcomeScore, Patient
 from app.outcomes.answers import AnswerError, insert_once, psfs_score, record_checkin
 from app.outcomes.measures import BY_KEY
-from app.outcomes.scheduling import set_schedule
+from app.outcomes.scheduling import remove_schedule, set_schedule
 from app.outcomes.schemas import ActivityIn, CheckinIn
 from tests.factories import csrf, make_clinic, make_patient, make_staff, sign_in_patient
 
@@ -51,7 +51,7 @@ def test_psfs_score_is_the_mean_of_the_ratings(ratings: list[int], score: float)
 
 def test_answers_scored_and_stored_once_per_uuid(db: Session) -> None:
     """Each measure gets a row; the same check-in sent again changes nothing."""
-    patient = _patient(db)
+    patient = _patient(db, "pain_avg", "pain_worst", "psfs", "grc")
     today = local_today(patient.timezone)
     data = CheckinIn(
         uuid=uuid.uuid4(),
@@ -85,7 +85,7 @@ def test_answers_scored_and_stored_once_per_uuid(db: Session) -> None:
 
 def test_later_psfs_rates_the_first_activities(db: Session) -> None:
     """After the first answer the patient only rates; the names stay those first given."""
-    patient = _patient(db)
+    patient = _patient(db, "psfs")
     today = local_today(patient.timezone)
     first = [ActivityIn(name="Sleeping", rating=2), ActivityIn(name="Driving", rating=4)]
     record_checkin(
@@ -110,7 +110,7 @@ def test_later_psfs_rates_the_first_activities(db: Session) -> None:
 
 def test_first_psfs_needs_names_and_days_are_checked(db: Session) -> None:
     """An unnamed first activity, a future day and a day long ago are refused."""
-    patient = _patient(db)
+    patient = _patient(db, "psfs", "grc")
     today = local_today(patient.timezone)
     unnamed = CheckinIn(uuid=uuid.uuid4(), local_date=today, psfs=[ActivityIn(rating=5)])
     with pytest.raises(AnswerError, match="Name each"):
@@ -123,7 +123,7 @@ def test_first_psfs_needs_names_and_days_are_checked(db: Session) -> None:
 
 def test_race_on_the_same_checkin_stores_it_once(engine: Engine, db: Session) -> None:
     """Two sends at once: the later insert clashes on the unique key and returns the first's."""
-    patient = _patient(db)
+    patient = _patient(db, "pain_avg", "grc")
     today = local_today(patient.timezone)
     data = CheckinIn(uuid=uuid.uuid4(), local_date=today, pain_avg=4, grc=2)
     with (
@@ -221,3 +221,54 @@ def test_today_shows_the_checkin_when_due_and_the_form_stores_it(
     # A second tap on the same form stores nothing more.
     assert client.post("/checkin", data=form).status_code == 200
     assert _count(db, patient) == 4
+
+
+def test_a_measure_not_assigned_is_refused_naming_it(db: Session) -> None:
+    """Only the measures the therapist scheduled can be answered; nothing else is stored."""
+    patient = _patient(db, "pain_avg")
+    today = local_today(patient.timezone)
+    data = CheckinIn(uuid=uuid.uuid4(), local_date=today, pain_avg=4, grc=2)
+    with pytest.raises(AnswerError) as refused:
+        record_checkin(db, patient, data, today)
+    assert refused.value.field == "grc"
+    assert _count(db, patient) == 0
+
+
+def test_api_refuses_a_measure_not_assigned_with_422(client: TestClient, db: Session) -> None:
+    """The phone's endpoint names the unassigned measure's field and stores none of the check-in."""
+    patient = _patient(db, "pain_avg", "psfs")
+    sign_in_patient(client, db, patient)
+    headers = {"X-CSRF-Token": csrf(client)}
+    today = local_today(patient.timezone).isoformat()
+    for extra in ({"pain_worst": 7}, {"grc": 1}):
+        body = {"uuid": str(uuid.uuid4()), "local_date": today, "pain_avg": 5, **extra}
+        answer = client.post("/api/outcomes", json=body, headers=headers)
+        assert answer.status_code == 422, answer.text
+        detail = answer.json()["detail"][0]
+        assert detail["loc"] == ["body", next(iter(extra))]
+        assert "not asked" in detail["msg"]
+    assert _count(db, patient) == 0
+
+
+def test_form_refuses_answers_to_a_measure_not_assigned(client: TestClient, db: Session) -> None:
+    """A check-in page kept open after the therapist stopped asking: a clear message, no rows."""
+    patient = _patient(db, "pain_avg", language="es")
+    sign_in_patient(client, db, patient)
+    token = csrf(client)
+    form = {"csrf_token": token, "uuid": str(uuid.uuid4()), "pain_avg": "6", "grc": "1"}
+    answer = client.post("/checkin", data=form)
+    assert answer.status_code == 422
+    assert "Tu terapeuta no te ha hecho esta pregunta" in answer.text
+    assert "Responde a cada pregunta" not in answer.text
+    stale = {"csrf_token": token, "uuid": str(uuid.uuid4()), "rating_1": "4", "activity_1": "Leer"}
+    assert client.post("/checkin", data=stale).status_code == 422
+    assert _count(db, patient) == 0
+    assert client.post("/checkin", data={**form, "grc": ""}).status_code == 200
+    assert _count(db, patient) == 1
+    # The therapist stops asking; an old page sent again now is refused in words.
+    remove_schedule(db, patient, "pain_avg")
+    db.commit()
+    again = client.post("/checkin", data={**form, "uuid": str(uuid.uuid4()), "grc": ""})
+    assert again.status_code == 422
+    assert "Tu terapeuta no te ha hecho esta pregunta" in again.text
+    assert _count(db, patient) == 1

@@ -19,11 +19,13 @@ from app.outcomes.service import measure_trends, not_improved
 from app.patient.export import export_csv, export_data
 from app.patients.deletion import delete_patient
 from tests.factories import make_clinic, make_patient, make_staff
+from tests.outcomes.helpers import schedule
 from tests.support.postgres import PostgresServer
 
 
 def _story(db: Session, therapist: StaffUser, patient: Patient) -> None:
     today = local_today(patient.timezone)
+    schedule(db, therapist, patient, "pain_avg", "psfs", "grc")
     first = CheckinIn(
         uuid=uuid.uuid4(),
         local_date=today - timedelta(days=28),

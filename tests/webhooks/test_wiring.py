@@ -14,6 +14,7 @@ from app.reports.service import make_report, read_choice
 from app.webhooks.events import OUTCOME_RECORDED, REPORT_MADE
 from app.webhooks.service import register
 from tests.factories import make_clinic, make_patient, make_staff
+from tests.outcomes.helpers import schedule
 
 
 def _bodies(db: Session, endpoint_id: int | None) -> list[dict]:
@@ -43,6 +44,7 @@ def test_outcomes_recorded_by_staff_or_patient_queue_their_events(db: Session) -
     endpoint = register(db, admin, "https://hooks.example.com/in", "", [OUTCOME_RECORDED]).endpoint
     today = local_today(patient.timezone)
     staff_row, _ = record_score(db, patient, admin, "odi", "40", today.isoformat(), today)
+    schedule(db, admin, patient, "pain_avg", "grc")
     checkin = CheckinIn(uuid=uuid.uuid4(), local_date=today, pain_avg=4, grc=1)
     rows, created = record_checkin(db, patient, checkin, today)
     again, created_again = record_checkin(db, patient, checkin, today)
