@@ -1,15 +1,15 @@
 """FHIR searches within one clinic: by patient and date range, paged, answering resources."""
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
-from app.fhir import records, resources
+from app.fhir import pages, records, resources
+from app.fhir.events import procedure
 from app.fhir.records import ExerciseNames
 from app.models import Clinic, ExerciseLog, Patient, RoutineItem, RoutineVersion, StaffUser
 
@@ -37,28 +37,9 @@ def _bounded(offset: int, count: int) -> tuple[int, int]:
     return max(offset, 0), min(max(count, 1), MAX_COUNT)
 
 
-def clinic_patients(clinic_id: int, patient_id: int | None = None) -> Any:
-    """The query of a clinic's patients (deleted ones never), optionally just one."""
-    query = select(Patient).where(Patient.clinic_id == clinic_id, col(Patient.deleted_at).is_(None))
-    if patient_id is not None:
-        query = query.where(Patient.id == patient_id)
-    return query
-
-
 def _patients(session: Session, clinic_id: int, patient_id: int | None) -> list[Patient]:
-    return list(session.exec(clinic_patients(clinic_id, patient_id).order_by(col(Patient.id))))
-
-
-def _page(stream: Iterator[dict[str, Any]], offset: int, count: int) -> Page:
-    """Slice a stream of resources; the rest is counted, not kept."""
-    offset, count = _bounded(offset, count)
-    found: list[dict[str, Any]] = []
-    total = 0
-    for resource in stream:
-        if offset <= total < offset + count:
-            found.append(resource)
-        total += 1
-    return Page(found, total, offset, count)
+    query = pages.clinic_patients(clinic_id, patient_id)
+    return list(session.exec(query.order_by(col(Patient.id))))
 
 
 def search_patients(
@@ -71,104 +52,59 @@ def search_patients(
 ) -> Page:
     """A clinic's patients as Patient resources, by id order."""
     offset, count = _bounded(offset, count)
-    query = clinic_patients(clinic_id, patient_id)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(col(Patient.id)).offset(offset).limit(count)).all()
-    return Page([resources.patient_resource(p) for p in rows], int(total), offset, count)
+    found, total = pages.paged([pages.patients_part(session, clinic_id, patient_id)], offset, count)
+    return Page(found, total, offset, count)
+
+
+# The parts each dated search is made of, in the order their matches are listed.
+DATED_PARTS: dict[str, Callable[[Session, Any, date | None, date | None], list[pages.Part]]] = {
+    "CarePlan": lambda *a: [pages.care_plans_part(*a)],
+    "ServiceRequest": lambda *a: [pages.service_requests_part(*a)],
+    "Procedure": lambda *a: [pages.procedures_part(*a)],
+    "Observation": pages.observations_parts,
+}
+
+
+def search(
+    session: Session,
+    kind: str,
+    clinic_id: int,
+    *,
+    patient_id: int | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    offset: int = 0,
+    count: int = DEFAULT_COUNT,
+) -> Page:
+    """One page of a dated resource type of the clinic (one patient's, when given).
+
+    CarePlan: routine versions whose period overlaps the dates; ServiceRequest: their exercises;
+    Procedure: logged sessions on the patient's own days; Observation: pain, symptoms,
+    next-morning answers, warning signs and outcome scores. Only the page's rows are read.
+    """
+    offset, count = _bounded(offset, count)
+    ids = pages.patient_ids(clinic_id, patient_id)
+    found, total = pages.paged(DATED_PARTS[kind](session, ids, since, until), offset, count)
+    return Page(found, total, offset, count)
 
 
 def _plans(
-    session: Session,
-    clinic_id: int,
-    patient_id: int | None,
-    since: date | None,
-    until: date | None,
-    kind: str,
+    session: Session, clinic_id: int, patient_id: int | None, kind: str
 ) -> Iterator[dict[str, Any]]:
     exercises = ExerciseNames()
     patients = _patients(session, clinic_id, patient_id)
-    for start in range(0, len(patients), 200):
-        for resource in records.plan_resources(
-            session, patients[start : start + 200], exercises, since=since, until=until
-        ):
-            if resource["resourceType"] == kind:
-                yield resource
-
-
-def search_care_plans(
-    session: Session,
-    clinic_id: int,
-    *,
-    patient_id: int | None = None,
-    since: date | None = None,
-    until: date | None = None,
-    offset: int = 0,
-    count: int = DEFAULT_COUNT,
-) -> Page:
-    """Routine versions as CarePlans whose period overlaps the dates given."""
-    return _page(_plans(session, clinic_id, patient_id, since, until, "CarePlan"), offset, count)
-
-
-def search_service_requests(
-    session: Session,
-    clinic_id: int,
-    *,
-    patient_id: int | None = None,
-    since: date | None = None,
-    until: date | None = None,
-    offset: int = 0,
-    count: int = DEFAULT_COUNT,
-) -> Page:
-    """Prescribed exercises of the routine versions in force during the dates given."""
-    stream = _plans(session, clinic_id, patient_id, since, until, "ServiceRequest")
-    return _page(stream, offset, count)
+    for resource in records.plan_resources(session, patients, exercises):
+        if resource["resourceType"] == kind:
+            yield resource
 
 
 def _patient_ids(session: Session, clinic_id: int, patient_id: int | None) -> list[int]:
-    query = select(Patient.id).where(
-        Patient.clinic_id == clinic_id, col(Patient.deleted_at).is_(None)
-    )
-    if patient_id is not None:
-        query = query.where(Patient.id == patient_id)
-    return [i for i in session.exec(query.order_by(col(Patient.id))) if i is not None]
-
-
-def search_procedures(
-    session: Session,
-    clinic_id: int,
-    *,
-    patient_id: int | None = None,
-    since: date | None = None,
-    until: date | None = None,
-    offset: int = 0,
-    count: int = DEFAULT_COUNT,
-) -> Page:
-    """Logged sessions as Procedures, on the patient's own days from since to until."""
-    offset, count = _bounded(offset, count)
-    ids = _patient_ids(session, clinic_id, patient_id)
-    query = records._dated(
-        select(ExerciseLog).where(
-            col(ExerciseLog.patient_id).in_(ids), col(ExerciseLog.deleted_at).is_(None)
-        ),
-        col(ExerciseLog.local_date),
-        since,
-        until,
-    )
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(
-        query.order_by(col(ExerciseLog.patient_id), col(ExerciseLog.done_at), col(ExerciseLog.id))
-        .offset(offset)
-        .limit(count)
-    ).all()
-    exercises = ExerciseNames()
-    exercises.load(session, {r.exercise_id for r in rows})
-    return Page([events_procedure(r, exercises) for r in rows], int(total), offset, count)
+    query = pages.patient_ids(clinic_id, patient_id).order_by(col(Patient.id))
+    return [i for i in session.exec(query) if i is not None]
 
 
 def events_procedure(log: ExerciseLog, exercises: ExerciseNames) -> dict[str, Any]:
     """A log's Procedure with its exercise looked up."""
-    from app.fhir.events import procedure
-
     return procedure(log, exercises.rows[log.exercise_id], exercises.names.get(log.exercise_id, ""))
 
 
@@ -191,21 +127,6 @@ def observation_stream(
         for answer in records.score_resources(session, patient_ids, since, until):
             if answer["resourceType"] == "Observation":
                 yield answer
-
-
-def search_observations(
-    session: Session,
-    clinic_id: int,
-    *,
-    patient_id: int | None = None,
-    since: date | None = None,
-    until: date | None = None,
-    offset: int = 0,
-    count: int = DEFAULT_COUNT,
-) -> Page:
-    """Pain, symptoms, next-morning answers and outcome scores as Observations, paged."""
-    ids = _patient_ids(session, clinic_id, patient_id)
-    return _page(observation_stream(session, ids, since, until), offset, count)
 
 
 _ID = re.compile(
@@ -235,7 +156,7 @@ def read_resource(
         return None
     stream: Iterator[dict[str, Any]]
     if resource_type in ("CarePlan", "ServiceRequest"):
-        stream = _plans(session, clinic_id, owner, None, None, resource_type)
+        stream = _plans(session, clinic_id, owner, resource_type)
     elif resource_type == "Procedure":
         # Only a log's own id names a Procedure, and the log must be the owner's: the owner was
         # found from the id's kind, so any other kind would vouch for someone else's log.

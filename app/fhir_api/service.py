@@ -45,14 +45,14 @@ def search(
     window: dict[str, Any] = {"offset": paging.offset, "count": paging.count}
     if kind == "Patient":
         return fhir.search_patients(session, clinic_id, patient_id=patient_id, **window)
-    finder = {
-        "CarePlan": fhir.search_care_plans,
-        "ServiceRequest": fhir.search_service_requests,
-        "Procedure": fhir.search_procedures,
-        "Observation": fhir.search_observations,
-    }[kind]
-    return finder(
-        session, clinic_id, patient_id=patient_id, since=dates.start, until=dates.end, **window
+    return fhir.search(
+        session,
+        kind,
+        clinic_id,
+        patient_id=patient_id,
+        since=dates.start,
+        until=dates.end,
+        **window,
     )
 
 

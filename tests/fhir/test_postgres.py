@@ -30,9 +30,9 @@ def test_fhir_export_on_postgres(postgres: PostgresServer, tmp_path: Path) -> No
             clinic_id = record.clinic.id
             assert clinic_id is not None
             assert bundle_problems(patient_bundle(db, record.patient, staff_view=True)) == []
-            page = service.search_procedures(db, clinic_id, patient_id=record.patient.id, count=2)
+            page = service.search(db, "Procedure", clinic_id, patient_id=record.patient.id, count=2)
             assert page.total == 3 and page.has_next
-            observations = service.search_observations(db, clinic_id, offset=0, count=500)
+            observations = service.search(db, "Observation", clinic_id, offset=0, count=500)
             assert observations.total == 2 * 11
         written = bulk.write_ndjson(engine, clinic_id, tmp_path, bulk._quiet)
         assert written.patients == 2 and written.counts["Procedure"] == 6

@@ -28,36 +28,35 @@ def test_searches_page_and_stay_in_their_clinic(db: Session) -> None:
     assert service.search_patients(db, clinic_id, patient_id=other.patient.id).total == 0
 
     mine = {"patient_id": record.patient.id}
-    procedures = service.search_procedures(db, clinic_id, **mine, count=2)
+    procedures = service.search(db, "Procedure", clinic_id, **mine, count=2)
     assert procedures.total == 3 and [r["id"] for r in procedures.resources] == [
         f"log-{log.id}" for log in record.logs[:2]
     ]
-    recent = service.search_procedures(
-        db, clinic_id, **mine, since=record.logs[2].local_date - timedelta(days=1)
+    recent = service.search(
+        db, "Procedure", clinic_id, **mine, since=record.logs[2].local_date - timedelta(days=1)
     )
     assert [r["id"] for r in recent.resources] == [f"log-{record.logs[2].id}"]
-    assert service.search_procedures(db, clinic_id, patient_id=other.patient.id).total == 0
+    assert service.search(db, "Procedure", clinic_id, patient_id=other.patient.id).total == 0
 
-    plans = service.search_care_plans(db, clinic_id, **mine)
+    plans = service.search(db, "CarePlan", clinic_id, **mine)
     assert [r["status"] for r in plans.resources] == ["revoked", "active"]
-    latest = service.search_care_plans(db, clinic_id, **mine, since=record.new.valid_from)
+    latest = service.search(db, "CarePlan", clinic_id, **mine, since=record.new.valid_from)
     assert [r["id"] for r in latest.resources] == [f"routine-{record.new.id}"]
-    early = service.search_care_plans(
-        db, clinic_id, **mine, until=record.new.valid_from - timedelta(days=1)
+    early = service.search(
+        db, "CarePlan", clinic_id, **mine, until=record.new.valid_from - timedelta(days=1)
     )
     assert [r["id"] for r in early.resources] == [f"routine-{record.old.id}"]
-    requests = service.search_service_requests(db, clinic_id, **mine, since=record.new.valid_from)
+    requests = service.search(db, "ServiceRequest", clinic_id, **mine, since=record.new.valid_from)
     assert len(requests.resources) == 1
 
-    observations = service.search_observations(db, clinic_id, **mine, count=3)
+    observations = service.search(db, "Observation", clinic_id, **mine, count=3)
     # Sessions' pain and symptoms (3 + 2 + 0), two mornings, warning signs, three scores.
     assert observations.total == 3 + 2 + 2 + 1 + 3 and len(observations.resources) == 3
-    last = service.search_observations(db, clinic_id, **mine, offset=8, count=5)
+    last = service.search(db, "Observation", clinic_id, **mine, offset=8, count=5)
     scores = [record.score, *record.answers]
     assert [r["id"] for r in last.resources] == [f"score-{s.id}" for s in scores]
-    mornings = service.search_observations(
-        db, clinic_id, **mine, since=record.checks[1].local_date, until=record.checks[1].local_date
-    )
+    day = record.checks[1].local_date
+    mornings = service.search(db, "Observation", clinic_id, **mine, since=day, until=day)
     assert [r["id"] for r in mornings.resources] == [f"check-{record.checks[1].id}"]
 
 
@@ -94,7 +93,8 @@ def test_a_page_answers_as_a_searchset_bundle(db: Session) -> None:
     """The page, its total and its links as a valid searchset Bundle."""
     record = rich_patient(db)
     assert record.clinic.id is not None
-    page = service.search_observations(db, record.clinic.id, patient_id=record.patient.id, count=2)
+    mine = {"patient_id": record.patient.id}
+    page = service.search(db, "Observation", record.clinic.id, **mine, count=2)
     links = {"self": "http://testserver/fhir/Observation?_count=2"}
     answer = searchset(page.resources, page.total, links)
     assert parse_problems(answer) == []
@@ -109,9 +109,9 @@ def test_a_page_past_the_end_is_empty_with_the_true_total(db: Session) -> None:
     record = rich_patient(db)
     assert record.clinic.id is not None
     mine = {"patient_id": record.patient.id}
-    for search in (service.search_observations, service.search_care_plans):
-        full = search(db, record.clinic.id, **mine)
-        beyond = search(db, record.clinic.id, **mine, offset=full.total + 5)
+    for kind in ("Observation", "CarePlan"):
+        full = service.search(db, kind, record.clinic.id, **mine)
+        beyond = service.search(db, kind, record.clinic.id, **mine, offset=full.total + 5)
         assert beyond.resources == [] and beyond.total == full.total and not beyond.has_next
-    beyond = service.search_procedures(db, record.clinic.id, **mine, offset=50)
+    beyond = service.search(db, "Procedure", record.clinic.id, **mine, offset=50)
     assert beyond.resources == [] and beyond.total == 3
