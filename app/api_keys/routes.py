@@ -1,8 +1,8 @@
 """The API keys page: a clinic admin makes keys for the clinic's other software and revokes them."""
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -24,11 +24,9 @@ from app.core.templating import render
 from app.deps import CurrentAdmin, RowId, SessionDep
 from app.models import StaffUser, utcnow
 from app.staff.display import clinic_timezone, when_formatter
-from app.staff.forms import form_fields, parse_form
+from app.staff.forms import FormFields, parse_form
 
 router = APIRouter()
-
-Fields = Annotated[dict[str, str], Depends(form_fields)]
 
 
 def _page(
@@ -64,7 +62,7 @@ def api_keys(request: Request, session: SessionDep, admin: CurrentAdmin) -> Resp
 
 @router.post("/api-keys")
 def make_key(
-    request: Request, session: SessionDep, admin: CurrentAdmin, fields: Fields
+    request: Request, session: SessionDep, admin: CurrentAdmin, fields: FormFields
 ) -> Response:
     """Make a key and show it, this once."""
     names = ("name", "patients_read", "results_read", "expires_days")

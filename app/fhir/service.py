@@ -11,7 +11,17 @@ from sqlmodel import Session, col
 from app.fhir import pages, records, resources
 from app.fhir.events import procedure
 from app.fhir.records import ExerciseNames
-from app.models import Clinic, ExerciseLog, Patient, RoutineItem, RoutineVersion, StaffUser
+from app.models import (
+    Clinic,
+    ExerciseLog,
+    MorningCheck,
+    OutcomeScore,
+    Patient,
+    RoutineItem,
+    RoutineVersion,
+    SafetyReport,
+    StaffUser,
+)
 
 DEFAULT_COUNT = 50
 MAX_COUNT = 500
@@ -177,27 +187,24 @@ def read_resource(
     return next((r for r in stream if r["id"] == resource_id), None)
 
 
+# The rows whose ids name resources, each holding the patient it belongs to.
+OWNING_ROWS: dict[str, type[Any]] = {
+    "routine": RoutineVersion,
+    "log": ExerciseLog,
+    "check": MorningCheck,
+    "warning": SafetyReport,
+    "score": OutcomeScore,
+}
+
+
 def _owner(session: Session, kind: str | None, number: int) -> int | None:
     """The patient a resource id belongs to."""
-    from app.models import MorningCheck, OutcomeScore, SafetyReport
-
-    if kind == "routine":
-        version = session.get(RoutineVersion, number)
-        return version.patient_id if version else None
     if kind == "item":
+        # A prescribed exercise belongs to whoever its routine version does.
         item = session.get(RoutineItem, number)
-        parent = session.get(RoutineVersion, item.version_id) if item else None
-        return parent.patient_id if parent else None
-    if kind == "log":
-        log = session.get(ExerciseLog, number)
-        return log.patient_id if log else None
-    if kind == "check":
-        check = session.get(MorningCheck, number)
-        return check.patient_id if check else None
-    if kind == "warning":
-        report = session.get(SafetyReport, number)
-        return report.patient_id if report else None
-    if kind == "score":
-        score = session.get(OutcomeScore, number)
-        return score.patient_id if score else None
-    return None
+        if item is None:
+            return None
+        kind, number = "routine", item.version_id
+    model = OWNING_ROWS.get(kind or "")
+    row = session.get(model, number) if model is not None else None
+    return int(row.patient_id) if row is not None else None

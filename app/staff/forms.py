@@ -2,9 +2,9 @@
 
 import re
 from collections.abc import Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
-from fastapi import Request
+from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 
 # Deliberately simple: one @, no spaces, a dot in the domain; the real check is the mail itself.
@@ -28,6 +28,10 @@ async def form_fields(request: Request) -> dict[str, str]:
             # Repeated names (none in these forms) keep the first value.
             fields.setdefault(key, value)
     return fields
+
+
+# A route's parameter for the posted form's text fields.
+FormFields = Annotated[dict[str, str], Depends(form_fields)]
 
 
 def parse_form(model: type[M], data: Mapping[str, Any]) -> tuple[M | None, dict[str, str]]:

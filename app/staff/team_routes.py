@@ -1,8 +1,8 @@
 """The Team page: a clinic admin adds staff, deactivates them and issues password links."""
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request
+from fastapi import APIRouter, BackgroundTasks, HTTPException, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -12,7 +12,7 @@ from app.deps import CurrentAdmin, RowId, SessionDep
 from app.messages.service import messages_count
 from app.models import Clinic, StaffUser, utcnow
 from app.staff.display import clinic_timezone, when_formatter
-from app.staff.forms import form_fields, parse_form
+from app.staff.forms import FormFields, parse_form
 from app.staff.mail import send_mail, smtp_configured
 from app.staff.schemas import StaffForm
 from app.staff.service import issue_reset, reset_url
@@ -33,8 +33,6 @@ from app.staff.team_clinic import (
 )
 
 router = APIRouter()
-
-Fields = Annotated[dict[str, str], Depends(form_fields)]
 
 
 def _page(
@@ -100,7 +98,7 @@ def add(
     request: Request,
     session: SessionDep,
     admin: CurrentAdmin,
-    fields: Fields,
+    fields: FormFields,
     background: BackgroundTasks,
 ) -> Response:
     """Make an account and show (and email, if possible) the link to set its password."""
@@ -187,7 +185,7 @@ def reactivate(
 
 @router.post("/team/clinic")
 def clinic_contact(
-    request: Request, session: SessionDep, admin: CurrentAdmin, fields: Fields
+    request: Request, session: SessionDep, admin: CurrentAdmin, fields: FormFields
 ) -> Response:
     """Save the numbers patients are offered on the stop and emergency screens."""
     names = ("phone", "opening_hours", "country", "emergency_number")
