@@ -1,5 +1,4 @@
-"""Searches paged in the database: each part of a search is counted in SQL, and only the rows
-of the page asked for are fetched and turned into resources."""
+"""Searches paged in the database: counted in SQL, and only the page's rows fetched and built."""
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass

@@ -86,12 +86,10 @@ def search(
     offset: int = 0,
     count: int = DEFAULT_COUNT,
 ) -> Page:
-    """One page of a dated resource type of the clinic (one patient's, when given).
-
-    CarePlan: routine versions whose period overlaps the dates; ServiceRequest: their exercises;
-    Procedure: logged sessions on the patient's own days; Observation: pain, symptoms,
-    next-morning answers, warning signs and outcome scores. Only the page's rows are read.
-    """
+    """One page of a dated resource type of the clinic (one patient's, when given)."""
+    # CarePlan: routine versions overlapping the dates; ServiceRequest: their exercises;
+    # Procedure: sessions on the patient's own days; Observation: pain, symptoms, mornings,
+    # warning signs and scores.
     offset, count = _bounded(offset, count)
     ids = pages.patient_ids(clinic_id, patient_id)
     found, total = pages.paged(DATED_PARTS[kind](session, ids, since, until), offset, count)
