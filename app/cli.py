@@ -1,4 +1,5 @@
-"""The neuroglide command: serve, migrate, demo, users, invites, import, rollups, backup, export."""
+"""The neuroglide command: serve, migrate, demo, users, invites, import, rollups, partitions,
+backup, restore, export."""
 
 import os
 from collections.abc import Callable
@@ -238,6 +239,21 @@ def rebuild_rollups() -> None:
 
     rows = _with_progress("Rebuilding daily rollups", lambda tick: rebuild_all(get_engine(), tick))
     console.print(f"[green]Rebuilt {rows} daily rollups.[/green]")
+
+
+@cli.command()
+def partitions(
+    months: int = typer.Option(3, help="How many months ahead of this one to make."),
+) -> None:
+    """Make this month's and the next months' log partitions (PostgreSQL; nothing on SQLite)."""
+    from datetime import UTC, datetime
+
+    from app.db import get_engine
+    from app.ops.partitions import ensure_partitions
+
+    with get_engine().begin() as connection:
+        made = ensure_partitions(connection, datetime.now(UTC).date(), months)
+    console.print(f"[green]{len(made)} partitions made.[/green] " + ", ".join(made))
 
 
 @cli.command()
