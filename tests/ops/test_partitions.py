@@ -1,7 +1,11 @@
 """Monthly log partitions on PostgreSQL: rows land in their month, upgrades keep every row."""
 
+import os
+import subprocess
+import sys
 import uuid
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from alembic import command
@@ -138,5 +142,38 @@ def test_upgrade_and_downgrade_keep_every_row(postgres: PostgresServer) -> None:
         assert _counts(engine) == {**before, "exercise_log": before["exercise_log"] + 1}
         with engine.connect() as conn:
             assert not any(is_partitioned(conn, t) for t in TABLES)
+    finally:
+        engine.dispose()
+
+
+def test_the_partitions_command_makes_the_coming_months(postgres: PostgresServer) -> None:
+    """`neuroglide partitions --months 6` makes the months the migration did not, once."""
+    url = postgres.create_database("partitions_command")
+    run_migrations(url)
+    env = {**os.environ, "NEUROGLIDE_DATABASE_URL": url, "COLUMNS": "300"}
+
+    def run() -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "app.cli", "partitions", "--months", "6"],
+            env=env,
+            cwd=Path(__file__).resolve().parents[2],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    sixth = month_start(date.today(), 6)
+    first = run()
+    assert "9 partitions made" in first and partition_name("daily_rollup", sixth) in first
+    assert "0 partitions made" in run()
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(
+                text("SELECT to_regclass(:n)::text"), {"n": f"exercise_log_{sixth:%Y%m}"}
+            )
+            assert found.scalar() == partition_name("exercise_log", sixth)
     finally:
         engine.dispose()
