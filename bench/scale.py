@@ -54,6 +54,50 @@ console = Console(width=120)
 CLINICS, DAYS, CHUNK = 35, 60, 5_000
 LOG_TABLES = ("exercise_log", "morning_check", "daily_rollup", "flag")
 
+# About 82% of each routine item's two daily slots logged, a tenth of patients quiet for 5 days.
+LOGS_SQL = (
+    "INSERT INTO exercise_log (uuid, patient_id, routine_item_id, exercise_id,"
+    " local_date, slot, sets_done, reps_done, pain_before, pain_after, symptoms,"
+    " note, done_at, received_at, updated_at)"
+    " SELECT gen_random_uuid(), v.patient_id, i.id, i.exercise_id, d::date, s, 2,"
+    " 20, 1 + (random() * 5)::int, (random() * 5)::int, '[]', '',"
+    " d + interval '18 hours', now(), now()"
+    " FROM routine_version v JOIN routine_item i ON i.version_id = v.id,"
+    " generate_series(CAST(:s AS date), CAST(:t AS date), interval '1 day') d,"
+    " generate_series(1, 2) s"
+    " WHERE v.patient_id >= :a AND v.patient_id < :b AND random() < 0.82"
+    " AND NOT (v.patient_id % 10 = 0 AND d > CAST(:t AS date) - 5)"
+)
+# A morning check on about 40% of days.
+MORNINGS_SQL = (
+    "INSERT INTO morning_check (uuid, patient_id, local_date, about_date,"
+    " comparison, answered_at, received_at)"
+    " SELECT gen_random_uuid(), p.id, d::date, d::date - 1,"
+    " (ARRAY['better','same','same','worse'])[1 + (random() * 3)::int],"
+    " d + interval '8 hours', now()"
+    " FROM patient p, generate_series(CAST(:s AS date), CAST(:t AS date),"
+    " interval '1 day') d WHERE p.id >= :a AND p.id < :b AND random() < 0.4"
+)
+# Each day's rollup from that day's logs and morning check, as the app would have kept it.
+ROLLUPS_SQL = (
+    "INSERT INTO daily_rollup (patient_id, local_date, in_force, prescribed, done,"
+    " extra, slots_prescribed, slots_done, logs, sets, pain_before_sum,"
+    " pain_before_n, pain_after_sum, pain_after_n, worst_pain, morning)"
+    " SELECT p.id, d::date, true, 8, least(coalesce(l.sets, 0), 8),"
+    " greatest(coalesce(l.sets, 0) - 8, 0), 2, coalesce(l.slots, 0),"
+    " coalesce(l.n, 0), coalesce(l.sets, 0), coalesce(l.pb, 0), coalesce(l.n, 0),"
+    " coalesce(l.pa, 0), coalesce(l.n, 0), l.worst, m.comparison"
+    " FROM patient p CROSS JOIN generate_series(CAST(:s AS date),"
+    " CAST(:t AS date), interval '1 day') d"
+    " LEFT JOIN (SELECT patient_id, local_date, count(*) n, sum(sets_done) sets,"
+    " count(DISTINCT slot) slots, sum(pain_before) pb, sum(pain_after) pa,"
+    " max(pain_after) worst FROM exercise_log WHERE patient_id >= :a"
+    " AND patient_id < :b GROUP BY 1, 2) l"
+    " ON l.patient_id = p.id AND l.local_date = d::date"
+    " LEFT JOIN morning_check m ON m.patient_id = p.id AND m.local_date = d::date"
+    " WHERE p.id >= :a AND p.id < :b ON CONFLICT DO NOTHING"
+)
+
 
 def _columns(conn: Connection, table: str) -> list[str]:
     rows = conn.execute(
@@ -77,9 +121,11 @@ def _clone(
 
 
 def build(engine: Engine, patients: int) -> tuple[int, int, int]:
-    """Clinics, staff, patients with routines, 60 days of logs, mornings and rollups.
+    """Every row of the benchmark: clinics, staff, patients with routines, 60 days of logs,
+    morning checks and rollups, then the planner's statistics.
 
-    Returns (therapist id of the big clinic, a patient id there, log rows)."""
+    The one place data is generated. Returns (therapist id of the big clinic, a patient id
+    there, log rows)."""
     today = local_today("Europe/London")
     start = today - timedelta(days=DAYS)
     big = min(3_000, patients)
@@ -146,56 +192,12 @@ def build(engine: Engine, patients: int) -> tuple[int, int, int]:
     for first in range(tpl, top + 1, CHUNK):
         bind = {"a": first, "b": first + CHUNK, "s": start, "t": today}
         with engine.begin() as conn:
-            logs += conn.execute(
-                text(
-                    "INSERT INTO exercise_log (uuid, patient_id, routine_item_id, exercise_id,"
-                    " local_date, slot, sets_done, reps_done, pain_before, pain_after, symptoms,"
-                    " note, done_at, received_at, updated_at)"
-                    " SELECT gen_random_uuid(), v.patient_id, i.id, i.exercise_id, d::date, s, 2,"
-                    " 20, 1 + (random() * 5)::int, (random() * 5)::int, '[]', '',"
-                    " d + interval '18 hours', now(), now()"
-                    " FROM routine_version v JOIN routine_item i ON i.version_id = v.id,"
-                    " generate_series(CAST(:s AS date), CAST(:t AS date), interval '1 day') d,"
-                    " generate_series(1, 2) s"
-                    " WHERE v.patient_id >= :a AND v.patient_id < :b AND random() < 0.82"
-                    " AND NOT (v.patient_id % 10 = 0 AND d > CAST(:t AS date) - 5)"
-                ),
-                bind,
-            ).rowcount
-            conn.execute(
-                text(
-                    "INSERT INTO morning_check (uuid, patient_id, local_date, about_date,"
-                    " comparison, answered_at, received_at)"
-                    " SELECT gen_random_uuid(), p.id, d::date, d::date - 1,"
-                    " (ARRAY['better','same','same','worse'])[1 + (random() * 3)::int],"
-                    " d + interval '8 hours', now()"
-                    " FROM patient p, generate_series(CAST(:s AS date), CAST(:t AS date),"
-                    " interval '1 day') d WHERE p.id >= :a AND p.id < :b AND random() < 0.4"
-                ),
-                bind,
-            )
-            conn.execute(
-                text(
-                    "INSERT INTO daily_rollup (patient_id, local_date, in_force, prescribed, done,"
-                    " extra, slots_prescribed, slots_done, logs, sets, pain_before_sum,"
-                    " pain_before_n, pain_after_sum, pain_after_n, worst_pain, morning)"
-                    " SELECT p.id, d::date, true, 8, least(coalesce(l.sets, 0), 8),"
-                    " greatest(coalesce(l.sets, 0) - 8, 0), 2, coalesce(l.slots, 0),"
-                    " coalesce(l.n, 0), coalesce(l.sets, 0), coalesce(l.pb, 0), coalesce(l.n, 0),"
-                    " coalesce(l.pa, 0), coalesce(l.n, 0), l.worst, m.comparison"
-                    " FROM patient p CROSS JOIN generate_series(CAST(:s AS date),"
-                    " CAST(:t AS date), interval '1 day') d"
-                    " LEFT JOIN (SELECT patient_id, local_date, count(*) n, sum(sets_done) sets,"
-                    " count(DISTINCT slot) slots, sum(pain_before) pb, sum(pain_after) pa,"
-                    " max(pain_after) worst FROM exercise_log WHERE patient_id >= :a"
-                    " AND patient_id < :b GROUP BY 1, 2) l"
-                    " ON l.patient_id = p.id AND l.local_date = d::date"
-                    " LEFT JOIN morning_check m ON m.patient_id = p.id AND m.local_date = d::date"
-                    " WHERE p.id >= :a AND p.id < :b ON CONFLICT DO NOTHING"
-                ),
-                bind,
-            )
+            logs += conn.execute(text(LOGS_SQL), bind).rowcount
+            conn.execute(text(MORNINGS_SQL), bind)
+            conn.execute(text(ROLLUPS_SQL), bind)
         console.print(f"  patients {first}..{min(first + CHUNK, top + 1) - 1}: {logs:,} logs")
+    # Other tables derived from the history (per patient or per clinic) are filled here, after
+    # every log is in and before the statistics are taken.
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql("VACUUM ANALYZE")
     with Session(engine) as session:
