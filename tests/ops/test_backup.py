@@ -10,10 +10,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from alembic import command
 from sqlalchemy import MetaData, select, text
 from sqlmodel import Session
 
-from app.cli import run_migrations
+from app.cli import alembic_config, run_migrations
 from app.core.clock import local_today
 from app.db import make_engine
 from app.demo.service import build_demo
@@ -367,3 +368,27 @@ def test_failed_postgres_restore_leaves_the_database_as_it_was(
         restore(target, cut, force=True)
     assert _contents(target) == contents
     assert _placements(target) == places
+
+
+@pytest.mark.postgres
+def test_postgres_backup_from_before_partitions_restores_and_migrates(
+    postgres: PostgresServer, partitioned_dump: Path, tmp_path: Path
+) -> None:
+    """A backup taken before migration 0019 (plain log tables) replaces a partitioned
+    database; the next migrate partitions its rows again."""
+    old = postgres.create_database("backup_before_0019")
+    command.upgrade(alembic_config(old), "0018")
+    backup(old, tmp_path / "before.pgdump")
+    target = postgres.create_database("backup_after_0019")
+    restore(target, partitioned_dump)
+    restore(target, tmp_path / "before.pgdump", force=True)
+    engine = make_engine(target)
+    try:
+        with engine.connect() as conn:
+            assert not any(is_partitioned(conn, table) for table in PARTITIONED)
+            assert conn.execute(text("SELECT count(*) FROM exercise_log")).scalar() == 0
+        run_migrations(target)
+        with engine.connect() as conn:
+            assert all(is_partitioned(conn, table) for table in PARTITIONED)
+    finally:
+        engine.dispose()
