@@ -1,9 +1,9 @@
-"""The neuroglide command: serve, migrate, demo, users, invites, import, rollups, backup, export."""
+"""The neuroglide command: serve, migrate, demo, users, invites, reminders, import, export;
+the operations commands (rollups, partitions, backup, restore) come from app.ops.cli."""
 
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 import typer
 from alembic import command
@@ -16,12 +16,12 @@ from sqlmodel import select
 
 from app.config import get_settings
 from app.core.digits import plain_digits
+from app.ops.cli import register, with_progress
 
 cli = typer.Typer(help="Neuroglide: home exercise for nerve-related pain.", no_args_is_help=True)
 console = Console()
 err_console = Console(stderr=True)
 ROOT = Path(__file__).resolve().parent.parent
-T = TypeVar("T")
 
 
 def alembic_config(database_url: str | None = None) -> Config:
@@ -219,74 +219,6 @@ def reminders(
     show(report)
 
 
-def _with_progress(label: str, work: Callable[[Callable[[int, int], None]], T]) -> T:
-    """Run work with a rich progress bar fed by its (done, total) callback."""
-    with Progress(console=console, transient=False) as progress:
-        task = progress.add_task(label, total=None)
-
-        def advance(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
-
-        return work(advance)
-
-
-@cli.command("rebuild-rollups")
-def rebuild_rollups() -> None:
-    """Recompute every patient's daily rollups from their logs and routines."""
-    from app.db import get_engine
-    from app.rollups.rebuild import rebuild_all
-
-    rows = _with_progress("Rebuilding daily rollups", lambda tick: rebuild_all(get_engine(), tick))
-    console.print(f"[green]Rebuilt {rows} daily rollups.[/green]")
-
-
-@cli.command()
-def backup(
-    path: Path = typer.Argument(..., help="File to write the backup to (replaced if it exists)."),
-) -> None:
-    """Back up the database while the app runs (SQLite online backup, or pg_dump)."""
-    from app.ops.backup import BackupError
-    from app.ops.backup import backup as run_backup
-
-    url = get_settings().resolved_database_url
-    try:
-        outcome = _with_progress("Backing up", lambda tick: run_backup(url, path, tick))
-    except BackupError as error:
-        console.print(f"[red]{error}[/red]", highlight=False)
-        raise typer.Exit(1) from error
-    console.print(
-        f"[green]Backed up the {outcome.kind} database to {outcome.path} "
-        f"({outcome.size / 1_048_576:.1f} MB).[/green]",
-        highlight=False,
-    )
-
-
-@cli.command()
-def restore(
-    path: Path = typer.Argument(..., help="A file written by neuroglide backup."),
-    force: bool = typer.Option(
-        False, "--force", help="Replace a database that already holds clinics, staff or patients."
-    ),
-) -> None:
-    """Restore a backup into the configured database (stop the app first)."""
-    from app.ops.backup import BackupError
-    from app.ops.backup import restore as run_restore
-
-    url = get_settings().resolved_database_url
-    try:
-        outcome = _with_progress(
-            "Restoring", lambda tick: run_restore(url, path, force=force, progress=tick)
-        )
-    except BackupError as error:
-        console.print(f"[red]{error}[/red]", highlight=False)
-        raise typer.Exit(1) from error
-    console.print(
-        f"[green]Restored the {outcome.kind} database from {outcome.path}.[/green] "
-        "Start the app with `neuroglide serve` (it applies any newer migrations first).",
-        highlight=False,
-    )
-
-
 @cli.command("import-patients")
 def import_patients(
     path: Path = typer.Argument(..., help="The CSV file (the template's columns)."),
@@ -345,7 +277,7 @@ def import_patients(
                 advance(done, len(ready))
             return len(ready)
 
-        added = _with_progress("Importing patients", work)
+        added = with_progress("Importing patients", work)
     plural = "patient" if added == 1 else "patients"
     console.print(
         f"[green]{added} {plural} added.[/green] Make their invite links on the web page."
@@ -371,7 +303,7 @@ def export_fhir(
     if clinic_id is None:
         console.print(f"[red]No clinic {clinic!r}.[/red]", highlight=False)
         raise typer.Exit(1)
-    result = _with_progress(
+    result = with_progress(
         "Exporting patients", lambda tick: write_ndjson(get_engine(), clinic_id, directory, tick)
     )
     table = Table(title=f"FHIR R4 export of {result.patients} patients in {directory}")
@@ -380,6 +312,9 @@ def export_fhir(
     for kind, path in result.files.items():
         table.add_row(path.name, str(result.counts[kind]))
     console.print(table)
+
+
+register(cli)
 
 
 def _explain(error: ValidationError) -> str:

@@ -2,6 +2,7 @@
 
 Run: .venv/bin/python -m bench.run [--seconds 10] [--clients 50] [--dashboard 200,1000,3000]
      [--valens-venv DIR | --no-valens] [--no-postgres] [--no-browser] [--markdown]
+     [--scale PATIENTS]
 
 1. Throughput, driven by Debian's `wrk` (bench/wrk.py: C, event-driven, not the limit): a bare
    FastAPI endpoint served by the same uvicorn process (bench/bare.py), GET /today, GET /today
@@ -13,6 +14,8 @@ Run: .venv/bin/python -m bench.run [--seconds 10] [--clients 50] [--dashboard 20
 2. The therapist dashboard's first page for clinics of 200, 1,000 and 3,000 patients with 30 days
    of history (bench/dashboard.py).
 3. Bytes on the wire of each patient page's first load at phone size (bench/page_weight.py).
+4. With --scale: Today, the log write and a 3,000-patient clinic's dashboard at 1,000 and at
+   PATIENTS patients on PostgreSQL, with the query plans (bench/scale.py).
 
 SQLite uses a temporary file; PostgreSQL a throwaway server started for the run (skipped when
 the server binaries are missing). `--markdown` prints the tables for the README. SQL statements
@@ -25,6 +28,8 @@ import argparse
 import os
 import re
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -316,6 +321,12 @@ def main() -> None:
     parser.add_argument("--no-postgres", dest="postgres", action="store_false")
     parser.add_argument("--no-browser", dest="browser", action="store_false")
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
+    parser.add_argument(
+        "--scale",
+        type=int,
+        metavar="PATIENTS",
+        help="also run bench.scale at this many patients (PostgreSQL; 100000 takes about an hour)",
+    )
     args = parser.parse_args()
     speed = _machine()
     requests = Report(
@@ -368,6 +379,11 @@ def main() -> None:
     for note in notes:
         print(f"\n{note}.")
     print(f"\nMachine: {speed}.")
+    if args.scale:
+        # Its own process and PostgreSQL server: the build fills gigabytes this run need not hold.
+        subprocess.run(
+            [sys.executable, "-m", "bench.scale", "--patients", str(args.scale)], check=True
+        )
 
 
 if __name__ == "__main__":

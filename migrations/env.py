@@ -9,6 +9,7 @@ import app.models  # noqa: F401  (registers every table)
 from app.config import get_settings
 from app.db import make_engine
 from app.models.base import alembic_render_item as render_item
+from app.ops.partitions import compare_filter
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -59,6 +60,9 @@ def _run(connection: Any) -> None:
         render_as_batch=True,
         render_item=render_item,
         compare_type=True,
+        # Monthly partitions on PostgreSQL are not in the models (one table per log there, as on
+        # SQLite); without this autogenerate would propose dropping them. See compare_filter.
+        include_object=compare_filter(connection.dialect.name),
     )
     try:
         with context.begin_transaction():

@@ -13,6 +13,7 @@ import app.models  # noqa: F401
 from app.cli import alembic_config
 from app.db import make_engine
 from app.models.base import alembic_render_item as render_item
+from app.ops.partitions import compare_filter
 from tests.support.postgres import PostgresServer
 
 
@@ -22,7 +23,12 @@ def _upgrade_and_compare(url: str) -> None:
     try:
         with engine.connect() as conn:
             context = MigrationContext.configure(
-                conn, opts={"compare_type": True, "render_item": render_item}
+                conn,
+                opts={
+                    "compare_type": True,
+                    "render_item": render_item,
+                    "include_object": compare_filter(conn.dialect.name),
+                },
             )
             diff = compare_metadata(context, SQLModel.metadata)
             tables = set(inspect(conn).get_table_names())

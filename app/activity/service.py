@@ -122,12 +122,16 @@ def _insert_log(session: Session, log: ExerciseLog) -> ExerciseLog | None:
     An upsert that skips a repeat needs no savepoint (two more round trips) and no look-up
     before it. It bypasses the session's flush, so the day's rollup is brought in step here."""
     connection = session.connection()
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    on_postgres = connection.dialect.name == "postgresql"
+    insert = postgresql.insert if on_postgres else sqlite.insert
+    # PostgreSQL's monthly partitions (migration 0019) hold the key with the partition's day;
+    # a device sends the same day with every retry of a UUID, so a repeat still meets it.
+    key = ["patient_id", "uuid", "local_date"] if on_postgres else ["patient_id", "uuid"]
     table = ExerciseLog.__table__  # type: ignore[attr-defined]
     statement = (
         insert(table)
         .values(log.model_dump(exclude={"id"}))
-        .on_conflict_do_nothing(index_elements=["patient_id", "uuid"])
+        .on_conflict_do_nothing(index_elements=key)
         .returning(*table.c)
     )
     row = connection.execute(statement).first()

@@ -1,13 +1,16 @@
 """Backing up and restoring the database: SQLite's online backup API, or pg_dump and pg_restore."""
 
+import contextlib
 import os
 import re
 import shutil
 import sqlite3
 import subprocess
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import URL, make_url
@@ -258,24 +261,120 @@ def _pg_dump(url: URL, target: Path, progress: Progress) -> None:
 
 
 def _pg_restore(url: URL, source: Path, progress: Progress) -> None:
-    """pg_restore --clean --if-exists --no-owner, in one transaction: all of it or none."""
-    tool = str(find_pg_tool("pg_restore"))
+    """Replace the database's schemas with the backup's in one transaction: all of it or none.
+
+    pg_restore --clean cannot drop a partition's inherited keys, so instead the schemas are
+    dropped and made again, then the backup is loaded without --clean. pg_restore writes the
+    SQL and psql runs it after a BEGIN; COMMIT is sent only once pg_restore has read the whole
+    file, so a corrupt backup or a failed statement leaves every old row in place."""
+    tool = find_pg_tool("pg_restore")
+    psql = tool.with_name("psql") if tool.with_name("psql").is_file() else find_pg_tool("psql")
     listing = subprocess.run(
-        [tool, "--list", str(source)], capture_output=True, text=True, timeout=120
+        [str(tool), "--list", str(source)], capture_output=True, text=True, timeout=120
     )
     if listing.returncode != 0:
         raise BackupError(f"pg_restore cannot read {source}: {listing.stderr.strip()}")
-    tables = sum(1 for line in listing.stdout.splitlines() if " TABLE DATA " in line)
+    entries = [line.split() for line in listing.stdout.splitlines() if not line.startswith(";")]
+    tables = sum(1 for words in entries if words[3:5] == ["TABLE", "DATA"])
+    schemas = {
+        words[4]
+        for words in entries
+        if words[3:4] == ["TABLE"] and len(words) > 5 and words[4] not in ("DATA", "ATTACH")
+    }
+    made_by_backup = {words[5] for words in entries if words[3:5] == ["SCHEMA", "-"]}
+    preamble = ["BEGIN;", "SET client_min_messages = warning;"]
+    for schema in sorted(schemas | {"public"}):
+        preamble.append(_replace_schema_sql(schema, remake=schema not in made_by_backup))
     uri, env = _libpq(url)
-    argv = [
-        tool,
-        "--clean",
-        "--if-exists",
-        "--no-owner",
-        "--single-transaction",
-        "--exit-on-error",
-        "--verbose",
-        f"--dbname={uri}",
-        str(source),
+    loader = subprocess.Popen(
+        [str(tool), "--no-owner", "--verbose", "--file=-", str(source)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    runner = subprocess.Popen(
+        [str(psql), "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", f"--dbname={uri}"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert loader.stdout and loader.stderr and runner.stdin and runner.stderr
+    messages: list[str] = []
+    readers = [
+        threading.Thread(target=_read_progress, args=(loader.stderr, tables, progress, messages)),
+        threading.Thread(target=_read_errors, args=(runner.stderr, messages)),
     ]
-    _run_pg(argv, env, max(tables, 1), progress)
+    for reader in readers:
+        reader.start()
+    committed = False
+    try:
+        runner.stdin.write("\n".join(preamble).encode() + b"\n")
+        shutil.copyfileobj(loader.stdout, runner.stdin, 1 << 20)
+        if loader.wait() == 0:
+            runner.stdin.write(b"\nCOMMIT;\n")
+            runner.stdin.close()
+            committed = runner.wait() == 0
+    except BrokenPipeError:  # psql stopped at an error; its message is in messages
+        pass
+    finally:
+        if not committed:
+            # Killed before any COMMIT: the server rolls the whole transaction back.
+            runner.kill()
+            loader.kill()
+        for pipe in (runner.stdin, loader.stdout):
+            with contextlib.suppress(OSError):
+                pipe.close()
+        for process in (runner, loader):
+            process.wait()
+        for reader in readers:
+            reader.join()
+    if not committed:
+        detail = "\n".join(messages[-10:]) or "no message"
+        raise BackupError(
+            f"The restore failed and changed nothing (the database is as it was):\n{detail}"
+        )
+    progress(max(tables, 1), max(tables, 1))
+
+
+def _replace_schema_sql(schema: str, remake: bool) -> str:
+    """SQL dropping a schema with everything in it, and making it again with its owner and
+    grants when the backup does not make it itself (public never is)."""
+    literal = "'" + schema.replace("'", "''") + "'"
+    remaking = f"""
+  EXECUTE format('CREATE SCHEMA %I AUTHORIZATION %s', {literal},
+    coalesce(owner_name, 'CURRENT_USER'));
+  FOR granted IN SELECT * FROM aclexplode(grants) LOOP
+    EXECUTE format('GRANT %s ON SCHEMA %I TO %s%s', granted.privilege_type, {literal},
+      CASE WHEN granted.grantee = 0 THEN 'PUBLIC' ELSE granted.grantee::regrole::text END,
+      CASE WHEN granted.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+  END LOOP;"""
+    return f"""DO $restore$
+DECLARE
+  owner_name text;
+  grants aclitem[];
+  granted record;
+BEGIN
+  SELECT nspowner::regrole::text, nspacl INTO owner_name, grants
+    FROM pg_namespace WHERE nspname = {literal};
+  EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', {literal});{remaking if remake else ""}
+END
+$restore$;"""
+
+
+def _read_progress(stream: IO[bytes], total: int, progress: Progress, messages: list[str]) -> None:
+    """Advance progress once per table's data from pg_restore --verbose; keep its errors."""
+    done = 0
+    for raw in stream:
+        line = raw.decode(errors="replace")
+        if _PG_TABLE_LINE.search(line):
+            done += 1
+            progress(min(done, total), max(total, 1))
+        elif "error" in line.lower() or "fatal" in line.lower():
+            messages.append(line.rstrip())
+
+
+def _read_errors(stream: IO[bytes], messages: list[str]) -> None:
+    """Keep what psql reports (only errors and warnings: it runs --quiet)."""
+    for raw in stream:
+        messages.append(raw.decode(errors="replace").rstrip())

@@ -5,6 +5,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
@@ -12,6 +13,7 @@ from sqlalchemy.engine import Engine
 from app.config import get_settings
 from app.db import get_engine
 from app.flags.history import history_job
+from app.ops.partitions import ensure_partitions
 from app.reminders.service import SendReport, send_due_reminders
 from app.webhooks.delivery import WebhookReport, send_due_webhooks
 
@@ -23,6 +25,7 @@ INTERVAL_SECONDS = 60.0
 def run_pass(engine: Engine | None = None) -> SendReport | None:
     """One pass: history flags, reminders, then queued webhooks; each job's errors are logged."""
     flags_pass(engine)
+    partitions_pass(engine)
     try:
         report = send_due_reminders(engine)
     except Exception:  # a database hiccup must not stop reminders for good
@@ -55,6 +58,18 @@ def flags_pass(engine: Engine | None = None) -> None:
         log.info(
             "history flags: %s patients checked, %s flags raised", report.claimed, report.raised
         )
+
+
+def partitions_pass(engine: Engine | None = None) -> None:
+    """Make the coming months' log partitions (PostgreSQL), so the DEFAULT one stays empty."""
+    try:
+        with (engine or get_engine()).begin() as connection:
+            made = ensure_partitions(connection, datetime.now(UTC).date())
+    except Exception:  # another server making the same partition; the next pass sees it made
+        log.exception("partition pass failed")
+        return
+    if made:
+        log.info("log partitions made: %s", ", ".join(made))
 
 
 async def reminder_loop(stop: asyncio.Event, interval: float = INTERVAL_SECONDS) -> None:
