@@ -3,8 +3,9 @@
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import exists, func
+from sqlalchemy import Date, Integer, bindparam, exists, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -104,13 +105,14 @@ class DayFacts:
     scheduled: bool = False  # the therapist assigned outcome measures (a check-in may be due)
 
 
-def day_facts(session: Session, patient_id: int, day: date) -> DayFacts:
-    """Today's warning signs, the morning question's inputs, the thread's size and the library's
-    stamp: indexed look-ups as scalar subqueries of one SELECT, one round trip."""
-    yesterday = day - timedelta(days=1)
+def _day_facts_statement(with_library: bool) -> Any:
+    """Today's warning signs, the morning question's inputs, the thread's size (and the library's
+    stamp): indexed look-ups as scalar subqueries of one SELECT. Built once, bound per call."""
+    patient_id = bindparam("patient_id", type_=Integer())
+    day, yesterday = bindparam("day", type_=Date()), bindparam("yesterday", type_=Date())
     stopped = (
         select(SafetyReport.id)
-        .where(SafetyReport.patient_id == patient_id, SafetyReport.local_date == day)
+        .where(col(SafetyReport.patient_id) == patient_id, col(SafetyReport.local_date) == day)
         .order_by(col(SafetyReport.received_at).desc())
         .limit(1)
         .scalar_subquery()
@@ -124,17 +126,30 @@ def day_facts(session: Session, patient_id: int, day: date) -> DayFacts:
         col(MorningCheck.patient_id) == patient_id, col(MorningCheck.local_date) == day
     )
     messages = (
-        select(func.count()).select_from(Message).where(Message.patient_id == patient_id)
+        select(func.count()).select_from(Message).where(col(Message.patient_id) == patient_id)
     ).scalar_subquery()
-    library = select(ChangeStamp.value).where(ChangeStamp.name == LIBRARY).scalar_subquery()
     scheduled = exists().where(col(OutcomeSchedule.patient_id) == patient_id)
-    row = (
-        session.connection()
-        .execute(sa_select(library, stopped, exercised, answered, messages, scheduled))
-        .one()
+    library = (
+        select(col(ChangeStamp.value)).where(col(ChangeStamp.name) == LIBRARY).scalar_subquery()
     )
-    remember_library_stamp(session, row[0] or 0)
-    return DayFacts(row[0] or 0, row[1], bool(row[2]), bool(row[3]), row[4] or 0, bool(row[5]))
+    first = [library] if with_library else []
+    return sa_select(*first, stopped, exercised, answered, messages, scheduled)
+
+
+_DAY_FACTS = {True: _day_facts_statement(True), False: _day_facts_statement(False)}
+
+
+def day_facts(
+    session: Session, patient_id: int, day: date, library: int | None = None
+) -> DayFacts:
+    """What Today needs besides the routine and the logs, in one round trip; the library's stamp
+    is read too unless the caller already has it (patient_and_library)."""
+    params = {"patient_id": patient_id, "day": day, "yesterday": day - timedelta(days=1)}
+    row = tuple(session.connection().execute(_DAY_FACTS[library is None], params).one())
+    if library is None:
+        library, row = row[0] or 0, row[1:]
+    remember_library_stamp(session, library)
+    return DayFacts(library, row[0], bool(row[1]), bool(row[2]), row[3] or 0, bool(row[4]))
 
 
 def items_in_force(session: Session, patient_id: int, day: date) -> Sequence[RoutineItem]:
