@@ -9,7 +9,6 @@ from sqlalchemy import Date, Integer, bindparam, exists, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from app.activity.service import logs_between
 from app.adherence.service import match_item
 from app.core.clock import local_today
 from app.library.cache import cached_exercises, cached_texts
@@ -152,20 +151,42 @@ def day_facts(
     return DayFacts(library, row[0], bool(row[1]), bool(row[2]), row[3] or 0, bool(row[4]))
 
 
+_VERSION_ON = (
+    select(RoutineVersion.id)
+    .where(
+        col(RoutineVersion.patient_id) == bindparam("patient_id", type_=Integer()),
+        col(RoutineVersion.valid_from) <= bindparam("day", type_=Date()),
+    )
+    .order_by(col(RoutineVersion.valid_from).desc(), col(RoutineVersion.number).desc())
+    .limit(1)
+    .scalar_subquery()
+)
+# Built once: composing a statement costs more than SQLite takes to answer it.
+_ITEMS_IN_FORCE: Any = (
+    select(RoutineItem)
+    .where(col(RoutineItem.version_id) == _VERSION_ON)
+    .order_by(col(RoutineItem.position), col(RoutineItem.id))
+)
+# The day's logs (not undone), oldest first: activity.service.logs_between for one day.
+_DAY_LOGS: Any = (
+    select(ExerciseLog)
+    .where(
+        col(ExerciseLog.patient_id) == bindparam("patient_id", type_=Integer()),
+        col(ExerciseLog.local_date) == bindparam("day", type_=Date()),
+        col(ExerciseLog.deleted_at).is_(None),
+    )
+    .order_by(col(ExerciseLog.done_at))
+)
+
+
 def items_in_force(session: Session, patient_id: int, day: date) -> Sequence[RoutineItem]:
     """The items of the routine version in force on a day, in order: one query."""
-    version = (
-        select(RoutineVersion.id)
-        .where(RoutineVersion.patient_id == patient_id, RoutineVersion.valid_from <= day)
-        .order_by(col(RoutineVersion.valid_from).desc(), col(RoutineVersion.number).desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    return session.exec(
-        select(RoutineItem)
-        .where(col(RoutineItem.version_id) == version)
-        .order_by(col(RoutineItem.position), col(RoutineItem.id))
-    ).all()
+    return session.exec(_ITEMS_IN_FORCE, params={"patient_id": patient_id, "day": day}).all()
+
+
+def day_logs(session: Session, patient_id: int, day: date) -> Sequence[ExerciseLog]:
+    """A patient's logs of one day (not undone), oldest first: one query."""
+    return session.exec(_DAY_LOGS, params={"patient_id": patient_id, "day": day}).all()
 
 
 def today_plan(
@@ -180,7 +201,7 @@ def today_plan(
     ids = [i.exercise_id for i in items]
     exercises = cached_exercises(session, ids, facts.library)
     texts = cached_texts(session, exercises.keys(), patient.language, facts.library)
-    logs = logs_between(session, patient.id, day, day)
+    logs = day_logs(session, patient.id, day)
     # Matched by prescription line, so a routine changed during the day keeps what was done.
     lines = {i.id: i.line_key for i in every if i.id is not None}
     lines.update(
