@@ -195,6 +195,21 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
+def reads_on_loop() -> bool:
+    """Whether a short indexed read may run on the event loop instead of a worker thread.
+
+    Only SQLite: a primary-key read of a local file in WAL mode (readers never wait for the
+    writer) takes tens of microseconds, less than the hand-off to a thread and back would.
+    A database across a network is never waited for on the loop."""
+    return get_engine().dialect.name == "sqlite"
+
+
+def end_on_loop(session: Session) -> None:
+    """End a request's transaction that only read (see reads_on_loop) without a thread hand-off."""
+    _end(session, True)
+    session.info[_ENDED] = True
+
+
 async def run_then_commit(
     session: Session, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs
 ) -> T:
