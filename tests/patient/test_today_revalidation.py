@@ -1,6 +1,7 @@
 """A revalidated Today: a 304 only for the same patient, session, language and data, decided
 from one lean statement, with every security header of a page."""
 
+import time
 from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
@@ -9,6 +10,7 @@ from sqlmodel import Session
 
 from app.access.service import revoke_access
 from app.core.middleware import CSP
+from app.core.sessions import _serializer, cookie_name
 from app.models import Patient
 from tests.factories import make_clinic, make_patient, make_staff, sign_in_patient
 from tests.perf.test_statements import TODAY_LIMIT
@@ -107,3 +109,23 @@ def test_a_revalidation_is_one_statement(client: TestClient, db: Session, engine
     assert reply.status_code == 200
     assert len(sent) <= TODAY_LIMIT + 1, "\n".join(sent)
     assert not sent.repeated
+
+
+def test_a_day_old_session_is_re_signed_on_a_page_and_on_a_304(
+    client: TestClient, db: Session
+) -> None:
+    """The rolling patient session keeps rolling whether Today renders or revalidates."""
+    patient = make_patient(db, make_staff(db, make_clinic(db)))
+    tag = _signed_in(client, db, patient)
+    stored = _fresh(db, patient)
+    old = _serializer("patient").dumps(
+        {"u": stored.id, "v": stored.session_version, "t": time.time() - 2 * 86400}
+    )
+    client.cookies.set(cookie_name("patient"), old)
+    for headers, status in (({}, 200), ({"If-None-Match": tag}, 304)):
+        reply = client.get("/today", headers=headers)
+        assert reply.status_code == status
+        renewed = reply.headers.get("set-cookie", "")
+        assert renewed.startswith(cookie_name("patient") + "="), headers
+        assert "httponly" in renewed.lower() and "samesite=lax" in renewed.lower()
+        client.cookies.set(cookie_name("patient"), old)
