@@ -3,7 +3,9 @@ from one lean statement, with every security header of a page."""
 
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -11,10 +13,13 @@ from sqlmodel import Session
 from app.access.service import revoke_access
 from app.core.middleware import CSP
 from app.core.sessions import _serializer, cookie_name
+from app.db import make_engine
 from app.models import Patient
+from bench.server import AppServer, Visitor, seed
 from tests.factories import make_clinic, make_patient, make_staff, sign_in_patient
 from tests.perf.test_statements import TODAY_LIMIT
 from tests.staff.support import client_from
+from tests.support.postgres import PostgresServer
 from tests.support.statements import count_statements
 
 
@@ -129,3 +134,35 @@ def test_a_day_old_session_is_re_signed_on_a_page_and_on_a_304(
         assert renewed.startswith(cookie_name("patient") + "="), headers
         assert "httponly" in renewed.lower() and "samesite=lax" in renewed.lower()
         client.cookies.set(cookie_name("patient"), old)
+
+
+@pytest.mark.postgres
+def test_revalidation_on_postgresql(postgres: PostgresServer, tmp_path: Path) -> None:
+    """On PostgreSQL the stamps are read in the worker thread: a current copy is a 304, a
+    stale one the page, and a revoked session neither."""
+    url = postgres.create_database("today_revalidation")
+    cast = seed(url, patients=1, therapists=1, days=2)
+    with AppServer(url, tmp_path) as server:
+        visitor = Visitor(server.url)
+        visitor.open_invite(cast.patients[0].token)
+        first = visitor.client.get("/today")
+        assert first.status_code == 200
+        tag = first.headers["etag"]
+        again = visitor.client.get("/today", headers={"If-None-Match": tag})
+        assert again.status_code == 304 and again.headers["etag"] == tag
+        stale = visitor.client.get("/today", headers={"If-None-Match": 'W/"old"'})
+        assert stale.status_code == 200 and stale.headers["etag"] == tag
+        engine = make_engine(url)
+        try:
+            with Session(engine) as session:
+                patient = session.get(Patient, cast.patients[0].id)
+                assert patient is not None
+                revoke_access(session, patient)
+                session.commit()
+        finally:
+            engine.dispose()
+        gone = visitor.client.get(
+            "/today", headers={"If-None-Match": tag, "Accept": "text/html"}, follow_redirects=False
+        )
+        assert gone.status_code not in (200, 304)
+        visitor.close()
