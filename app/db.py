@@ -4,11 +4,11 @@ import asyncio
 import os
 import sqlite3
 import weakref
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, contextmanager, nullcontext
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from fastapi import Request
 from sqlalchemy import event
@@ -82,7 +82,9 @@ def make_engine(url: str) -> Engine:
             connect_args={"check_same_thread": False, "timeout": 15},
             pool_size=SQLITE_POOL_SIZE,
             max_overflow=SQLITE_POOL_SIZE,
-            pool_pre_ping=True,
+            # No ping: a file has no connection to lose. A connection that met a read-only or
+            # I/O error is thrown away by _sqlite_stale, one opened read-only by _watch_writable.
+            pool_pre_ping=False,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "handle_error", _sqlite_stale)
@@ -171,6 +173,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         except BaseException:
             await run_in_threadpool(_end, session, False)
             raise
+        if session.info.pop(_ENDED, False):
+            return  # committed in the route's own worker-thread turn (run_then_commit)
         # One hand-off to a worker thread for the commit and the close, not one for each.
         await run_in_threadpool(_end, session, True)
 
@@ -184,6 +188,44 @@ def _end(session: Session, commit: bool) -> None:
             session.rollback()
     finally:
         session.close()
+
+
+_ENDED = "request_transaction_ended"
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def reads_on_loop() -> bool:
+    """Whether a short indexed read may run on the event loop instead of a worker thread.
+
+    Only SQLite: a primary-key read of a local file in WAL mode (readers never wait for the
+    writer) takes tens of microseconds, less than the hand-off to a thread and back would.
+    A database across a network is never waited for on the loop."""
+    return get_engine().dialect.name == "sqlite"
+
+
+def end_on_loop(session: Session) -> None:
+    """End a request's transaction that only read (see reads_on_loop) without a thread hand-off."""
+    _end(session, True)
+    session.info[_ENDED] = True
+
+
+async def run_then_commit(
+    session: Session, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+) -> T:
+    """Run a request's blocking work and then commit its transaction in one worker-thread turn.
+
+    The same rule as get_session (commit on success, before the response is sent; on an error
+    get_session rolls back), for an async route that does all its blocking work in this one
+    hand-off instead of paying one for each sync dependency, the route and the commit."""
+
+    def turn() -> T:
+        result = work(*args, **kwargs)
+        _end(session, True)
+        session.info[_ENDED] = True
+        return result
+
+    return await run_in_threadpool(turn)
 
 
 # Rollups and change stamps follow every flush of every session (app/rollups/hooks.py,

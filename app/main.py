@@ -103,7 +103,10 @@ def _install_error_pages(app: FastAPI) -> None:
 
 def create_app() -> FastAPI:
     """Build the app: settings checked, middleware, routers and error pages."""
-    get_settings()  # fail fast on bad settings, such as a published secret in production
+    settings = get_settings()  # fail fast on bad settings, such as a published secret
+    # Only a developer edits templates while the server runs: elsewhere a render never stats
+    # the template files to see whether they changed.
+    templates.env.auto_reload = settings.environment == "development"
     app = FastAPI(
         title="Neuroglide",
         version="0.1.0",

@@ -1,15 +1,20 @@
 """Jinja2 templates with per-request language and the htmx full-page-or-fragment rule."""
 
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
+from threading import Lock
 from typing import Any
 
 from babel.dates import format_date
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from jinja2.ext import _make_new_gettext, _make_new_ngettext
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from app.core.clock import utc_offset_minutes
 from app.core.i18n import LANGUAGES, translations
@@ -27,6 +32,75 @@ _env = Environment(
 _env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
 _env.globals["figure"] = figure_html
 templates = Jinja2Templates(env=_env)
+
+
+@lru_cache
+def _gettexts(language: str) -> tuple[Callable[..., str], Callable[..., str]]:
+    """Jinja's new-style gettext and ngettext for a language, made once, not per render.
+
+    As Jinja's own (jinja2.ext._make_new_gettext), a message is a format string even without
+    variables ("%%" is "%"); a message with no "%" in it skips the formatting, which costs more
+    than the translation (a page has about a hundred messages)."""
+    catalogue = translations(language)
+    translate, translate_n = catalogue.gettext, catalogue.ngettext
+
+    @pass_context
+    def gettext(__context: Context, __string: str, **variables: Any) -> str:
+        rv = translate(__string)
+        if __context.eval_ctx.autoescape:
+            rv = Markup(rv)
+        return rv % variables if variables or "%" in rv else rv
+
+    @pass_context
+    def ngettext(
+        __context: Context, __singular: str, __plural: str, __num: int, **variables: Any
+    ) -> str:
+        variables.setdefault("num", __num)
+        rv = translate_n(__singular, __plural, __num)
+        if __context.eval_ctx.autoescape:
+            rv = Markup(rv)
+        return rv % variables
+
+    return gettext, ngettext
+
+
+# The phone's offline texts and result screens (patient/_offline.html), in every patient page's
+# footer: the same for every patient of a language, symptom limit and clinic contact, so each
+# variant is rendered once per process. Bounded, like any cache keyed by data.
+_FRAGMENTS: "OrderedDict[tuple[Any, ...], Markup]" = OrderedDict()
+_FRAGMENTS_KEPT = 1024
+_fragments_lock = Lock()
+OFFLINE_TEXTS = "patient/_offline.html"
+
+
+@pass_context
+def offline_texts(context: Context) -> Markup:
+    """patient/_offline.html for this page, rendered once per variant and then reused."""
+    patient = context.get("patient")
+    therapist = context.get("therapist")
+    contact: Callable[[Any], Any] = context.environment.globals["clinic_contact"]  # type: ignore[assignment]
+    # Everything the fragment and its includes (_stop, _emergency, _call) read.
+    key = (
+        context.get("lang"),
+        getattr(patient, "symptom_limit", None),
+        contact(patient),
+        getattr(therapist, "name", None) if therapist else None,
+        bool(context.get("told", True)),
+    )
+    with _fragments_lock:
+        found = _FRAGMENTS.get(key)
+        if found is not None:
+            _FRAGMENTS.move_to_end(key)
+            return found
+    found = Markup(context.environment.get_template(OFFLINE_TEXTS).render(context.get_all()))
+    with _fragments_lock:
+        _FRAGMENTS[key] = found
+        while len(_FRAGMENTS) > _FRAGMENTS_KEPT:
+            _FRAGMENTS.popitem(last=False)
+    return found
+
+
+_env.globals["offline_texts"] = offline_texts
 
 
 def is_htmx(request: Request) -> bool:
@@ -52,15 +126,15 @@ def render(
 ) -> HTMLResponse:
     """The full page, or for an htmx request the named fragment; always Vary: HX-Request."""
     language = language_of(request)
-    catalogue = translations(language)
+    gettext, ngettext = _gettexts(language)
     ctx: dict[str, Any] = {
         "request": request,
         "lang": language,
         "languages": LANGUAGES,
         "csrf_token": getattr(request.state, "csrf_token", ""),
-        "gettext": _make_new_gettext(catalogue.gettext),
-        "_": _make_new_gettext(catalogue.gettext),
-        "ngettext": _make_new_ngettext(catalogue.ngettext),
+        "gettext": gettext,
+        "_": gettext,
+        "ngettext": ngettext,
         "static_url": static_url,
         "utc_offset": utc_offset_minutes,
         "format_day": lambda day, fmt="EEEE d MMMM": format_day(day, language, fmt),

@@ -1,5 +1,6 @@
 """The figure a page shows for an exercise: built-in ones and clinic copies keep their figure."""
 
+from functools import lru_cache
 from typing import Any
 
 from markupsafe import Markup
@@ -7,6 +8,10 @@ from sqlalchemy.orm import object_session
 
 from app.library.figures import load_figures, render_figure
 from app.models import Exercise
+
+# A figure is drawn from the built-in figure file and these few values alone: every Today page
+# shows the same handful, so each is drawn once per process, not on every render.
+_drawn = lru_cache(maxsize=1024)(render_figure)
 
 
 def figure_slug(exercise: Exercise | None) -> str | None:
@@ -43,7 +48,7 @@ def figure_html(
     else:
         side = "right"
         cycle, hold = exercise.default_seconds_per_cycle, exercise.default_hold_seconds
-    return render_figure(
+    return _drawn(
         slug,
         mode=mode,
         side=side,

@@ -1,6 +1,8 @@
 """Who a patient can call from the stop and emergency screens, for the templates to show."""
 
+from collections import OrderedDict
 from dataclasses import dataclass
+from threading import Lock
 from typing import Any
 
 from jinja2 import Environment
@@ -14,6 +16,7 @@ from app.staff.team_clinic import (
     emergency_where,
     tel_href,
 )
+from app.stamps.service import bumped
 
 
 @dataclass(frozen=True)
@@ -44,20 +47,44 @@ def contact_for(clinic: Clinic | None, tz_name: str = "") -> Contact:
     )
 
 
+# Contacts by (patient, change stamp, clinic, time zone). An edit of the clinic moves the stamp of
+# every patient of the clinic on (app/stamps), so a key seen again names the same contact, on
+# whichever server made the edit: the clinic row is read once per patient and change, not per
+# page. Bounded, so a busy server keeps the recent patients' entries only.
+_CONTACTS: "OrderedDict[tuple[int, int, int, str], Contact]" = OrderedDict()
+_CONTACTS_KEPT = 4096
+_contacts_lock = Lock()
+
+
 def clinic_contact(patient: Any = None) -> Contact:
-    """The contact of the patient's clinic, read in the request's own session."""
-    if not isinstance(patient, Patient):
+    """The contact of the patient's clinic, read in the request's own session when not known."""
+    if not isinstance(patient, Patient) or patient.id is None:
         return NO_CLINIC
+    key = (patient.id, patient.change_stamp, patient.clinic_id, patient.timezone)
+    # This request moved the stamp on (not yet in the loaded row): read, and keep nothing.
+    fresh = patient.id not in bumped_patients(patient)
+    with _contacts_lock:
+        found = _CONTACTS.get(key) if fresh else None
+        if found is not None:
+            _CONTACTS.move_to_end(key)
+            return found
     # Templates have no session of their own; the patient row was loaded in the request's one.
     session = object_session(patient)
     if session is None:
         return NO_CLINIC
-    # Kept for the request: a page asks more than once, and the session holds rows only weakly.
-    key = ("clinic_contact", patient.clinic_id, patient.timezone)
-    if key not in session.info:
-        session.info[key] = contact_for(session.get(Clinic, patient.clinic_id), patient.timezone)
-    found: Contact = session.info[key]
+    found = contact_for(session.get(Clinic, patient.clinic_id), patient.timezone)
+    if fresh:
+        with _contacts_lock:
+            _CONTACTS[key] = found
+            while len(_CONTACTS) > _CONTACTS_KEPT:
+                _CONTACTS.popitem(last=False)
     return found
+
+
+def bumped_patients(patient: Patient) -> set[int]:
+    """Patients whose stamp the patient's session moved on in this transaction."""
+    session = object_session(patient)
+    return bumped(session) if session is not None else set()
 
 
 def unconfirmed_emergency(staff: Any = None) -> EmergencyGuess | None:

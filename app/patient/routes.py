@@ -6,12 +6,21 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from app.activity.service import ActivityError, record_log, record_safety, undo_log, update_log
 from app.core.clock import local_today
+from app.core.sessions import SessionData
 from app.core.templating import render
-from app.deps import CurrentPatient, RowId, SessionDep
+from app.db import end_on_loop, reads_on_loop, run_then_commit
+from app.deps import (
+    CurrentPatient,
+    RowId,
+    SessionDep,
+    SignedPatient,
+    patient_and_library,
+    patient_stamps,
+)
 from app.flags.service import over_limit
 from app.messages.views import patient_view
 from app.models import SafetyReport
@@ -19,18 +28,38 @@ from app.outcomes.patient_view import Checkin, checkin_due
 from app.patient.forms import field_errors, parse_log, parse_signs
 from app.patient.service import day_facts, own_log, plan_item, today_plan
 from app.patient.sessions import next_step, next_steps, pain_to_start
-from app.patient.validators import matches, not_modified, tag_after, today_tag
+from app.patient.validators import matches, not_modified, tag_after, tag_for, today_tag
 
 router = APIRouter()
 
 
 @router.get("/today")
-def today(request: Request, patient: CurrentPatient, session: SessionDep) -> Response:
+async def today(request: Request, signed: SignedPatient, session: SessionDep) -> Response:
     """Today's routine in the patient's own time zone; a 304 when the phone's copy is current."""
-    facts = day_facts(session, patient.id or 0, local_today(patient.timezone))
-    tag = today_tag(session, patient, request, library=facts.library)
-    if matches(request, tag):
-        return not_modified(tag)
+    revalidating = bool(request.headers.get("if-none-match"))
+    if revalidating and reads_on_loop():
+        # A revalidation is decided from the stamps alone: one lean primary-key read, nothing
+        # rendered. On SQLite it runs right here, cheaper than a hand-off to a worker thread.
+        tag = tag_for(request, patient_stamps(session, request, signed))
+        if matches(request, tag):
+            end_on_loop(session)
+            return not_modified(tag)
+        revalidating = False  # the stamps are known to have moved: render
+    # Otherwise the look-ups, the page and the commit share one worker-thread turn, instead of
+    # one turn for the patient dependency, one for the route and one for the commit.
+    return await run_then_commit(session, _today, request, signed, session, revalidating)
+
+
+def _today(
+    request: Request, signed: SessionData, session: Session, revalidating: bool
+) -> Response:
+    if revalidating:
+        tag = tag_for(request, patient_stamps(session, request, signed))
+        if matches(request, tag):
+            return not_modified(tag)
+    patient, library = patient_and_library(session, request, signed)
+    facts = day_facts(session, patient.id or 0, local_today(patient.timezone), library=library)
+    tag = today_tag(session, patient, request, library=library)
     plan = today_plan(session, patient, facts=facts)
     welcome = request.query_params.get("welcome") == "1"
     response = render(

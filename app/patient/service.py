@@ -3,12 +3,12 @@
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import exists, func
+from sqlalchemy import Date, Integer, bindparam, exists, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from app.activity.service import logs_between
 from app.adherence.service import match_item
 from app.core.clock import local_today
 from app.library.cache import cached_exercises, cached_texts
@@ -104,13 +104,14 @@ class DayFacts:
     scheduled: bool = False  # the therapist assigned outcome measures (a check-in may be due)
 
 
-def day_facts(session: Session, patient_id: int, day: date) -> DayFacts:
-    """Today's warning signs, the morning question's inputs, the thread's size and the library's
-    stamp: indexed look-ups as scalar subqueries of one SELECT, one round trip."""
-    yesterday = day - timedelta(days=1)
+def _day_facts_statement(with_library: bool) -> Any:
+    """Today's warning signs, the morning question's inputs, the thread's size (and the library's
+    stamp): indexed look-ups as scalar subqueries of one SELECT. Built once, bound per call."""
+    patient_id = bindparam("patient_id", type_=Integer())
+    day, yesterday = bindparam("day", type_=Date()), bindparam("yesterday", type_=Date())
     stopped = (
         select(SafetyReport.id)
-        .where(SafetyReport.patient_id == patient_id, SafetyReport.local_date == day)
+        .where(col(SafetyReport.patient_id) == patient_id, col(SafetyReport.local_date) == day)
         .order_by(col(SafetyReport.received_at).desc())
         .limit(1)
         .scalar_subquery()
@@ -124,33 +125,68 @@ def day_facts(session: Session, patient_id: int, day: date) -> DayFacts:
         col(MorningCheck.patient_id) == patient_id, col(MorningCheck.local_date) == day
     )
     messages = (
-        select(func.count()).select_from(Message).where(Message.patient_id == patient_id)
+        select(func.count()).select_from(Message).where(col(Message.patient_id) == patient_id)
     ).scalar_subquery()
-    library = select(ChangeStamp.value).where(ChangeStamp.name == LIBRARY).scalar_subquery()
     scheduled = exists().where(col(OutcomeSchedule.patient_id) == patient_id)
-    row = (
-        session.connection()
-        .execute(sa_select(library, stopped, exercised, answered, messages, scheduled))
-        .one()
+    library = (
+        select(col(ChangeStamp.value)).where(col(ChangeStamp.name) == LIBRARY).scalar_subquery()
     )
-    remember_library_stamp(session, row[0] or 0)
-    return DayFacts(row[0] or 0, row[1], bool(row[2]), bool(row[3]), row[4] or 0, bool(row[5]))
+    first = [library] if with_library else []
+    return sa_select(*first, stopped, exercised, answered, messages, scheduled)
+
+
+_DAY_FACTS = {True: _day_facts_statement(True), False: _day_facts_statement(False)}
+
+
+def day_facts(
+    session: Session, patient_id: int, day: date, library: int | None = None
+) -> DayFacts:
+    """What Today needs besides the routine and the logs, in one round trip; the library's stamp
+    is read too unless the caller already has it (patient_and_library)."""
+    params = {"patient_id": patient_id, "day": day, "yesterday": day - timedelta(days=1)}
+    row = tuple(session.connection().execute(_DAY_FACTS[library is None], params).one())
+    if library is None:
+        library, row = row[0] or 0, row[1:]
+    remember_library_stamp(session, library)
+    return DayFacts(library, row[0], bool(row[1]), bool(row[2]), row[3] or 0, bool(row[4]))
+
+
+_VERSION_ON = (
+    select(RoutineVersion.id)
+    .where(
+        col(RoutineVersion.patient_id) == bindparam("patient_id", type_=Integer()),
+        col(RoutineVersion.valid_from) <= bindparam("day", type_=Date()),
+    )
+    .order_by(col(RoutineVersion.valid_from).desc(), col(RoutineVersion.number).desc())
+    .limit(1)
+    .scalar_subquery()
+)
+# Built once: composing a statement costs more than SQLite takes to answer it.
+_ITEMS_IN_FORCE: Any = (
+    select(RoutineItem)
+    .where(col(RoutineItem.version_id) == _VERSION_ON)
+    .order_by(col(RoutineItem.position), col(RoutineItem.id))
+)
+# The day's logs (not undone), oldest first: activity.service.logs_between for one day.
+_DAY_LOGS: Any = (
+    select(ExerciseLog)
+    .where(
+        col(ExerciseLog.patient_id) == bindparam("patient_id", type_=Integer()),
+        col(ExerciseLog.local_date) == bindparam("day", type_=Date()),
+        col(ExerciseLog.deleted_at).is_(None),
+    )
+    .order_by(col(ExerciseLog.done_at))
+)
 
 
 def items_in_force(session: Session, patient_id: int, day: date) -> Sequence[RoutineItem]:
     """The items of the routine version in force on a day, in order: one query."""
-    version = (
-        select(RoutineVersion.id)
-        .where(RoutineVersion.patient_id == patient_id, RoutineVersion.valid_from <= day)
-        .order_by(col(RoutineVersion.valid_from).desc(), col(RoutineVersion.number).desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    return session.exec(
-        select(RoutineItem)
-        .where(col(RoutineItem.version_id) == version)
-        .order_by(col(RoutineItem.position), col(RoutineItem.id))
-    ).all()
+    return session.exec(_ITEMS_IN_FORCE, params={"patient_id": patient_id, "day": day}).all()
+
+
+def day_logs(session: Session, patient_id: int, day: date) -> Sequence[ExerciseLog]:
+    """A patient's logs of one day (not undone), oldest first: one query."""
+    return session.exec(_DAY_LOGS, params={"patient_id": patient_id, "day": day}).all()
 
 
 def today_plan(
@@ -165,7 +201,7 @@ def today_plan(
     ids = [i.exercise_id for i in items]
     exercises = cached_exercises(session, ids, facts.library)
     texts = cached_texts(session, exercises.keys(), patient.language, facts.library)
-    logs = logs_between(session, patient.id, day, day)
+    logs = day_logs(session, patient.id, day)
     # Matched by prescription line, so a routine changed during the day keeps what was done.
     lines = {i.id: i.line_key for i in every if i.id is not None}
     lines.update(

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.core.clock import local_today
+from app.deps import PatientStamps
 from app.models import Patient
 from app.stamps.service import bumped, library_stamp
 
@@ -38,12 +39,24 @@ def today_tag(
 ) -> str:
     """The patient's change stamp (logs, answers, routine, messages, settings), the library's,
     the local date, the language, the variant asked for and the form token, as a weak ETag."""
-    parts = [
-        str(patient.id),
-        str(patient.change_stamp),
-        str(library_stamp(session) if library is None else library),
-        local_today(patient.timezone, now).isoformat(),
+    stamps = PatientStamps(
+        patient.id or 0,
+        patient.change_stamp,
         patient.language,
+        patient.timezone,
+        library_stamp(session) if library is None else library,
+    )
+    return tag_for(request, stamps, now)
+
+
+def tag_for(request: Request, stamps: PatientStamps, now: datetime | None = None) -> str:
+    """today_tag from the stamps alone, so a revalidation loads no patient row."""
+    parts = [
+        str(stamps.id),
+        str(stamps.change_stamp),
+        str(stamps.library),
+        local_today(stamps.timezone, now).isoformat(),
+        stamps.language,
         "htmx" if request.headers.get("hx-request") else "page",
         request.query_params.get("welcome", ""),
         str(getattr(request.state, "csrf_token", "")),

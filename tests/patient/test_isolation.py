@@ -52,13 +52,14 @@ def test_every_patient_route_requires_a_patient() -> None:
     """Each route of the patient app depends on the signed-in patient."""
     from fastapi.routing import APIRoute
 
-    from app.deps import _patient
+    from app.deps import _patient, _patient_cookie
 
     def needs_patient(route: APIRoute) -> bool:
         stack = list(route.dependant.dependencies)
         while stack:
             dep = stack.pop()
-            if dep.call is _patient:
+            # _patient_cookie: the route checks the patient's row itself (patient_and_library).
+            if dep.call in (_patient, _patient_cookie):
                 return True
             stack.extend(dep.dependencies)
         return False

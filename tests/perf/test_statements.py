@@ -13,7 +13,7 @@ from tests.support.statements import count_statements
 # The write itself is four statements (the patient, the item, the insert, the advice); keeping
 # the day's rollup and the history rules in the same transaction adds nine (app/rollups).
 LOG_LIMIT = 13
-TODAY_LIMIT = 5
+TODAY_LIMIT = 4
 
 
 def _phone(client: TestClient, db: Session) -> tuple[int, str, dict[str, str]]:
@@ -62,7 +62,7 @@ def test_a_write_costs_the_same_statements_as_the_day_fills(
     assert len(late) == len(early), "\n".join(late)
 
 
-def test_today_sends_at_most_five_statements_none_twice(
+def test_today_sends_at_most_four_statements_none_twice(
     client: TestClient, db: Session, engine: Engine
 ) -> None:
     """GET /today renders the plan from a handful of statements."""

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from app.core.csrf import CSRF_COOKIE, new_csrf_cookie, token_for_cookies
 from app.core.sessions import cookie_name, write_session
 from app.db import get_engine
-from app.deps import _admin, _api_key, _patient, _staff, public
+from app.deps import _admin, _api_key, _patient, _patient_cookie, _staff, public
 from app.models import Patient, StaffUser
 from tests.factories import api_routes, staff_session_cookie
 from tests.security.world import Caller, Side, World
@@ -26,6 +26,7 @@ from tests.staff.support import PNG
 RULE_OF_CALL = {
     public: "public",
     _patient: "patient",
+    _patient_cookie: "patient",  # the route looks the patient up itself (app/deps.py)
     _staff: "staff",
     _admin: "admin",
     _api_key: "api_key",
