@@ -245,6 +245,18 @@ def touch(
     locked = lock_patient(session, patient_id)
     if locked is None:
         return
+    recompute(session, patient_id, locked, days, from_day, now)
+
+
+def recompute(
+    session: Session,
+    patient_id: int,
+    locked: tuple[str, date | None],
+    days: Iterable[date],
+    from_day: date | None = None,
+    now: datetime | None = None,
+) -> None:
+    """`touch` once the patient is locked (`locked` is what `lock_patient` returned)."""
     timezone, newest = locked
     today = local_today(timezone, now)
     fill_through(session, patient_id, today, (newest,))

@@ -1,0 +1,232 @@
+"""Adding one new exercise log to its day's rollup with one upsert, when that is exact.
+
+A day's figures are recomputed from all its logs (`service.compute`) only where a delta could
+be wrong: sets done are capped per prescription line, and a log that counts for an item by its
+exercise rather than its line is matched greedily in time order, so a day holding such a log
+(or a new log that is one) is recomputed. Everything else a new log adds is a sum, a count or a
+maximum, which an upsert can add without reading the day's other logs into Python.
+"""
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Row, and_, case, exists, func, literal, or_
+from sqlalchemy import select as sa_select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
+
+from app.models import (
+    DailyRollup,
+    ExerciseLog,
+    Flag,
+    RoutineItem,
+    RoutineVersion,
+    SafetyReport,
+)
+from app.rollups.service import ROLLUP_TABLE, SPREAD_RANK
+
+# The pain trend compares the week up to today with the week before it (flags.history).
+TREND_DAYS = 7
+
+
+def _count(query: Any) -> Any:
+    return sa_select(func.count()).select_from(query.subquery()).scalar_subquery()
+
+
+def _sets(column: Any) -> Any:
+    # A log without a set count is one set (adherence.sets_of).
+    return case((column > 1, column), else_=1)
+
+
+def day_state(
+    session: Session, log: ExerciseLog, today: date, safety_uuid: Any, week: str
+) -> Row[Any]:
+    """Everything a new log's delta, its flag rules and its advice need, in one query (read
+    after the patient's row is locked, so no other write of the day can slip in between)."""
+    pid, day = log.patient_id, log.local_date
+    bit = 1 << day.weekday()
+    version = (
+        sa_select(col(RoutineVersion.id))
+        .where(col(RoutineVersion.patient_id) == pid, col(RoutineVersion.valid_from) <= day)
+        .order_by(col(RoutineVersion.valid_from).desc(), col(RoutineVersion.number).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    due = (
+        sa_select(
+            col(RoutineItem.id).label("id"),
+            col(RoutineItem.line_key).label("line_key"),
+            col(RoutineItem.position).label("position"),
+            col(RoutineItem.times_per_day).label("times"),
+            (col(RoutineItem.sets) * col(RoutineItem.times_per_day)).label("dose"),
+        )
+        .where(
+            col(RoutineItem.version_id) == version,
+            col(RoutineItem.days_mask).op("&")(bit) != 0,
+        )
+        .cte("due")
+    )
+    # An item's line counts only from a version already valid on the day (as compute loads).
+    item, made = aliased(RoutineItem), aliased(RoutineVersion)
+    line_of = and_(
+        col(item.id) == col(ExerciseLog.routine_item_id),
+        col(made.id) == col(item.version_id),
+        col(made.valid_from) <= day,
+    )
+    others = (
+        sa_select(
+            col(ExerciseLog.id).label("id"),
+            col(ExerciseLog.slot).label("slot"),
+            col(ExerciseLog.sets_done).label("sets_done"),
+            col(item.line_key).label("line_key"),
+        )
+        .select_from(ExerciseLog)
+        .outerjoin(item, col(item.id) == col(ExerciseLog.routine_item_id))
+        .outerjoin(made, line_of)
+        .where(
+            col(ExerciseLog.patient_id) == pid,
+            col(ExerciseLog.local_date) == day,
+            col(ExerciseLog.deleted_at).is_(None),
+            col(ExerciseLog.id) != log.id,
+        )
+        .cte("others")
+    )
+    line = (
+        sa_select(col(item.line_key))
+        .select_from(item)
+        .join(made, col(made.id) == col(item.version_id))
+        .where(col(item.id) == log.routine_item_id, col(made.valid_from) <= day)
+        .scalar_subquery()
+    )
+    line_sets = sa_select(func.coalesce(func.sum(_sets(others.c.sets_done)), 0)).where(
+        others.c.line_key == line
+    )
+    loose = sa_select(others.c.id).where(
+        or_(others.c.line_key.is_(None), others.c.line_key.not_in(sa_select(due.c.line_key)))
+    )
+    rollup = DailyRollup.__table__  # type: ignore[attr-defined]
+
+    def pain(first: date, last: date) -> tuple[Any, Any]:
+        where = (
+            rollup.c.patient_id == pid,
+            rollup.c.local_date >= first,
+            rollup.c.local_date <= last,
+        )
+        total = sa_select(func.coalesce(func.sum(rollup.c.pain_after_sum), 0)).where(*where)
+        count = sa_select(func.coalesce(func.sum(rollup.c.pain_after_n), 0)).where(*where)
+        return total.scalar_subquery(), count.scalar_subquery()
+
+    def flagged(kind: str, key: str) -> Any:
+        return exists().where(
+            col(Flag.patient_id) == pid, col(Flag.kind) == kind, col(Flag.key) == key
+        )
+
+    recent = pain(today - timedelta(days=TREND_DAYS - 1), today)
+    before = pain(today - timedelta(days=2 * TREND_DAYS - 1), today - timedelta(days=TREND_DAYS))
+    query = sa_select(
+        sa_select(col(SafetyReport.level))
+        .where(col(SafetyReport.patient_id) == pid, col(SafetyReport.uuid) == safety_uuid)
+        .scalar_subquery()
+        .label("safety"),
+        exists().where(rollup.c.patient_id == pid, rollup.c.local_date == day).label("row"),
+        _count(sa_select(due.c.id)).label("due"),
+        sa_select(func.coalesce(func.sum(due.c.dose), 0)).scalar_subquery().label("prescribed"),
+        sa_select(func.coalesce(func.max(due.c.times), 0)).scalar_subquery().label("slots"),
+        sa_select(due.c.dose)
+        .where(due.c.line_key == line)
+        .order_by(due.c.position, due.c.id)
+        .limit(1)
+        .scalar_subquery()
+        .label("dose"),
+        _count(sa_select(others.c.id)).label("others"),
+        _count(loose).label("loose"),
+        line_sets.scalar_subquery().label("line_sets"),
+        exists().where(others.c.slot == log.slot).label("slot_taken"),
+        recent[0].label("recent_sum"),
+        recent[1].label("recent_n"),
+        before[0].label("before_sum"),
+        before[1].label("before_n"),
+        flagged("overdoing", f"day:{day.isoformat()}").label("overdoing_known"),
+        flagged("pain_trend", week).label("trend_known"),
+    )
+    return session.connection().execute(query).one()
+
+
+def add_log(
+    session: Session, log: ExerciseLog, today: date, newest: date | None, state: Row[Any]
+) -> dict[str, Any] | None:
+    """Add a new log to its day's rollup in one upsert; None (nothing written) when only a
+    recompute of the day is exact. `newest` is the patient's newest rollup day before it."""
+    day = log.local_date
+    # Days between the newest rollup and today still to fill: the recompute fills them.
+    filled = newest is not None and (
+        newest == today or (newest == today - timedelta(days=1) and day == today)
+    )
+    if (
+        not filled
+        or not state.due
+        or state.dose is None
+        or state.loose
+        or (not state.row and state.others)
+    ):
+        return None
+    sets = max(log.sets_done, 1)
+    dose, before = state.dose, state.line_sets
+    done = min(before + sets, dose) - min(before, dose)
+    spread = log.spread if log.spread in SPREAD_RANK else None
+    first = {
+        "patient_id": log.patient_id,
+        "local_date": day,
+        "in_force": True,
+        "prescribed": state.prescribed,
+        "done": done,
+        "extra": sets - done,
+        "slots_prescribed": state.slots,
+        "slots_done": 1,
+        "logs": 1,
+        "sets": sets,
+        "pain_before_sum": log.pain_before or 0,
+        "pain_before_n": int(log.pain_before is not None),
+        "pain_after_sum": log.pain_after or 0,
+        "pain_after_n": int(log.pain_after is not None),
+        "worst_pain": log.pain_after,
+        "worst_spread": spread,
+        "morning": None,
+        "morning_pain": None,
+        "safety": None,
+    }
+    connection = session.connection()
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(ROLLUP_TABLE).values(first)
+    c = ROLLUP_TABLE.c
+    adds = {
+        name: c[name] + first[name]
+        for name in (
+            "done",
+            "extra",
+            "logs",
+            "sets",
+            "pain_before_sum",
+            "pain_before_n",
+            "pain_after_sum",
+            "pain_after_n",
+        )
+    }
+    adds["slots_done"] = c.slots_done + (0 if state.slot_taken else 1)
+    if log.pain_after is not None:
+        adds["worst_pain"] = case(
+            (or_(c.worst_pain.is_(None), c.worst_pain < log.pain_after), log.pain_after),
+            else_=c.worst_pain,
+        )
+    if spread is not None:
+        rank = case(
+            *((c.worst_spread == name, score) for name, score in SPREAD_RANK.items()), else_=0
+        )
+        adds["worst_spread"] = case(
+            (rank < SPREAD_RANK[spread], literal(spread)), else_=c.worst_spread
+        )
+    upsert = statement.on_conflict_do_update(
+        index_elements=["patient_id", "local_date"], set_=adds
+    ).returning(c.in_force, c.prescribed, c.logs, c.sets)
+    return dict(connection.execute(upsert).one()._mapping)
