@@ -141,7 +141,7 @@ def _in_step(session: Session, patient: Patient, log: ExerciseLog, today: date) 
     state = day_state(session, log, today, uuid.uuid5(log.uuid, "safety"), trend_week(today))
     row = None
     if locked is not None:
-        row = add_log(session, log, today, locked[1], state)
+        row = add_log(session, log, today, state)
         if row is None:
             recompute(session, patient.id, locked, {day})
     if calls_for_flag(patient, log):

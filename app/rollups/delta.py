@@ -130,6 +130,12 @@ def day_state(
         .scalar_subquery()
         .label("safety"),
         exists().where(rollup.c.patient_id == pid, rollup.c.local_date == day).label("row"),
+        exists()
+        .where(rollup.c.patient_id == pid, rollup.c.local_date == today)
+        .label("today_row"),
+        exists()
+        .where(rollup.c.patient_id == pid, rollup.c.local_date == today - timedelta(days=1))
+        .label("yesterday_row"),
         _count(sa_select(due.c.id)).label("due"),
         sa_select(func.coalesce(func.sum(due.c.dose), 0)).scalar_subquery().label("prescribed"),
         sa_select(func.coalesce(func.max(due.c.times), 0)).scalar_subquery().label("slots"),
@@ -154,15 +160,14 @@ def day_state(
 
 
 def add_log(
-    session: Session, log: ExerciseLog, today: date, newest: date | None, state: Row[Any]
+    session: Session, log: ExerciseLog, today: date, state: Row[Any]
 ) -> dict[str, Any] | None:
     """Add a new log to its day's rollup in one upsert; None (nothing written) when only a
-    recompute of the day is exact. `newest` is the patient's newest rollup day before it."""
+    recompute of the day is exact."""
     day = log.local_date
-    # Days between the newest rollup and today still to fill: the recompute fills them.
-    filled = newest is not None and (
-        newest == today or (newest == today - timedelta(days=1) and day == today)
-    )
+    # Days up to today not stored yet are filled by the recompute (`service.fill_through`):
+    # none are when today is stored, or when today is the one missing and this log's day.
+    filled = state.today_row or (day == today and state.yesterday_row)
     if (
         not filled
         or not state.due
