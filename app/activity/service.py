@@ -3,10 +3,11 @@
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from typing import Any, NamedTuple, TypeVar, cast
 
+from sqlalchemy import bindparam
 from sqlalchemy import cast as cast_
-from sqlalchemy import literal
 from sqlalchemy import select as select_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -172,39 +173,11 @@ def insert_log(session: Session, log: ExerciseLog) -> ExerciseLog | None:
     An upsert that skips a repeat needs no savepoint (two more round trips) and no look-up
     before it. It bypasses the session's flush: the caller brings the day's rollup in step."""
     connection = session.connection()
-    postgres = connection.dialect.name == "postgresql"
-    insert = postgresql.insert if postgres else sqlite.insert
-    table = ExerciseLog.__table__  # type: ignore[attr-defined]
     values = log.model_dump(exclude={"id"})
-    from_item: dict[str, Any] = {
-        "routine_item_id": col(RoutineItem.id),
-        "exercise_id": col(RoutineItem.exercise_id),
-    }
-    names = list(values)
-    picked: list[Any] = []
-    for name in names:
-        if name in from_item:
-            picked.append(from_item[name])
-            continue
-        value = literal(values[name], table.c[name].type)
-        # PostgreSQL types a SELECT's parameters only when told (an INSERT's VALUES need not).
-        picked.append(cast_(value, table.c[name].type) if postgres else value)
-    owned = (
-        select_(*picked)
-        .select_from(RoutineItem)
-        .join(RoutineVersion, col(RoutineVersion.id) == col(RoutineItem.version_id))
-        .where(
-            col(RoutineItem.id) == log.routine_item_id,
-            col(RoutineVersion.patient_id) == log.patient_id,
-        )
-    )
-    statement = (
-        insert(table)
-        .from_select(names, owned)
-        .on_conflict_do_nothing(index_elements=["patient_id", "uuid"])
-        .returning(*table.c)
-    )
-    row = connection.execute(statement).first()
+    params = {f"v_{name}": value for name, value in values.items()}
+    params.update(item=log.routine_item_id, owner=log.patient_id)
+    statement = _insert_from_item(connection.dialect.name)
+    row = connection.execute(statement, params).first()
     if row is None:
         return None
     stored = ExerciseLog(**row._mapping)
@@ -212,6 +185,42 @@ def insert_log(session: Session, log: ExerciseLog) -> ExerciseLog | None:
     make_transient_to_detached(stored)
     session.add(stored)
     return stored
+
+
+@cache
+def _insert_from_item(dialect: str) -> Any:
+    """INSERT ... SELECT of a log whose item is one of the patient's, built once per database
+    kind; a repeated UUID inserts nothing and returns no row."""
+    table = ExerciseLog.__table__  # type: ignore[attr-defined]
+    names = [column.name for column in table.c if column.name != "id"]
+    from_item: dict[str, Any] = {
+        "routine_item_id": col(RoutineItem.id),
+        "exercise_id": col(RoutineItem.exercise_id),
+    }
+    picked: list[Any] = []
+    for name in names:
+        if name in from_item:
+            picked.append(from_item[name])
+            continue
+        value = bindparam(f"v_{name}", type_=table.c[name].type)
+        # PostgreSQL types a SELECT's parameters only when told (an INSERT's VALUES need not).
+        picked.append(cast_(value, table.c[name].type) if dialect == "postgresql" else value)
+    owned = (
+        select_(*picked)
+        .select_from(RoutineItem)
+        .join(RoutineVersion, col(RoutineVersion.id) == col(RoutineItem.version_id))
+        .where(
+            col(RoutineItem.id) == bindparam("item"),
+            col(RoutineVersion.patient_id) == bindparam("owner"),
+        )
+    )
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(table)
+        .from_select(names, owned)
+        .on_conflict_do_nothing(index_elements=["patient_id", "uuid"])
+        .returning(*table.c)
+    )
 
 
 def find_log(session: Session, patient_id: int, data: LogIn) -> ExerciseLog | None:

@@ -8,16 +8,16 @@ maximum, which an upsert can add without reading the day's other logs into Pytho
 """
 
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, and_, case, exists, func, literal, or_
+from sqlalchemy import Date, Integer, Row, String, and_, bindparam, case, exists, func, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from app.models import (
-    DailyRollup,
     ExerciseLog,
     Flag,
     RoutineItem,
@@ -25,6 +25,8 @@ from app.models import (
     SafetyReport,
 )
 from app.rollups.service import ROLLUP_TABLE, SPREAD_RANK
+
+FIGURES_ALL = tuple(column.name for column in ROLLUP_TABLE.columns)
 
 # The pain trend compares the week up to today with the week before it (flags.history).
 TREND_DAYS = 7
@@ -39,13 +41,11 @@ def _sets(column: Any) -> Any:
     return case((column > 1, column), else_=1)
 
 
-def day_state(
-    session: Session, log: ExerciseLog, today: date, safety_uuid: Any, week: str
-) -> Row[Any]:
-    """Everything a new log's delta, its flag rules and its advice need, in one query (read
-    after the patient's row is locked, so no other write of the day can slip in between)."""
-    pid, day = log.patient_id, log.local_date
-    bit = 1 << day.weekday()
+def _state_query() -> Any:
+    """The day-state query, built once: every value is a bound parameter."""
+    pid: Any = bindparam("pid")
+    day: Any = bindparam("day", type_=Date())
+    today: Any = bindparam("today", type_=Date())
     version = (
         sa_select(col(RoutineVersion.id))
         .where(col(RoutineVersion.patient_id) == pid, col(RoutineVersion.valid_from) <= day)
@@ -63,7 +63,7 @@ def day_state(
         )
         .where(
             col(RoutineItem.version_id) == version,
-            col(RoutineItem.days_mask).op("&")(bit) != 0,
+            col(RoutineItem.days_mask).op("&")(bindparam("bit")) != 0,
         )
         .cte("due")
     )
@@ -88,7 +88,7 @@ def day_state(
             col(ExerciseLog.patient_id) == pid,
             col(ExerciseLog.local_date) == day,
             col(ExerciseLog.deleted_at).is_(None),
-            col(ExerciseLog.id) != log.id,
+            col(ExerciseLog.id) != bindparam("log_id"),
         )
         .cte("others")
     )
@@ -96,7 +96,7 @@ def day_state(
         sa_select(col(item.line_key))
         .select_from(item)
         .join(made, col(made.id) == col(item.version_id))
-        .where(col(item.id) == log.routine_item_id, col(made.valid_from) <= day)
+        .where(col(item.id) == bindparam("item_id"), col(made.valid_from) <= day)
         .scalar_subquery()
     )
     line_sets = sa_select(func.coalesce(func.sum(_sets(others.c.sets_done)), 0)).where(
@@ -105,37 +105,39 @@ def day_state(
     loose = sa_select(others.c.id).where(
         or_(others.c.line_key.is_(None), others.c.line_key.not_in(sa_select(due.c.line_key)))
     )
-    rollup = DailyRollup.__table__  # type: ignore[attr-defined]
+    rollup = ROLLUP_TABLE
 
-    def pain(first: date, last: date) -> tuple[Any, Any]:
+    def stored(on: Any) -> Any:
+        return exists().where(rollup.c.patient_id == pid, rollup.c.local_date == on)
+
+    def pain(first: str, last: str) -> tuple[Any, Any]:
         where = (
             rollup.c.patient_id == pid,
-            rollup.c.local_date >= first,
-            rollup.c.local_date <= last,
+            rollup.c.local_date >= bindparam(first),
+            rollup.c.local_date <= bindparam(last),
         )
         total = sa_select(func.coalesce(func.sum(rollup.c.pain_after_sum), 0)).where(*where)
         count = sa_select(func.coalesce(func.sum(rollup.c.pain_after_n), 0)).where(*where)
         return total.scalar_subquery(), count.scalar_subquery()
 
-    def flagged(kind: str, key: str) -> Any:
+    def flagged(kind: str) -> Any:
         return exists().where(
-            col(Flag.patient_id) == pid, col(Flag.kind) == kind, col(Flag.key) == key
+            col(Flag.patient_id) == pid, col(Flag.kind) == kind, col(Flag.key) == bindparam(kind)
         )
 
-    recent = pain(today - timedelta(days=TREND_DAYS - 1), today)
-    before = pain(today - timedelta(days=2 * TREND_DAYS - 1), today - timedelta(days=TREND_DAYS))
-    query = sa_select(
+    recent = pain("recent_from", "today")
+    before = pain("before_from", "before_to")
+    return sa_select(
         sa_select(col(SafetyReport.level))
-        .where(col(SafetyReport.patient_id) == pid, col(SafetyReport.uuid) == safety_uuid)
+        .where(
+            col(SafetyReport.patient_id) == pid,
+            col(SafetyReport.uuid) == bindparam("safety_uuid"),
+        )
         .scalar_subquery()
         .label("safety"),
-        exists().where(rollup.c.patient_id == pid, rollup.c.local_date == day).label("row"),
-        exists()
-        .where(rollup.c.patient_id == pid, rollup.c.local_date == today)
-        .label("today_row"),
-        exists()
-        .where(rollup.c.patient_id == pid, rollup.c.local_date == today - timedelta(days=1))
-        .label("yesterday_row"),
+        stored(day).label("row"),
+        stored(today).label("today_row"),
+        stored(bindparam("yesterday")).label("yesterday_row"),
         _count(sa_select(due.c.id)).label("due"),
         sa_select(func.coalesce(func.sum(due.c.dose), 0)).scalar_subquery().label("prescribed"),
         sa_select(func.coalesce(func.max(due.c.times), 0)).scalar_subquery().label("slots"),
@@ -148,15 +150,42 @@ def day_state(
         _count(sa_select(others.c.id)).label("others"),
         _count(loose).label("loose"),
         line_sets.scalar_subquery().label("line_sets"),
-        exists().where(others.c.slot == log.slot).label("slot_taken"),
+        exists().where(others.c.slot == bindparam("slot")).label("slot_taken"),
         recent[0].label("recent_sum"),
         recent[1].label("recent_n"),
         before[0].label("before_sum"),
         before[1].label("before_n"),
-        flagged("overdoing", f"day:{day.isoformat()}").label("overdoing_known"),
-        flagged("pain_trend", week).label("trend_known"),
+        flagged("overdoing").label("overdoing_known"),
+        flagged("pain_trend").label("trend_known"),
     )
-    return session.connection().execute(query).one()
+
+
+_STATE = _state_query()
+
+
+def day_state(
+    session: Session, log: ExerciseLog, today: date, safety_uuid: Any, week: str
+) -> Row[Any]:
+    """Everything a new log's delta, its flag rules and its advice need, in one query (read
+    after the patient's row is locked, so no other write of the day can slip in between)."""
+    day = log.local_date
+    params = {
+        "pid": log.patient_id,
+        "day": day,
+        "today": today,
+        "yesterday": today - timedelta(days=1),
+        "bit": 1 << day.weekday(),
+        "log_id": log.id,
+        "item_id": log.routine_item_id,
+        "slot": log.slot,
+        "safety_uuid": safety_uuid,
+        "recent_from": today - timedelta(days=TREND_DAYS - 1),
+        "before_from": today - timedelta(days=2 * TREND_DAYS - 1),
+        "before_to": today - timedelta(days=TREND_DAYS),
+        "overdoing": f"day:{day.isoformat()}",
+        "pain_trend": week,
+    }
+    return session.connection().execute(_STATE, params).one()
 
 
 def add_log(
@@ -202,36 +231,49 @@ def add_log(
         "safety": None,
     }
     connection = session.connection()
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(ROLLUP_TABLE).values(first)
-    c = ROLLUP_TABLE.c
-    adds = {
-        name: c[name] + first[name]
-        for name in (
-            "done",
-            "extra",
-            "logs",
-            "sets",
-            "pain_before_sum",
-            "pain_before_n",
-            "pain_after_sum",
-            "pain_after_n",
-        )
+    params = {
+        **{f"v_{name}": value for name, value in first.items()},
+        "slot_new": 0 if state.slot_taken else 1,
+        # No score is -1 and no spread ranks 0: neither replaces the day's worst.
+        "pain_new": -1 if log.pain_after is None else log.pain_after,
+        "spread_new": spread or "",
+        "spread_rank": SPREAD_RANK.get(spread or "", 0),
     }
-    adds["slots_done"] = c.slots_done + (0 if state.slot_taken else 1)
-    if log.pain_after is not None:
-        adds["worst_pain"] = case(
-            (or_(c.worst_pain.is_(None), c.worst_pain < log.pain_after), log.pain_after),
-            else_=c.worst_pain,
-        )
-    if spread is not None:
-        rank = case(
-            *((c.worst_spread == name, score) for name, score in SPREAD_RANK.items()), else_=0
-        )
-        adds["worst_spread"] = case(
-            (rank < SPREAD_RANK[spread], literal(spread)), else_=c.worst_spread
-        )
-    upsert = statement.on_conflict_do_update(
+    upsert = _upsert(connection.dialect.name)
+    return dict(connection.execute(upsert, params).one()._mapping)
+
+
+_ADDED = (
+    "done",
+    "extra",
+    "logs",
+    "sets",
+    "pain_before_sum",
+    "pain_before_n",
+    "pain_after_sum",
+    "pain_after_n",
+)
+
+
+@cache
+def _upsert(dialect: str) -> Any:
+    """The upsert adding a log's figures to its day, built once per database kind: a new day
+    takes the values as they are; a stored one adds the sums and counts and keeps the worst."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    c = ROLLUP_TABLE.c
+    statement = insert(ROLLUP_TABLE).values({n: bindparam(f"v_{n}") for n in FIGURES_ALL})
+    adds: dict[str, Any] = {name: c[name] + bindparam(f"v_{name}") for name in _ADDED}
+    adds["slots_done"] = c.slots_done + bindparam("slot_new")
+    pain = bindparam("pain_new", type_=Integer())
+    adds["worst_pain"] = case(
+        (and_(pain >= 0, or_(c.worst_pain.is_(None), c.worst_pain < pain)), pain),
+        else_=c.worst_pain,
+    )
+    rank = case(*((c.worst_spread == name, score) for name, score in SPREAD_RANK.items()), else_=0)
+    adds["worst_spread"] = case(
+        (bindparam("spread_rank", type_=Integer()) > rank, bindparam("spread_new", String())),
+        else_=c.worst_spread,
+    )
+    return statement.on_conflict_do_update(
         index_elements=["patient_id", "local_date"], set_=adds
     ).returning(c.in_force, c.prescribed, c.logs, c.sets)
-    return dict(connection.execute(upsert).one()._mapping)
