@@ -74,12 +74,27 @@ def _state_query() -> Any:
         col(made.id) == col(item.version_id),
         col(made.valid_from) <= day,
     )
+    line = (
+        sa_select(col(item.line_key))
+        .select_from(item)
+        .join(made, col(made.id) == col(item.version_id))
+        .where(col(item.id) == bindparam("item_id"), col(made.valid_from) <= day)
+        .scalar_subquery()
+    )
+    key = col(item.line_key)
+    loose = or_(key.is_(None), key.not_in(sa_select(due.c.line_key)))
+    # The day's other logs in one pass: how many, how many count by exercise rather than by
+    # line, the sets already on this log's line, and whether its slot is taken.
     others = (
         sa_select(
-            col(ExerciseLog.id).label("id"),
-            col(ExerciseLog.slot).label("slot"),
-            col(ExerciseLog.sets_done).label("sets_done"),
-            col(item.line_key).label("line_key"),
+            func.count().label("others"),
+            func.coalesce(func.sum(case((loose, 1), else_=0)), 0).label("loose"),
+            func.coalesce(
+                func.sum(case((key == line, _sets(col(ExerciseLog.sets_done))), else_=0)), 0
+            ).label("line_sets"),
+            func.coalesce(
+                func.max(case((col(ExerciseLog.slot) == bindparam("slot"), 1), else_=0)), 0
+            ).label("slot_taken"),
         )
         .select_from(ExerciseLog)
         .outerjoin(item, col(item.id) == col(ExerciseLog.routine_item_id))
@@ -90,20 +105,7 @@ def _state_query() -> Any:
             col(ExerciseLog.deleted_at).is_(None),
             col(ExerciseLog.id) != bindparam("log_id"),
         )
-        .cte("others")
-    )
-    line = (
-        sa_select(col(item.line_key))
-        .select_from(item)
-        .join(made, col(made.id) == col(item.version_id))
-        .where(col(item.id) == bindparam("item_id"), col(made.valid_from) <= day)
-        .scalar_subquery()
-    )
-    line_sets = sa_select(func.coalesce(func.sum(_sets(others.c.sets_done)), 0)).where(
-        others.c.line_key == line
-    )
-    loose = sa_select(others.c.id).where(
-        or_(others.c.line_key.is_(None), others.c.line_key.not_in(sa_select(due.c.line_key)))
+        .subquery("others")
     )
     rollup = ROLLUP_TABLE
 
@@ -147,10 +149,10 @@ def _state_query() -> Any:
         .limit(1)
         .scalar_subquery()
         .label("dose"),
-        _count(sa_select(others.c.id)).label("others"),
-        _count(loose).label("loose"),
-        line_sets.scalar_subquery().label("line_sets"),
-        exists().where(others.c.slot == bindparam("slot")).label("slot_taken"),
+        others.c.others,
+        others.c.loose,
+        others.c.line_sets,
+        others.c.slot_taken,
         recent[0].label("recent_sum"),
         recent[1].label("recent_n"),
         before[0].label("before_sum"),
