@@ -2,8 +2,10 @@
 daily rollups, and the daily job that runs them for every patient once a day.
 
 The job runs from the same scheduler as reminders; each patient's day is claimed in the
-database, so with several servers each patient is checked once a day. A write runs the rules
-for its own patient too, so a flag need not wait for the next pass.
+database, so with several servers each patient is checked once a day. A new log checks the
+rules it can change the verdict of (doing more than prescribed that day, the pain trend) from
+figures the write has in hand (`rules_on_write`), so those flags need not wait for the next pass;
+a write whose day is recomputed runs them all.
 """
 
 from collections.abc import Iterable, Sequence
