@@ -1,9 +1,14 @@
 """Storing what patients report, exactly once per device-made UUID, and flagging what matters."""
 
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import TypeVar
+from functools import cache
+from typing import Any, NamedTuple, TypeVar, cast
 
+from sqlalchemy import bindparam
+from sqlalchemy import cast as cast_
+from sqlalchemy import select as select_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
@@ -11,7 +16,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from app.activity.schemas import LogIn, MorningIn, SafetyIn
 from app.core.i18n import N_
-from app.flags.history import run_history_rules
+from app.flags.history import rules_on_write, run_history_rules, trend_week
 from app.flags.service import calls_for_flag, flags_for_log, raise_flag, settle_day_flag
 from app.library.cache import exercise_name
 from app.models import (
@@ -23,7 +28,8 @@ from app.models import (
     SafetyReport,
     utcnow,
 )
-from app.rollups.service import touch
+from app.rollups.delta import TREND_DAYS, add_log, day_state
+from app.rollups.service import lock_patient, recompute
 from app.webhooks.events import WARNING_SIGNS_REPORTED, emit_for_patient
 
 Row = TypeVar("Row", bound=SQLModel)
@@ -68,29 +74,41 @@ def _insert_once(session: Session, row: Row, find: Callable[[], Row | None]) -> 
     return row, True
 
 
+class Written(NamedTuple):
+    """A log stored (or found stored) and, for a new one, the warning signs sent with it."""
+
+    log: ExerciseLog
+    created: bool
+    safety: str | None = None  # the level of the safety answer made for this log, if any
+    safety_known: bool = False  # whether `safety` was read (only for a new log)
+
+
 def record_log(
     session: Session, patient: Patient, data: LogIn, patient_today: date
 ) -> tuple[ExerciseLog, bool]:
     """Store a log once; a repeated UUID returns the stored one (and whether it is new)."""
+    written = write_log(session, patient, data, patient_today)
+    return written.log, written.created
+
+
+def write_log(session: Session, patient: Patient, data: LogIn, patient_today: date) -> Written:
+    """Store a log once, keep its day's rollup and flags in step; a repeated UUID returns the
+    stored one. A new log costs four statements: the insert, the patient's lock, the day's
+    state and the rollup upsert (more only when it raises a flag or its day is recomputed)."""
     assert patient.id is not None
     patient_id = patient.id
-    # The insert itself finds a repeat (the UUID is unique per patient), so a new log, the
-    # common case, is not looked up first; refusals look for a stored copy before refusing.
     try:
         _check_day(patient_today, data.local_date)
-        item = owned_item(session, patient_id, data.routine_item_id)
-        if item is None:
-            raise ActivityError(N_("That exercise is not in your routine."), "routine_item_id")
     except ActivityError:
         existing = find_log(session, patient_id, data)
         if existing is not None:
-            return existing, False
+            return Written(existing, False)
         raise
     log = ExerciseLog(
         uuid=data.uuid,
         patient_id=patient_id,
-        routine_item_id=item.id,
-        exercise_id=item.exercise_id,
+        routine_item_id=data.routine_item_id,
+        exercise_id=0,  # the item's, taken by the insert itself
         local_date=data.local_date,
         slot=min(data.slot, 3),
         sets_done=data.sets_done,
@@ -103,46 +121,116 @@ def record_log(
         note=data.note.strip(),
         done_at=_when(data.done_at),
     )
-    stored = _insert_log(session, log)
+    # The insert finds both a repeat (the UUID is unique per patient) and an item that is not
+    # the patient's (it inserts nothing), so the common case is not looked up first.
+    stored = insert_log(session, log)
     if stored is None:
         found = find_log(session, patient_id, data)
-        assert found is not None  # the conflict was this patient's UUID
-        return found, False
-    log = stored
+        if found is not None:
+            return Written(found, False)
+        raise ActivityError(N_("That exercise is not in your routine."), "routine_item_id")
+    safety = _in_step(session, patient, stored, patient_today)
+    return Written(stored, True, safety, True)
+
+
+def _in_step(session: Session, patient: Patient, log: ExerciseLog, today: date) -> str | None:
+    """Bring the new log's day, its flags and the change stamp in step; returns the level of
+    a safety answer already sent for this log (the advice needs it)."""
+    assert patient.id is not None
+    locked = lock_patient(session, patient.id)
+    day = log.local_date
+    state = day_state(session, log, today, uuid.uuid5(log.uuid, "safety"), trend_week(today))
+    row = None
+    if locked is not None:
+        row = add_log(session, log, today, state)
+        if row is None:
+            recompute(session, patient.id, locked, {day})
     if calls_for_flag(patient, log):
-        flags_for_log(session, patient, log, exercise_name(session, item.exercise_id))
-    # Doing more than prescribed and a rising pain trend show in the day's figures at once.
-    run_history_rules(session, [patient])
-    return log, True
+        flags_for_log(session, patient, log, exercise_name(session, log.exercise_id))
+    if row is None:
+        # Doing more than prescribed and a rising pain trend show in the day's figures at once.
+        run_history_rules(session, [patient])
+        return cast(str | None, state.safety)
+    ago, pain = (today - day).days, log.pain_after
+    trend = None
+    if pain is not None and 0 <= ago < 2 * TREND_DAYS:
+        recent = (state.recent_sum, state.recent_n)
+        before = (state.before_sum, state.before_n)
+        if ago < TREND_DAYS:
+            recent = (recent[0] + pain, recent[1] + 1)
+        else:
+            before = (before[0] + pain, before[1] + 1)
+        trend = (recent, before)
+    known = (bool(state.overdoing_known), bool(state.trend_known))
+    rules_on_write(session, patient, day, today, row, trend, known)
+    return cast(str | None, state.safety)
 
 
-def _insert_log(session: Session, log: ExerciseLog) -> ExerciseLog | None:
-    """Insert a log in one statement; None when the patient already stored its UUID.
+def insert_log(session: Session, log: ExerciseLog) -> ExerciseLog | None:
+    """Insert a log in one statement, with its item's exercise; None when the patient already
+    stored its UUID or the item is not in one of the patient's routines.
 
     An upsert that skips a repeat needs no savepoint (two more round trips) and no look-up
-    before it. It bypasses the session's flush, so the day's rollup is brought in step here."""
+    before it. It bypasses the session's flush: the caller brings the day's rollup in step."""
     connection = session.connection()
-    on_postgres = connection.dialect.name == "postgresql"
-    insert = postgresql.insert if on_postgres else sqlite.insert
-    # PostgreSQL's monthly partitions (migration 0019) hold the key with the partition's day;
-    # a device sends the same day with every retry of a UUID, so a repeat still meets it.
-    key = ["patient_id", "uuid", "local_date"] if on_postgres else ["patient_id", "uuid"]
-    table = ExerciseLog.__table__  # type: ignore[attr-defined]
-    statement = (
-        insert(table)
-        .values(log.model_dump(exclude={"id"}))
-        .on_conflict_do_nothing(index_elements=key)
-        .returning(*table.c)
-    )
-    row = connection.execute(statement).first()
+    values = log.model_dump(exclude={"id"})
+    params = {f"v_{name}": value for name, value in values.items()}
+    params.update(item=log.routine_item_id, owner=log.patient_id)
+    statement = _insert_from_item(connection.dialect.name)
+    row = connection.execute(statement, params).first()
     if row is None:
         return None
     stored = ExerciseLog(**row._mapping)
     # The row as stored, handed to the session as a loaded row: later edits update it.
     make_transient_to_detached(stored)
     session.add(stored)
-    touch(session, stored.patient_id, {stored.local_date})
     return stored
+
+
+@cache
+def _insert_from_item(dialect: str) -> Any:
+    """INSERT ... SELECT of a log whose item is one of the patient's, built once per database
+    kind; a repeated UUID inserts nothing and returns no row."""
+    table = ExerciseLog.__table__  # type: ignore[attr-defined]
+    names = [column.name for column in table.c if column.name != "id"]
+    from_item: dict[str, Any] = {
+        "routine_item_id": col(RoutineItem.id),
+        "exercise_id": col(RoutineItem.exercise_id),
+    }
+    picked: list[Any] = []
+    for name in names:
+        if name in from_item:
+            picked.append(from_item[name])
+            continue
+        value = bindparam(f"v_{name}", type_=table.c[name].type)
+        # PostgreSQL types a SELECT's parameters only when told (an INSERT's VALUES need not).
+        picked.append(cast_(value, table.c[name].type) if dialect == "postgresql" else value)
+    owned = (
+        select_(*picked)
+        .select_from(RoutineItem)
+        .join(RoutineVersion, col(RoutineVersion.id) == col(RoutineItem.version_id))
+        .where(
+            col(RoutineItem.id) == bindparam("item"),
+            col(RoutineVersion.patient_id) == bindparam("owner"),
+        )
+    )
+    key = ["patient_id", "uuid"]
+    insert: Any = sqlite.insert
+    if dialect == "postgresql":
+        # The monthly partitions (migration 0019) key a log with its day; a UUID already stored
+        # on another day is still a repeat, so it is looked for across the months first.
+        key, insert = [*key, "local_date"], postgresql.insert
+        stored = select_(col(ExerciseLog.id)).where(
+            col(ExerciseLog.patient_id) == bindparam("owner"),
+            col(ExerciseLog.uuid) == cast_(bindparam("v_uuid"), table.c["uuid"].type),
+        )
+        owned = owned.where(~stored.exists())
+    return (
+        insert(table)
+        .from_select(names, owned)
+        .on_conflict_do_nothing(index_elements=key)
+        .returning(*table.c)
+    )
 
 
 def find_log(session: Session, patient_id: int, data: LogIn) -> ExerciseLog | None:
@@ -151,15 +239,6 @@ def find_log(session: Session, patient_id: int, data: LogIn) -> ExerciseLog | No
         select(ExerciseLog).where(
             ExerciseLog.patient_id == patient_id, ExerciseLog.uuid == data.uuid
         )
-    ).first()
-
-
-def owned_item(session: Session, patient_id: int, item_id: int) -> RoutineItem | None:
-    """A routine item of one of this patient's routine versions, in one query."""
-    return session.exec(
-        select(RoutineItem)
-        .join(RoutineVersion, col(RoutineVersion.id) == col(RoutineItem.version_id))
-        .where(col(RoutineItem.id) == item_id, RoutineVersion.patient_id == patient_id)
     ).first()
 
 

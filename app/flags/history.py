@@ -2,13 +2,16 @@
 daily rollups, and the daily job that runs them for every patient once a day.
 
 The job runs from the same scheduler as reminders; each patient's day is claimed in the
-database, so with several servers each patient is checked once a day. A write runs the rules
-for its own patient too, so a flag need not wait for the next pass.
+database, so with several servers each patient is checked once a day. A new log checks the
+rules it can change the verdict of (doing more than prescribed that day, the pain trend) from
+figures the write has in hand (`rules_on_write`), so those flags need not wait for the next pass;
+a write whose day is recomputed runs them all.
 """
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
@@ -33,6 +36,53 @@ def _day(day: date) -> str:
     return day.strftime("%a %-d %b")
 
 
+def overdoing(
+    today: date, day: date, logs: int, sets: int, prescribed: int
+) -> tuple[str, str, str] | None:
+    """The "doing more than prescribed" flag one day's figures call for, if any."""
+    if logs and prescribed and sets >= prescribed * 1.5 and sets - prescribed >= 2:
+        if (today - day).days <= 7:
+            return (
+                "overdoing",
+                f"day:{day.isoformat()}",
+                f"{sets} sets logged on {_day(day)}, {prescribed} prescribed",
+            )
+    return None
+
+
+def trend_week(today: date) -> str:
+    """The key of this week's pain trend flag (its Monday)."""
+    return f"week:{(today - timedelta(days=today.weekday())).isoformat()}"
+
+
+def pain_trend(
+    today: date, recent: tuple[int, int], before: tuple[int, int]
+) -> tuple[str, str, str] | None:
+    """The pain trend flag two weeks of pain-after (sum, count) call for, if any."""
+    (recent_sum, recent_n), (before_sum, before_n) = recent, before
+    if recent_n < 3 or before_n < 3:
+        return None
+    now_mean, then_mean = recent_sum / recent_n, before_sum / before_n
+    if now_mean - then_mean < TREND_POINTS:
+        return None
+    detail = f"Pain after exercise averaged {now_mean:.1f}/10 this week, up from {then_mean:.1f}/10"
+    return ("pain_trend", trend_week(today), detail)
+
+
+def flag_rows(patient_id: int, found: list[tuple[str, str, str]]) -> list[dict[str, object]]:
+    """Rows for the flag table from (kind, key, detail)."""
+    return [
+        {
+            "patient_id": patient_id,
+            "kind": kind,
+            "key": key,
+            "severity": SEVERITY[kind],
+            "detail": detail[:500],
+        }
+        for kind, key, detail in found
+    ]
+
+
 def history_rule_flags(
     patient: Patient, today: date, rows: dict[date, DailyRollup], last_log_day: date | None
 ) -> list[dict[str, object]]:
@@ -48,46 +98,18 @@ def history_rule_flags(
         )
     for day, row in sorted(rows.items()):
         prescribed = row.prescribed if row.in_force and day <= today else 0
-        if (
-            row.logs
-            and prescribed
-            and row.sets >= prescribed * 1.5
-            and row.sets - prescribed >= 2
-            and (today - day).days <= 7
-        ):
-            found.append(
-                (
-                    "overdoing",
-                    f"day:{day.isoformat()}",
-                    f"{row.sets} sets logged on {_day(day)}, {prescribed} prescribed",
-                )
-            )
+        over = overdoing(today, day, row.logs, row.sets, prescribed)
+        if over is not None:
+            found.append(over)
     recent = [r for d, r in rows.items() if 0 <= (today - d).days < 7]
     before = [r for d, r in rows.items() if 7 <= (today - d).days < 14]
     recent_n, before_n = sum(r.pain_after_n for r in recent), sum(r.pain_after_n for r in before)
-    if recent_n >= 3 and before_n >= 3:
-        now_mean = sum(r.pain_after_sum for r in recent) / recent_n
-        then_mean = sum(r.pain_after_sum for r in before) / before_n
-        if now_mean - then_mean >= TREND_POINTS:
-            week = today - timedelta(days=today.weekday())
-            found.append(
-                (
-                    "pain_trend",
-                    f"week:{week.isoformat()}",
-                    f"Pain after exercise averaged {now_mean:.1f}/10 this week, "
-                    f"up from {then_mean:.1f}/10",
-                )
-            )
-    return [
-        {
-            "patient_id": patient.id,
-            "kind": kind,
-            "key": key,
-            "severity": SEVERITY[kind],
-            "detail": detail[:500],
-        }
-        for kind, key, detail in found
-    ]
+    recent_sum = sum(r.pain_after_sum for r in recent)
+    before_sum = sum(r.pain_after_sum for r in before)
+    rising = pain_trend(today, (recent_sum, recent_n), (before_sum, before_n))
+    if rising is not None:
+        found.append(rising)
+    return flag_rows(patient.id, found)
 
 
 def last_log_days(session: Session, patient_ids: Iterable[int]) -> dict[int, date]:
@@ -159,6 +181,34 @@ def run_history_rules(
     if not found:
         return 0
     return insert_new_flags(session, found, history_flag_keys(session, ids))
+
+
+def rules_on_write(
+    session: Session,
+    patient: Patient,
+    day: date,
+    today: date,
+    row: dict[str, Any],
+    trend: tuple[tuple[int, int], tuple[int, int]] | None,
+    known: tuple[bool, bool],
+) -> int:
+    """The history rules a new log can change the verdict of, from figures in hand: doing more
+    than prescribed on its day (`row`, the day's rollup after it), and the pain trend (`trend`,
+    the two weeks' pain-after sums with it; None when the log has no pain-after score in them).
+    A new log only ends a silence, so "silent" is left to the daily job. `known` says whether
+    this day's overdoing and this week's trend flags exist; only a flag not raised is written."""
+    assert patient.id is not None
+    found: list[tuple[str, str, str]] = []
+    prescribed = row["prescribed"] if row["in_force"] and day <= today else 0
+    over = overdoing(today, day, row["logs"], row["sets"], prescribed)
+    if over is not None and not known[0]:
+        found.append(over)
+    rising = pain_trend(today, *trend) if trend is not None else None
+    if rising is not None and not known[1]:
+        found.append(rising)
+    if not found:
+        return 0
+    return insert_new_flags(session, flag_rows(patient.id, found), set())
 
 
 @dataclass

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, update
+from sqlalchemy import Table, bindparam, delete, func, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
@@ -166,27 +166,33 @@ def refresh(session: Session, patient_id: int, start: date, end: date) -> int:
     return len(rows)
 
 
+def _lock_statement() -> Any:
+    """The patient's lock (built once): move the change stamp on, return the time zone and the
+    newest rollup day."""
+    patient: Any = bindparam("patient")
+    newest = (
+        sa_select(func.max(DailyRollup.local_date))
+        .where(col(DailyRollup.patient_id) == patient)
+        .scalar_subquery()
+    )
+    return (
+        update(Patient)
+        .where(col(Patient.id) == patient)
+        .values(change_stamp=col(Patient.change_stamp) + 1)
+        .returning(col(Patient.timezone), newest)
+    )
+
+
+_LOCK = _lock_statement()
+
+
 def lock_patient(session: Session, patient_id: int) -> tuple[str, date | None] | None:
     """Hold the patient's row until commit so two writers' rollups of a day cannot cross;
     returns the patient's time zone and newest rollup day (None when the patient is gone).
 
     The lock is an update that moves the patient's change stamp on (Today's ETag): every change
     of a day or a routine changes Today too, and one statement does all three."""
-    newest = (
-        sa_select(func.max(DailyRollup.local_date))
-        .where(col(DailyRollup.patient_id) == patient_id)
-        .scalar_subquery()
-    )
-    row = (
-        session.connection()
-        .execute(
-            update(Patient)
-            .where(col(Patient.id) == patient_id)
-            .values(change_stamp=col(Patient.change_stamp) + 1)
-            .returning(col(Patient.timezone), newest)
-        )
-        .first()
-    )
+    row = session.connection().execute(_LOCK, {"patient": patient_id}).first()
     bumped(session).add(patient_id)
     return None if row is None else (row[0], row[1])
 
@@ -245,6 +251,18 @@ def touch(
     locked = lock_patient(session, patient_id)
     if locked is None:
         return
+    recompute(session, patient_id, locked, days, from_day, now)
+
+
+def recompute(
+    session: Session,
+    patient_id: int,
+    locked: tuple[str, date | None],
+    days: Iterable[date],
+    from_day: date | None = None,
+    now: datetime | None = None,
+) -> None:
+    """`touch` once the patient is locked (`locked` is what `lock_patient` returned)."""
     timezone, newest = locked
     today = local_today(timezone, now)
     fill_through(session, patient_id, today, (newest,))

@@ -9,11 +9,11 @@ from pydantic import BaseModel
 from app.activity.schemas import LogIn, MorningIn, SafetyIn
 from app.activity.service import (
     ActivityError,
-    record_log,
     record_morning,
     record_safety,
     undo_log,
     update_log,
+    write_log,
 )
 from app.core.clock import local_today
 from app.deps import CurrentPatient, SessionDep
@@ -27,7 +27,7 @@ from app.sync.schemas import (
     SessionOut,
     Stored,
 )
-from app.sync.service import Advice, advice_for_log, log_out
+from app.sync.service import Advice, advice_for_log, advice_from, log_out
 
 router = APIRouter(prefix="/api", tags=["sync"], responses=API_REFUSALS)
 NOT_FOUND: dict[int | str, dict[str, object]] = {
@@ -66,10 +66,15 @@ def post_log(data: LogIn, patient: CurrentPatient, session: SessionDep) -> JSONR
     """Store an exercise log once; a repeat answers 200 with the stored entry."""
     day = local_today(patient.timezone)
     try:
-        log, created = record_log(session, patient, data, day)
+        written = write_log(session, patient, data, day)
     except ActivityError as error:
         raise _invalid(error) from error
-    return _stored(log_out(log), created, advice_for_log(session, patient, log))
+    log = written.log
+    if written.safety_known:
+        advice = advice_from(patient, log, written.safety)
+    else:
+        advice = advice_for_log(session, patient, log)
+    return _stored(log_out(log), written.created, advice)
 
 
 @router.put("/logs/{log_uuid}", responses=NOT_FOUND)

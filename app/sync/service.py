@@ -27,8 +27,13 @@ def advice_for_log(session: Session, patient: Patient, log: ExerciseLog) -> Advi
             SafetyReport.uuid == uuid.uuid5(log.uuid, "safety"),
         )
     ).first()
-    if report is not None:
-        return "emergency" if report.level == "emergency" else "stop"
+    return advice_from(patient, log, report.level if report is not None else None)
+
+
+def advice_from(patient: Patient, log: ExerciseLog, safety: str | None) -> Advice:
+    """The advice for a log given the level of the safety answer made for it (None if none)."""
+    if safety is not None:
+        return "emergency" if safety == "emergency" else "stop"
     if over_limit(patient, log) or log.spread == "further":
         return "amber"
     return "ok"
