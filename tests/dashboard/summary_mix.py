@@ -192,6 +192,7 @@ def mix(db: Session, seed: int, steps: int = 140, move_zones: bool = True) -> li
             restore_patient(db, patient)
         db.commit()
     for patient in patients:
-        restore_patient(db, patient)
-    db.commit()
+        if patient.archived_at is not None:
+            restore_patient(db, patient)
+            db.commit()
     return [p.id or 0 for p in patients]
