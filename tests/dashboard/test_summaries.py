@@ -17,8 +17,12 @@ from app.db import make_engine
 from app.flags.history import history_job
 from app.models import Patient, StaffUser, utcnow
 from app.outcomes.service import not_improved
+from app.patients.deletion import delete_patient
 from app.rollups.rebuild import rebuild_all
+from app.routines.service import items_of
+from tests.dashboard.helpers import add_morning
 from tests.dashboard.summary_mix import mix, recomputed, summaries
+from tests.factories import add_log, make_clinic, make_patient, make_staff, routine_version
 from tests.support.postgres import PostgresServer
 
 
@@ -105,3 +109,22 @@ def test_summaries_kept_in_step_equal_rebuilt_on_postgres(
         _check(engine, seed, move_zones)
     finally:
         engine.dispose()
+
+
+def test_a_deleted_patients_summary_keeps_nothing_they_reported(db: Session) -> None:
+    """Deleting a patient's data on request empties what their summary derived from it."""
+    patient = make_patient(
+        db, make_staff(db, make_clinic(db)), valid_from=local_today("Europe/London") - timedelta(9)
+    )
+    today = local_today(patient.timezone)
+    item = items_of(db, routine_version(db, patient).id or 0)[0]
+    add_log(db, patient, item, today - timedelta(days=2), sets=2)
+    add_morning(db, patient, today - timedelta(days=1), "better")
+    db.commit()
+    (before,) = summaries(db, [patient.id or 0]).values()
+    assert before["last_log"] and before["last_morning"] and before["done_7"]
+    delete_patient(db, patient)
+    db.commit()
+    (after,) = summaries(db, [patient.id or 0]).values()
+    assert after["last_log"] is None and after["last_morning"] is None
+    assert after["done_7"] == after["due_7"] == after["done_30"] == 0
