@@ -1,6 +1,7 @@
-"""How long the therapist dashboard takes for 200 patients with 30 and with 365 days of history.
+"""How long the therapist dashboard takes for clinics of some sizes with 30 and 365 days of history.
 
-Run: .venv/bin/python -m bench.dashboard [--patients 200] [--runs 15] [--postgres URL]
+Run: .venv/bin/python -m bench.dashboard [--patients 200 1000 3000] [--days 30 365] [--runs 15]
+     [--postgres URL]
 Builds each data set in a fresh temporary SQLite database (and, with --postgres, in a fresh
 database created on that server and dropped afterwards), then prints the median and 95th
 percentile time of the dashboard service call and of GET /dashboard through TestClient, and
@@ -253,10 +254,38 @@ def postgres_database(server_url: str, name: str) -> tuple[str, Callable[[], Non
     return url, drop
 
 
+def one(server: str | None, patients: int, days: int, runs: int) -> list[str]:
+    """Build one data set in a fresh database, measure it, drop it; the table's cells."""
+    drop: Callable[[], None] = lambda: None  # noqa: E731
+    if server is None:
+        url = f"sqlite:///{_TMP / f'bench-{patients}-{days}.db'}"
+    else:
+        url, drop = postgres_database(server, f"neuroglide_bench_{os.getpid()}_{patients}_{days}")
+    try:
+        run_migrations(url)
+        engine = make_engine(url)
+        with Progress(console=console, transient=True) as progress:
+            staff_id, logs = build(engine, patients, days, progress)
+        console.print(f"built {patients} patients, {days} days, {logs} logs")
+        figures = measure(engine, staff_id, runs)
+        engine.dispose()
+    finally:
+        drop()
+    return [
+        str(logs),
+        f"{figures['service_median']:.0f}",
+        f"{figures['service_p95']:.0f}",
+        f"{figures['get_median']:.0f}",
+        f"{figures['get_p95']:.0f}",
+        f"{figures['statements']:.0f}",
+        f"{figures['gzip_kb']:.1f}",
+    ]
+
+
 def main() -> None:
     """Build the data sets, measure, print a table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--patients", type=int, default=200)
+    parser.add_argument("--patients", type=int, nargs="+", default=[200])
     parser.add_argument("--days", type=int, nargs="+", default=[30, 365])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--postgres", metavar="URL", help="also measure on this PostgreSQL server")
@@ -264,9 +293,10 @@ def main() -> None:
     backends: list[tuple[str, str | None]] = [("SQLite", None)]
     if args.postgres:
         backends.append(("PostgreSQL", args.postgres))
-    table = Table(title=f"Dashboard, {args.patients} patients, {args.runs} runs each (ms)")
+    table = Table(title=f"Dashboard, {args.runs} runs each (ms)")
     for column in (
         "database",
+        "patients",
         "history",
         "logs",
         "service median",
@@ -278,33 +308,11 @@ def main() -> None:
     ):
         table.add_column(column, justify="right" if column not in ("database",) else "left")
     for label, server in backends:
-        for days in args.days:
-            drop: Callable[[], None] = lambda: None  # noqa: E731
-            if server is None:
-                url = f"sqlite:///{_TMP / f'bench-{days}.db'}"
-            else:
-                url, drop = postgres_database(server, f"neuroglide_bench_{os.getpid()}_{days}")
-            try:
-                run_migrations(url)
-                engine = make_engine(url)
-                with Progress(console=console, transient=True) as progress:
-                    staff_id, logs = build(engine, args.patients, days, progress)
-                console.print(f"{label}: built {args.patients} patients, {days} days, {logs} logs")
-                figures = measure(engine, staff_id, args.runs)
-                engine.dispose()
-            finally:
-                drop()
-            table.add_row(
-                label,
-                f"{days} days",
-                str(logs),
-                f"{figures['service_median']:.0f}",
-                f"{figures['service_p95']:.0f}",
-                f"{figures['get_median']:.0f}",
-                f"{figures['get_p95']:.0f}",
-                f"{figures['statements']:.0f}",
-                f"{figures['gzip_kb']:.1f}",
-            )
+        for patients in args.patients:
+            for days in args.days:
+                table.add_row(
+                    label, str(patients), f"{days} days", *one(server, patients, days, args.runs)
+                )
     console.print(table)
     started = time.perf_counter()
     sum(range(10_000_000))

@@ -1,5 +1,9 @@
-"""Who needs attention first, in SQL: each patient's figures from the daily rollups and open
-flags, ranked, filtered, counted and paged in the database, whatever the number of patients.
+"""Who needs attention first, in SQL: each patient's summary row (app/dashboard/summary.py) and
+open flags, ranked, filtered, counted and paged in the database, whatever the number of patients.
+
+The ranking reads one small row per patient, not their history: the window figures are stored,
+and what depends on the reader's today (silent days, whether an outcome's baseline is old enough
+to judge) is computed here from day-anchored facts and each time zone's today.
 
 A filter is a SQL predicate over the ranked columns (`Ranked`): to add one, add its label to
 `FILTERS` and its predicate to `FILTER_PREDICATES`; the counts and paging follow by themselves.
@@ -7,10 +11,10 @@ A filter is a SQL predicate over the ranked columns (`Ranked`): to add one, add 
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, Float, Integer, and_, case, cast, func, literal, null, union_all
+from sqlalchemy import Date, Float, Integer, case, cast, func, null
 from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Subquery
@@ -18,11 +22,11 @@ from sqlmodel import Session, col
 
 from app.config import get_settings
 from app.core.clock import local_today
+from app.dashboard.summary import WINDOW_DAYS, zones_table
 from app.flags.service import SILENT_DAYS, URGENCY
-from app.models import DailyRollup, Flag, Patient, StaffUser
+from app.models import DashboardSummary, Flag, Patient, StaffUser
 
 PAGE_SIZE = 50
-WINDOW_DAYS = 30
 LOW_ADHERENCE = 0.5
 FILTERS = {
     "all": "All patients",
@@ -34,23 +38,24 @@ FILTERS = {
     ),
 }
 SCOPES = {"mine": "My patients", "clinic": "Whole clinic"}
+__all__ = ["FILTERS", "PAGE_SIZE", "SCOPES", "WINDOW_DAYS", "Figures", "base_filter", "ranked"]
 
 
 class Ranked:
-    """The columns a filter can test: urgency, silent_days, adherence_7, adherence_30 and the
-    patient's own columns (id, display_name, timezone...) of the ranked subquery."""
+    """The columns a filter can test: urgency, silent_days, adherence_7, adherence_30,
+    not_improved and the patient's own columns (id, display_name...) of the ranked subquery."""
 
     def __init__(self, subquery: Subquery) -> None:
         self.c = subquery.c
 
 
 Predicate = Callable[[Ranked], ColumnElement[bool]]
-# Filters whose predicate needs the request (such as the outcome filter's patient ids) are
-# passed to counts() and page_of() as `extra`.
+# Filters whose predicate needs the request can be passed to counts() and page_of() as `extra`.
 FILTER_PREDICATES: dict[str, Predicate] = {
     "flagged": lambda r: r.c.urgency > 0,
     "low": lambda r: r.c.adherence_7 < LOW_ADHERENCE,
     "silent": lambda r: r.c.silent_days >= SILENT_DAYS,
+    "not_improved": lambda r: r.c.not_improved == 1,
 }
 
 
@@ -64,6 +69,8 @@ class Figures:
     adherence_7: float | None
     adherence_30: float | None
     last_log: date | None
+    last_morning: date | None = None
+    not_improved: bool = False
 
 
 def _days_between(later: Any, earlier: Any, dialect: str) -> ColumnElement[Any]:
@@ -93,50 +100,16 @@ def base_filter(staff: StaffUser, scope: str, q: str) -> list[ColumnElement[bool
 
 
 def ranked(session: Session, where: list[ColumnElement[bool]], now: Any = None) -> Subquery:
-    """Every matching patient with urgency, silent days and adherence, as a subquery."""
+    """Every matching patient with urgency, silent days, adherence and the outcome verdict,
+    from their summary rows and open flags, as a subquery."""
     dialect = session.get_bind().dialect.name
     found = session.connection().execute(sa_select(col(Patient.timezone)).where(*where).distinct())
     todays = {tz: local_today(tz, now) for tz in found.scalars()} or {
         "UTC": local_today("UTC", now)
     }
-
-    # Each time zone's today and window starts as a small table joined on the patient's zone,
-    # so every rollup row compares with plain columns, not an expression per zone.
-    zone_rows = [
-        sa_select(
-            literal(tz).label("tz"),
-            literal(d, Date).label("today"),
-            literal(d - timedelta(days=7), Date).label("from7"),
-            literal(d - timedelta(days=WINDOW_DAYS), Date).label("from30"),
-        )
-        for tz, d in todays.items()
-    ]
-    zones = (zone_rows[0] if len(zone_rows) == 1 else union_all(*zone_rows)).subquery("zones")
-    today, from7, from30 = zones.c.today, zones.c.from7, zones.c.from30
-    r = DailyRollup
-    past = and_(col(r.in_force), col(r.local_date) < today)
-
-    def total(what: Any, since: ColumnElement[Any]) -> ColumnElement[Any]:
-        return func.sum(case((and_(past, col(r.local_date) >= since), what), else_=0))
-
-    rollups = (
-        sa_select(
-            col(r.patient_id).label("patient_id"),
-            total(col(r.prescribed), from7).label("due7"),
-            total(col(r.done), from7).label("done7"),
-            total(col(r.prescribed), from30).label("due30"),
-            total(col(r.done), from30).label("done30"),
-            func.max(case((col(r.logs) > 0, col(r.local_date)))).label("last_log"),
-            func.max(
-                case((and_(col(r.in_force), col(r.prescribed) > 0, col(r.local_date) <= today), 1))
-            ).label("due_ever"),
-        )
-        .join(Patient, col(Patient.id) == col(r.patient_id))
-        .join(zones, zones.c.tz == col(Patient.timezone))
-        .where(*where, col(r.local_date) >= from30, col(r.local_date) <= today)
-        .group_by(col(r.patient_id))
-        .subquery()
-    )
+    zones = zones_table(todays, get_settings().outcome_review_weeks * 7)
+    today = zones.c.today
+    s = DashboardSummary
     urgency = case(
         *((col(Flag.kind) == kind, level) for kind, level in URGENCY.items()),
         else_=col(Flag.severity),
@@ -148,22 +121,13 @@ def ranked(session: Session, where: list[ColumnElement[bool]], now: Any = None) 
         .group_by(col(Flag.patient_id))
         .subquery()
     )
-    # Only a patient with nothing logged in the window looks further back (short-circuited).
-    older = (
-        sa_select(func.max(col(r.local_date)))
-        .where(col(r.patient_id) == col(Patient.id), col(r.logs) > 0)
-        .scalar_subquery()
-    )
-    last_log = func.coalesce(rollups.c.last_log, older)
     started = func.coalesce(
         col(Patient.monitoring_started_on), _utc_date(col(Patient.created_at), dialect)
     )
-    # Outside the rollups the patient's today is looked up once per patient.
-    own_today = (
-        sa_select(zones.c.today).where(zones.c.tz == col(Patient.timezone)).scalar_subquery()
-    )
-    gap = _days_between(own_today, func.coalesce(last_log, started), dialect)
-    silent = case((rollups.c.due_ever == 1, case((gap > 0, gap), else_=0)), else_=null())
+    gap = _days_between(today, func.coalesce(col(s.last_log), started), dialect)
+    silent = case((col(s.due_recently).is_(True), case((gap > 0, gap), else_=0)), else_=null())
+    # The verdict's baseline must be the review weeks old on the patient's own today.
+    judged = case((col(s.stalled_since) <= zones.c.review_from, 1), else_=0)
 
     def ratio(done: Any, due: Any) -> ColumnElement[Any]:
         return case((due > 0, cast(done, Float) / due), else_=null())
@@ -174,12 +138,15 @@ def ranked(session: Session, where: list[ColumnElement[bool]], now: Any = None) 
             col(Patient.display_name).label("display_name"),
             func.coalesce(flags.c.urgency, 0).label("urgency"),
             silent.label("silent_days"),
-            ratio(rollups.c.done7, rollups.c.due7).label("adherence_7"),
-            ratio(rollups.c.done30, rollups.c.due30).label("adherence_30"),
-            last_log.label("last_log"),
+            ratio(col(s.done_7), col(s.due_7)).label("adherence_7"),
+            ratio(col(s.done_30), col(s.due_30)).label("adherence_30"),
+            col(s.last_log).label("last_log"),
+            col(s.last_morning).label("last_morning"),
+            judged.label("not_improved"),
         )
         .select_from(Patient)
-        .outerjoin(rollups, rollups.c.patient_id == col(Patient.id))
+        .join(zones, zones.c.tz == col(Patient.timezone))
+        .outerjoin(s, col(s.patient_id) == col(Patient.id))
         .outerjoin(flags, flags.c.patient_id == col(Patient.id))
         .where(*where)
         .subquery("ranked")
@@ -247,6 +214,8 @@ def page_of(
             row.adherence_7,
             row.adherence_30,
             _as_date(row.last_log),
+            _as_date(row.last_morning),
+            bool(row.not_improved),
         )
         for row in rows[:size]
     ]

@@ -1,9 +1,9 @@
 """The therapist's dashboard: a page of active patients with adherence, activity, pain and flags.
 
-The ranking, filters, counts and paging run in SQL on the daily rollups and open flags
-(app/dashboard/query.py); only the page's own patients are loaded, in a constant number of
-queries. Reading the dashboard writes nothing: the history flag rules run as a daily job and on
-writes (app/flags/history.py).
+The ranking, filters, counts and paging run in SQL on each patient's summary row and open flags
+(app/dashboard/query.py, app/dashboard/summary.py); only the page's own patients are loaded, in a
+constant number of queries. Reading the dashboard writes nothing: the history flag rules run as a
+daily job and on writes (app/flags/history.py).
 """
 
 from collections import defaultdict
@@ -11,12 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from markupsafe import Markup
-from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.charts import sparkline
-from app.config import get_settings
 from app.core.clock import local_today
 from app.dashboard.query import (
     FILTERS,
@@ -30,9 +28,8 @@ from app.dashboard.query import (
 )
 from app.flags.service import SILENT_DAYS, URGENCY, urgency, urgency_order
 from app.messages.service import unread_messages
-from app.models import DailyRollup, Flag, MorningCheck, Patient, StaffUser
+from app.models import DailyRollup, Flag, Patient, StaffUser
 from app.models.rollup import day_mean
-from app.outcomes.service import stalled_among
 from app.review.entries import unread_notes
 
 __all__ = ["FILTERS", "PAGE_SIZE", "SCOPES", "Dashboard", "Row", "build_dashboard"]
@@ -162,15 +159,6 @@ def has_own_patients(session: Session, staff: StaffUser) -> bool:
     return session.exec(own.limit(1)).first() is not None
 
 
-def _last_mornings(session: Session, ids: list[int]) -> dict[int, date]:
-    rows = session.exec(
-        select(MorningCheck.patient_id, func.max(MorningCheck.local_date))
-        .where(col(MorningCheck.patient_id).in_(ids))
-        .group_by(col(MorningCheck.patient_id))
-    ).all()
-    return dict(rows)
-
-
 def _daily_pain(
     session: Session, ids: list[int], start: date, end: date
 ) -> dict[int, dict[date, float | None]]:
@@ -214,9 +202,7 @@ def build_dashboard(
     """A page of the signed-in therapist's (or the clinic's) active patients, most urgent first."""
     where = base_filter(staff, scope, q)
     table = ranked(session, where, now)
-    stalled = stalled_among(session, where, get_settings().outcome_review_weeks, now)
-    extra = {"not_improved": lambda r: r.c.id.in_(stalled)}
-    figures, has_next, by_filter = page_of(session, table, filter_, page, extra=extra)
+    figures, has_next, by_filter = page_of(session, table, filter_, page)
     ids = [f.patient_id for f in figures]
     if not ids:
         return Dashboard([], [], by_filter["all"], by_filter, page, False)
@@ -224,7 +210,6 @@ def build_dashboard(
     todays = {pid: local_today(found[pid].timezone, now) for pid in ids}
     start = min(todays.values()) - timedelta(days=WINDOW_DAYS)
     pain = _daily_pain(session, ids, start, max(todays.values()))
-    mornings = _last_mornings(session, ids)
     names = _staff_names(session, staff.clinic_id) if scope == "clinic" else {}
     flags: dict[int, list[Flag]] = defaultdict(list)
     for flag in urgency_order(
@@ -240,7 +225,7 @@ def build_dashboard(
         patient, today = found[fig.patient_id], todays[fig.patient_id]
         days = [today - timedelta(days=n) for n in range(WINDOW_DAYS - 1, -1, -1)]
         mine = pain.get(fig.patient_id, {})
-        activity = [d for d in (fig.last_log, mornings.get(fig.patient_id)) if d is not None]
+        activity = [d for d in (fig.last_log, fig.last_morning) if d is not None]
         rows.append(
             Row(
                 patient=patient,
@@ -254,7 +239,7 @@ def build_dashboard(
                 flags=flags.get(fig.patient_id, []),
                 unread_notes=unread.get(fig.patient_id, 0),
                 unread_messages=unread_msgs.get(fig.patient_id, 0),
-                not_improved=fig.patient_id in stalled,
+                not_improved=fig.not_improved,
             )
         )
     panel = [(f, r.patient) for r in rows for f in r.flags]

@@ -6,6 +6,7 @@ from app.models.api_key import ApiKey
 from app.models.audit import AuditEvent
 from app.models.base import UTCDateTime, utcnow
 from app.models.clinic import Clinic, StaffUser
+from app.models.dashboard import DashboardSummary
 from app.models.exercise import Exercise, ExerciseText
 from app.models.flag import Flag
 from app.models.message import Message
@@ -37,6 +38,7 @@ __all__ = [
     "ClinicalNote",
     "DailyJobClaim",
     "DailyRollup",
+    "DashboardSummary",
     "Exercise",
     "ExerciseLog",
     "ExerciseText",

@@ -5,16 +5,25 @@ The read API other parts of the app build on (progress reports, FHIR export, RTM
 """
 
 from collections import defaultdict
-from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
+from typing import Any
 
+from sqlalchemy import Boolean, Float, Integer, String, and_, case, cast, func, literal, null, or_
+from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Subquery
 from sqlmodel import Session, col, select
 
-from app.core.clock import local_today
 from app.models import ClinicMeasure, OutcomeScore, Patient
-from app.outcomes.measures import BUILT_IN, BY_KEY, Measure, clinic_key, clinic_measure_id
-from app.outcomes.trends import DirectionWord, MeasureTrend, build_trend, judge
+from app.outcomes.measures import (
+    BUILT_IN,
+    BY_KEY,
+    CLINIC_KEY_PREFIX,
+    Measure,
+    clinic_key,
+    clinic_measure_id,
+)
+from app.outcomes.trends import EPSILON, DirectionWord, MeasureTrend, build_trend, judge
 
 __all__ = [
     "DirectionWord",
@@ -24,6 +33,7 @@ __all__ = [
     "measure_for",
     "measure_trends",
     "scores_of",
+    "stalled_since_query",
 ]
 
 
@@ -104,13 +114,24 @@ def measure_trends(
     return trends
 
 
+def stalled_since(measure: Measure, series: list[tuple[date, float]]) -> date | None:
+    """The baseline day of a measure's scores (oldest first) when they show no important
+    improvement by its MCID; None when they do, or when the measure has no MCID."""
+    if not measure.has_mcid or not series:
+        return None
+    if judge(measure, series[0][1], series[-1][1], len(series)).important is True:
+        return None
+    return series[0][0]
+
+
 def not_improved(
     session: Session, patients: list[Patient], todays: dict[int, date], weeks: int
 ) -> set[int]:
     """Patients with a measure whose baseline is at least `weeks` old and no important gain.
 
     A measure counts when it has an MCID; a baseline with no later score counts too (no
-    improvement has been shown). Two queries whatever the number of patients.
+    improvement has been shown). Two queries whatever the number of patients. The dashboard
+    stores the same verdict, computed in SQL by `stalled_since_query`.
     """
     ids = [p.id for p in patients if p.id is not None]
     if not ids:
@@ -134,28 +155,116 @@ def not_improved(
     found: set[int] = set()
     for (patient_id, key), series in points.items():
         measure = BY_KEY.get(key) or own.get(key)
-        if (
-            measure is None
-            or not measure.has_mcid
-            or measure.clinic_id
-            not in (
-                None,
-                clinic_of[patient_id],
-            )
-        ):
+        if measure is None or measure.clinic_id not in (None, clinic_of[patient_id]):
             continue
-        if (todays[patient_id] - series[0][0]).days < weeks * 7:
-            continue
-        if judge(measure, series[0][1], series[-1][1], len(series)).important is not True:
+        since = stalled_since(measure, series)
+        if since is not None and (todays[patient_id] - since).days >= weeks * 7:
             found.add(patient_id)
     return found
 
 
-def stalled_among(
-    session: Session, where: Sequence[ColumnElement[bool]], weeks: int, now: datetime | None = None
-) -> set[int]:
-    """not_improved() for the patients matching `where` that have any score (few do)."""
-    scored = select(OutcomeScore.patient_id).distinct()
-    patients = list(session.exec(select(Patient).where(*where, col(Patient.id).in_(scored))).all())
-    todays = {p.id: local_today(p.timezone, now) for p in patients if p.id is not None}
-    return not_improved(session, patients, todays, weeks)
+# The same verdict in SQL, for many patients in one statement (the dashboard summaries): for each
+# patient and measure with an MCID the first and the latest score, as trends.judge reads them;
+# tests/outcomes compare it with not_improved() on random scores.
+
+
+def _number(value: float | None) -> ColumnElement[Any]:
+    return cast(null() if value is None else literal(float(value)), Float)
+
+
+def measures_table() -> Subquery:
+    """Every measure with an MCID: the built-in ones as literal rows, then clinics' own."""
+    built_in = [
+        sa_select(
+            cast(literal(m.key), String).label("key"),
+            _number(m.min).label("low"),
+            cast(literal(m.higher_is_better), Boolean).label("higher_better"),
+            _number(m.mcid_points).label("mcid_points"),
+            _number(m.mcid_percent).label("mcid_percent"),
+            cast(literal(m.rates_change), Boolean).label("rates_change"),
+            cast(null(), Integer).label("clinic_id"),
+        )
+        for m in BUILT_IN
+        if m.has_mcid
+    ]
+    c = ClinicMeasure
+    own = sa_select(
+        (literal(CLINIC_KEY_PREFIX) + cast(col(c.id), String)).label("key"),
+        cast(col(c.min_score), Float).label("low"),
+        col(c.higher_is_better).label("higher_better"),
+        cast(col(c.mcid_points), Float).label("mcid_points"),
+        cast(col(c.mcid_percent), Float).label("mcid_percent"),
+        cast(literal(False), Boolean).label("rates_change"),
+        col(c.clinic_id).label("clinic_id"),
+    ).where(or_(col(c.mcid_points).is_not(None), col(c.mcid_percent).is_not(None)))
+    return built_in[0].union_all(*built_in[1:], own).subquery("measures")
+
+
+def stalled_since_query(patient_ids: list[int]) -> Subquery:
+    """(patient_id, stalled_since) for those of these patients with an unimproved measure."""
+    s = OutcomeScore
+    by_series = (col(s.patient_id), col(s.measure))
+    numbered = (
+        sa_select(
+            col(s.patient_id).label("patient_id"),
+            col(s.measure).label("measure"),
+            col(s.taken_on).label("taken_on"),
+            col(s.score).label("score"),
+            func.row_number()
+            .over(partition_by=by_series, order_by=(col(s.taken_on), col(s.id)))
+            .label("up"),
+            func.row_number()
+            .over(partition_by=by_series, order_by=(col(s.taken_on).desc(), col(s.id).desc()))
+            .label("down"),
+        )
+        .where(col(s.patient_id).in_(patient_ids))
+        .subquery("numbered")
+    )
+    n = numbered.c
+    ends = (
+        sa_select(
+            n.patient_id,
+            n.measure,
+            func.max(case((n.up == 1, n.taken_on))).label("baseline_on"),
+            func.max(case((n.up == 1, n.score))).label("baseline"),
+            func.max(case((n.down == 1, n.score))).label("latest"),
+            func.count().label("scores"),
+        )
+        .group_by(n.patient_id, n.measure)
+        .subquery("ends")
+    )
+    measures = measures_table()
+    e, m = ends.c, measures.c
+    eps = literal(EPSILON, Float)
+    # trends.improvement: a rating of change is itself the change; otherwise latest - baseline.
+    gain = case(
+        (m.rates_change, case((m.higher_better, e.latest), else_=-e.latest)),
+        else_=case((m.higher_better, e.latest - e.baseline), else_=e.baseline - e.latest),
+    )
+    size = func.abs(gain)
+    base = e.baseline - m.low
+    percent = case((base > eps, size / base * 100), else_=null())
+    reaches = or_(
+        and_(m.mcid_points.is_not(None), size >= m.mcid_points - eps),
+        and_(m.mcid_percent.is_not(None), ~m.rates_change, percent >= m.mcid_percent - eps),
+    )
+    # A CASE, not the bare condition: a NULL in it must count as "not shown", as in Python.
+    important = case((and_(or_(e.scores >= 2, m.rates_change), reaches, gain > 0), 1), else_=0)
+    patient = Patient.__table__.alias("scored_patient")  # type: ignore[attr-defined]
+    return (
+        sa_select(
+            e.patient_id,
+            func.min(case((important == 0, e.baseline_on))).label("stalled_since"),
+        )
+        .select_from(ends)
+        .join(patient, patient.c.id == e.patient_id)
+        .join(
+            measures,
+            and_(
+                m.key == e.measure,
+                or_(m.clinic_id.is_(None), m.clinic_id == patient.c.clinic_id),
+            ),
+        )
+        .group_by(e.patient_id)
+        .subquery("verdicts")
+    )

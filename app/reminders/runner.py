@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
 from app.config import get_settings
+from app.dashboard.summary import summaries_pass
 from app.db import get_engine
 from app.flags.history import history_job
 from app.ops.partitions import ensure_partitions
@@ -23,9 +24,12 @@ INTERVAL_SECONDS = 60.0
 
 
 def run_pass(engine: Engine | None = None) -> SendReport | None:
-    """One pass: history flags, reminders, then queued webhooks; each job's errors are logged."""
+    """One pass: history flags, the coming months' partitions, dashboard summaries whose day
+    rolled over, reminders, then
+    queued webhooks; each job's errors are logged."""
     flags_pass(engine)
     partitions_pass(engine)
+    summaries_pass(engine)
     try:
         report = send_due_reminders(engine)
     except Exception:  # a database hiccup must not stop reminders for good

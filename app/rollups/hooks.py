@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction
 from sqlmodel import Session
 
+from app.dashboard.summary import note_changed
 from app.models import ExerciseLog, MorningCheck, RoutineItem, RoutineVersion, SafetyReport
 from app.rollups.service import touch
 
@@ -64,3 +65,4 @@ def _apply(session: OrmSession, _flush: UOWTransaction) -> None:
         for patient_id, found in sorted(pending.items()):
             # Every session of the app is a SQLModel Session.
             touch(cast(Session, session), patient_id, found["days"], found["from"])
+    note_changed(session, pending)

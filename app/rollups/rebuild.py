@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from app.dashboard.summary import refresh_summaries
 from app.models import DailyRollup, Patient, RoutineVersion
 from app.rollups.service import rebuild_patient
 
@@ -18,8 +19,9 @@ def rebuild_all(
     now: datetime | None = None,
     batch: int = 200,
 ) -> int:
-    """Recompute every rollup of every patient not deleted, committing every `batch` patients
-    (each patient's rollups are replaced in one go); returns the rows written."""
+    """Recompute every rollup of every patient not deleted, and their dashboard summaries,
+    committing every `batch` patients (each patient's rollups are replaced in one go); returns
+    the rollup rows written."""
     with Session(engine) as session:
         ids = list(
             session.exec(
@@ -36,6 +38,7 @@ def rebuild_all(
                 patient = session.get(Patient, patient_id)
                 if patient is not None:
                     written += rebuild_patient(session, patient, now)
+            refresh_summaries(session, ids[first : first + batch], now)
             session.commit()
         on_progress(min(first + batch, len(ids)), len(ids))
     return written

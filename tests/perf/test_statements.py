@@ -10,11 +10,12 @@ from app.patient.service import today_plan
 from tests.factories import make_clinic, make_patient, make_staff, sign_in_patient
 from tests.support.statements import count_statements
 
-# A new log is five statements: the signed-in patient (app/deps.py); the insert, which takes the
+# A new log is six statements: the signed-in patient (app/deps.py); the insert, which takes the
 # item's exercise and checks it is the patient's; the patient's lock, which moves the change
 # stamp on; one read of the day's state (what the delta, the flag rules and the advice need);
-# and the upsert adding the log to its day's rollup (app/rollups/delta.py).
-LOG_LIMIT = 5
+# the upsert adding the log to its day's rollup (app/rollups/delta.py); and the patient's
+# dashboard summary, refreshed at the commit (app/dashboard/summary.py).
+LOG_LIMIT = 6
 TODAY_LIMIT = 4
 
 
