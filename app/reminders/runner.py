@@ -25,8 +25,7 @@ INTERVAL_SECONDS = 60.0
 
 def run_pass(engine: Engine | None = None) -> SendReport | None:
     """One pass: history flags, the coming months' partitions, dashboard summaries whose day
-    rolled over, reminders, then
-    queued webhooks; each job's errors are logged."""
+    rolled over, reminders, then queued webhooks; each job's errors are logged."""
     flags_pass(engine)
     partitions_pass(engine)
     summaries_pass(engine)

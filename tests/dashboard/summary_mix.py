@@ -29,6 +29,7 @@ from app.outcomes.schemas import CheckinIn
 from app.patients.service import archive_patient, restore_patient
 from app.routines.service import ItemDose, items_of, new_version
 from tests.factories import builtin, make_clinic, make_patient, make_staff, routine_version
+from tests.outcomes.helpers import schedule
 
 ZONES = (
     "Pacific/Kiritimati",  # UTC+14: already tomorrow for most of the world
@@ -167,6 +168,8 @@ def mix(db: Session, seed: int, steps: int = 140, move_zones: bool = True) -> li
         )
         for zone in ZONES
     ]
+    for patient in patients:
+        schedule(db, therapist, patient, "pain_avg", "grc")  # check-ins answer only these
     db.commit()
     for _ in range(steps):
         patient = rng.choice(patients)
