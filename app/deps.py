@@ -104,24 +104,35 @@ class PatientStamps:
 
 
 # Plain SQL read straight from the driver's row: the cheapest statement SQLAlchemy can send.
-_STAMPS = text(
+# Named `:name` parameters, which both the SQLAlchemy text() and SQLite's own driver accept.
+STAMPS_SQL = (
     "SELECT session_version, archived_at IS NOT NULL OR deleted_at IS NOT NULL, change_stamp,"
     " language, timezone, (SELECT value FROM change_stamp WHERE name = :library)"
     " FROM patient WHERE id = :id"
 )
+_STAMPS = text(STAMPS_SQL)
+
+
+def stamps_params(data: SessionData) -> dict[str, Any]:
+    """The parameters of STAMPS_SQL for this session's patient."""
+    return {"id": data.user_id, "library": LIBRARY}
+
+
+def admit_stamps(request: Request, data: SessionData, row: Any) -> PatientStamps:
+    """The stamps from a STAMPS_SQL row, after the same session checks as CurrentPatient."""
+    if row is None:
+        raise NotSignedIn("patient")
+    _admit(request, data, row[0], bool(row[1]), row[3])
+    return PatientStamps(data.user_id, row[2], row[3], row[4], row[5] or 0)
 
 
 def patient_stamps(session: Session, request: Request, data: SessionData) -> PatientStamps:
     """The signed-in patient's change stamp, language and time zone and the library's stamp,
     in one lean statement, with the same session checks as CurrentPatient."""
-    row: Any = (
-        session.connection().execute(_STAMPS, {"id": data.user_id, "library": LIBRARY}).first()
-    )
-    if row is None:
-        raise NotSignedIn("patient")
-    _admit(request, data, row[0], bool(row[1]), row[3])
-    remember_library_stamp(session, row[5] or 0)
-    return PatientStamps(data.user_id, row[2], row[3], row[4], row[5] or 0)
+    row: Any = session.connection().execute(_STAMPS, stamps_params(data)).first()
+    stamps = admit_stamps(request, data, row)
+    remember_library_stamp(session, stamps.library)
+    return stamps
 
 
 def _staff(request: Request, session: SessionDep) -> StaffUser:

@@ -28,7 +28,7 @@ from app.outcomes.patient_view import Checkin, checkin_due
 from app.patient.forms import field_errors, parse_log, parse_signs
 from app.patient.service import day_facts, own_log, plan_item, today_plan
 from app.patient.sessions import next_step, next_steps, pain_to_start
-from app.patient.validators import matches, not_modified, tag_after, tag_for, today_tag
+from app.patient.validators import current_tag, not_modified, tag_after, today_tag
 
 router = APIRouter()
 
@@ -36,12 +36,15 @@ router = APIRouter()
 @router.get("/today")
 async def today(request: Request, signed: SignedPatient, session: SessionDep) -> Response:
     """Today's routine in the patient's own time zone; a 304 when the phone's copy is current."""
-    revalidating = bool(request.headers.get("if-none-match"))
+    # Unless the early revalidation (app/patient/revalidation.py) already found the copy stale.
+    revalidating = bool(request.headers.get("if-none-match")) and not getattr(
+        request.state, "today_stale", False
+    )
     if revalidating and reads_on_loop():
         # A revalidation is decided from the stamps alone: one lean primary-key read, nothing
         # rendered. On SQLite it runs right here, cheaper than a hand-off to a worker thread.
-        tag = tag_for(request, patient_stamps(session, request, signed))
-        if matches(request, tag):
+        tag = current_tag(request, patient_stamps(session, request, signed))
+        if tag is not None:
             end_on_loop(session)
             return not_modified(tag)
         revalidating = False  # the stamps are known to have moved: render
@@ -54,8 +57,8 @@ def _today(
     request: Request, signed: SessionData, session: Session, revalidating: bool
 ) -> Response:
     if revalidating:
-        tag = tag_for(request, patient_stamps(session, request, signed))
-        if matches(request, tag):
+        tag = current_tag(request, patient_stamps(session, request, signed))
+        if tag is not None:
             return not_modified(tag)
     patient, library = patient_and_library(session, request, signed)
     facts = day_facts(session, patient.id or 0, local_today(patient.timezone), library=library)

@@ -75,6 +75,13 @@ def matches(request: Request, tag: str) -> bool:
     return any(t.strip().removeprefix("W/") == wanted for t in header.split(","))
 
 
+def current_tag(request: Request, stamps: PatientStamps) -> str | None:
+    """The tag to answer 304 with when the client's copy is current, else None: the one
+    decision both the route and the early revalidation (app/patient/revalidation.py) make."""
+    tag = tag_for(request, stamps)
+    return tag if matches(request, tag) else None
+
+
 def not_modified(tag: str) -> Response:
     """A 304 with no body: the phone shows the copy it has."""
     headers = {"ETag": tag, "Vary": "HX-Request, Cookie", "Cache-Control": "no-store"}

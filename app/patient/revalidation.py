@@ -1,0 +1,77 @@
+"""Today's revalidation answered before FastAPI's routing: the phone's most frequent request.
+
+A phone reopening the app asks for /today with the ETag of the copy it holds. Most of the time
+nothing changed, and the answer is a bodiless 304. Through FastAPI that answer pays for routing
+over every route, the dependency machinery, the exception and exit-stack layers, an ORM session
+and a commit, several times the cost of the one read that decides it. This pure-ASGI layer makes
+exactly the route's decision (the same cookie check, the same session, archive and language
+checks in `admit_stamps`, the same tag in `current_tag`, the same 304 from `not_modified`) from
+one read on a pooled connection, and hands anything else to the route unchanged: no cookie or
+a bad one, a tag that does not match, HEAD, htmx, a query string, PostgreSQL, any error.
+
+It sits inside the security middleware, so its 304 gets the same headers (and the same
+re-signed session cookie) as the route's.
+"""
+
+import logging
+
+from fastapi import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.core.sessions import read_session
+from app.db import _gate, get_engine, reads_on_loop
+from app.deps import STAMPS_SQL, NotSignedIn, admit_stamps, stamps_params
+from app.patient.validators import current_tag, not_modified
+
+PATH = "/today"
+log = logging.getLogger(__name__)
+
+
+class TodayRevalidation:
+    """Answers a current copy of Today with a 304 before routing; otherwise passes through."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        """Wrap the app."""
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A 304 when the route would answer one; the route itself for everything else."""
+        if (
+            scope["type"] == "http"
+            and scope["path"] == PATH
+            and scope["method"] == "GET"
+            and not scope.get("query_string")
+            and not scope.get("root_path")
+        ):
+            tag = _current(scope)
+            if tag is not None:
+                await not_modified(tag)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _current(scope: Scope) -> str | None:
+    """The tag of the phone's copy when it is current, or None to let the route decide."""
+    request = Request(scope)
+    headers = request.headers
+    if not headers.get("if-none-match") or "hx-request" in headers:
+        return None
+    data = read_session(request, "patient")
+    # The read runs on the event loop, as the route's does on SQLite (see reads_on_loop); only
+    # while a connection is sure to be free, so the loop never waits on the pool.
+    if data is None or not reads_on_loop() or _gate().locked():
+        return None
+    try:
+        # Only read: the connection's transaction is rolled back as it goes back to the pool,
+        # with no commit to pay for.
+        with get_engine().connect() as connection:
+            row = connection.exec_driver_sql(STAMPS_SQL, stamps_params(data)).first()
+        tag = current_tag(request, admit_stamps(request, data, row))
+    except NotSignedIn:
+        return None  # the route sends the signed-out answer
+    except Exception:  # the route meets the same failure and answers it as it always does
+        log.warning("early revalidation of Today failed; the route answers", exc_info=True)
+        return None
+    if tag is None:
+        request.state.today_stale = True  # the route renders without reading the stamps again
+    return tag
