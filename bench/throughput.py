@@ -188,6 +188,7 @@ def throughput(
                 f"{percentile(loop.latencies, 0.5):.0f} ms",
                 highlight=False,
             )
+        wrk.settle(pid)  # the writes queued behind the last run finish first
         found.write_times = _write_times(server, writer.token, writer.item_ids[0])
     return found
 

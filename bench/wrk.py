@@ -126,8 +126,25 @@ def script(path: str, callers: list[Caller], post: bool = False) -> Path:
 
 
 def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+    """CPU seconds of the process and its live children (gunicorn's worker under its master)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:  # it has just exited
+        return 0.0
+    own = (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+    return own + sum(_cpu_seconds(int(child)) for child in children)
+
+
+def settle(pid: int, *, below: float = 15, longest: float = 30) -> None:
+    """Wait until the server has finished what the last run left queued (its CPU below
+    `below`% over half a second), so each measurement starts from an idle server."""
+    deadline = time.monotonic() + longest
+    while time.monotonic() < deadline:
+        began = _cpu_seconds(pid)
+        time.sleep(0.5)
+        if (_cpu_seconds(pid) - began) / 0.5 * 100 < below:
+            return
 
 
 def _children_cpu() -> float:
@@ -159,6 +176,7 @@ def run(
 ) -> WrkResult:
     """A warm-up, then `seconds` of wrk at `connections` connections; the figures."""
     threads = max(1, min(threads, connections))
+    settle(server_pid)
     base = [WRK, f"-t{threads}", f"-c{connections}", "--latency", "-s", str(lua), base_url]
     if warmup > 0:
         subprocess.run(
