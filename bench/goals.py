@@ -110,12 +110,19 @@ def _throughput_goals(found: Throughput, valens: wrk.WrkResult | None, add: obje
     bare, write = results[BARE], results[WRITE]
     if found.contention is not None:
         c = found.contention
-        add(
-            f"write p99 while therapists load the {c.patients:,}-patient dashboard",
-            f"{c.alone.p99:.0f} → {c.loaded.p99:.0f} ms ({c.p99_ratio:.2f}x)",
-            "within 1.5x",
-            c.p99_ratio <= 1.5,
-        )
+        for run in c.runs:
+            add(
+                f"write p99 beside {c.patients:,}-patient dashboard loads, {run.load}",
+                f"{run.alone.p99:.0f} → {run.loaded.p99:.0f} ms ({run.p99_ratio:.2f}x)",
+                "within 1.5x",
+                run.p99_ratio <= 1.5,
+            )
+            add(
+                f"writes/s beside {c.patients:,}-patient dashboard loads, {run.load}",
+                f"{run.alone.rps:.0f} → {run.loaded.rps:.0f} ({run.rate_ratio:.2f}x)",
+                "unaffected (≥ 0.67x, the 1.5x as a rate)",
+                run.rate_ratio >= 1 / 1.5,
+            )
     add("acknowledged log writes/s", f"{write.rps:.0f}", "≥ 300", write.rps >= 300)
     if valens is not None:
         times = ratio(write.rps, valens.rps)

@@ -263,14 +263,14 @@ def main() -> None:
             if figures.contention is not None:
                 c = figures.contention
                 beside.rows += throughput.contention_rows(label, c)
-                beside.notes.append(
-                    f"{label}: write p99 {c.alone.p99:.0f} → {c.loaded.p99:.0f} ms "
-                    f"({c.p99_ratio:.2f}x, goal within 1.5x); writes/s "
-                    f"{c.alone.rps:.0f} → {c.loaded.rps:.0f} "
-                    f"({ratio(c.loaded.rps - c.alone.rps, c.alone.rps) * 100:+.0f}%); "
-                    f"{len(c.dashboard_ms)} dashboard loads, slowest "
-                    f"{percentile(c.dashboard_ms, 1.0):.0f} ms"
-                )
+                for run in c.runs:
+                    beside.notes.append(
+                        f"{label}, {run.load}: write p99 {run.alone.p99:.0f} → "
+                        f"{run.loaded.p99:.0f} ms ({run.p99_ratio:.2f}x, goal within 1.5x); "
+                        f"writes/s {run.alone.rps:.0f} → {run.loaded.rps:.0f} "
+                        f"({(run.rate_ratio - 1) * 100:+.0f}%); {len(run.dashboard_ms)} "
+                        f"dashboard loads, slowest {percentile(run.dashboard_ms, 1.0):.0f} ms"
+                    )
             m.statements = count(backend.fresh("statements"))
             for counted in m.statements:
                 sql.rows.append(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,21 +29,34 @@ WRITE = "POST /api/logs"
 
 
 @dataclass
-class Contention:
-    """The writes with and without therapists loading the dashboard, and the dashboard's times."""
+class Beside:
+    """Writes without and then with therapists loading the dashboard, at one offered load."""
 
+    load: str  # how the patients write: flat out, or paced below capacity
     alone: wrk.WrkResult
     loaded: wrk.WrkResult
     dashboard_ms: list[float]
     dashboard_errors: int
-    therapists: int
-    patients: int
-    seconds: float
+    seconds: float  # how long the dashboard loop ran
 
     @property
     def p99_ratio(self) -> float:
         """Write p99 with dashboard loads over write p99 without."""
         return ratio(self.loaded.p99, self.alone.p99)
+
+    @property
+    def rate_ratio(self) -> float:
+        """Writes/s with dashboard loads over writes/s without."""
+        return ratio(self.loaded.rps, self.alone.rps)
+
+
+@dataclass
+class Contention:
+    """A dashboard next to patients' writes: flat out, then paced at half the write capacity."""
+
+    therapists: int
+    patients: int
+    runs: list[Beside] = field(default_factory=list)
 
 
 @dataclass
@@ -145,10 +159,10 @@ def throughput(
         callers = _callers(server, cast.patients[:-1])
         fresh = [wrk.Caller(c.cookie) for c in callers]
 
-        def drive(path: str, who: list[wrk.Caller], post: bool) -> wrk.WrkResult:
+        def drive(path: str, who: list[wrk.Caller], post: bool, pace: float = 0) -> wrk.WrkResult:
             return wrk.run(
                 server.url,
-                wrk.script(path, who, post),
+                wrk.script(path, who, post, pace),
                 pid,
                 connections=clients,
                 seconds=seconds,
@@ -169,57 +183,86 @@ def throughput(
                 highlight=False,
             )
         if found.clinic is not None:
-            # Straight after the writes alone, so both runs meet the same machine.
-            began = time.monotonic()
-            with DashboardLoop(server.url, found.clinic.email, therapists) as loop:
-                loaded = drive("/api/logs", callers, True)
-            found.contention = Contention(
-                found.results[WRITE],
-                loaded,
-                loop.latencies,
-                loop.errors,
+            found.contention = _beside(
+                server.url,
+                found.clinic,
                 therapists,
-                clinic,
-                time.monotonic() - began,
+                found.results[WRITE],
+                lambda pace: drive("/api/logs", callers, True, pace),
             )
-            console.print(
-                f"{label}: {WRITE} with dashboard loads: {loaded.rps:.0f} requests/s, "
-                f"p99 {loaded.p99:.0f} ms; {len(loop.latencies)} dashboard loads, median "
-                f"{percentile(loop.latencies, 0.5):.0f} ms",
-                highlight=False,
-            )
+            for run in found.contention.runs:
+                console.print(
+                    f"{label}: {WRITE}, {run.load}: {run.alone.rps:.0f} → {run.loaded.rps:.0f} "
+                    f"requests/s, p99 {run.alone.p99:.0f} → {run.loaded.p99:.0f} ms beside "
+                    f"{len(run.dashboard_ms)} dashboard loads (median "
+                    f"{percentile(run.dashboard_ms, 0.5):.0f} ms)",
+                    highlight=False,
+                )
         wrk.settle(pid)  # the writes queued behind the last run finish first
         found.write_times = _write_times(server, writer.token, writer.item_ids[0])
     return found
 
 
+def _beside(
+    url: str,
+    clinic: BigClinic,
+    therapists: int,
+    flat_out: wrk.WrkResult,
+    drive: Callable[[float], wrk.WrkResult],
+) -> Contention:
+    """The writes again beside a dashboard loop; then both again at half the write capacity.
+
+    Flat out, the one worker is saturated by writes alone, so any other work must take from
+    them; paced, with room to spare, what is left is the dashboard's own interference."""
+    found = Contention(therapists, clinic.patients)
+
+    def loaded(pace: float) -> tuple[wrk.WrkResult, DashboardLoop, float]:
+        began = time.monotonic()
+        with DashboardLoop(url, clinic.email, therapists) as loop:
+            result = drive(pace)
+        return result, loop, time.monotonic() - began
+
+    # Straight after the writes alone, so both runs meet the same machine.
+    result, loop, seconds = loaded(0)
+    found.runs.append(Beside("flat out", flat_out, result, loop.latencies, loop.errors, seconds))
+    if flat_out.rps > 0:
+        # Each connection pauses so that together they offer half the measured write rate.
+        pace = flat_out.connections / (flat_out.rps / 2) * 1000
+        alone = drive(pace)
+        result, loop, seconds = loaded(pace)
+        load = f"paced at half capacity ({alone.rps:.0f}/s offered)"
+        found.runs.append(Beside(load, alone, result, loop.latencies, loop.errors, seconds))
+    return found
+
+
 def contention_rows(label: str, found: Contention) -> list[list[str]]:
     """The dashboard-next-to-writes table's rows."""
-    board = found.dashboard_ms
     who = f"{found.therapists} therapist{'s' if found.therapists > 1 else ''}"
-    return [
-        [
-            label,
-            f"{WRITE}, no dashboard loads",
-            f"{found.alone.rps:.0f}",
-            f"{found.alone.p50:.1f}",
-            f"{found.alone.p99:.1f}",
-            str(found.alone.errors),
-        ],
-        [
-            label,
-            f"{WRITE} while {who} load the {found.patients:,}-patient dashboard",
-            f"{found.loaded.rps:.0f}",
-            f"{found.loaded.p50:.1f}",
-            f"{found.loaded.p99:.1f}",
-            str(found.loaded.errors),
-        ],
-        [
-            label,
-            f"GET /dashboard (first page, {found.patients:,} patients) during those writes",
-            f"{ratio(len(board), found.seconds):.1f}",
-            f"{percentile(board, 0.5):.1f}",
-            f"{percentile(board, 0.99):.1f}",
-            str(found.dashboard_errors),
-        ],
-    ]
+    rows = []
+    for run in found.runs:
+        board = run.dashboard_ms
+        for what, result in (
+            (f"{WRITE}, {run.load}, no dashboard loads", run.alone),
+            (f"{WRITE}, {run.load}, while {who} load the dashboard", run.loaded),
+        ):
+            rows.append(
+                [
+                    label,
+                    what,
+                    f"{result.rps:.0f}",
+                    f"{result.p50:.1f}",
+                    f"{result.p99:.1f}",
+                    str(result.errors),
+                ]
+            )
+        rows.append(
+            [
+                label,
+                f"GET /dashboard (first page, {found.patients:,} patients) during those writes",
+                f"{ratio(len(board), run.seconds):.1f}",
+                f"{percentile(board, 0.5):.1f}",
+                f"{percentile(board, 0.99):.1f}",
+                str(run.dashboard_errors),
+            ]
+        )
+    return rows

@@ -90,6 +90,7 @@ class WrkResult:
     cpu: float  # the server process's CPU use during the run, % of one core
     client_cpu: float = 0.0  # wrk's own CPU use, % of one core (its limit: 100% per thread)
     threads: int = 1  # wrk threads
+    connections: int = 0
     idle: float = 0.0  # the machine's idle share during the run, % of all CPUs
 
     @property
@@ -102,8 +103,18 @@ def _lua_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def script(path: str, callers: list[Caller], post: bool = False) -> Path:
-    """Write the Lua script for this endpoint and these callers; its path."""
+# Each connection waits about `pace` ms (half to one and a half times) between its requests,
+# as a phone does between two exercises: an offered load below the server's capacity.
+_DELAY = """
+function delay()
+  return math.random({low}, {high})
+end
+"""
+
+
+def script(path: str, callers: list[Caller], post: bool = False, pace: float = 0) -> Path:
+    """Write the Lua script for this endpoint and these callers (each connection pausing about
+    `pace` ms between requests when given; flat out otherwise); its path."""
     rows = ",\n".join(
         "  {"
         + ", ".join(
@@ -119,6 +130,8 @@ def script(path: str, callers: list[Caller], post: bool = False) -> Path:
         for c in callers
     )
     text = (_POST if post else _GET).format(rows=rows, path=path, run=int(time.time()) % 2**31)
+    if pace > 0:
+        text += _DELAY.format(low=max(1, round(pace / 2)), high=max(2, round(pace * 3 / 2)))
     handle, name = tempfile.mkstemp(prefix="neuroglide-wrk-", suffix=".lua")
     os.write(handle, text.encode())
     os.close(handle)
@@ -205,4 +218,4 @@ def run(
             errors += int(found.group(1))
         elif found:
             errors += sum(int(n) for n in re.findall(r"\d+", found.group(0)))
-    return WrkResult(rps, p50, p99, errors, cpu, client_cpu, threads, idle)
+    return WrkResult(rps, p50, p99, errors, cpu, client_cpu, threads, connections, idle)
