@@ -26,6 +26,7 @@ BARE = "GET /bench-bare (bare FastAPI)"
 TODAY = "GET /today"
 REVALIDATED = "GET /today, revalidated (304)"
 WRITE = "POST /api/logs"
+PACE = 250  # ms between one paced client's requests, on average
 
 
 @dataclass
@@ -159,12 +160,14 @@ def throughput(
         callers = _callers(server, cast.patients[:-1])
         fresh = [wrk.Caller(c.cookie) for c in callers]
 
-        def drive(path: str, who: list[wrk.Caller], post: bool, pace: float = 0) -> wrk.WrkResult:
+        def drive(
+            path: str, who: list[wrk.Caller], post: bool, pace: float = 0, connections: int = 0
+        ) -> wrk.WrkResult:
             return wrk.run(
                 server.url,
                 wrk.script(path, who, post, pace),
                 pid,
-                connections=clients,
+                connections=connections or clients,
                 seconds=seconds,
                 threads=threads,
                 warmup=warmup,
@@ -188,7 +191,7 @@ def throughput(
                 found.clinic,
                 therapists,
                 found.results[WRITE],
-                lambda pace: drive("/api/logs", callers, True, pace),
+                lambda pace, connections: drive("/api/logs", callers, True, pace, connections),
             )
             for run in found.contention.runs:
                 console.print(
@@ -208,7 +211,7 @@ def _beside(
     clinic: BigClinic,
     therapists: int,
     flat_out: wrk.WrkResult,
-    drive: Callable[[float], wrk.WrkResult],
+    drive: Callable[[float, int], wrk.WrkResult],
 ) -> Contention:
     """The writes again beside a dashboard loop; then both again at half the write capacity.
 
@@ -216,21 +219,24 @@ def _beside(
     them; paced, with room to spare, what is left is the dashboard's own interference."""
     found = Contention(therapists, clinic.patients)
 
-    def loaded(pace: float) -> tuple[wrk.WrkResult, DashboardLoop, float]:
+    def loaded(pace: float, connections: int) -> tuple[wrk.WrkResult, DashboardLoop, float]:
         began = time.monotonic()
         with DashboardLoop(url, clinic.email, therapists) as loop:
-            result = drive(pace)
+            result = drive(pace, connections)
         return result, loop, time.monotonic() - began
 
     # Straight after the writes alone, so both runs meet the same machine.
-    result, loop, seconds = loaded(0)
+    result, loop, seconds = loaded(0, flat_out.connections)
     found.runs.append(Beside("flat out", flat_out, result, loop.latencies, loop.errors, seconds))
     if flat_out.rps > 0:
-        # Each connection pauses so that together they offer half the measured write rate.
-        pace = flat_out.connections / (flat_out.rps / 2) * 1000
-        alone = drive(pace)
-        result, loop, seconds = loaded(pace)
-        load = f"paced at half capacity ({alone.rps:.0f}/s offered)"
+        # Connections pausing about PACE ms each, as many as offer half the measured write rate
+        # (short pauses: each connection then sends many requests within the run).
+        offered = flat_out.rps / 2
+        connections = max(2, min(flat_out.connections, round(offered * PACE / 1000)))
+        pace = connections / offered * 1000
+        alone = drive(pace, connections)
+        result, loop, seconds = loaded(pace, connections)
+        load = f"paced: {connections} clients offering {offered:.0f}/s, half the capacity"
         found.runs.append(Beside(load, alone, result, loop.latencies, loop.errors, seconds))
     return found
 
