@@ -209,7 +209,7 @@ def main() -> None:
         throughput.COLUMNS,
     )
     beside = Report(
-        "A dashboard load next to patients' writes (same worker, same connections)",
+        "A dashboard load next to patients' writes (same worker)",
         ["database", "what", "req/s", "p50 ms", "p99 ms", "errors"],
     )
     sql = Report(

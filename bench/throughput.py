@@ -243,13 +243,14 @@ def _beside(
 
 def contention_rows(label: str, found: Contention) -> list[list[str]]:
     """The dashboard-next-to-writes table's rows."""
-    who = f"{found.therapists} therapist{'s' if found.therapists > 1 else ''}"
+    many = found.therapists > 1
+    who = f"{found.therapists} therapist{'s load' if many else ' loads'}"
     rows = []
     for run in found.runs:
         board = run.dashboard_ms
         for what, result in (
             (f"{WRITE}, {run.load}, no dashboard loads", run.alone),
-            (f"{WRITE}, {run.load}, while {who} load the dashboard", run.loaded),
+            (f"{WRITE}, {run.load}, while {who} the dashboard", run.loaded),
         ):
             rows.append(
                 [
