@@ -45,7 +45,7 @@ def ensure_venv(venv: Path) -> Path:
     return venv
 
 
-def measure(venv: Path, clients: int, seconds: float) -> wrk.WrkResult:
+def measure(venv: Path, clients: int, seconds: float, threads: int = 2) -> wrk.WrkResult:
     """Start Valens, sign a user in, and drive POST /api/workouts with wrk; the figures."""
     bin_dir = ensure_venv(venv) / "bin"
     folder = Path(tempfile.mkdtemp(prefix="valens-bench-"))
@@ -78,13 +78,21 @@ def measure(venv: Path, clients: int, seconds: float) -> wrk.WrkResult:
             reply.raise_for_status()
             cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
             day = datetime.date.today().isoformat()
-            body = {"routine_id": None, "date": day, "notes": "", "elements": []}
+            body: dict[str, object] = {"routine_id": None, "date": day, "notes": "", "elements": []}
             check = client.post("/api/workouts", json={**body, "exercise_notes": []})
             assert check.status_code == 201, check.text
         handle, name = tempfile.mkstemp(prefix="valens-wrk-", suffix=".lua")
         os.write(handle, _WORKOUT.format(day=day, cookie=cookie.replace('"', '\\"')).encode())
         os.close(handle)
-        return wrk.run(url, Path(name), server.pid, connections=clients, seconds=seconds)
+        return wrk.run(
+            url,
+            Path(name),
+            server.pid,
+            connections=clients,
+            seconds=seconds,
+            threads=threads,
+            warmup=min(2.0, max(1.0, seconds / 4)),
+        )
     finally:
         server.terminate()
         server.wait(timeout=15)

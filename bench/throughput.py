@@ -1,0 +1,275 @@
+"""Throughput against one uvicorn worker, driven by wrk; dashboards next to writes; write times.
+
+Against one server process (bench/bare.py: the app and a bare FastAPI endpoint), in turn: the
+bare endpoint, GET /today, GET /today revalidated (304) and POST /api/logs, each at `clients`
+connections. Then the same writes again while therapists load the big clinic's dashboard in a
+loop (bench/therapists.py), to see whether a dashboard load slows patients' writes on the same
+worker. Then one write's time with nothing and with 300 logged that day.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench import wrk
+from bench.bare import BARE_PATH
+from bench.report import console, ratio
+from bench.server import AppServer, SeedPatient, Visitor, seed
+from bench.therapists import BigClinic, DashboardLoop, build_clinic, percentile
+
+BARE = "GET /bench-bare (bare FastAPI)"
+TODAY = "GET /today"
+REVALIDATED = "GET /today, revalidated (304)"
+WRITE = "POST /api/logs"
+PACE = 250  # ms between one paced client's requests, on average
+
+
+@dataclass
+class Beside:
+    """Writes without and then with therapists loading the dashboard, at one offered load."""
+
+    load: str  # how the patients write: flat out, or paced below capacity
+    alone: wrk.WrkResult
+    loaded: wrk.WrkResult
+    dashboard_ms: list[float]
+    dashboard_errors: int
+    seconds: float  # how long the dashboard loop ran
+
+    @property
+    def p99_ratio(self) -> float:
+        """Write p99 with dashboard loads over write p99 without."""
+        return ratio(self.loaded.p99, self.alone.p99)
+
+    @property
+    def rate_ratio(self) -> float:
+        """Writes/s with dashboard loads over writes/s without."""
+        return ratio(self.loaded.rps, self.alone.rps)
+
+
+@dataclass
+class Contention:
+    """A dashboard next to patients' writes: flat out, then paced at half the write capacity."""
+
+    therapists: int
+    patients: int
+    runs: list[Beside] = field(default_factory=list)
+
+
+@dataclass
+class Throughput:
+    """What one server run measured."""
+
+    results: dict[str, wrk.WrkResult] = field(default_factory=dict)
+    write_times: tuple[float, float] = (0.0, 0.0)
+    contention: Contention | None = None
+    clinic: BigClinic | None = None  # the big clinic built into this database, if any
+
+
+def row(label: str, name: str, result: wrk.WrkResult, bare: wrk.WrkResult | None) -> list[str]:
+    """A throughput table row."""
+    return [
+        label,
+        name,
+        f"{result.rps:.0f}",
+        f"{result.p50:.1f}",
+        f"{result.p99:.1f}",
+        f"{ratio(result.rps, bare.rps):.2f}" if bare else "",
+        f"{result.cpu:.0f}",
+        f"{result.client_cpu:.0f} ({result.threads})",
+        f"{result.idle:.0f}",
+        str(result.errors),
+    ]
+
+
+COLUMNS = [
+    "database",
+    "endpoint",
+    "req/s",
+    "p50 ms",
+    "p99 ms",
+    "vs bare",
+    "server CPU %",
+    "wrk CPU % (threads)",
+    "machine idle %",
+    "errors",
+]
+
+
+def _callers(server: AppServer, patients: list[SeedPatient]) -> list[wrk.Caller]:
+    """Sign each patient in once, as their phone does; what wrk sends for them."""
+    callers = []
+    for patient in patients:
+        visitor = Visitor(server.url)
+        visitor.open_invite(patient.token)
+        cookie = "; ".join(f"{k}={v}" for k, v in visitor.client.cookies.items())
+        etag = visitor.client.get("/today").headers.get("etag", "")
+        callers.append(wrk.Caller(cookie, visitor.csrf, patient.item_ids[0], visitor.today, etag))
+        visitor.close()
+    return callers
+
+
+def _write_times(server: AppServer, token: str, item_id: int) -> tuple[float, float]:
+    """Median time of one log write with nothing yet logged that day, and with 300 logged."""
+    visitor = Visitor(server.url)
+    visitor.open_invite(token)
+
+    def timed(count: int) -> list[float]:
+        samples = []
+        for _ in range(count):
+            began = time.perf_counter()
+            reply = visitor.post_log(visitor.log_body(item_id))
+            samples.append((time.perf_counter() - began) * 1000)
+            assert reply.status_code == 201, reply.text
+        return samples
+
+    timed(1)  # the day's first write also fills the rollups since the seeded history
+    empty = statistics.median(timed(9))
+    timed(290)
+    full = statistics.median(timed(9))
+    visitor.close()
+    return empty, full
+
+
+def throughput(
+    database_url: str,
+    label: str,
+    seconds: float,
+    clients: int,
+    *,
+    threads: int = 2,
+    clinic: int = 0,
+    therapists: int = 1,
+) -> Throughput:
+    """Seed `clients` + 1 patients (and a `clinic`-patient clinic when asked), serve, measure."""
+    folder = Path(tempfile.mkdtemp(prefix="neuroglide-bench-"))
+    cast = seed(database_url, patients=clients + 1, therapists=1, days=30)
+    found = Throughput()
+    if clinic:
+        # The dashboard then has a real clinic to page through while patients write.
+        found.clinic = build_clinic(database_url, clinic, 30, console)
+    warmup = min(2.0, max(1.0, seconds / 4))
+    with AppServer(database_url, folder, app="bench.bare:app") as server:
+        assert server.process is not None
+        pid = server.process.pid
+        writer = cast.patients[-1]
+        callers = _callers(server, cast.patients[:-1])
+        fresh = [wrk.Caller(c.cookie) for c in callers]
+
+        def drive(
+            path: str, who: list[wrk.Caller], post: bool, pace: float = 0, connections: int = 0
+        ) -> wrk.WrkResult:
+            return wrk.run(
+                server.url,
+                wrk.script(path, who, post, pace),
+                pid,
+                connections=connections or clients,
+                seconds=seconds,
+                threads=threads,
+                warmup=warmup,
+            )
+
+        for name, path, who, post in (
+            (BARE, BARE_PATH, fresh, False),
+            (TODAY, "/today", fresh, False),
+            (REVALIDATED, "/today", callers, False),
+            (WRITE, "/api/logs", callers, True),
+        ):
+            found.results[name] = result = drive(path, who, post)
+            console.print(
+                f"{label}: {name}: {result.rps:.0f} requests/s, server CPU {result.cpu:.0f}%, "
+                f"wrk CPU {result.client_cpu:.0f}%",
+                highlight=False,
+            )
+        if found.clinic is not None:
+            found.contention = _beside(
+                server.url,
+                found.clinic,
+                therapists,
+                found.results[WRITE],
+                lambda pace, connections: drive("/api/logs", callers, True, pace, connections),
+            )
+            for run in found.contention.runs:
+                console.print(
+                    f"{label}: {WRITE}, {run.load}: {run.alone.rps:.0f} → {run.loaded.rps:.0f} "
+                    f"requests/s, p99 {run.alone.p99:.0f} → {run.loaded.p99:.0f} ms beside "
+                    f"{len(run.dashboard_ms)} dashboard loads (median "
+                    f"{percentile(run.dashboard_ms, 0.5):.0f} ms)",
+                    highlight=False,
+                )
+        wrk.settle(pid)  # the writes queued behind the last run finish first
+        found.write_times = _write_times(server, writer.token, writer.item_ids[0])
+    return found
+
+
+def _beside(
+    url: str,
+    clinic: BigClinic,
+    therapists: int,
+    flat_out: wrk.WrkResult,
+    drive: Callable[[float, int], wrk.WrkResult],
+) -> Contention:
+    """The writes again beside a dashboard loop; then both again at half the write capacity.
+
+    Flat out, the one worker is saturated by writes alone, so any other work must take from
+    them; paced, with room to spare, what is left is the dashboard's own interference."""
+    found = Contention(therapists, clinic.patients)
+
+    def loaded(pace: float, connections: int) -> tuple[wrk.WrkResult, DashboardLoop, float]:
+        began = time.monotonic()
+        with DashboardLoop(url, clinic.email, therapists) as loop:
+            result = drive(pace, connections)
+        return result, loop, time.monotonic() - began
+
+    # Straight after the writes alone, so both runs meet the same machine.
+    result, loop, seconds = loaded(0, flat_out.connections)
+    found.runs.append(Beside("flat out", flat_out, result, loop.latencies, loop.errors, seconds))
+    if flat_out.rps > 0:
+        # Connections pausing about PACE ms each, as many as offer half the measured write rate
+        # (short pauses: each connection then sends many requests within the run).
+        offered = flat_out.rps / 2
+        connections = max(2, min(flat_out.connections, round(offered * PACE / 1000)))
+        pace = connections / offered * 1000
+        alone = drive(pace, connections)
+        result, loop, seconds = loaded(pace, connections)
+        load = f"paced: {connections} clients offering {offered:.0f}/s, half the capacity"
+        found.runs.append(Beside(load, alone, result, loop.latencies, loop.errors, seconds))
+    return found
+
+
+def contention_rows(label: str, found: Contention) -> list[list[str]]:
+    """The dashboard-next-to-writes table's rows."""
+    many = found.therapists > 1
+    who = f"{found.therapists} therapist{'s load' if many else ' loads'}"
+    rows = []
+    for run in found.runs:
+        board = run.dashboard_ms
+        for what, result in (
+            (f"{WRITE}, {run.load}, no dashboard loads", run.alone),
+            (f"{WRITE}, {run.load}, while {who} the dashboard", run.loaded),
+        ):
+            rows.append(
+                [
+                    label,
+                    what,
+                    f"{result.rps:.0f}",
+                    f"{result.p50:.1f}",
+                    f"{result.p99:.1f}",
+                    str(result.errors),
+                ]
+            )
+        rows.append(
+            [
+                label,
+                f"GET /dashboard (first page, {found.patients:,} patients) during those writes",
+                f"{ratio(len(board), run.seconds):.1f}",
+                f"{percentile(board, 0.5):.1f}",
+                f"{percentile(board, 0.99):.1f}",
+                str(run.dashboard_errors),
+            ]
+        )
+    return rows
