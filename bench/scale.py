@@ -45,6 +45,7 @@ from app.core.clock import local_today  # noqa: E402
 from app.core.csrf import csrf_cookie_name, token_for_cookies  # noqa: E402
 from app.core.security import hash_token  # noqa: E402
 from app.core.sessions import STAFF_COOKIE, write_staff_cookie  # noqa: E402
+from app.dashboard.summary import refresh_rolled_over  # noqa: E402
 from app.db import get_session, make_engine  # noqa: E402
 from app.models import Clinic, Exercise, Patient, StaffSession, StaffUser  # noqa: E402
 from app.routines.service import ItemDose, new_version  # noqa: E402
@@ -196,8 +197,10 @@ def build(engine: Engine, patients: int) -> tuple[int, int, int]:
             conn.execute(text(MORNINGS_SQL), bind)
             conn.execute(text(ROLLUPS_SQL), bind)
         console.print(f"  patients {first}..{min(first + CHUNK, top + 1) - 1}: {logs:,} logs")
-    # Other tables derived from the history (per patient or per clinic) are filled here, after
-    # every log is in and before the statistics are taken.
+    # The dashboard's summary rows, as the daily pass fills them: after every log is in and
+    # before the statistics are taken.
+    summaries = refresh_rolled_over(engine, batch=2_000)
+    console.print(f"  dashboard summaries: {summaries:,} patients")
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql("VACUUM ANALYZE")
     with Session(engine) as session:
