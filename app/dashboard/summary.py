@@ -20,15 +20,17 @@ by statements that bypass the session).
 import logging
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Date, and_, case, event, func, literal, union_all
+from sqlalchemy import Date, String, and_, bindparam, case, event, func, literal, union_all
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction
 from sqlalchemy.orm.util import identity_key
+from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.selectable import Subquery
 from sqlmodel import Session, col
 
@@ -100,7 +102,7 @@ def _loaded_zone(session: Session | OrmSession, patient_id: int) -> str | None:
     return zone if isinstance(zone, str) else None
 
 
-def summary_rows(ids: list[int], zones: Subquery) -> Any:
+def summary_rows(ids: list[int] | BindParameter[Any], zones: Subquery) -> Any:
     """The summary of each of these patients as a SELECT (their zone must be in `zones`)."""
     r, p, z = DailyRollup, Patient, zones.c
     day = col(r.local_date)
@@ -161,6 +163,31 @@ def summary_rows(ids: list[int], zones: Subquery) -> Any:
     )
 
 
+@cache
+def _refresh_statement(dialect: str, zones: int) -> Any:
+    """The summaries' upsert for patients in this many time zones, built once: every commit
+    that changed a patient runs it, and building the statement costs more than running it."""
+    zone_rows = [
+        sa_select(
+            bindparam(f"tz{n}", type_=String).label("tz"),
+            bindparam(f"today{n}", type_=Date).label("today"),
+            bindparam(f"from7_{n}", type_=Date).label("from7"),
+            bindparam(f"from30_{n}", type_=Date).label("from30"),
+            bindparam(f"today{n}", type_=Date).label("review_from"),
+        )
+        for n in range(zones)
+    ]
+    table = (zone_rows[0] if zones == 1 else union_all(*zone_rows)).subquery("zones")
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    ids: BindParameter[Any] = bindparam("ids", expanding=True)
+    rows_of = summary_rows(ids, table)
+    statement = insert(SUMMARY_TABLE).from_select(("patient_id", *FIGURES), rows_of)
+    return statement.on_conflict_do_update(
+        index_elements=["patient_id"],
+        set_={name: statement.excluded[name] for name in FIGURES},
+    )
+
+
 def refresh_summaries(
     session: Session | OrmSession, patient_ids: Iterable[int | None], now: datetime | None = None
 ) -> int:
@@ -173,15 +200,13 @@ def refresh_summaries(
     todays = {tz: local_today(tz, now) for tz in _timezones(session, ids)}
     if not todays:
         return 0
-    names = ("patient_id", *FIGURES)
+    params: dict[str, Any] = {"ids": ids}
+    for n, (tz, day) in enumerate(sorted(todays.items())):
+        params[f"tz{n}"], params[f"today{n}"] = tz, day
+        params[f"from7_{n}"] = day - timedelta(days=WEEK_DAYS)
+        params[f"from30_{n}"] = day - timedelta(days=WINDOW_DAYS)
     connection = session.connection()
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(SUMMARY_TABLE).from_select(names, summary_rows(ids, zones_table(todays)))
-    statement = statement.on_conflict_do_update(
-        index_elements=["patient_id"],
-        set_={name: statement.excluded[name] for name in FIGURES},
-    )
-    connection.execute(statement)
+    connection.execute(_refresh_statement(connection.dialect.name, len(todays)), params)
     return len(ids)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Boolean, Float, Integer, String, and_, case, cast, func, literal, null, or_
 from sqlalchemy import select as sa_select
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.selectable import Subquery
 from sqlmodel import Session, col, select
 
@@ -200,7 +200,7 @@ def measures_table() -> Subquery:
     return built_in[0].union_all(*built_in[1:], own).subquery("measures")
 
 
-def stalled_since_query(patient_ids: list[int]) -> Subquery:
+def stalled_since_query(patient_ids: list[int] | BindParameter[Any]) -> Subquery:
     """(patient_id, stalled_since) for those of these patients with an unimproved measure."""
     s = OutcomeScore
     by_series = (col(s.patient_id), col(s.measure))
