@@ -114,12 +114,13 @@ def ranked(session: Session, where: list[ColumnElement[bool]], now: Any = None) 
         *((col(Flag.kind) == kind, level) for kind, level in URGENCY.items()),
         else_=col(Flag.severity),
     )
-    flags = (
-        sa_select(col(Flag.patient_id).label("patient_id"), func.max(urgency).label("urgency"))
-        .join(Patient, col(Patient.id) == col(Flag.patient_id))
-        .where(*where, col(Flag.resolved_at).is_(None))
-        .group_by(col(Flag.patient_id))
-        .subquery()
+    # Per patient through the flags' patient index: joined as one grouped subquery instead,
+    # SQLite scans the whole clinic's open flags for every patient (time grows as N x flags).
+    flag_urgency = (
+        sa_select(func.max(urgency))
+        .where(col(Flag.patient_id) == col(Patient.id), col(Flag.resolved_at).is_(None))
+        .correlate(Patient)
+        .scalar_subquery()
     )
     started = func.coalesce(
         col(Patient.monitoring_started_on), _utc_date(col(Patient.created_at), dialect)
@@ -136,7 +137,7 @@ def ranked(session: Session, where: list[ColumnElement[bool]], now: Any = None) 
         sa_select(
             col(Patient.id).label("id"),
             col(Patient.display_name).label("display_name"),
-            func.coalesce(flags.c.urgency, 0).label("urgency"),
+            func.coalesce(flag_urgency, 0).label("urgency"),
             silent.label("silent_days"),
             ratio(col(s.done_7), col(s.due_7)).label("adherence_7"),
             ratio(col(s.done_30), col(s.due_30)).label("adherence_30"),
@@ -147,7 +148,6 @@ def ranked(session: Session, where: list[ColumnElement[bool]], now: Any = None) 
         .select_from(Patient)
         .join(zones, zones.c.tz == col(Patient.timezone))
         .outerjoin(s, col(s.patient_id) == col(Patient.id))
-        .outerjoin(flags, flags.c.patient_id == col(Patient.id))
         .where(*where)
         .subquery("ranked")
     )
