@@ -53,6 +53,12 @@ def _patient(request: Request, session: SessionDep) -> Patient:
     data = read_session(request, "patient")
     if data is None:
         raise NotSignedIn("patient")
+    return signed_patient(session, request, data)
+
+
+def signed_patient(session: Session, request: Request, data: SessionData) -> Patient:
+    """The patient a checked cookie names, with the same session checks as CurrentPatient
+    (for a route that looks the patient up in its own worker-thread turn)."""
     patient = session.get(Patient, data.user_id)
     if patient is None:
         raise NotSignedIn("patient")

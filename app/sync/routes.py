@@ -5,6 +5,7 @@ import uuid
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlmodel import Session
 
 from app.activity.schemas import LogIn, MorningIn, SafetyIn
 from app.activity.service import (
@@ -16,7 +17,9 @@ from app.activity.service import (
     write_log,
 )
 from app.core.clock import local_today
-from app.deps import CurrentPatient, SessionDep
+from app.core.sessions import SessionData
+from app.db import run_then_commit
+from app.deps import CurrentPatient, SessionDep, SignedPatient, signed_patient
 from app.patient.service import own_log
 from app.sync.schemas import (
     API_REFUSALS,
@@ -62,8 +65,19 @@ def session_info(request: Request, patient: CurrentPatient, session: SessionDep)
 
 
 @router.post("/logs", responses={201: {"model": Stored[LogOut]}})
-def post_log(data: LogIn, patient: CurrentPatient, session: SessionDep) -> JSONResponse:
+async def post_log(
+    request: Request, data: LogIn, signed: SignedPatient, session: SessionDep
+) -> JSONResponse:
     """Store an exercise log once; a repeat answers 200 with the stored entry."""
+    # The phone's most frequent write: the patient, the write and the commit share one
+    # worker-thread turn instead of one each.
+    return await run_then_commit(session, _post_log, request, signed, session, data)
+
+
+def _post_log(
+    request: Request, signed: SessionData, session: Session, data: LogIn
+) -> JSONResponse:
+    patient = signed_patient(session, request, signed)
     day = local_today(patient.timezone)
     try:
         written = write_log(session, patient, data, day)
