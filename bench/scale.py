@@ -14,12 +14,11 @@ import argparse
 import os
 import re
 import secrets
-import statistics
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -49,7 +48,7 @@ from app.dashboard.summary import refresh_rolled_over  # noqa: E402
 from app.db import get_session, make_engine  # noqa: E402
 from app.models import Clinic, Exercise, Patient, StaffSession, StaffUser  # noqa: E402
 from app.routines.service import ItemDose, new_version  # noqa: E402
-from bench.dashboard import postgres_database  # noqa: E402
+from bench.dashboard import postgres_database, timed  # noqa: E402
 
 console = Console(width=120)
 CLINICS, DAYS, CHUNK = 35, 60, 5_000
@@ -208,18 +207,6 @@ def build(engine: Engine, patients: int) -> tuple[int, int, int]:
             select(Patient.id).where(Patient.clinic_id == clinic_ids[0]).order_by(Patient.id)
         ).all()
     return staff_ids[0] or 0, chosen[len(chosen) // 2] or 0, logs
-
-
-def timed(call: Callable[[], object], runs: int) -> tuple[float, float]:
-    """Median and 95th percentile milliseconds over runs after one warm-up call."""
-    call()
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)]
 
 
 def _staff_cookie(engine: Engine, staff_id: int) -> str:
