@@ -60,20 +60,41 @@ _ZONES = "summary_zones"
 _INPUTS = (ExerciseLog, MorningCheck, SafetyReport, RoutineVersion, OutcomeScore)
 
 
+def _zone_row(tz: Any, today: Any, from7: Any, from30: Any, review_from: Any) -> Any:
+    """One time zone's row of the zones table, from values or bound parameters."""
+    return sa_select(
+        tz.label("tz"),
+        today.label("today"),
+        from7.label("from7"),
+        from30.label("from30"),
+        review_from.label("review_from"),
+    )
+
+
+def _zones_of(rows: list[Any]) -> Subquery:
+    """The zones table from its rows."""
+    return (rows[0] if len(rows) == 1 else union_all(*rows)).subquery("zones")
+
+
 def zones_table(todays: dict[str, date], review_days: int = 0) -> Subquery:
     """Each time zone's today, window starts and outcome review day (a baseline on or before it
     is old enough to judge) as a small table to join on a patient's zone."""
-    rows = [
-        sa_select(
-            literal(tz).label("tz"),
-            literal(day, Date).label("today"),
-            literal(day - timedelta(days=WEEK_DAYS), Date).label("from7"),
-            literal(day - timedelta(days=WINDOW_DAYS), Date).label("from30"),
-            literal(day - timedelta(days=review_days), Date).label("review_from"),
-        )
-        for tz, day in sorted(todays.items())
-    ]
-    return (rows[0] if len(rows) == 1 else union_all(*rows)).subquery("zones")
+
+    def day(value: date) -> Any:
+        return literal(value, Date)
+
+    return _zones_of(
+        [
+            _zone_row(
+                literal(tz),
+                day(today),
+                day(today - timedelta(days=WEEK_DAYS)),
+                day(today - timedelta(days=WINDOW_DAYS)),
+                day(today - timedelta(days=review_days)),
+            )
+            for tz, today in sorted(todays.items())
+        ]
+    )
 
 
 def _timezones(session: Session | OrmSession, ids: list[int]) -> set[str]:
@@ -167,17 +188,18 @@ def summary_rows(ids: list[int] | BindParameter[Any], zones: Subquery) -> Any:
 def _refresh_statement(dialect: str, zones: int) -> Any:
     """The summaries' upsert for patients in this many time zones, built once: every commit
     that changed a patient runs it, and building the statement costs more than running it."""
-    zone_rows = [
-        sa_select(
-            bindparam(f"tz{n}", type_=String).label("tz"),
-            bindparam(f"today{n}", type_=Date).label("today"),
-            bindparam(f"from7_{n}", type_=Date).label("from7"),
-            bindparam(f"from30_{n}", type_=Date).label("from30"),
-            bindparam(f"today{n}", type_=Date).label("review_from"),
-        )
-        for n in range(zones)
-    ]
-    table = (zone_rows[0] if zones == 1 else union_all(*zone_rows)).subquery("zones")
+    table = _zones_of(
+        [
+            _zone_row(
+                bindparam(f"tz{n}", type_=String),
+                bindparam(f"today{n}", type_=Date),
+                bindparam(f"from7_{n}", type_=Date),
+                bindparam(f"from30_{n}", type_=Date),
+                bindparam(f"today{n}", type_=Date),  # a refresh judges no review window
+            )
+            for n in range(zones)
+        ]
+    )
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     ids: BindParameter[Any] = bindparam("ids", expanding=True)
     rows_of = summary_rows(ids, table)
