@@ -73,7 +73,9 @@ def _zone_row(tz: Any, today: Any, from7: Any, from30: Any, review_from: Any) ->
 
 def _zones_of(rows: list[Any]) -> Subquery:
     """The zones table from its rows."""
-    return (rows[0] if len(rows) == 1 else union_all(*rows)).subquery("zones")
+    if len(rows) == 1:
+        return rows[0].subquery("zones")
+    return union_all(*rows).subquery("zones")
 
 
 def zones_table(todays: dict[str, date], review_days: int = 0) -> Subquery:
