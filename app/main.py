@@ -13,6 +13,7 @@ from app.audit.routes import router as audit_router
 from app.config import get_settings
 from app.core.csrf import verify_csrf
 from app.core.errors import install_failure_handlers
+from app.core.lifespan import app_lifespan
 from app.core.limits import BodyLimitMiddleware
 from app.core.middleware import SecurityMiddleware
 from app.core.static import STATIC_DIR, CachedStatic
@@ -39,7 +40,6 @@ from app.patients.import_routes import router as patient_import_router
 from app.patients.routes import router as patients_router
 from app.pwa.routes import router as pwa_router
 from app.reminders.routes import router as reminders_router
-from app.reminders.runner import reminder_lifespan
 from app.reports.routes import router as reports_router
 from app.review.routes import router as review_router
 from app.routines.routes import router as routines_router
@@ -117,7 +117,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
         # Served below to signed-in staff only: the document maps every route of the app.
         openapi_url=None,
-        lifespan=reminder_lifespan,
+        lifespan=app_lifespan,
     )
 
     @app.get("/api/openapi.json", include_in_schema=False)
