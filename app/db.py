@@ -150,11 +150,28 @@ def _writer_turn(method: str) -> AbstractAsyncContextManager[Any]:
     """
     if method in SAFE_METHODS or get_engine().dialect.name != "sqlite":
         return nullcontext()
+    return _writer_lock()
+
+
+def _writer_lock() -> asyncio.Lock:
+    """The running loop's SQLite writers' lock (see _writer_turn)."""
     loop = asyncio.get_running_loop()
     lock = _writers.get(loop)
     if lock is None:
         lock = _writers[loop] = asyncio.Lock()
     return lock
+
+
+def _unflushed_writes(session: Session) -> bool:
+    """Whether a request that took no writer's turn (a GET) has rows to write at its commit,
+    such as a staff member's audit row, that SQLite has not been sent yet."""
+    if not (session.new or session.dirty or session.deleted):
+        return False
+    if get_engine().dialect.name != "sqlite":
+        return False
+    # SQLite's driver opens a transaction at the first change it is sent: none open means
+    # the connection holds no write lock yet, so waiting for the writers' turn cannot deadlock.
+    return not session.connection().connection.dbapi_connection.in_transaction  # type: ignore[union-attr]
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -175,6 +192,13 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             raise
         if session.info.pop(_ENDED, False):
             return  # committed in the route's own worker-thread turn (run_then_commit)
+        if request.method in SAFE_METHODS and _unflushed_writes(session):
+            # A read that writes at its commit queues with the writers for the commit alone. Were
+            # it to take SQLite's write lock at any moment, a patient's write holding the turn
+            # would sleep in SQLite's busy handler (1, 2, 5, 10 ms and more) until it let go.
+            async with _writer_lock():
+                await run_in_threadpool(_end, session, True)
+            return
         # One hand-off to a worker thread for the commit and the close, not one for each.
         await run_in_threadpool(_end, session, True)
 

@@ -9,6 +9,7 @@ and reads its memory from /proc, so it keeps working whatever the dashboard does
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from dataclasses import dataclass, field
@@ -74,11 +75,13 @@ def percentile(samples: list[float], share: float) -> float:
 @dataclass
 class DashboardLoop:
     """Therapists opening the dashboard's first page again and again, one request at a time
-    each, from threads of this process (httpx: a light client beside wrk's load)."""
+    each, from threads of this process (httpx: a light client beside wrk's load); each pauses
+    half to one and a half times `pause` seconds between loads (none: back to back)."""
 
     base_url: str
     email: str
     therapists: int = 1
+    pause: float = 0.0
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -95,6 +98,8 @@ class DashboardLoop:
             with self._lock:
                 self.latencies.append((time.perf_counter() - began) * 1000)
                 self.errors += 0 if ok else 1
+            if self.pause > 0:
+                self._stop.wait(random.uniform(self.pause / 2, self.pause * 1.5))
 
     def __enter__(self) -> DashboardLoop:
         """Sign the therapists in (not timed), then start loading."""

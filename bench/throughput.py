@@ -27,13 +27,18 @@ TODAY = "GET /today"
 REVALIDATED = "GET /today, revalidated (304)"
 WRITE = "POST /api/logs"
 PACE = 250  # ms between one paced client's requests, on average
+# Seconds between one therapist's dashboard loads, on average (1 to 3 s): someone clicking
+# through pages and filters without stopping to read. A clinic's therapists together load the
+# dashboard far less often; `--therapists` of them at this pace is the judged load.
+THINK = 2.0
 
 
 @dataclass
 class Beside:
     """Writes without and then with therapists loading the dashboard, at one offered load."""
 
-    load: str  # how the patients write: flat out, or paced below capacity
+    load: str  # how the patients write and the therapists load
+    judged: bool  # False for the stress run: one therapist reloading back to back
     alone: wrk.WrkResult
     loaded: wrk.WrkResult
     dashboard_ms: list[float]
@@ -53,10 +58,11 @@ class Beside:
 
 @dataclass
 class Contention:
-    """A dashboard next to patients' writes: flat out, then paced at half the write capacity."""
+    """Patients' writes at half the write capacity beside therapists loading the dashboard."""
 
     therapists: int
     patients: int
+    think: float
     runs: list[Beside] = field(default_factory=list)
 
 
@@ -143,7 +149,8 @@ def throughput(
     *,
     threads: int = 2,
     clinic: int = 0,
-    therapists: int = 1,
+    therapists: int = 10,
+    think: float = THINK,
 ) -> Throughput:
     """Seed `clients` + 1 patients (and a `clinic`-patient clinic when asked), serve, measure."""
     folder = Path(tempfile.mkdtemp(prefix="neuroglide-bench-"))
@@ -190,6 +197,7 @@ def throughput(
                 server.url,
                 found.clinic,
                 therapists,
+                think,
                 found.results[WRITE],
                 lambda pace, connections: drive("/api/logs", callers, True, pace, connections),
             )
@@ -210,47 +218,46 @@ def _beside(
     url: str,
     clinic: BigClinic,
     therapists: int,
+    think: float,
     flat_out: wrk.WrkResult,
     drive: Callable[[float, int], wrk.WrkResult],
 ) -> Contention:
-    """The writes again beside a dashboard loop; then both again at half the write capacity.
+    """The writes at half the write capacity alone, then beside therapists loading the
+    dashboard at a human pace (judged), then beside one reloading it back to back (stress).
 
-    Flat out, the one worker is saturated by writes alone, so any other work must take from
-    them; paced, with room to spare, what is left is the dashboard's own interference."""
-    found = Contention(therapists, clinic.patients)
-
-    def loaded(pace: float, connections: int) -> tuple[wrk.WrkResult, DashboardLoop, float]:
+    With room to spare on the one worker, what the writes lose is the dashboards' doing. Back
+    to back, one therapist takes every moment the writes leave: a figure to watch, not a goal."""
+    found = Contention(therapists, clinic.patients, think)
+    if flat_out.rps <= 0:
+        return found
+    # Connections pausing about PACE ms each, as many as offer half the measured write rate
+    # (short pauses: each connection then sends many requests within the run).
+    offered = flat_out.rps / 2
+    connections = max(2, min(flat_out.connections, round(offered * PACE / 1000)))
+    pace = connections / offered * 1000
+    writes = f"paced: {connections} clients offering {offered:.0f}/s, half the capacity"
+    alone = drive(pace, connections)
+    for who, pause, judged in ((therapists, think, True), (1, 0.0, False)):
         began = time.monotonic()
-        with DashboardLoop(url, clinic.email, therapists) as loop:
+        with DashboardLoop(url, clinic.email, who, pause) as loop:
             result = drive(pace, connections)
-        return result, loop, time.monotonic() - began
-
-    # Straight after the writes alone, so both runs meet the same machine.
-    result, loop, seconds = loaded(0, flat_out.connections)
-    found.runs.append(Beside("flat out", flat_out, result, loop.latencies, loop.errors, seconds))
-    if flat_out.rps > 0:
-        # Connections pausing about PACE ms each, as many as offer half the measured write rate
-        # (short pauses: each connection then sends many requests within the run).
-        offered = flat_out.rps / 2
-        connections = max(2, min(flat_out.connections, round(offered * PACE / 1000)))
-        pace = connections / offered * 1000
-        alone = drive(pace, connections)
-        result, loop, seconds = loaded(pace, connections)
-        load = f"paced: {connections} clients offering {offered:.0f}/s, half the capacity"
-        found.runs.append(Beside(load, alone, result, loop.latencies, loop.errors, seconds))
+        seconds = time.monotonic() - began
+        if judged:
+            load = f"{writes}; {who} therapists each loading every {think / 2:g}-{think * 1.5:g} s"
+        else:
+            load = f"{writes}; 1 therapist reloading back to back (stress)"
+        found.runs.append(Beside(load, judged, alone, result, loop.latencies, loop.errors, seconds))
     return found
 
 
 def contention_rows(label: str, found: Contention) -> list[list[str]]:
     """The dashboard-next-to-writes table's rows."""
-    many = found.therapists > 1
-    who = f"{found.therapists} therapist{'s load' if many else ' loads'}"
     rows = []
     for run in found.runs:
         board = run.dashboard_ms
         for what, result in (
-            (f"{WRITE}, {run.load}, no dashboard loads", run.alone),
-            (f"{WRITE}, {run.load}, while {who} the dashboard", run.loaded),
+            (f"{WRITE}, no dashboard loads", run.alone),
+            (f"{WRITE}, {run.load}", run.loaded),
         ):
             rows.append(
                 [

@@ -2,10 +2,12 @@
 
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+import app.db as db_module
 from app.core.clock import local_today
 from app.flags.history import history_job
 from app.models import AuditEvent, Flag, Patient, StaffUser
@@ -168,3 +170,23 @@ def test_flags_of_another_clinic_are_not_found(client: TestClient, db: Session) 
     assert client.post("/flags/999999/ack", data={"csrf_token": token}).status_code == 404
     db.refresh(flag)
     assert flag.acknowledged_at is None and flag.resolved_at is None
+
+
+def test_the_audit_row_of_a_dashboard_load_waits_for_the_writers_turn(
+    client: TestClient, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dashboard's GET sends its audit row only at its commit, in the writers' turn, so it
+    never holds SQLite's write lock while a patient's write waits (app/db.py)."""
+    therapist = make_staff(db, make_clinic(db))
+    _with_history(db, therapist, 1)
+    sign_in(client, therapist)
+    turns: list[bool] = []
+    real = db_module._unflushed_writes
+
+    def seen(session: Session) -> bool:
+        turns.append(real(session))
+        return turns[-1]
+
+    monkeypatch.setattr(db_module, "_unflushed_writes", seen)
+    assert client.get("/dashboard", headers=HTML).status_code == 200
+    assert turns == [True]
