@@ -19,7 +19,12 @@ from fastapi import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.core.sessions import read_session
-from app.db import _gate, get_engine, reads_on_loop
+from app.db import (
+    connections_all_taken,
+    get_engine,
+    reads_on_loop,
+    yield_to_waiting_connections,
+)
 from app.deps import STAMPS_SQL, NotSignedIn, admit_stamps, stamps_params
 from app.patient.validators import current_tag, not_modified
 
@@ -43,6 +48,7 @@ class TodayRevalidation:
             and not scope.get("query_string")
             and not scope.get("root_path")
         ):
+            await yield_to_waiting_connections()
             tag = _current(scope)
             if tag is not None:
                 await not_modified(tag)(scope, receive, send)
@@ -59,7 +65,7 @@ def _current(scope: Scope) -> str | None:
     data = read_session(request, "patient")
     # The read runs on the event loop, as the route's does on SQLite (see reads_on_loop); only
     # while a connection is sure to be free, so the loop never waits on the pool.
-    if data is None or not reads_on_loop() or _gate().locked():
+    if data is None or not reads_on_loop() or connections_all_taken():
         return None
     try:
         # Only read: the connection's transaction is rolled back as it goes back to the pool,

@@ -5,6 +5,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import anyio
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
@@ -166,3 +167,23 @@ def test_revalidation_on_postgresql(postgres: PostgresServer, tmp_path: Path) ->
         )
         assert gone.status_code not in (200, 304)
         visitor.close()
+
+
+def test_on_sqlite_today_never_waits_for_a_worker_thread(
+    client: TestClient, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rendered or revalidated, Today is made on the event loop: on SQLite its reads take less
+    than a hand-off to a thread and back would (app/db.py reads_on_loop)."""
+    tag = _signed_in(client, db, make_patient(db, make_staff(db, make_clinic(db))))
+    handed: list[object] = []
+    real = anyio.to_thread.run_sync
+
+    async def counted(work: object, *args: object, **kwargs: object) -> object:
+        handed.append(work)
+        return await real(work, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    page = client.get("/today")
+    assert page.status_code == 200 and 'id="plan"' in page.text
+    assert client.get("/today", headers={"If-None-Match": tag}).status_code == 304
+    assert handed == []
