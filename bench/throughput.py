@@ -60,9 +60,7 @@ class Beside:
 class Contention:
     """Patients' writes at half the write capacity beside therapists loading the dashboard."""
 
-    therapists: int
     patients: int
-    think: float
     runs: list[Beside] = field(default_factory=list)
 
 
@@ -227,7 +225,7 @@ def _beside(
 
     With room to spare on the one worker, what the writes lose is the dashboards' doing. Back
     to back, one therapist takes every moment the writes leave: a figure to watch, not a goal."""
-    found = Contention(therapists, clinic.patients, think)
+    found = Contention(clinic.patients)
     if flat_out.rps <= 0:
         return found
     # Connections pausing about PACE ms each, as many as offer half the measured write rate
@@ -252,23 +250,22 @@ def _beside(
 
 def contention_rows(label: str, found: Contention) -> list[list[str]]:
     """The dashboard-next-to-writes table's rows."""
-    rows = []
+
+    def write_row(what: str, result: wrk.WrkResult) -> list[str]:
+        return [
+            label,
+            what,
+            f"{result.rps:.0f}",
+            f"{result.p50:.1f}",
+            f"{result.p99:.1f}",
+            str(result.errors),
+        ]
+
+    # Every run shares the one measurement of the writes alone: its row comes once, first.
+    rows = [write_row(f"{WRITE}, no dashboard loads", found.runs[0].alone)] if found.runs else []
     for run in found.runs:
         board = run.dashboard_ms
-        for what, result in (
-            (f"{WRITE}, no dashboard loads", run.alone),
-            (f"{WRITE}, {run.load}", run.loaded),
-        ):
-            rows.append(
-                [
-                    label,
-                    what,
-                    f"{result.rps:.0f}",
-                    f"{result.p50:.1f}",
-                    f"{result.p99:.1f}",
-                    str(result.errors),
-                ]
-            )
+        rows.append(write_row(f"{WRITE}, {run.load}", run.loaded))
         rows.append(
             [
                 label,

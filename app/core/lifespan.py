@@ -30,11 +30,12 @@ def freeze_startup_heap() -> None:
 @asynccontextmanager
 async def app_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """SQLite's background checkpoints and the embedded reminder sender, with the app."""
-    path = database_file(get_engine())
+    engine = get_engine()
+    path = database_file(engine)
     stop = asyncio.Event()
     task: asyncio.Task[None] | None = None
     if path is not None:
-        defer_commit_checkpoints(get_engine())
+        defer_commit_checkpoints(engine)
         task = asyncio.create_task(checkpoint_loop(path, stop), name="neuroglide-checkpoints")
     try:
         async with reminder_lifespan(app):

@@ -1,13 +1,11 @@
 """`neuroglide migrate` on a database from before three kinds: kinds mapped, built-ins updated,
 therapists' own words left alone."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
@@ -16,6 +14,7 @@ from app.cli import alembic_config, run_migrations
 from app.db import make_engine
 from app.library.service import load_library_file
 from app.models import Clinic, Exercise, ExerciseText
+from tests.support.events import without_listener
 from tests.support.postgres import PostgresServer
 
 # The revision just before the three kinds of movement, whatever came in between.
@@ -44,21 +43,11 @@ def _exercise(db: Session, slug: str, kind: str, name: str, **kw: object) -> Exe
     return exercise
 
 
-@contextmanager
-def _without_stamps() -> Iterator[None]:
-    """Write as the old code did: its schema has no change_stamp table for the listener."""
-    event.remove(OrmSession, "before_flush", stamps._note)
-    try:
-        yield
-    finally:
-        event.listen(OrmSession, "before_flush", stamps._note)
-
-
 def _upgrade_an_old_database(url: str) -> None:
     command.upgrade(alembic_config(url), BEFORE_KINDS)
     engine = make_engine(url)
     try:
-        with _without_stamps(), Session(engine) as db:
+        with without_listener(OrmSession, "before_flush", stamps._note), Session(engine) as db:
             clinic = Clinic(name="Old clinic")
             db.add(clinic)
             db.flush()

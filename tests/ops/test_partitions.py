@@ -4,14 +4,12 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
@@ -26,6 +24,7 @@ from app.library.service import sync_builtin_library
 from app.models import MorningCheck, Patient, RoutineItem, utcnow
 from app.ops.partitions import ensure_partitions, is_partitioned, month_start, partition_name
 from tests.factories import add_log, make_clinic, make_patient, make_staff, routine_version
+from tests.support.events import without_listener
 from tests.support.postgres import PostgresServer
 
 pytestmark = pytest.mark.postgres
@@ -98,16 +97,6 @@ def test_logs_land_in_their_month_and_default_catches_the_rest(postgres: Postgre
         engine.dispose()
 
 
-@contextmanager
-def _without_summaries() -> Iterator[None]:
-    """Write as the code of 0018 did: that schema has no dashboard summary table to refresh."""
-    event.remove(OrmSession, "before_commit", summary._refresh_at_commit)
-    try:
-        yield
-    finally:
-        event.listen(OrmSession, "before_commit", summary._refresh_at_commit)
-
-
 def test_upgrade_and_downgrade_keep_every_row(postgres: PostgresServer) -> None:
     """A database with months of logs, checks and rollups keeps every row through the
     partitioning upgrade and its downgrade, and new logs get fresh ids afterwards."""
@@ -116,7 +105,10 @@ def test_upgrade_and_downgrade_keep_every_row(postgres: PostgresServer) -> None:
     command.upgrade(config, "0018")
     engine = make_engine(url)
     try:
-        with _without_summaries(), Session(engine, expire_on_commit=False) as db:
+        with (
+            without_listener(OrmSession, "before_commit", summary._refresh_at_commit),
+            Session(engine, expire_on_commit=False) as db,
+        ):
             sync_builtin_library(db)
             db.commit()
             patient, item = _patient_with_item(db)
