@@ -176,20 +176,16 @@ def page_of(
     extra: Mapping[str, Predicate] | None = None,
 ) -> tuple[list[Figures], bool, dict[str, int]]:
     """One page of patients, most urgent first, whether another page follows, and how many
-    patients each filter shows: the ranking runs once, the counts as window sums over it."""
+    patients each filter shows."""
     predicates = {**FILTER_PREDICATES, **(extra or {})}
     view = Ranked(table)
-    totals = [func.count().over().label("n_all")]
-    totals += [
-        func.sum(case((pred(view), 1), else_=0)).over().label(f"n_{name}")
-        for name, pred in predicates.items()
-    ]
-    counted = sa_select(table, *totals).subquery("counted")
-    view = Ranked(counted)
-    query = sa_select(counted)
+    query = sa_select(table)
     if filter_ in predicates:
         query = query.where(predicates[filter_](view))
-    k = counted.c
+    k = table.c
+    # Two statements, not one with the counts as window sums over the ranking: a window over
+    # every row makes the database keep and sort the whole clinic, where ORDER BY ... LIMIT keeps
+    # only the page (SQLite at 3,000 patients: 8.5 ms in one, 3.0 + 2.8 ms in two).
     query = (
         query.order_by(
             k.urgency.desc(),
@@ -202,10 +198,7 @@ def page_of(
         .offset((page - 1) * size)
     )
     rows = session.connection().execute(query).all()
-    if rows:
-        by_filter = {name: int(rows[0]._mapping[f"n_{name}"] or 0) for name in FILTERS}
-    else:  # a page past the end, or a filter nobody matches: count without the page
-        by_filter = counts(session, table, extra)
+    by_filter = counts(session, table, extra)
     figures = [
         Figures(
             row.id,
