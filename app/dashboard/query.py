@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, Float, Integer, case, cast, func, null
+from sqlalchemy import Date, Float, Integer, case, cast, exists, func, null
 from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Subquery
@@ -116,17 +116,22 @@ def ranked(session: Session, where: list[ColumnElement[bool]], now: Any = None) 
     )
     # Per patient through the flags' patient index: joined as one grouped subquery instead,
     # SQLite scans the whole clinic's open flags for every patient (time grows as N x flags).
-    flag_urgency = (
-        sa_select(func.max(urgency))
-        .where(col(Flag.patient_id) == col(Patient.id), col(Flag.resolved_at).is_(None))
-        .correlate(Patient)
-        .scalar_subquery()
+    # Most patients have no open flag: an EXISTS probe is cheaper than starting an aggregate.
+    open_flags = (col(Flag.patient_id) == col(Patient.id), col(Flag.resolved_at).is_(None))
+    flag_urgency = case(
+        (
+            exists().where(*open_flags).correlate(Patient),
+            sa_select(func.max(urgency)).where(*open_flags).correlate(Patient).scalar_subquery(),
+        ),
+        else_=0,
     )
     started = func.coalesce(
         col(Patient.monitoring_started_on), _utc_date(col(Patient.created_at), dialect)
     )
     gap = _days_between(today, func.coalesce(col(s.last_log), started), dialect)
-    silent = case((col(s.due_recently).is_(True), case((gap > 0, gap), else_=0)), else_=null())
+    # The two-argument max() of SQLite is a scalar, like GREATEST: the gap is computed once.
+    at_least_0 = func.greatest(gap, 0) if dialect == "postgresql" else func.max(gap, 0)
+    silent = case((col(s.due_recently).is_(True), at_least_0), else_=null())
     # The verdict's baseline must be the review weeks old on the patient's own today.
     judged = case((col(s.stalled_since) <= zones.c.review_from, 1), else_=0)
 
@@ -137,7 +142,7 @@ def ranked(session: Session, where: list[ColumnElement[bool]], now: Any = None) 
         sa_select(
             col(Patient.id).label("id"),
             col(Patient.display_name).label("display_name"),
-            func.coalesce(flag_urgency, 0).label("urgency"),
+            flag_urgency.label("urgency"),
             silent.label("silent_days"),
             ratio(col(s.done_7), col(s.due_7)).label("adherence_7"),
             ratio(col(s.done_30), col(s.due_30)).label("adherence_30"),

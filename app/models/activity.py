@@ -8,6 +8,8 @@ from sqlmodel import Field, SQLModel
 
 from app.models.base import UTCDateTime, created, ts, utcnow
 
+# The rows of ix_exercise_log_notes: logs with a note, not undone.
+NOTED = "note != '' AND deleted_at IS NULL"
 SYMPTOMS = ("tingling", "numbness", "burning", "other")
 SPREAD = ("further", "same", "eased")
 COMPARISON = ("better", "same", "worse")
@@ -20,6 +22,15 @@ class ExerciseLog(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("patient_id", "uuid"),
         sa.Index("ix_exercise_log_patient_day", "patient_id", "local_date"),
+        # Unread notes are counted for every dashboard page: only logs with a note are read,
+        # however long the patients' histories.
+        sa.Index(
+            "ix_exercise_log_notes",
+            "patient_id",
+            "id",
+            sqlite_where=sa.text(NOTED),
+            postgresql_where=sa.text(NOTED),
+        ),
         sa.CheckConstraint("pain_before BETWEEN 0 AND 10", name="pain_before_range"),
         sa.CheckConstraint("pain_after BETWEEN 0 AND 10", name="pain_after_range"),
         sa.CheckConstraint("slot BETWEEN 1 AND 3", name="slot_range"),

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func
+from sqlalchemy import and_, func, literal_column
 from sqlmodel import Session, col, select
 
 from app.core.clock import zone
@@ -136,7 +136,9 @@ def unread_notes(session: Session, patient_ids: Sequence[int]) -> dict[int, int]
         .outerjoin(NotesRead, and_(col(NotesRead.patient_id) == col(ExerciseLog.patient_id)))
         .where(
             col(ExerciseLog.patient_id).in_(list(patient_ids)),
-            col(ExerciseLog.note) != "",
+            # As written in ix_exercise_log_notes (activity.NOTED): a bound '' would not match
+            # the index's predicate in PostgreSQL's generic plans.
+            col(ExerciseLog.note) != literal_column("''"),
             col(ExerciseLog.deleted_at).is_(None),
             col(ExerciseLog.id) > func.coalesce(col(NotesRead.up_to_log_id), 0),
         )

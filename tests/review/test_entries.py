@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from app.core.clock import local_today
 from app.models import AuditEvent, Patient, StaffUser, utcnow
 from app.patient.service import today_plan
+from app.review.entries import unread_notes
 from app.routines.service import items_of
 from tests.dashboard.helpers import HTML, sign_in
 from tests.factories import (
@@ -19,6 +20,7 @@ from tests.factories import (
     routine_version,
     sign_in_patient,
 )
+from tests.support.statements import count_statements
 
 
 def _setup(db: Session) -> tuple[StaffUser, Patient]:
@@ -151,6 +153,22 @@ def test_dashboard_marks_unread_notes_until_their_therapist_reads(
     add_log(db, patient, item, today, note="Worse after the second set")
     db.commit()
     assert "1 new note" in client.get("/dashboard", headers=HTML).text
+
+
+def test_unread_notes_read_only_the_logs_with_a_note(db: Session) -> None:
+    """The count walks the partial index of noted logs, not every log of the page's patients."""
+    _therapist, patient = _setup(db)
+    item = items_of(db, routine_version(db, patient).id or 0)[0]
+    today = local_today("Europe/London")
+    add_log(db, patient, item, today, note="Numb for a minute")
+    add_log(db, patient, item, today)
+    db.commit()
+    engine = db.get_bind()
+    with count_statements(engine) as statements:  # type: ignore[arg-type]
+        assert unread_notes(db, [patient.id or 0]) == {patient.id: 1}
+    statement, parameters = statements.sent[-1]
+    plan = db.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+    assert any("ix_exercise_log_notes" in row[-1] for row in plan), plan
 
 
 def test_another_clinic_cannot_read_the_entries(client: TestClient, db: Session) -> None:

@@ -9,7 +9,12 @@ from sqlalchemy.engine import Engine
 
 
 class Statements(list[str]):
-    """The statements sent while counting, in order; `repeated` names any sent twice."""
+    """The statements sent while counting, in order; `repeated` names any sent twice; `sent`
+    keeps each as the driver got it, with its parameters, to explain it again."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[tuple[str, Any]] = []
 
     @property
     def repeated(self) -> list[str]:
@@ -30,6 +35,7 @@ def count_statements(engine: Engine) -> Iterator[Statements]:
 
     def before(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
         found.append(f"{' '.join(statement.split())} -- {parameters!r}")
+        found.sent.append((statement, parameters))
 
     event.listen(engine, "before_cursor_execute", before)
     try:
