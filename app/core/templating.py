@@ -147,6 +147,9 @@ def render(
     return response
 
 
+# Pages show the same few days over and over (today, this week); Babel's formatting of one costs
+# more than a page's translations. Bounded: a day, a language and a pattern per entry.
+@lru_cache(maxsize=4096)
 def format_day(day: date, language: str, fmt: str = "EEEE d MMMM") -> str:
     """A date in the patient's language, such as 'Tuesday 24 November'."""
     return format_date(day, fmt, locale=language)
