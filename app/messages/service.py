@@ -143,8 +143,8 @@ def _mark(session: Session, patient_id: int, author: str) -> int:
     for message in unread:
         message.read_at = now
         session.add(message)
-    if unread:
-        session.flush()
+    # Not flushed here: the request's commit sends it (Today on SQLite reads on the event loop,
+    # where a write could wait for SQLite's lock with every other request stopped).
     return len(unread)
 
 

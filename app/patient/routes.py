@@ -45,7 +45,10 @@ async def today(request: Request, signed: SignedPatient, session: SessionDep) ->
         # render. In a worker thread each read would hand the interpreter to another thread
         # and wait to get it back, which costs more than the read (about a third of the page).
         await yield_to_waiting_connections()
-        response = _today(request, signed, session, revalidating)
+        # Reads only: an answer marked read as the page shows it is sent by the commit, which
+        # get_session makes in a worker thread (see end_on_loop).
+        with session.no_autoflush:
+            response = _today(request, signed, session, revalidating)
         end_on_loop(session)
         return response
     # Otherwise the look-ups, the page and the commit share one worker-thread turn, instead of

@@ -90,5 +90,7 @@ def not_modified(tag: str) -> Response:
 
 def tag_after(session: Session, patient: Patient, tag: str) -> str | None:
     """The tag to send with a rendered page, or None when rendering itself changed the patient's
-    stamp (an answer marked read), whose new value this request has not read."""
-    return None if patient.id in bumped(session) else tag
+    stamp or will at the commit (an answer marked read), whose new value this request has not
+    read."""
+    pending = session.new or session.dirty or session.deleted
+    return None if pending or patient.id in bumped(session) else tag

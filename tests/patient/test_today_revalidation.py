@@ -1,13 +1,16 @@
 """A revalidated Today: a 304 only for the same patient, session, language and data, decided
 from one lean statement, with every security header of a page."""
 
+import threading
 import time
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 import anyio
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -15,6 +18,7 @@ from app.access.service import revoke_access
 from app.core.middleware import CSP
 from app.core.sessions import _serializer, cookie_name
 from app.db import make_engine
+from app.messages.service import send_from_staff
 from app.models import Patient
 from bench.server import AppServer, Visitor, seed
 from tests.factories import make_clinic, make_patient, make_staff, sign_in_patient
@@ -187,3 +191,34 @@ def test_on_sqlite_today_never_waits_for_a_worker_thread(
     assert page.status_code == 200 and 'id="plan"' in page.text
     assert client.get("/today", headers={"If-None-Match": tag}).status_code == 304
     assert handed == []
+
+
+def test_on_sqlite_an_answer_marked_read_is_written_off_the_event_loop(
+    client: TestClient, db: Session, engine: Engine
+) -> None:
+    """Today reads on the event loop; the reply it marks read is written by the commit in a
+    worker thread, where waiting for SQLite's lock stops no other request."""
+    staff = make_staff(db, make_clinic(db))
+    patient = make_patient(db, staff)
+    send_from_staff(db, patient, staff, uuid.uuid4(), "Keep the glides gentle this week")
+    db.commit()
+    sign_in_patient(client, db, patient)
+    seen: list[tuple[str, str]] = []
+
+    def listener(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        seen.append((" ".join(statement.split()[:3]), threading.current_thread().name))
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        page = client.get("/today")
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert page.status_code == 200 and "Keep the glides gentle" in page.text
+    # The stamp moves at the commit: this copy must not be taken for the new one.
+    assert "etag" not in page.headers
+    loop = next(thread for text, thread in seen if text.startswith("SELECT"))
+    writes = [thread for text, thread in seen if text.startswith("UPDATE message")]
+    assert writes and loop not in writes, seen
+    fresh = client.get("/today")
+    assert "Keep the glides gentle" in fresh.text and fresh.headers.get("etag")
+    assert client.get("/today", headers={"If-None-Match": fresh.headers["etag"]}).status_code == 304
