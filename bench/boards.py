@@ -2,9 +2,10 @@
 server's memory per load.
 
 Each clinic is bench/dashboard.py's `build` (rollups rebuilt from the history) in a database
-of its own, timed with its `measure` (the service call and GET /dashboard in this process:
-medians, p95, statements, compressed bytes); then the database is served by uvicorn and the
-server's RSS read around dashboard loads (bench/therapists.py).
+of its own. Once all are built they are timed together with its `measure_all` (the service call
+and GET /dashboard in this process, in interleaved rounds: medians, p95, statements, compressed
+bytes); then each database is served by uvicorn and the server's RSS read around dashboard
+loads (bench/therapists.py).
 """
 
 from __future__ import annotations
@@ -58,23 +59,45 @@ class Board:
         ]
 
 
-def board(url: str, patients: int, days: int, runs: int, clinic: BigClinic | None = None) -> Board:
-    """Build the clinic into `url` (unless `clinic` is there already) and measure it."""
-    from app.cli import run_migrations
-    from app.db import make_engine
-    from bench.dashboard import measure
+@dataclass
+class _Built:
+    """A clinic built into its database, waiting to be measured."""
 
-    if clinic is None:
-        run_migrations(url)
-        clinic = build_clinic(url, patients, days, console)
-    engine = make_engine(url)
+    url: str
+    patients: int
+    days: int
+    clinic: BigClinic
+    drop: Callable[[], None]
+
+
+def _build(url: str, patients: int, days: int, drop: Callable[[], None]) -> _Built:
+    from app.cli import run_migrations
+
+    run_migrations(url)
+    return _Built(url, patients, days, build_clinic(url, patients, days, console), drop)
+
+
+def _measured(built: list[_Built], runs: int) -> list[Board]:
+    """Every clinic timed in interleaved rounds (bench/dashboard.py measure_all), then served
+    alone for its memory figure."""
+    from app.db import make_engine
+    from bench.dashboard import measure_all
+
+    engines = [make_engine(b.url) for b in built]
     try:
-        figures = measure(engine, clinic.staff_id, runs)
+        rounds = max(1, min(5, runs // 3))
+        figures = measure_all(
+            [(e, b.clinic.staff_id) for e, b in zip(engines, built, strict=True)], runs, rounds
+        )
     finally:
-        engine.dispose()
-    folder = Path(tempfile.mkdtemp(prefix="neuroglide-bench-"))
-    memory = dashboard_memory(url, folder, clinic.email)
-    return Board(patients, days, clinic.logs, figures, memory)
+        for engine in engines:
+            engine.dispose()
+    found = []
+    for b, timing in zip(built, figures, strict=True):
+        folder = Path(tempfile.mkdtemp(prefix="neuroglide-bench-"))
+        memory = dashboard_memory(b.url, folder, b.clinic.email)
+        found.append(Board(b.patients, b.days, b.clinic.logs, timing, memory))
+    return found
 
 
 def boards(
@@ -87,37 +110,36 @@ def boards(
     built: tuple[str, BigClinic] | None = None,
 ) -> tuple[list[Board], list[Board]]:
     """The dashboard at each clinic size (30 days), and at `history` patients with 30 and 365
-    days; `built` is a database that already holds a 30-day clinic of one of the sizes."""
-    by_size: list[Board] = []
-    for patients in sizes:
-        if built is not None and built[1].patients == patients:
-            found = board(built[0], patients, 30, runs, built[1])
-        else:
-            url, drop = database(f"dashboard_{patients}")
-            try:
-                found = board(url, patients, 30, runs)
-            finally:
-                drop()
-        by_size.append(found)
+    days; `built` is a database that already holds a 30-day clinic of one of the sizes. Every
+    clinic is built first and all are timed together, so their ratios come from the same
+    minutes of the machine."""
+    ready: list[_Built] = []
+    try:
+        for patients in sizes:
+            if built is not None and built[1].patients == patients:
+                ready.append(_Built(built[0], patients, 30, built[1], lambda: None))
+            else:
+                url, drop = database(f"dashboard_{patients}")
+                ready.append(_build(url, patients, 30, drop))
+        if history and history not in sizes:
+            url, drop = database(f"history_{history}_30")
+            ready.append(_build(url, history, 30, drop))
+        if history:
+            url, drop = database(f"history_{history}_365")
+            ready.append(_build(url, history, 365, drop))
+        measured = _measured(ready, runs)
+    finally:
+        for b in ready:
+            b.drop()
+    by_size = measured[: len(sizes)]
+    for found in measured:
         console.print(
-            f"{label}: dashboard, {patients} patients: {found.figures['get_median']:.0f} ms",
+            f"{label}: dashboard, {found.patients} patients, {found.days} days: "
+            f"{found.figures['get_median']:.0f} ms",
             highlight=False,
         )
     by_days: list[Board] = []
     if history:
-        same = [b for b in by_size if b.patients == history]
-        for days in (30, 365):
-            if days == 30 and same:
-                by_days.append(same[0])
-                continue
-            url, drop = database(f"history_{history}_{days}")
-            try:
-                by_days.append(board(url, history, days, runs))
-            finally:
-                drop()
-            console.print(
-                f"{label}: dashboard, {history} patients, {days} days: "
-                f"{by_days[-1].figures['get_median']:.0f} ms",
-                highlight=False,
-            )
+        short = [b for b in measured if b.patients == history and b.days == 30]
+        by_days = [short[0], measured[-1]]
     return by_size, by_days

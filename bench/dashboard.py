@@ -169,73 +169,120 @@ def build(engine: Engine, patients: int, days: int, progress: Progress) -> tuple
     return staff.id, logs_written
 
 
-def timed(call: Callable[[], object], runs: int) -> tuple[float, float]:
-    """Median and 95th percentile in milliseconds over `runs` calls (after one warm-up)."""
-    call()
+def _median_p95(samples: list[float]) -> tuple[float, float]:
+    """Median and 95th percentile in milliseconds."""
+    samples = sorted(samples)
+    p95 = samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
+    return statistics.median(samples), p95
+
+
+def _timed(call: Callable[[], object], runs: int) -> list[float]:
+    """`runs` timings of the call in milliseconds."""
     samples = []
     for _ in range(runs):
         started = time.perf_counter()
         call()
         samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    p95 = samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
-    return statistics.median(samples), p95
+    return samples
 
 
-def measure(engine: Engine, staff_id: int, runs: int) -> dict[str, float]:
-    """Time the service call and the full GET /dashboard against this database."""
+def timed(call: Callable[[], object], runs: int) -> tuple[float, float]:
+    """Median and 95th percentile in milliseconds over `runs` calls (after one warm-up)."""
+    call()
+    return _median_p95(_timed(call, runs))
+
+
+def _staff_cookie(engine: Engine, staff_id: int) -> str:
+    """A signed-in staff session's cookie, started as signing in does."""
+    with Session(engine) as session:
+        staff = session.get(StaffUser, staff_id)
+        assert staff is not None
+        response = Response()
+        start_staff_session(session, Request({"type": "http", "headers": []}), response, staff)
+        session.commit()
+    cookies = response.headers.getlist("set-cookie")
+    mine = next(c for c in cookies if c.startswith(STAFF_COOKIE + "="))
+    return mine.split(";")[0].split("=", 1)[1]
+
+
+def _statements(engine: Engine, call: Callable[[], object]) -> int:
+    """How many SQL statements the call sends."""
+    statements: list[str] = []
+
+    def listener(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        call()
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return len(statements)
+
+
+def measure_all(
+    clinics: list[tuple[Engine, int]], runs: int, rounds: int = 1
+) -> list[dict[str, float]]:
+    """Time the service call and the full GET /dashboard for each (engine, staff id), `runs`
+    times each, in `rounds` interleaved rounds: a machine that slows down for a minute slows
+    every clinic alike, so the ratios between them hold."""
     from app.main import app
 
+    state: dict[str, Any] = {}
+
     def session_override() -> Iterator[Session]:
-        with Session(engine, expire_on_commit=False) as session:
+        with Session(state["engine"], expire_on_commit=False) as session:
             yield session
             session.commit()
 
     def service_call() -> None:
-        with Session(engine, expire_on_commit=False) as session:
-            staff = session.get(StaffUser, staff_id)
+        with Session(state["engine"], expire_on_commit=False) as session:
+            staff = session.get(StaffUser, state["staff"])
             assert staff is not None
             build_dashboard(session, staff)
             session.commit()
 
-    service = timed(service_call, runs)
+    cookies = [_staff_cookie(engine, staff_id) for engine, staff_id in clinics]
+    service: list[list[float]] = [[] for _ in clinics]
+    page: list[list[float]] = [[] for _ in clinics]
+    found: list[dict[str, float]] = []
     app.dependency_overrides[get_session] = session_override
     try:
-        with Session(engine) as session:
-            staff = session.get(StaffUser, staff_id)
-            assert staff is not None
-            response = Response()
-            # Staff sessions are rows on the server: start one as signing in does.
-            start_staff_session(session, Request({"type": "http", "headers": []}), response, staff)
-            session.commit()
-        set_cookies = response.headers.getlist("set-cookie")
-        mine = next(c for c in set_cookies if c.startswith(STAFF_COOKIE + "="))
-        cookie = mine.split(";")[0].split("=", 1)[1]
         with TestClient(app) as client:
-            client.cookies.set(STAFF_COOKIE, cookie)
 
             def get() -> None:
                 reply = client.get("/dashboard", headers={"accept": "text/html"})
                 assert reply.status_code == 200, reply.status_code
 
-            page = timed(get, runs)
-            first = client.get("/dashboard", headers={"accept": "text/html"})
-            weight = len(gzip.compress(first.content))
-            statements: list[str] = []
-            listener = lambda *args: statements.append(args[2])  # noqa: E731
-            event.listen(engine, "before_cursor_execute", listener)
-            get()
-            event.remove(engine, "before_cursor_execute", listener)
+            def use(n: int) -> None:
+                state["engine"], state["staff"] = clinics[n]
+                client.cookies.set(STAFF_COOKIE, cookies[n])
+
+            for n in range(len(clinics)):  # warm-ups, the page's weight and its statements
+                use(n)
+                service_call()
+                get()
+                weight = len(gzip.compress(client.get("/dashboard").content))
+                found.append(
+                    {"statements": _statements(clinics[n][0], get), "gzip_kb": weight / 1024}
+                )
+            share = [runs // rounds + (1 if r < runs % rounds else 0) for r in range(rounds)]
+            for each in share:
+                for n in range(len(clinics)):
+                    use(n)
+                    service[n] += _timed(service_call, each)
+                    page[n] += _timed(get, each)
     finally:
         app.dependency_overrides.pop(get_session, None)
-    return {
-        "service_median": service[0],
-        "service_p95": service[1],
-        "get_median": page[0],
-        "get_p95": page[1],
-        "statements": len(statements),
-        "gzip_kb": weight / 1024,
-    }
+    for n, figures in enumerate(found):
+        figures["service_median"], figures["service_p95"] = _median_p95(service[n])
+        figures["get_median"], figures["get_p95"] = _median_p95(page[n])
+    return found
+
+
+def measure(engine: Engine, staff_id: int, runs: int) -> dict[str, float]:
+    """Time the service call and the full GET /dashboard against this database."""
+    return measure_all([(engine, staff_id)], runs)[0]
 
 
 def postgres_database(server_url: str, name: str) -> tuple[str, Callable[[], None]]:

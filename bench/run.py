@@ -187,7 +187,9 @@ def _options() -> argparse.Namespace:
         default=10,
         help="therapists loading the dashboard beside the writes, each every 1-3 s (10)",
     )
-    parser.add_argument("--runs", type=int, help="dashboard loads timed (5)")
+    parser.add_argument(
+        "--runs", type=int, help="dashboard loads timed per clinic, in rounds of 3 (15)"
+    )
     parser.add_argument("--valens-venv", type=Path, default=valens.DEFAULT_VENV)
     parser.add_argument("--no-valens", dest="valens", action="store_false")
     parser.add_argument("--no-postgres", dest="postgres", action="store_false")
@@ -204,7 +206,7 @@ def _options() -> argparse.Namespace:
     if quick:
         args.postgres = args.browser = False
     args.seconds = args.seconds or (4 if quick else 10)
-    args.runs = args.runs or (3 if quick else 5)
+    args.runs = args.runs or (3 if quick else 15)
     if args.dashboard is None:
         args.dashboard = "200,500" if quick else "200,1000,3000"
     args.sizes = [int(n) for n in args.dashboard.split(",") if n.strip()]
@@ -234,8 +236,8 @@ def main() -> None:
         ["database", "request", "statements", "repeated", "status"],
     )
     board = Report(
-        f"Therapist dashboard, first page, {args.runs} loads timed in-process; memory: "
-        "the uvicorn server's RSS",
+        f"Therapist dashboard, first page, {args.runs} loads per clinic timed in-process, the "
+        "clinics in turn; memory: the uvicorn server's RSS",
         boards.COLUMNS,
     )
     weight = Report(
