@@ -32,7 +32,7 @@ from app.outcomes.routes_patient import api as outcomes_api
 from app.outcomes.routes_patient import router as outcomes_patient_router
 from app.outcomes.routes_staff import router as outcomes_staff_router
 from app.patient.contact import install as install_clinic_contact
-from app.patient.revalidation import TodayRevalidation
+from app.patient.revalidation import TodayBeforeRouting
 from app.patient.routes import router as patient_router
 from app.patient.routes_account import router as patient_account_router
 from app.patient.routes_checks import router as patient_checks_router
@@ -126,7 +126,7 @@ def create_app() -> FastAPI:
         return JSONResponse(app.openapi())
 
     # Innermost: its 304s get the security headers, exactly as the route's do.
-    app.add_middleware(TodayRevalidation)
+    app.add_middleware(TodayBeforeRouting)
     app.add_middleware(BodyLimitMiddleware)  # inside: its 413s get the security headers
     app.add_middleware(SecurityMiddleware)
     # Added last so it runs first: compresses pages and assets for slow phone connections.

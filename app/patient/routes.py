@@ -48,15 +48,19 @@ async def today(request: Request, signed: SignedPatient, session: SessionDep) ->
         # Reads only: an answer marked read as the page shows it is sent by the commit, which
         # get_session makes in a worker thread (see end_on_loop).
         with session.no_autoflush:
-            response = _today(request, signed, session, revalidating)
+            response = today_page(request, signed, session, revalidating)
         end_on_loop(session)
         return response
     # Otherwise the look-ups, the page and the commit share one worker-thread turn, instead of
     # one turn for the patient dependency, one for the route and one for the commit.
-    return await run_then_commit(session, _today, request, signed, session, revalidating)
+    return await run_then_commit(session, today_page, request, signed, session, revalidating)
 
 
-def _today(request: Request, signed: SessionData, session: Session, revalidating: bool) -> Response:
+def today_page(
+    request: Request, signed: SessionData, session: Session, revalidating: bool
+) -> Response:
+    """Today's page (or its 304) for the signed-in patient, in the request's transaction; shared
+    by the route and the early answer before routing (app/patient/revalidation.py)."""
     if revalidating:
         tag = current_tag(request, patient_stamps(session, request, signed))
         if tag is not None:
