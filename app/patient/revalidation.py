@@ -6,14 +6,15 @@ over every route, the dependency machinery, the exception and exit-stack layers,
 and a commit, several times the cost of the one read that decides it. This pure-ASGI layer makes
 exactly the route's decision (the same cookie check, the same session, archive and language
 checks in `admit_stamps`, the same tag in `current_tag`, the same 304 from `not_modified`) from
-one read on a pooled connection, and hands anything else to the route unchanged: no cookie or
-a bad one, a tag that does not match, HEAD, htmx, a query string, PostgreSQL, any error.
+one read on a pooled connection. No cookie or a bad one, HEAD, a query string, PostgreSQL and
+any error go to the route unchanged.
 
-When the copy is stale or there is none, the page itself is made here too, by the route's own
-`today_page` on a session of its own, read only, as the route makes it on SQLite (on the event
-loop): FastAPI's routing, dependencies and exception layers cost about a fifth of the page. A
-page that would write (an answer marked read as it shows it), a patient who may not sign in,
-or any error is left to the route, which does it again the usual way.
+When the copy is stale, there is none, or htmx asks for the plan, the page (or its fragment) is
+made here too, by the route's own `today_page` on a session of its own, read only, as the route
+makes it on SQLite (on the event loop): FastAPI's routing, dependencies and exception layers
+cost about a fifth of the page. A page that would write (an answer marked read as it shows it),
+a patient who may not sign in, or any error is left to the route, which does it again the
+usual way.
 
 It sits inside the security middleware, so its answers get the same headers (and the same
 re-signed session cookie) as the route's.
