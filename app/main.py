@@ -125,7 +125,7 @@ def create_app() -> FastAPI:
         """The OpenAPI description of the app, for the clinic's own staff."""
         return JSONResponse(app.openapi())
 
-    # Innermost: its 304s get the security headers, exactly as the route's do.
+    # Innermost: its 304s and pages get the security headers, exactly as the route's do.
     app.add_middleware(TodayBeforeRouting)
     app.add_middleware(BodyLimitMiddleware)  # inside: its 413s get the security headers
     app.add_middleware(SecurityMiddleware)
