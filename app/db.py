@@ -170,7 +170,7 @@ def _writer_lock() -> asyncio.Lock:
 def _unflushed_writes(session: Session) -> bool:
     """Whether a request that took no writer's turn (a GET) has rows to write at its commit,
     such as a staff member's audit row, that SQLite has not been sent yet."""
-    if not _has_changes(session):
+    if not has_changes(session):
         return False
     if get_engine().dialect.name != "sqlite":
         return False
@@ -248,13 +248,13 @@ def end_on_loop(session: Session) -> None:
     One that has something to write (a reply marked read as the page showed it) is left to
     get_session, which commits it in a worker thread and, when nothing was sent yet, in the
     writers' turn: a commit here could wait in SQLite's busy handler with the loop stopped."""
-    if _has_changes(session) or _write_begun(session):
+    if has_changes(session) or _write_begun(session):
         return
     _end(session, True)
     session.info[_ENDED] = True
 
 
-def _has_changes(session: Session) -> bool:
+def has_changes(session: Session) -> bool:
     """Whether the session holds rows added, changed or deleted and not yet sent."""
     return bool(session.new or session.dirty or session.deleted)
 

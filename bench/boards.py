@@ -71,6 +71,7 @@ class _Built:
 
 
 def _build(url: str, patients: int, days: int, drop: Callable[[], None]) -> _Built:
+    """The clinic built into its migrated database."""
     from app.cli import run_migrations
 
     run_migrations(url)

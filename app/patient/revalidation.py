@@ -27,10 +27,11 @@ from fastapi.responses import Response
 from sqlmodel import Session
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.core.sessions import read_session
+from app.core.sessions import SessionData, read_session
 from app.db import (
     connections_all_taken,
     get_engine,
+    has_changes,
     reads_on_loop,
     yield_to_waiting_connections,
 )
@@ -60,30 +61,31 @@ class TodayBeforeRouting:
             and not scope.get("root_path")
         ):
             await yield_to_waiting_connections()
-            tag = _current(scope)
-            if tag is not None:
-                await not_modified(tag)(scope, receive, send)
-                return
-            # Once more before a page's render: with no await between reading the stamps and
-            # rendering, a loaded worker left other connections unread (p99 0.6 s, not 0.4 s).
-            await yield_to_waiting_connections()
-            page = _page(scope)
-            if page is not None:
-                await page(scope, receive, send)
-                return
+            request = Request(scope)
+            # On the event loop, as the route reads on SQLite (see reads_on_loop).
+            data = read_session(request, "patient") if reads_on_loop() else None
+            if data is not None:
+                tag = _current(request, data)
+                if tag is not None:
+                    await not_modified(tag)(scope, receive, send)
+                    return
+                # Once more before a page's render: with no await between reading the stamps and
+                # rendering, a loaded worker left other connections unread (p99 0.6 s, not 0.4 s).
+                await yield_to_waiting_connections()
+                page = _page(request, data)
+                if page is not None:
+                    await page(scope, receive, send)
+                    return
         await self.app(scope, receive, send)
 
 
-def _current(scope: Scope) -> str | None:
-    """The tag of the phone's copy when it is current, or None to let the route decide."""
-    request = Request(scope)
+def _current(request: Request, data: SessionData) -> str | None:
+    """The tag of the phone's copy when it is current, or None to let the page be made."""
     headers = request.headers
     if not headers.get("if-none-match") or "hx-request" in headers:
         return None
-    data = read_session(request, "patient")
-    # The read runs on the event loop, as the route's does on SQLite (see reads_on_loop); only
-    # while a connection is sure to be free, so the loop never waits on the pool.
-    if data is None or not reads_on_loop() or connections_all_taken():
+    # Only while a connection is sure to be free, so the loop never waits on the pool.
+    if connections_all_taken():
         return None
     try:
         # Only read: the connection's transaction is rolled back as it goes back to the pool,
@@ -101,17 +103,14 @@ def _current(scope: Scope) -> str | None:
     return tag
 
 
-def _page(scope: Scope) -> Response | None:
+def _page(request: Request, data: SessionData) -> Response | None:
     """Today's page made here as the route makes it on SQLite, or None to let the route."""
-    request = Request(scope)
-    data = read_session(request, "patient")
-    if data is None or not reads_on_loop() or connections_all_taken():
+    if connections_all_taken():
         return None
     session = Session(get_engine(), expire_on_commit=False)
     try:
-        with session.no_autoflush:
-            page = today_page(request, data, session, False)
-        if session.new or session.dirty or session.deleted:
+        page = today_page(request, data, session, False)
+        if has_changes(session):
             return None  # an answer marked read: the route commits it in a worker thread
         return page
     except NotSignedIn:
@@ -120,6 +119,4 @@ def _page(scope: Scope) -> Response | None:
         log.warning("early page of Today failed; the route answers", exc_info=True)
         return None
     finally:
-        # Only read: the transaction is rolled back, with no commit to pay for.
-        session.rollback()
-        session.close()
+        session.close()  # only read: the transaction is rolled back, no commit to pay for

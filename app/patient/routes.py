@@ -45,10 +45,7 @@ async def today(request: Request, signed: SignedPatient, session: SessionDep) ->
         # render. In a worker thread each read would hand the interpreter to another thread
         # and wait to get it back, which costs more than the read (about a third of the page).
         await yield_to_waiting_connections()
-        # Reads only: an answer marked read as the page shows it is sent by the commit, which
-        # get_session makes in a worker thread (see end_on_loop).
-        with session.no_autoflush:
-            response = today_page(request, signed, session, revalidating)
+        response = today_page(request, signed, session, revalidating)
         end_on_loop(session)
         return response
     # Otherwise the look-ups, the page and the commit share one worker-thread turn, instead of
@@ -61,33 +58,37 @@ def today_page(
 ) -> Response:
     """Today's page (or its 304) for the signed-in patient, in the request's transaction; shared
     by the route and the early answer before routing (app/patient/revalidation.py)."""
-    if revalidating:
-        tag = current_tag(request, patient_stamps(session, request, signed))
-        if tag is not None:
-            return not_modified(tag)
-    patient, library = patient_and_library(session, request, signed)
-    facts = day_facts(session, patient.id or 0, local_today(patient.timezone), library=library)
-    tag = today_tag(session, patient, request, library=library)
-    plan = today_plan(session, patient, facts=facts)
-    welcome = request.query_params.get("welcome") == "1"
-    response = render(
-        request,
-        "patient/today.html",
-        {
-            "patient": patient,
-            "plan": plan,
-            "welcome": welcome,
-            "tab": "today",
-            "conversation": patient_view(session, patient, request, size=facts.messages),
-            # Most patients have no measures assigned: then no query is spent on a check-in.
-            "checkin": checkin_due(session, patient, plan.day) if facts.scheduled else Checkin([]),
-        },
-        fragment="patient/_plan.html",
-    )
-    sent = tag_after(session, patient, tag)
-    if sent is not None:
-        response.headers["ETag"] = sent
-    return response
+    # Reads only: an answer marked read as the page shows it is sent by the request's commit
+    # (on SQLite in a worker thread, never on the event loop: see end_on_loop).
+    with session.no_autoflush:
+        if revalidating:
+            tag = current_tag(request, patient_stamps(session, request, signed))
+            if tag is not None:
+                return not_modified(tag)
+        patient, library = patient_and_library(session, request, signed)
+        facts = day_facts(session, patient.id or 0, local_today(patient.timezone), library=library)
+        tag = today_tag(session, patient, request, library=library)
+        plan = today_plan(session, patient, facts=facts)
+        welcome = request.query_params.get("welcome") == "1"
+        # Most patients have no measures assigned: then no query is spent on a check-in.
+        checkin = checkin_due(session, patient, plan.day) if facts.scheduled else Checkin([])
+        response = render(
+            request,
+            "patient/today.html",
+            {
+                "patient": patient,
+                "plan": plan,
+                "welcome": welcome,
+                "tab": "today",
+                "conversation": patient_view(session, patient, request, size=facts.messages),
+                "checkin": checkin,
+            },
+            fragment="patient/_plan.html",
+        )
+        sent = tag_after(session, patient, tag)
+        if sent is not None:
+            response.headers["ETag"] = sent
+        return response
 
 
 @router.get("/exercise/{item_id}")

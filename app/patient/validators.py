@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.core.clock import local_today
+from app.db import has_changes
 from app.deps import PatientStamps
 from app.models import Patient
 from app.stamps.service import bumped, library_stamp
@@ -92,5 +93,4 @@ def tag_after(session: Session, patient: Patient, tag: str) -> str | None:
     """The tag to send with a rendered page, or None when rendering itself changed the patient's
     stamp or will at the commit (an answer marked read), whose new value this request has not
     read."""
-    pending = session.new or session.dirty or session.deleted
-    return None if pending or patient.id in bumped(session) else tag
+    return None if has_changes(session) or patient.id in bumped(session) else tag
