@@ -6,14 +6,15 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from threading import Lock
-from typing import Any
+from typing import Any, cast
 
 from babel.dates import format_date
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2 import Environment, FileSystemLoader, nodes, pass_context, select_autoescape
 from jinja2.runtime import Context
+from jinja2.visitor import NodeTransformer
 from markupsafe import Markup
 
 from app.core.clock import utc_offset_minutes
@@ -22,7 +23,57 @@ from app.core.static import static_url
 from app.library.figure_view import figure_html
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
-_env = Environment(
+_MESSAGE_CALLS = frozenset({"_", "gettext"})
+TEMPLATES_KEPT = 400  # compiled templates per language (Jinja's default cache size)
+
+
+class _Translated(NodeTransformer):
+    """Turns a template's `_("literal")` into the literal's translation, once, when compiled."""
+
+    def __init__(self, language: str) -> None:
+        self.translate = translations(language).gettext
+
+    def visit_Call(self, node: nodes.Node) -> nodes.Node:
+        """A message call with a constant text and plain keywords becomes its translation."""
+        node = self.generic_visit(node)
+        if (
+            not isinstance(node, nodes.Call)
+            or not isinstance(node.node, nodes.Name)
+            or node.node.name not in _MESSAGE_CALLS
+            or len(node.args) != 1
+            or not isinstance(node.args[0], nodes.Const)
+            or not isinstance(node.args[0].value, str)
+            or node.dyn_args is not None
+            or node.dyn_kwargs is not None
+        ):
+            return node
+        text = self.translate(node.args[0].value)
+        if not node.kwargs:
+            # As gettext: a message is a format string even without variables ("%%" is "%").
+            try:
+                text = text % {} if "%" in text else text
+            except (KeyError, TypeError, ValueError):
+                return node
+            return nodes.MarkSafeIfAutoescape(nodes.Const(text), lineno=node.lineno)
+        pairs = [nodes.Pair(nodes.Const(k.key), k.value, lineno=k.lineno) for k in node.kwargs]
+        message = nodes.MarkSafeIfAutoescape(nodes.Const(text), lineno=node.lineno)
+        return nodes.Mod(message, nodes.Dict(pairs, lineno=node.lineno), lineno=node.lineno)
+
+
+class _Environment(Environment):
+    """Jinja's environment; a language's copy (for_language) writes translations in at compile."""
+
+    language: str | None = None
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        tree = super()._parse(source, name, filename)
+        if self.language is None:
+            return tree
+        translated: nodes.Template = _Translated(self.language).visit(tree)
+        return translated
+
+
+_env = _Environment(
     loader=FileSystemLoader(TEMPLATE_DIR),
     autoescape=select_autoescape(["html", "xml", "svg"]),
     extensions=["jinja2.ext.i18n"],
@@ -32,6 +83,17 @@ _env = Environment(
 _env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
 _env.globals["figure"] = figure_html
 templates = Jinja2Templates(env=_env)
+
+
+@lru_cache
+def for_language(language: str) -> Jinja2Templates:
+    """The templates of one language: each page compiled once per language, its constant
+    messages already translated, so a render makes no gettext call for them (a patient's
+    Today has about a hundred). Shares the globals, filters and loader of `templates`."""
+    # A cache of its own: an overlay otherwise starts with copies of the untranslated templates.
+    env = cast(_Environment, _env.overlay(cache_size=TEMPLATES_KEPT))
+    env.language = language
+    return Jinja2Templates(env=env)
 
 
 @lru_cache
@@ -141,7 +203,7 @@ def render(
     }
     ctx.update(context or {})
     name = fragment if fragment and is_htmx(request) else template
-    response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    response = for_language(language).TemplateResponse(request, name, ctx, status_code=status_code)
     response.headers["Vary"] = "HX-Request, Cookie"
     response.headers.update(headers or {})
     return response

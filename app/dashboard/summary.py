@@ -35,6 +35,7 @@ from sqlalchemy.sql.selectable import Subquery
 from sqlmodel import Session, col
 
 from app.core.clock import local_today
+from app.core.sql import constants_inline
 from app.models import (
     DailyRollup,
     DashboardSummary,
@@ -206,10 +207,11 @@ def _refresh_statement(dialect: str, zones: int) -> Any:
     ids: BindParameter[Any] = bindparam("ids", expanding=True)
     rows_of = summary_rows(ids, table)
     statement = insert(SUMMARY_TABLE).from_select(("patient_id", *FIGURES), rows_of)
-    return statement.on_conflict_do_update(
+    upsert = statement.on_conflict_do_update(
         index_elements=["patient_id"],
         set_={name: statement.excluded[name] for name in FIGURES},
     )
+    return constants_inline(upsert, dialect)
 
 
 def refresh_summaries(

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
+from app.core.sql import constants_inline
 from app.models import (
     ExerciseLog,
     Flag,
@@ -162,7 +163,10 @@ def _state_query() -> Any:
     )
 
 
-_STATE = _state_query()
+@cache
+def _state(dialect: str) -> Any:
+    """day_state's query for one database kind, built once, with its constants in the SQL."""
+    return constants_inline(_state_query(), dialect)
 
 
 def day_state(
@@ -187,7 +191,8 @@ def day_state(
         "overdoing": f"day:{day.isoformat()}",
         "pain_trend": week,
     }
-    return session.connection().execute(_STATE, params).one()
+    connection = session.connection()
+    return connection.execute(_state(connection.dialect.name), params).one()
 
 
 def add_log(
@@ -276,6 +281,7 @@ def _upsert(dialect: str) -> Any:
         (bindparam("spread_rank", type_=Integer()) > rank, bindparam("spread_new", String())),
         else_=c.worst_spread,
     )
-    return statement.on_conflict_do_update(
+    upsert = statement.on_conflict_do_update(
         index_elements=["patient_id", "local_date"], set_=adds
     ).returning(c.in_force, c.prescribed, c.logs, c.sets)
+    return constants_inline(upsert, dialect)
