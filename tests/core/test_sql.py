@@ -4,7 +4,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, Select, bindparam, case, func, literal, select
+from sqlalchemy import Engine, Integer, Select, bindparam, case, func, literal, select
 from sqlalchemy.engine import Connection
 
 from app.core.sql import constants_inline
@@ -14,7 +14,7 @@ from tests.support.postgres import PostgresServer
 
 def _statement() -> Select[Any]:
     """A query with every kind of constant the hot paths hold, and one named parameter."""
-    number = bindparam("number")
+    number = bindparam("number", type_=Integer())
     return select(
         func.coalesce(None, 0).label("zero"),
         case((number > 2.5, "big"), else_="small").label("size"),
