@@ -222,10 +222,15 @@ def build_dashboard(
         flags[flag.patient_id].append(flag)
     unread = unread_notes(session, ids)
     unread_msgs = unread_messages(session, ids)
+    # The window's days once per today (a page's patients share one or two), not once per row.
+    windows = {
+        day: [day - timedelta(days=n) for n in range(WINDOW_DAYS - 1, -1, -1)]
+        for day in set(todays.values())
+    }
     rows = []
     for fig in figures:
         patient, today = found[fig.patient_id], todays[fig.patient_id]
-        days = [today - timedelta(days=n) for n in range(WINDOW_DAYS - 1, -1, -1)]
+        days = windows[today]
         mine = pain.get(fig.patient_id, {})
         activity = [d for d in (fig.last_log, fig.last_morning) if d is not None]
         rows.append(
