@@ -18,7 +18,7 @@ from jinja2.visitor import NodeTransformer
 from markupsafe import Markup
 
 from app.core.clock import utc_offset_minutes
-from app.core.i18n import LANGUAGES, translations
+from app.core.i18n import LANGUAGES, gettext_for, translations
 from app.core.static import static_url
 from app.library.figure_view import figure_html
 
@@ -31,7 +31,7 @@ class _Translated(NodeTransformer):
     """Turns a template's `_("literal")` into the literal's translation, once, when compiled."""
 
     def __init__(self, language: str) -> None:
-        self.translate = translations(language).gettext
+        self.language = language
 
     def visit_Call(self, node: nodes.Node) -> nodes.Node:
         """A message call with a constant text and plain keywords becomes its translation."""
@@ -47,7 +47,7 @@ class _Translated(NodeTransformer):
             or node.dyn_kwargs is not None
         ):
             return node
-        text = self.translate(node.args[0].value)
+        text = gettext_for(self.language, node.args[0].value)
         if not node.kwargs:
             # As gettext: a message is a format string even without variables ("%%" is "%").
             try:
@@ -98,11 +98,12 @@ def for_language(language: str) -> Jinja2Templates:
 
 @lru_cache
 def _gettexts(language: str) -> tuple[Callable[..., str], Callable[..., str]]:
-    """Jinja's new-style gettext and ngettext for a language, made once, not per render.
+    """Jinja's new-style gettext and ngettext for a language, made once, not per render: for the
+    messages a page builds as it renders (constant ones are translated when compiled, by
+    _Translated).
 
     As Jinja's own (jinja2.ext._make_new_gettext), a message is a format string even without
-    variables ("%%" is "%"); a message with no "%" in it skips the formatting, which costs more
-    than the translation (a page has about a hundred messages)."""
+    variables ("%%" is "%"); a message with no "%" in it skips the formatting."""
     catalogue = translations(language)
     translate, translate_n = catalogue.gettext, catalogue.ngettext
 
