@@ -43,7 +43,8 @@ __all__ = ["FILTERS", "PAGE_SIZE", "SCOPES", "WINDOW_DAYS", "Figures", "base_fil
 
 class Ranked:
     """The columns a filter can test: urgency, silent_days, adherence_7, adherence_30,
-    not_improved and the patient's own columns (id, display_name...) of the ranked subquery."""
+    not_improved, quiet_since and silent_by (the day silence starts to count) and the patient's
+    own columns (id, display_name...) of the ranked subquery."""
 
     def __init__(self, subquery: Subquery) -> None:
         self.c = subquery.c
@@ -54,7 +55,9 @@ Predicate = Callable[[Ranked], ColumnElement[bool]]
 FILTER_PREDICATES: dict[str, Predicate] = {
     "flagged": lambda r: r.c.urgency > 0,
     "low": lambda r: r.c.adherence_7 < LOW_ADHERENCE,
-    "silent": lambda r: r.c.silent_days >= SILENT_DAYS,
+    # The same as silent_days >= SILENT_DAYS, as a comparison of days: no date arithmetic for
+    # each of the clinic's patients when counting.
+    "silent": lambda r: r.c.quiet_since <= r.c.silent_by,
     "not_improved": lambda r: r.c.not_improved == 1,
 }
 
@@ -107,7 +110,7 @@ def ranked(session: Session, where: list[ColumnElement[bool]], now: Any = None) 
     todays = {tz: local_today(tz, now) for tz in found.scalars()} or {
         "UTC": local_today("UTC", now)
     }
-    zones = zones_table(todays, get_settings().outcome_review_weeks * 7)
+    zones = zones_table(todays, get_settings().outcome_review_weeks * 7, SILENT_DAYS)
     today = zones.c.today
     s = DashboardSummary
     urgency = case(
@@ -128,10 +131,12 @@ def ranked(session: Session, where: list[ColumnElement[bool]], now: Any = None) 
     started = func.coalesce(
         col(Patient.monitoring_started_on), _utc_date(col(Patient.created_at), dialect)
     )
-    gap = _days_between(today, func.coalesce(col(s.last_log), started), dialect)
+    quiet_since = func.coalesce(col(s.last_log), started)
+    gap = _days_between(today, quiet_since, dialect)
     # The two-argument max() of SQLite is a scalar, like GREATEST: the gap is computed once.
     at_least_0 = func.greatest(gap, 0) if dialect == "postgresql" else func.max(gap, 0)
-    silent = case((col(s.due_recently).is_(True), at_least_0), else_=null())
+    due = col(s.due_recently).is_(True)
+    silent = case((due, at_least_0), else_=null())
     # The verdict's baseline must be the review weeks old on the patient's own today.
     judged = case((col(s.stalled_since) <= zones.c.review_from, 1), else_=0)
 
@@ -149,6 +154,8 @@ def ranked(session: Session, where: list[ColumnElement[bool]], now: Any = None) 
             col(s.last_log).label("last_log"),
             col(s.last_morning).label("last_morning"),
             judged.label("not_improved"),
+            case((due, quiet_since), else_=null()).label("quiet_since"),
+            zones.c.silent_by,
         )
         .select_from(Patient)
         .join(zones, zones.c.tz == col(Patient.timezone))
@@ -184,9 +191,14 @@ def page_of(
     patients each filter shows."""
     predicates = {**FILTER_PREDICATES, **(extra or {})}
     view = Ranked(table)
+    by_filter = counts(session, table, extra)
     query = sa_select(table)
     if filter_ in predicates:
         query = query.where(predicates[filter_](view))
+    elif by_filter["flagged"] > page * size:
+        # Flagged patients come first: when they alone fill this page and show that another
+        # follows, only they need ranking (SQLite at 3,000 patients, 120 flagged: 2.5 -> 1.2 ms).
+        query = query.where(FILTER_PREDICATES["flagged"](view))
     k = table.c
     # Two statements, not one with the counts as window sums over the ranking: a window over
     # every row makes the database keep and sort the whole clinic, where ORDER BY ... LIMIT keeps
@@ -203,7 +215,6 @@ def page_of(
         .offset((page - 1) * size)
     )
     rows = session.connection().execute(query).all()
-    by_filter = counts(session, table, extra)
     figures = [
         Figures(
             row.id,

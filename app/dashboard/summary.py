@@ -61,7 +61,7 @@ _ZONES = "summary_zones"
 _INPUTS = (ExerciseLog, MorningCheck, SafetyReport, RoutineVersion, OutcomeScore)
 
 
-def _zone_row(tz: Any, today: Any, from7: Any, from30: Any, review_from: Any) -> Any:
+def _zone_row(tz: Any, today: Any, from7: Any, from30: Any, review_from: Any, *extra: Any) -> Any:
     """One time zone's row of the zones table, from values or bound parameters."""
     return sa_select(
         tz.label("tz"),
@@ -69,6 +69,7 @@ def _zone_row(tz: Any, today: Any, from7: Any, from30: Any, review_from: Any) ->
         from7.label("from7"),
         from30.label("from30"),
         review_from.label("review_from"),
+        *extra,
     )
 
 
@@ -79,9 +80,12 @@ def _zones_of(rows: list[Any]) -> Subquery:
     return union_all(*rows).subquery("zones")
 
 
-def zones_table(todays: dict[str, date], review_days: int = 0) -> Subquery:
+def zones_table(
+    todays: dict[str, date], review_days: int = 0, silent_days: int | None = None
+) -> Subquery:
     """Each time zone's today, window starts and outcome review day (a baseline on or before it
-    is old enough to judge) as a small table to join on a patient's zone."""
+    is old enough to judge) as a small table to join on a patient's zone; with `silent_days`,
+    also `silent_by`: a patient quiet since that day or earlier has been silent that long."""
 
     def day(value: date) -> Any:
         return literal(value, Date)
@@ -94,6 +98,11 @@ def zones_table(todays: dict[str, date], review_days: int = 0) -> Subquery:
                 day(today - timedelta(days=WEEK_DAYS)),
                 day(today - timedelta(days=WINDOW_DAYS)),
                 day(today - timedelta(days=review_days)),
+                *(
+                    []
+                    if silent_days is None
+                    else [day(today - timedelta(days=silent_days)).label("silent_by")]
+                ),
             )
             for tz, today in sorted(todays.items())
         ]

@@ -75,3 +75,33 @@ def count_statements(engine: Engine) -> Iterator[list[str]]:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", listener)
+
+
+def silent_filter_matches_silent_days(db: Session, therapist: StaffUser) -> None:
+    """Patients quiet for 1 to 5 days and one who never logged: the silent filter shows (and
+    counts) exactly those whose silent days reach the threshold."""
+    from datetime import timedelta
+
+    from sqlalchemy import select as sa_select
+
+    from app.core.clock import local_today
+    from app.dashboard.query import base_filter, page_of, ranked
+    from app.flags.service import SILENT_DAYS
+    from app.routines.service import items_of
+    from tests.factories import add_log, make_patient, routine_version
+
+    today = local_today("Europe/London")
+    for quiet in (1, 2, 3, 4, 5, None):
+        patient = make_patient(db, therapist, valid_from=today - timedelta(days=20))
+        patient.monitoring_started_on = today - timedelta(days=20)
+        db.add(patient)
+        if quiet is not None:
+            item = items_of(db, routine_version(db, patient).id)[0]  # type: ignore[arg-type]
+            add_log(db, patient, item, today - timedelta(days=quiet), sets=2, pain_after=2)
+    db.commit()
+    table = ranked(db, base_filter(therapist, "mine", ""))
+    days = dict(db.connection().execute(sa_select(table.c.id, table.c.silent_days)).all())
+    expected = {pid for pid, silent in days.items() if (silent or 0) >= SILENT_DAYS}
+    figures, _, by_filter = page_of(db, table, "silent", 1)
+    assert sorted(days.values(), key=lambda d: d or 0) == [1, 2, 3, 4, 5, 20]
+    assert {f.patient_id for f in figures} == expected and by_filter["silent"] == 4

@@ -4,12 +4,14 @@ import re
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
+from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
 from app.core.clock import local_today
-from app.dashboard.query import PAGE_SIZE
+from app.dashboard.query import PAGE_SIZE, base_filter, page_of, ranked
 from app.models import Patient
-from tests.dashboard.helpers import HTML, add_flag, sign_in
+from tests.dashboard.helpers import HTML, add_flag, sign_in, silent_filter_matches_silent_days
 from tests.factories import make_clinic, make_patient, make_staff
 
 ROW = re.compile(r'<th scope="row">\s*<a href="/patients/(\d+)">')
@@ -68,3 +70,47 @@ def test_pages_of_fifty_with_counts_search_and_next_links(client: TestClient, db
     # A page past the end is empty, not an error; a silly page number is refused plainly.
     assert client.get("/dashboard?page=9", headers=HTML).status_code == 200
     assert client.get("/dashboard?page=0", headers=HTML).status_code in (400, 422)
+
+
+def test_pages_ranked_from_the_flagged_alone_match_the_whole_ranking(db: Session) -> None:
+    """While the flagged patients alone fill a page, only they are ranked for it: every page,
+    across the point where the flagged run out, is the same slice of the ranking of
+    the whole clinic, with the same next-page answer."""
+    clinic = make_clinic(db)
+    therapist = make_staff(db, clinic)
+    today = local_today("Europe/London")
+    for n in range(23):
+        patient = make_patient(db, therapist, valid_from=today - timedelta(days=n % 9))
+        patient.display_name = f"Person {n % 5}"  # ties, broken by id
+        db.add(patient)
+        if n % 2:  # 11 flagged, of three urgencies
+            add_flag(db, patient, ("red_flag", "silent", "pain_trend")[n % 3], 1 + n % 2)
+    db.commit()
+    table = ranked(db, base_filter(therapist, "mine", ""))
+    k = table.c
+    whole = [
+        row.id
+        for row in db.connection().execute(
+            sa_select(table).order_by(
+                k.urgency.desc(),
+                func.coalesce(k.silent_days, 0).desc(),
+                func.coalesce(k.adherence_7, 2.0),
+                func.lower(k.display_name),
+                k.id,
+            )
+        )
+    ]
+    for size in (4, 11):  # 11: the flagged fill the first page exactly, and more follow
+        seen: list[int] = []
+        for page in range(1, 24 // size + 2):
+            figures, has_next, by_filter = page_of(db, table, "all", page, size=size)
+            assert by_filter["flagged"] == 11 and by_filter["all"] == 23
+            assert [f.patient_id for f in figures] == whole[(page - 1) * size : page * size]
+            assert has_next == (page * size < 23)
+            seen += [f.patient_id for f in figures]
+        assert seen == whole
+
+
+def test_silent_filter_counts_the_days_as_silent_days_does(db: Session) -> None:
+    """The silent filter compares days; it agrees with the silent days shown at the boundary."""
+    silent_filter_matches_silent_days(db, make_staff(db, make_clinic(db)))

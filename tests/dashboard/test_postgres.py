@@ -15,7 +15,7 @@ from app.models import Flag, Patient, StaffUser
 from app.review.service import build_review
 from app.routines.prescribe import step_item
 from app.routines.service import items_of
-from tests.dashboard.helpers import add_flag, count_statements
+from tests.dashboard.helpers import add_flag, count_statements, silent_filter_matches_silent_days
 from tests.factories import add_log, make_clinic, make_patient, make_staff, routine_version
 from tests.support.postgres import PostgresServer
 
@@ -93,5 +93,6 @@ def test_workspace_services_on_postgres(postgres: PostgresServer) -> None:
             version = step_item(db, few[0], small, item.id, up=True)  # type: ignore[arg-type]
             db.commit()
             assert version.number == 2 and version.change_note.startswith("Stepped up")
+            silent_filter_matches_silent_days(db, make_staff(db, clinic))
     finally:
         engine.dispose()
