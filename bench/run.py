@@ -46,7 +46,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -169,6 +169,9 @@ def _options() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short runs, small clinics, SQLite")
     parser.add_argument("--seconds", type=float, help="measured seconds per endpoint (10)")
+    parser.add_argument(
+        "--rounds", type=int, help="rounds of the endpoints, ratios paired within a round (3)"
+    )
     parser.add_argument("--clients", type=int, default=50, help="concurrent connections (wrk)")
     parser.add_argument("--wrk-threads", type=int, default=2, help="wrk threads (2)")
     parser.add_argument("--dashboard", help='clinic sizes for the dashboard ("200,1000,3000")')
@@ -206,6 +209,7 @@ def _options() -> argparse.Namespace:
     if quick:
         args.postgres = args.browser = False
     args.seconds = args.seconds or (4 if quick else 10)
+    args.rounds = args.rounds or (2 if quick else 3)
     args.runs = args.runs or (3 if quick else 15)
     if args.dashboard is None:
         args.dashboard = "200,500" if quick else "200,1000,3000"
@@ -224,7 +228,8 @@ def main() -> None:
     speed = _machine()
     requests = Report(
         f"Throughput, one uvicorn worker, wrk at {args.clients} connections, "
-        f"{args.seconds:.0f} s each",
+        f"{args.seconds:.0f} s each, {args.rounds} rounds: the median round; vs bare: the "
+        "median of the rounds' ratios",
         throughput.COLUMNS,
     )
     beside = Report(
@@ -250,34 +255,38 @@ def main() -> None:
             m = Measured(backend.label)
             label = m.label
             url = backend.fresh("throughput")
-            m.throughput = figures = throughput.throughput(
-                url,
-                label,
-                args.seconds,
-                args.clients,
-                threads=args.wrk_threads,
-                clinic=args.contention,
-                therapists=args.therapists,
-            )
-            bare = figures.results[throughput.BARE]
-            for name, result in figures.results.items():
-                requests.rows.append(throughput.row(label, name, result, bare))
+            with ExitStack() as stack:
+                rival = None
+                if args.valens and label == "SQLite":
+                    served = valens.served(args.valens_venv, args.clients, args.wrk_threads)
+                    rival = stack.enter_context(served).drive
+                m.throughput = figures = throughput.throughput(
+                    url,
+                    label,
+                    args.seconds,
+                    args.clients,
+                    threads=args.wrk_threads,
+                    clinic=args.contention,
+                    therapists=args.therapists,
+                    rounds=args.rounds,
+                    rival=rival,
+                )
+            for name in figures.rounds:
+                requests.rows.append(throughput.row(label, name, figures))
             requests.notes.append(saturation_note(label, figures))
+            requests.notes.append(
+                f"{label}: requests/s of each round, in the order measured: "
+                + "; ".join(f"{name}: {figures.rates(name)}" for name in figures.rounds)
+            )
             empty, full = figures.write_times
             requests.notes.append(
                 f"{label}: one log write, median of 9: {empty:.1f} ms with nothing logged that "
                 f"day, {full:.1f} ms with 300 logged ({ratio(full, empty):.2f}x)"
             )
-            if args.valens and label == "SQLite":
-                m.valens = other = valens.measure(
-                    args.valens_venv, args.clients, args.seconds, args.wrk_threads
-                )
-                name = "Valens 0.9.0 POST /api/workouts (gunicorn, 1 worker)"
-                requests.rows.append(throughput.row(label, name, other, None))
-                ours = figures.results[throughput.WRITE].rps
+            if throughput.RIVAL in figures.rounds:
                 requests.notes.append(
-                    f"{label}: log writes/s vs Valens workouts/s in the same run: "
-                    f"{ratio(ours, other.rps):.1f}x"
+                    f"{label}: log writes/s over Valens workouts/s, median of the rounds' "
+                    f"ratios: {figures.paired(throughput.WRITE, throughput.RIVAL):.2f}x"
                 )
             if figures.contention is not None:
                 c = figures.contention

@@ -1,10 +1,13 @@
 """Throughput against one uvicorn worker, driven by wrk; dashboards next to writes; write times.
 
-Against one server process (bench/bare.py: the app and a bare FastAPI endpoint), in turn: the
+Against one server process (bench/bare.py: the app and a bare FastAPI endpoint), in rounds: the
 bare endpoint, GET /today, GET /today revalidated (304) and POST /api/logs, each at `clients`
-connections. Then the same writes again while therapists load the big clinic's dashboard in a
-loop (bench/therapists.py), to see whether a dashboard load slows patients' writes on the same
-worker. Then one write's time with nothing and with 300 logged that day.
+connections, then the rival's write (Valens, bench/valens.py) when one is given. A ratio is the
+median of the rounds' ratios: each round's two figures were measured a minute apart at most,
+so a machine that speeds up or slows down during the run moves both sides of it. Then the same
+writes again while therapists load the big clinic's dashboard in a loop (bench/therapists.py),
+to see whether a dashboard load slows patients' writes on the same worker. Then one write's
+time with nothing and with 300 logged that day.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ BARE = "GET /bench-bare (bare FastAPI)"
 TODAY = "GET /today"
 REVALIDATED = "GET /today, revalidated (304)"
 WRITE = "POST /api/logs"
+RIVAL = "Valens 0.9.0 POST /api/workouts (gunicorn, 1 worker)"
 PACE = 250  # ms between one paced client's requests, on average
 # Seconds between one therapist's dashboard loads, on average (1 to 3 s): someone clicking
 # through pages and filters without stopping to read. A clinic's therapists together load the
@@ -66,23 +70,43 @@ class Contention:
 
 @dataclass
 class Throughput:
-    """What one server run measured."""
+    """What one server run measured: each endpoint's rounds, and its median round."""
 
-    results: dict[str, wrk.WrkResult] = field(default_factory=dict)
+    rounds: dict[str, list[wrk.WrkResult]] = field(default_factory=dict)
     write_times: tuple[float, float] = (0.0, 0.0)
     contention: Contention | None = None
     clinic: BigClinic | None = None  # the big clinic built into this database, if any
 
+    @property
+    def results(self) -> dict[str, wrk.WrkResult]:
+        """Each endpoint's median round by requests/s (a real run: its latencies and CPU)."""
+        return {name: _median_run(runs) for name, runs in self.rounds.items()}
 
-def row(label: str, name: str, result: wrk.WrkResult, bare: wrk.WrkResult | None) -> list[str]:
-    """A throughput table row."""
+    def paired(self, name: str, base: str) -> float:
+        """The median over rounds of this endpoint's requests/s over the base's, same round."""
+        pairs = zip(self.rounds[name], self.rounds[base], strict=False)
+        return statistics.median(ratio(a.rps, b.rps) for a, b in pairs)
+
+    def rates(self, name: str) -> str:
+        """The rounds' requests/s, in the order measured."""
+        return ", ".join(f"{run.rps:.0f}" for run in self.rounds[name])
+
+
+def _median_run(runs: list[wrk.WrkResult]) -> wrk.WrkResult:
+    """The run with the median requests/s (the lower middle one of an even number)."""
+    return sorted(runs, key=lambda run: run.rps)[(len(runs) - 1) // 2]
+
+
+def row(label: str, name: str, found: Throughput) -> list[str]:
+    """A throughput table row: the endpoint's median round, and its paired ratio to bare."""
+    result = found.results[name]
     return [
         label,
         name,
         f"{result.rps:.0f}",
         f"{result.p50:.1f}",
         f"{result.p99:.1f}",
-        f"{ratio(result.rps, bare.rps):.2f}" if bare else "",
+        f"{found.paired(name, BARE):.2f}" if name not in (BARE, RIVAL) else "",
         f"{result.cpu:.0f}",
         f"{result.client_cpu:.0f} ({result.threads})",
         f"{result.idle:.0f}",
@@ -149,10 +173,16 @@ def throughput(
     clinic: int = 0,
     therapists: int = 10,
     think: float = THINK,
+    rounds: int = 3,
+    rival: Callable[[float], wrk.WrkResult] | None = None,
 ) -> Throughput:
-    """Seed `clients` + 1 patients (and a `clinic`-patient clinic when asked), serve, measure."""
+    """Seed 2 x `clients` + 1 patients (and a `clinic`-patient clinic when asked), serve,
+    measure the endpoints in `rounds` rounds (each round ends with the `rival`'s writes, if
+    given)."""
     folder = Path(tempfile.mkdtemp(prefix="neuroglide-bench-"))
-    cast = seed(database_url, patients=clients + 1, therapists=1, days=30)
+    # Readers and writers are different patients: a round's writes would otherwise change the
+    # next round's pages (more logs to show, and every phone's copy out of date: no 304).
+    cast = seed(database_url, patients=2 * clients + 1, therapists=1, days=30)
     found = Throughput()
     if clinic:
         # The dashboard then has a real clinic to page through while patients write.
@@ -162,8 +192,9 @@ def throughput(
         assert server.process is not None
         pid = server.process.pid
         writer = cast.patients[-1]
-        callers = _callers(server, cast.patients[:-1])
-        fresh = [wrk.Caller(c.cookie) for c in callers]
+        readers = _callers(server, cast.patients[:clients])
+        writers = _callers(server, cast.patients[clients:-1])
+        fresh = [wrk.Caller(c.cookie) for c in readers]
 
         def drive(
             path: str, who: list[wrk.Caller], post: bool, pace: float = 0, connections: int = 0
@@ -178,18 +209,26 @@ def throughput(
                 warmup=warmup,
             )
 
-        for name, path, who, post in (
-            (BARE, BARE_PATH, fresh, False),
-            (TODAY, "/today", fresh, False),
-            (REVALIDATED, "/today", callers, False),
-            (WRITE, "/api/logs", callers, True),
-        ):
-            found.results[name] = result = drive(path, who, post)
-            console.print(
-                f"{label}: {name}: {result.rps:.0f} requests/s, server CPU {result.cpu:.0f}%, "
-                f"wrk CPU {result.client_cpu:.0f}%",
-                highlight=False,
-            )
+        for number in range(1, rounds + 1):
+            for name, path, who, post in (
+                (BARE, BARE_PATH, fresh, False),
+                (TODAY, "/today", fresh, False),
+                (REVALIDATED, "/today", readers, False),
+                (WRITE, "/api/logs", writers, True),
+                (RIVAL, "", [], True),
+            ):
+                if name != RIVAL:
+                    result = drive(path, who, post)
+                elif rival is not None:
+                    result = rival(seconds)
+                else:
+                    continue
+                found.rounds.setdefault(name, []).append(result)
+                console.print(
+                    f"{label}, round {number}: {name}: {result.rps:.0f} requests/s, "
+                    f"server CPU {result.cpu:.0f}%, wrk CPU {result.client_cpu:.0f}%",
+                    highlight=False,
+                )
         if found.clinic is not None:
             found.contention = _beside(
                 server.url,
@@ -197,7 +236,7 @@ def throughput(
                 therapists,
                 think,
                 found.results[WRITE],
-                lambda pace, connections: drive("/api/logs", callers, True, pace, connections),
+                lambda pace, connections: drive("/api/logs", writers, True, pace, connections),
             )
             for run in found.contention.runs:
                 console.print(

@@ -4,7 +4,8 @@
 Valens lives in its own virtual environment (default `bench/.valens`, made on first use with
 `pip install valens==0.9.0 gunicorn`), never in Neuroglide's dependencies. It is served by
 gunicorn with one worker process and 8 threads; a user signs in with Valens's username login
-(`POST /api/session`), whose session cookie wrk then sends.
+(`POST /api/session`), whose session cookie wrk then sends. It stays up, idle, while Neuroglide
+is measured, so the two are driven in alternating rounds (bench/throughput.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -45,8 +48,29 @@ def ensure_venv(venv: Path) -> Path:
     return venv
 
 
-def measure(venv: Path, clients: int, seconds: float, threads: int = 2) -> wrk.WrkResult:
-    """Start Valens, sign a user in, and drive POST /api/workouts with wrk; the figures."""
+class Valens:
+    """A running Valens server with a signed-in user, ready to be driven by wrk."""
+
+    def __init__(self, url: str, pid: int, lua: Path, clients: int, threads: int) -> None:
+        self.url, self.pid, self.lua = url, pid, lua
+        self.clients, self.threads = clients, threads
+
+    def drive(self, seconds: float) -> wrk.WrkResult:
+        """A warm-up, then `seconds` of POST /api/workouts at the same connections."""
+        return wrk.run(
+            self.url,
+            self.lua,
+            self.pid,
+            connections=self.clients,
+            seconds=seconds,
+            threads=self.threads,
+            warmup=min(2.0, max(1.0, seconds / 4)),
+        )
+
+
+@contextmanager
+def served(venv: Path, clients: int, threads: int = 2) -> Iterator[Valens]:
+    """Valens served (idle until driven), a user signed in; stopped on leaving."""
     bin_dir = ensure_venv(venv) / "bin"
     folder = Path(tempfile.mkdtemp(prefix="valens-bench-"))
     env = {**os.environ, "VALENS_CONFIG": str(folder / "config.py")}
@@ -84,15 +108,7 @@ def measure(venv: Path, clients: int, seconds: float, threads: int = 2) -> wrk.W
         handle, name = tempfile.mkstemp(prefix="valens-wrk-", suffix=".lua")
         os.write(handle, _WORKOUT.format(day=day, cookie=cookie.replace('"', '\\"')).encode())
         os.close(handle)
-        return wrk.run(
-            url,
-            Path(name),
-            server.pid,
-            connections=clients,
-            seconds=seconds,
-            threads=threads,
-            warmup=min(2.0, max(1.0, seconds / 4)),
-        )
+        yield Valens(url, server.pid, Path(name), clients, threads)
     finally:
         server.terminate()
         server.wait(timeout=15)
