@@ -34,7 +34,7 @@ from rich.console import Console  # noqa: E402
 from rich.progress import Progress  # noqa: E402
 from rich.table import Table  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
-from sqlmodel import Session, select  # noqa: E402
+from sqlmodel import Session, col, select  # noqa: E402
 
 from app.cli import run_migrations  # noqa: E402
 from app.core.clock import local_today  # noqa: E402
@@ -100,10 +100,12 @@ def build(patients: int, days: int, progress: Progress) -> int:
                 }
                 for n in range(size)
             ]
-            ids = list(session.execute(insert(Patient).returning(Patient.id), rows).scalars())
+            ids = list(session.execute(insert(Patient).returning(col(Patient.id)), rows).scalars())
             versions = list(
                 session.execute(
-                    insert(RoutineVersion).returning(RoutineVersion.id, RoutineVersion.patient_id),
+                    insert(RoutineVersion).returning(
+                        col(RoutineVersion.id), col(RoutineVersion.patient_id)
+                    ),
                     [
                         {
                             "patient_id": pid,
@@ -140,7 +142,9 @@ def build(patients: int, days: int, progress: Progress) -> int:
             made = list(
                 session.execute(
                     insert(RoutineItem).returning(
-                        RoutineItem.id, RoutineItem.version_id, RoutineItem.exercise_id
+                        col(RoutineItem.id),
+                        col(RoutineItem.version_id),
+                        col(RoutineItem.exercise_id),
                     ),
                     items,
                 )

@@ -9,7 +9,7 @@ has on a Pixel 7. Add --pages to also write one image per six exercises, easier 
 import sys
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from app.library.figures import load_figures, svg
 from app.library.service import load_library_file
@@ -68,7 +68,11 @@ def main() -> None:
     pages = "--pages" in sys.argv
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium")
-        for scheme, name in (("light", "figures"), ("dark", "figures-dark")):
+        schemes: tuple[tuple[Literal["light", "dark"], str], ...] = (
+            ("light", "figures"),
+            ("dark", "figures-dark"),
+        )
+        for scheme, name in schemes:
             page = browser.new_page(
                 color_scheme=scheme, viewport={"width": 1080, "height": 800}, device_scale_factor=1
             )
@@ -86,4 +90,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

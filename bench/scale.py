@@ -36,7 +36,7 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 from sqlalchemy import event, text  # noqa: E402
 from sqlalchemy.engine import Connection, Engine  # noqa: E402
-from sqlmodel import Session, select  # noqa: E402
+from sqlmodel import Session, col, select  # noqa: E402
 
 from app.access.service import create_invite  # noqa: E402
 from app.cli import run_migrations  # noqa: E402
@@ -204,7 +204,7 @@ def build(engine: Engine, patients: int) -> tuple[int, int, int]:
         conn.exec_driver_sql("VACUUM ANALYZE")
     with Session(engine) as session:
         chosen = session.exec(
-            select(Patient.id).where(Patient.clinic_id == clinic_ids[0]).order_by(Patient.id)
+            select(Patient.id).where(Patient.clinic_id == clinic_ids[0]).order_by(col(Patient.id))
         ).all()
     return staff_ids[0] or 0, chosen[len(chosen) // 2] or 0, logs
 
@@ -225,6 +225,12 @@ def _csrf(client: TestClient) -> str:
     return token_for_cookies({c.name: c.value or "" for c in client.cookies.jar})
 
 
+_FIRST_ITEM = text(
+    "SELECT i.id FROM routine_item i JOIN routine_version v ON v.id = i.version_id"
+    " WHERE v.patient_id = :p ORDER BY i.id LIMIT 1"
+)
+
+
 def measure(engine: Engine, staff_id: int, patient_id: int, runs: int) -> dict[str, Any]:
     """Times of the three requests, and the statements each ran (for the plans)."""
     from app.main import app
@@ -240,13 +246,7 @@ def measure(engine: Engine, staff_id: int, patient_id: int, runs: int) -> dict[s
         with Session(engine) as session:
             patient = session.get_one(Patient, patient_id)
             token = create_invite(session, patient)
-            item = session.exec(
-                text(
-                    "SELECT i.id FROM routine_item i JOIN routine_version v ON v.id = i.version_id"
-                    " WHERE v.patient_id = :p ORDER BY i.id LIMIT 1"
-                ),
-                params={"p": patient_id},
-            ).one()[0]
+            item = session.connection().execute(_FIRST_ITEM, {"p": patient_id}).one()[0]
             session.commit()
             day = local_today(patient.timezone).isoformat()
         with TestClient(app, follow_redirects=False) as phone, TestClient(app) as desk:
@@ -298,7 +298,9 @@ def plans(engine: Engine, captured: dict[str, list[tuple[str, Any]]]) -> list[st
                 rows = conn.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params).all()
                 conn.rollback()
                 # The planner rightly scans empty partitions (months ahead, DEFAULT) in full.
-                sizes = dict(conn.exec_driver_sql("SELECT relname, reltuples FROM pg_class").all())
+                sizes: dict[str, float] = dict(
+                    conn.exec_driver_sql("SELECT relname, reltuples FROM pg_class").all()
+                )
             plan = "\n".join(r[0] for r in rows)
             seq = re.findall(r"Seq Scan on (\w+)", plan)
             big = [s for s in seq if s.startswith(LOG_TABLES) and sizes.get(s, 0) > 1_000]
