@@ -101,6 +101,16 @@ def _install_error_pages(app: FastAPI) -> None:
         detail = "; ".join(f"{'.'.join(map(str, e['loc'][1:]))}: {e['msg']}" for e in errors)
         return render(request, "error.html", {"status": 422, "detail": detail}, status_code=422)
 
+    @app.exception_handler(OverflowError)
+    async def too_large(request: Request, exc: OverflowError) -> Response:
+        # SQLite cannot bind a whole number past 64 bits: a form or body field that is not
+        # bounded by its schema reaches the driver with one. The transaction is rolled back.
+        if "too large to convert to SQLite" not in str(exc):
+            raise exc
+        return await http_error(
+            request, HTTPException(422, "A number in the request is too large to be a real one.")
+        )
+
 
 def create_app() -> FastAPI:
     """Build the app: settings checked, middleware, routers and error pages."""

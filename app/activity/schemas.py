@@ -7,6 +7,8 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_validator
 
+from app.models.base import MAX_ROW_ID
+
 Symptom = Literal["tingling", "numbness", "burning", "other"]
 StopSign = Literal[
     "spreading_numbness", "new_weakness", "both_sides", "night_pain", "electric_shock"
@@ -51,7 +53,7 @@ class LogIn(BaseModel):
     """One exercise done, as the phone sends it."""
 
     uuid: uuid.UUID
-    routine_item_id: int = Field(strict=True)
+    routine_item_id: int = Field(ge=1, le=MAX_ROW_ID, strict=True)
     local_date: Day
     slot: int = Field(default=1, ge=1, le=3, strict=True)
     sets_done: int = Field(ge=0, le=10, strict=True)

@@ -136,7 +136,7 @@ def check_therapist(
     """Refuse a therapist who is not active staff of the clinic (the current one may stay)."""
     if therapist_id == current:
         return
-    therapist = session.get(StaffUser, therapist_id)
+    therapist = session.get(StaffUser, therapist_id) if valid_id(therapist_id) else None
     if therapist is None or therapist.clinic_id != staff.clinic_id or not therapist.is_active:
         raise PatientError("Choose a therapist of your clinic.")
 

@@ -28,3 +28,27 @@ def test_opening_a_form_address_says_what_to_do(client: TestClient, db: Session)
     assert page.status_code == 405
     assert "This page cannot be opened directly" in page.text
     assert "Method Not Allowed" not in page.text
+
+
+def test_a_number_sqlite_cannot_hold_is_a_422_not_a_500() -> None:
+    """A whole number past 64 bits that a schema did not bound reaches SQLite's driver, which
+    cannot bind it: the visitor gets a 422 that says so; any other overflow stays a 500."""
+    from fastapi import FastAPI
+
+    from app.main import _install_error_pages
+
+    app = FastAPI()
+    _install_error_pages(app)
+
+    @app.get("/sqlite")
+    def sqlite_overflow() -> None:
+        raise OverflowError("Python int too large to convert to SQLite INTEGER")
+
+    @app.get("/other")
+    def other_overflow() -> None:
+        raise OverflowError("math range error")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        answer = client.get("/sqlite")
+        assert answer.status_code == 422 and "too large" in answer.json()["detail"]
+        assert client.get("/other").status_code == 500

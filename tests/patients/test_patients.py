@@ -73,6 +73,7 @@ def test_bad_input_is_explained_and_nothing_is_saved(db: Session) -> None:
         ({"nerve": "vagus"}, "Choose a nerve from the list"),
         ({"irritability": "extreme"}, "Choose low, moderate or high."),
         ({"therapist_id": str(other.id)}, "Choose a therapist of your clinic."),
+        ({"therapist_id": "9" * 25}, "Choose a therapist of your clinic."),  # no row's id
     ]
     with client_from() as client:
         sign_in(client, me)

@@ -59,6 +59,8 @@ def test_bad_input_is_a_422_with_details_and_stores_nothing(
     assert bad_pain.json()["detail"][0]["loc"][-1] == "pain_after"
     unknown = client.post("/api/logs", json={**base, "routine_item_id": 999999}, headers=headers)
     assert unknown.status_code == 422 and "not in your routine" in unknown.text
+    huge = client.post("/api/logs", json={**base, "routine_item_id": 10**25}, headers=headers)
+    assert huge.status_code == 422 and huge.json()["detail"][0]["loc"][-1] == "routine_item_id"
     future = client.post("/api/logs", json={**base, "local_date": "2999-01-01"}, headers=headers)
     assert future.status_code == 422
     assert (
