@@ -9,7 +9,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     NEUROGLIDE_ENVIRONMENT=production \
     NEUROGLIDE_HOST=0.0.0.0 NEUROGLIDE_PORT=8000 NEUROGLIDE_DATA_DIR=/data
 
-RUN useradd --create-home --uid 10001 neuroglide && mkdir /data && chown neuroglide /data
+RUN useradd --create-home --uid 10001 neuroglide && mkdir -m 700 /data && chown neuroglide /data
 WORKDIR /srv/neuroglide
 COPY pyproject.toml constraints.txt README.md alembic.ini ./
 COPY app ./app

@@ -16,6 +16,7 @@ from sqlmodel import select
 
 from app.config import get_settings
 from app.core.digits import plain_digits
+from app.core.private import PRIVATE_UMASK
 from app.ops.cli import register, with_progress
 
 cli = typer.Typer(help="Neuroglide: home exercise for nerve-related pain.", no_args_is_help=True)
@@ -330,6 +331,7 @@ def _explain(error: ValidationError) -> str:
 
 def main() -> None:
     """Entry point of the console script; wrong settings stop it with a plain message."""
+    os.umask(PRIVATE_UMASK)  # backups, exports and the database it makes are private
     try:
         cli()
     except ValidationError as error:

@@ -16,6 +16,7 @@ from app.core.errors import install_failure_handlers
 from app.core.lifespan import app_lifespan
 from app.core.limits import BodyLimitMiddleware
 from app.core.middleware import SecurityMiddleware
+from app.core.private import keep_private
 from app.core.static import STATIC_DIR, CachedStatic
 from app.core.templating import render, templates
 from app.dashboard.routes import router as dashboard_router
@@ -115,6 +116,7 @@ def _install_error_pages(app: FastAPI) -> None:
 def create_app() -> FastAPI:
     """Build the app: settings checked, middleware, routers and error pages."""
     settings = get_settings()  # fail fast on bad settings, such as a published secret
+    keep_private(settings.data_dir, settings.resolved_database_url)
     # Only a developer edits templates while the server runs: elsewhere a render never stats
     # the template files to see whether they changed.
     templates.env.auto_reload = settings.environment == "development"

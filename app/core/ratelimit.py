@@ -148,6 +148,18 @@ def give_back(session: Session, key: str) -> None:
     )
 
 
+# One network makes at most login_max_failures failures before it is paused, so the account
+# itself pauses only after as many as this many networks could make: someone guessing from one
+# place cannot lock the therapist out (they sign in from elsewhere), while guesses spread over
+# many addresses still meet a limit.
+ACCOUNT_NETWORKS = 10
+
+
+def account_limit() -> int:
+    """Failures on one account, from any networks, that pause it (the email's, when unknown)."""
+    return get_settings().login_max_failures * ACCOUNT_NETWORKS
+
+
 def _take_account_attempt(session: Session, user_id: int, now: datetime) -> bool:
     """Count an attempt on a staff account; False while the account is paused."""
     settings = get_settings()
@@ -163,7 +175,7 @@ def _take_account_attempt(session: Session, user_id: int, now: datetime) -> bool
         # The attempt that reaches the limit is still checked; the ones after it are not.
         .values(
             failed_logins=count,
-            locked_until=case((count >= settings.login_max_failures, until), else_=None),
+            locked_until=case((count >= account_limit(), until), else_=None),
         )
         .returning(col(StaffUser.id))
         .execution_options(synchronize_session=False)
@@ -189,7 +201,10 @@ def _count_attempt(
     if user_id is not None:
         account_ok = _take_account_attempt(session, user_id, now)
     else:
-        account_ok = name_key is None or take_attempt(session, name_key, now)
+        # The same limit as a real account's, so a pause does not tell which emails exist.
+        account_ok = name_key is None or take_attempt(
+            session, name_key, now, max_failures=account_limit()
+        )
     if not account_ok:
         # A paused account is not this network's failure.
         give_back(session, ip_key)

@@ -269,8 +269,8 @@ def passkey_sign_in(
         raise refuse(EXPIRED)
     if passkey is None or user is None:
         raise refuse(UNKNOWN)
-    if user.locked_until is not None and user.locked_until > now:
-        raise LoginPaused(pause_message())
+    # An account paused by wrong passwords still opens with its passkey: the pause is there to
+    # stop guessing a password, and a passkey cannot be guessed (its network still pauses).
     try:
         verified = verify_authentication_response(
             credential=credential,

@@ -59,7 +59,8 @@ def _race(url: str, tmp_path: Path) -> None:
     finally:
         engine.dispose()
     assert len(checked) <= limit
-    assert user.locked_until is not None
+    # One network cannot pause the account itself (the therapist signs in from elsewhere).
+    assert user.locked_until is None and user.failed_logins <= limit
 
 
 def test_wrong_passwords_sent_at_once_are_checked_no_more_than_the_limit_sqlite(

@@ -7,6 +7,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlmodel import Session, col, select
 
 from app.config import get_settings
+from app.core.ratelimit import account_limit
 from app.core.security import verify_password
 from app.models import AuditEvent, RateLimit, utcnow
 from app.staff.session_store import end_staff_sessions
@@ -62,11 +63,28 @@ def test_unknown_email_gets_the_same_answer(db: Session) -> None:
     assert "do not match" in unknown.text
 
 
-def test_sixth_attempt_on_an_account_is_paused(db: Session) -> None:
-    """After five failures even the right password is refused for the lockout time."""
+def test_guessing_from_one_network_does_not_lock_the_therapist_out(db: Session) -> None:
+    """Five wrong passwords from one address pause that address, not the account: the right
+    password from the therapist's own network still signs them in."""
     user = make_staff(db, make_clinic(db))
     db.commit()
     limit = get_settings().login_max_failures
+    with client_from("203.0.113.9") as attacker:
+        for attempt in range(limit):
+            assert _login(attacker, user.email, f"wrong {attempt}").status_code == 401
+        assert _login(attacker, user.email, PASSWORD).status_code == 429
+    with client_from("198.51.100.250") as therapist:
+        sign_in(therapist, user)
+    db.refresh(user)
+    assert user.locked_until is None
+
+
+def test_an_account_guessed_from_many_networks_is_paused(db: Session) -> None:
+    """Failures spread over ten networks' worth of addresses pause the account itself: then
+    even the right password is refused for the lockout time, from anywhere."""
+    user = make_staff(db, make_clinic(db))
+    db.commit()
+    limit = account_limit()
     for attempt in range(limit):
         # Each failure from a new address, so only the account counter can pause it.
         with client_from() as client:
@@ -105,8 +123,9 @@ def test_an_address_is_paused_after_failures_on_any_accounts(db: Session) -> Non
 
 
 def test_unknown_email_is_paused_like_a_real_one(db: Session) -> None:
-    """Repeated guesses at an email that has no account are paused too, so both look alike."""
-    limit = get_settings().login_max_failures
+    """Repeated guesses at an email that has no account are paused too, at the same count as
+    a real account, so both look alike."""
+    limit = account_limit()
     for attempt in range(limit):
         with client_from() as client:
             _login(client, "ghost@example.org", f"wrong {attempt}")
