@@ -90,21 +90,23 @@ def redeem_invite(session: Session, token: str) -> Patient:
     return patient
 
 
-def reissue_access(session: Session, patient: Patient, created_by_id: int | None) -> str:
-    """Sign every device of the patient out and make a fresh invite."""
+def sign_out_devices(session: Session, patient: Patient) -> None:
+    """End every device's session of the patient (a copied cookie too) and its push reminders."""
     assert patient.id is not None
     patient.session_version += 1
     session.add(patient)
     forget_devices(session, patient.id)
+
+
+def reissue_access(session: Session, patient: Patient, created_by_id: int | None) -> str:
+    """Sign every device of the patient out and make a fresh invite."""
+    sign_out_devices(session, patient)
     return create_invite(session, patient, created_by_id)
 
 
 def revoke_access(session: Session, patient: Patient) -> None:
     """Sign every device out, revoke unused invites and stop the phone's reminders and feed."""
-    assert patient.id is not None
-    patient.session_version += 1
-    session.add(patient)
-    forget_devices(session, patient.id)
+    sign_out_devices(session, patient)
     now = utcnow()
     for row in session.exec(
         select(AccessToken).where(

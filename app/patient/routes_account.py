@@ -1,11 +1,14 @@
-"""A patient's own data: downloading all of it, and asking for the account to be deleted."""
+"""A patient's own data: downloading all of it, asking for the account to be deleted, and
+signing a phone out."""
 
 import json
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
+from app.access.phone import forget_phone
+from app.access.service import sign_out_devices
 from app.audit.service import record
 from app.core.clock import local_today
 from app.core.templating import render
@@ -84,3 +87,17 @@ def delete_request(request: Request, patient: CurrentPatient, session: SessionDe
     therapist = session.get(StaffUser, patient.therapist_id)
     context = {"patient": patient, "therapist": therapist, "tab": "settings", "sent": True}
     return render(request, "patient/delete.html", context)
+
+
+@router.get("/me/sign-out")
+def sign_out_page(request: Request, patient: CurrentPatient) -> Response:
+    """What signing out of the phone means, and the button to do it."""
+    return render(request, "patient/sign_out.html", {"patient": patient, "tab": "settings"})
+
+
+@router.post("/me/sign-out")
+def sign_out(request: Request, patient: CurrentPatient, session: SessionDep) -> Response:
+    """Sign the patient's phones out (a shared or lost one): nothing of theirs stays on it."""
+    sign_out_devices(session, patient)
+    _audit(request, session, patient, "patient_signed_out", "from the app's settings")
+    return forget_phone(RedirectResponse("/welcome?signed_out=1", status_code=303))

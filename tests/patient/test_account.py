@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from app.activity.schemas import LogIn
 from app.activity.service import record_log
 from app.core.clock import local_today
-from app.models import AuditEvent, ExerciseLog
+from app.models import AuditEvent, ExerciseLog, PushSubscription
 from tests.factories import routine_version
 from tests.security.routes import dress
 from tests.security.world import build_world
@@ -165,3 +165,42 @@ def test_asking_for_deletion_records_it_and_tells_the_therapist(db: Session) -> 
         sign_in(desk, world.staff["TA"])
         edit = desk.get(f"/patients/{patient.id}/edit").text
         assert "asked in the app on" in edit
+
+
+def test_signing_out_of_a_phone_ends_every_copy_of_the_session(db: Session) -> None:
+    """A patient on a shared phone signs out from Settings: the phone is told to forget what
+    it saved, the cookie (and any copy of it) stops working, push reminders stop, and the
+    welcome page says how to come back; the history stays."""
+    world = build_world(db)
+    patient = world.patients["PA"]
+    assert patient.id is not None
+    db.add(
+        PushSubscription(
+            patient_id=patient.id, endpoint="https://push.example.org/a", p256dh="k", auth="a"
+        )
+    )
+    db.commit()
+    with client_from() as phone, client_from() as copy:
+        token = dress(phone, world.caller("PA"))
+        dress(copy, world.caller("PA"))
+        settings = phone.get("/settings").text
+        assert 'href="/me/sign-out"' in settings
+        page = phone.get("/me/sign-out")
+        assert page.status_code == 200 and "ask your therapist for a new link" in page.text
+        ended = phone.post("/me/sign-out", data={"csrf_token": token})
+        assert ended.status_code == 303
+        assert ended.headers["location"] == "/welcome?signed_out=1"
+        assert ended.headers["clear-site-data"] == '"cache", "storage"'
+        welcome = phone.get("/welcome?signed_out=1", headers=HTML).text
+        assert "You are signed out, and nothing of yours is left on this phone" in welcome
+        assert copy.get("/today", headers=HTML).headers["location"] == "/welcome"
+    assert not db.exec(
+        select(PushSubscription).where(PushSubscription.patient_id == patient.id)
+    ).all()
+    event = db.exec(
+        select(AuditEvent).where(
+            AuditEvent.patient_id == patient.id, AuditEvent.action == "patient_signed_out"
+        )
+    ).one()
+    assert event.actor_kind == "patient"
+    assert db.exec(select(ExerciseLog).where(ExerciseLog.patient_id == patient.id)).first()
