@@ -4,7 +4,7 @@ page, and a clinic admin chooses whether messages count for RTM."""
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from app.audit.service import record_staff
@@ -74,7 +74,15 @@ def patient_send(
 )
 def api_send(data: MessageIn, patient: CurrentPatient, session: SessionDep) -> JSONResponse:
     """Store a message saved on the phone once; a repeat answers 200 with the stored one."""
-    message, created = send_from_patient(session, patient, data.uuid, data.body, data.written_at)
+    try:
+        message, created = send_from_patient(
+            session, patient, data.uuid, data.body, data.written_at
+        )
+    except MessageError as error:
+        # Final for the phone's outbox, which then marks the message as not sent.
+        text = gettext_for(patient.language, str(error))
+        detail = [{"loc": ["body", "uuid"], "msg": text, "type": "value_error"}]
+        raise HTTPException(422, detail) from error
     stored = MessageStored(
         status="created" if created else "exists",
         entry=MessageOut.model_validate(message, from_attributes=True),

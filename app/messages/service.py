@@ -17,6 +17,9 @@ from app.models.message import MAX_BODY
 THREAD_LIMIT = 100
 EMPTY = N_("Write a message before sending.")
 TOO_LONG = N_("A message can be at most 2,000 characters. Please make it shorter.")
+# The UUID of a message already stored arrived with other words: a page kept from before that
+# message was sent. Taking it as a repeat would drop these words without a trace.
+REUSED = N_("This message was not sent because the page was out of date. Please send it again.")
 
 
 class MessageError(ValueError):
@@ -40,9 +43,12 @@ def _existing(session: Session, patient_id: int, message_uuid: uuid.UUID) -> Mes
 
 
 def _store(session: Session, message: Message) -> tuple[Message, bool]:
-    """Store a message unless its UUID is already stored for the patient (a repeated send)."""
+    """Store a message unless its UUID is already stored for the patient (a repeated send);
+    MessageError when that UUID was stored with other words."""
     found = _existing(session, message.patient_id, message.uuid)
     if found is not None:
+        if found.body != message.body or found.author != message.author:
+            raise MessageError(REUSED)
         return found, False
     session.add(message)
     session.flush()

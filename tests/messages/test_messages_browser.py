@@ -84,3 +84,32 @@ def test_offline_message_is_sent_once_and_answered(
     finally:
         phone.close()
         laptop.close()
+
+
+def test_a_message_written_on_the_saved_page_is_not_taken_for_an_earlier_one(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session
+) -> None:
+    """One message sent online; then, offline, Today opens from the phone's copy (saved with
+    the form as it was before that message) and a second one is written: both arrive."""
+    from tests.pwa.conftest import installed_phone
+
+    _therapist, patient = people(db)
+    context, page = installed_phone(browser, live_server, db, patient)
+    try:
+        thread = page.locator("#messages")
+        page.get_by_label("Write to your therapist").fill("First, sent online.")
+        page.get_by_role("button", name="Send message").click()
+        expect(thread.get_by_text("First, sent online.")).to_be_visible()
+        assert bodies(db, patient) == ["First, sent online."]
+
+        context.set_offline(True)
+        page.reload()  # from the service worker's copy of Today
+        page.get_by_label("Write to your therapist").fill("Second, written offline.")
+        page.get_by_role("button", name="Send message").click()
+        expect(thread.locator(".sync-badge")).to_have_text("Saved on this phone")
+
+        context.set_offline(False)
+        expect(thread.locator(".sync-badge.ok")).to_contain_text("Sent to your therapist")
+        assert bodies(db, patient) == ["First, sent online.", "Second, written offline."]
+    finally:
+        context.close()

@@ -101,6 +101,32 @@ def test_a_repeated_uuid_is_stored_once(client: TestClient, db: Session) -> None
     assert [a for a, _ in actions(db, patient)].count("message_sent") == 1
 
 
+def test_a_used_uuid_with_other_words_is_refused_not_dropped(
+    client: TestClient, db: Session
+) -> None:
+    """A page kept from before a message was sent carries that message's UUID: new words sent
+    with it are refused with a reason (the phone then shows the message as not sent, the form
+    keeps the draft), never taken for a repeat and lost."""
+    _therapist, patient = people(db)
+    mobile = phone(client, db, patient)
+    token = mobile.get("/api/session").json()["csrf_token"]
+    used = str(uuid.uuid4())
+    first = mobile.post(
+        "/api/messages", json={"uuid": used, "body": "First"}, headers={"X-CSRF-Token": token}
+    )
+    assert first.status_code == 201
+    other = mobile.post(
+        "/api/messages", json={"uuid": used, "body": "Second"}, headers={"X-CSRF-Token": token}
+    )
+    assert other.status_code == 422
+    assert other.json()["detail"][0]["loc"] == ["body", "uuid"]
+    assert "out of date" in other.json()["detail"][0]["msg"]
+    page = mobile.post("/messages", data=form(mobile, {"uuid": used, "body": "Second, by form"}))
+    assert page.status_code == 422
+    assert "Please send it again" in page.text and "Second, by form" in page.text
+    assert bodies(db, patient) == ["First"]
+
+
 def test_other_clinics_and_other_patients_find_nothing(client: TestClient, db: Session) -> None:
     """Another clinic's therapist gets 404; another patient neither sees nor reaches the thread."""
     therapist, patient = people(db)

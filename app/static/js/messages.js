@@ -64,6 +64,11 @@
     if (event.type === "htmx:responseError" && status < 500) return;
     keep(form);
   }
+  // A page opened from the phone's copy still carries the UUID of a message sent before it was
+  // saved: each visit gets its own, so a new message is never taken for a repeat of that one.
+  document.querySelectorAll("form[data-message-form] input[name=uuid]").forEach(function (input) {
+    input.value = uuid4();
+  });
   document.body.addEventListener("htmx:sendError", failed);
   document.body.addEventListener("htmx:responseError", failed);
   try {
