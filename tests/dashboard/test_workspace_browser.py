@@ -88,8 +88,10 @@ def test_workspace_at_laptop_size(
     expect(rows.nth(1)).to_contain_text("Silent 3+ days")
 
     # The filter swaps the table with htmx (no full reload) and keeps the URL shareable.
-    # (Before any screenshot: Playwright leaves style="" on inputs when it hides the caret,
-    # which htmx would then copy while settling and the CSP would rightly refuse.)
+    # A style set by a script on an element the swap replaces (Playwright does it to hide the
+    # caret for a screenshot; browser extensions add their own) is not copied onto the new
+    # element while settling, which the CSP would refuse: htmx settles only classes and sizes.
+    page.locator("#patients-heading").evaluate("h => { h.style.caretColor = 'transparent'; }")
     page.get_by_label("Filter", exact=True).select_option("silent")
     expect(page.locator("table.ws-dashboard tbody tr")).to_have_count(1)
     expect(page).to_have_url(f"{live_server}/dashboard?scope=mine&filter=silent&q=")
