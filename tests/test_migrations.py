@@ -61,3 +61,40 @@ def test_revisions_are_date_prefixed() -> None:
     """Revision files sort by date."""
     names = [p.name for p in Path("migrations/versions").glob("*.py")]
     assert names and all(name[:8].isdigit() for name in names)
+
+
+def test_existing_patients_get_their_folded_name(tmp_path: Path) -> None:
+    """0022 fills the search name of patients made before it, as the app would fold it."""
+    from sqlalchemy import text
+    from sqlmodel import Session
+
+    from app.core.folding import folded
+    from app.models import Patient
+    from tests.factories import make_clinic, make_staff
+
+    url = f"sqlite:///{tmp_path / 'fold.db'}"
+    command.upgrade(alembic_config(url), "head")
+    engine = make_engine(url)
+    try:
+        with Session(engine) as db:
+            therapist = make_staff(db, make_clinic(db))
+            for name in ("María López", "Zoë Ångström", "Straße"):
+                db.add(
+                    Patient(
+                        clinic_id=therapist.clinic_id, therapist_id=therapist.id, display_name=name
+                    )
+                )
+            db.commit()
+        engine.dispose()
+        command.downgrade(alembic_config(url), "0021")  # as if made before 0022
+        command.upgrade(alembic_config(url), "head")
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT display_name, search_name FROM patient")).all()
+    finally:
+        engine.dispose()
+    assert {str(name): str(search) for name, search in rows} == {
+        "María López": "maria lopez",
+        "Zoë Ångström": "zoe angstrom",
+        "Straße": "strasse",
+    }
+    assert all(folded(name) == search for name, search in rows)

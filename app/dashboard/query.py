@@ -22,6 +22,7 @@ from sqlmodel import Session, col
 
 from app.config import get_settings
 from app.core.clock import local_today
+from app.core.folding import folded
 from app.dashboard.summary import WINDOW_DAYS, zones_table
 from app.flags.service import SILENT_DAYS, URGENCY
 from app.models import DashboardSummary, Flag, Patient, StaffUser
@@ -98,7 +99,7 @@ def base_filter(staff: StaffUser, scope: str, q: str) -> list[ColumnElement[bool
     if scope != "clinic":
         where.append(col(Patient.therapist_id) == staff.id)
     if q.strip():
-        where.append(func.lower(col(Patient.display_name)).contains(q.strip().lower()))
+        where.append(col(Patient.search_name).contains(folded(q.strip()), autoescape=True))
     return where
 
 

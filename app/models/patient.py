@@ -3,8 +3,10 @@
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlmodel import Field, SQLModel
 
+from app.core.folding import folded
 from app.models.base import created, ts, utcnow
 
 
@@ -19,6 +21,8 @@ class Patient(SQLModel, table=True):
     clinic_id: int = Field(foreign_key="clinic.id", index=True)
     therapist_id: int = Field(foreign_key="staff_user.id", index=True)
     display_name: str = Field(max_length=120)
+    # The name folded for search (app.core.folding), kept in step by the listener below.
+    search_name: str = Field(default="", max_length=255, sa_column_kwargs={"server_default": ""})
     email: str | None = Field(default=None, max_length=254)
     # Digits with an optional leading +, as imported; matched to avoid importing someone twice.
     phone: str | None = Field(default=None, max_length=32)
@@ -77,3 +81,10 @@ class TimeEntry(SQLModel, table=True):
     activity: str = Field(default="review", max_length=16)
     credential: str = Field(default="", max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_column=created())
+
+
+@event.listens_for(Patient, "before_insert")
+@event.listens_for(Patient, "before_update")
+def _fold_name(_mapper: object, _connection: object, patient: Patient) -> None:
+    """Every write of a patient's row keeps the searchable name in step with the shown one."""
+    patient.search_name = folded(patient.display_name)

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from sqlmodel import Session, col, func, select
 
 from app.access.service import revoke_access
+from app.core.folding import folded
 from app.models import AccessToken, Patient, StaffUser, utcnow
 from app.models.base import valid_id
 from app.patients.schemas import PatientForm
@@ -95,7 +96,7 @@ def list_patients(session: Session, staff: StaffUser, query: PatientQuery) -> Pa
     if query.who == "mine":
         conditions.append(Patient.therapist_id == staff.id)
     if query.q:
-        conditions.append(col(Patient.display_name).icontains(query.q, autoescape=True))
+        conditions.append(col(Patient.search_name).contains(folded(query.q), autoescape=True))
     total = session.exec(select(func.count()).select_from(Patient).where(*conditions)).one()
     patients = session.exec(
         select(Patient)

@@ -114,3 +114,27 @@ def test_pages_ranked_from_the_flagged_alone_match_the_whole_ranking(db: Session
 def test_silent_filter_counts_the_days_as_silent_days_does(db: Session) -> None:
     """The silent filter compares days; it agrees with the silent days shown at the boundary."""
     silent_filter_matches_silent_days(db, make_staff(db, make_clinic(db)))
+
+
+def test_search_sets_accents_and_case_aside_and_takes_wildcards_literally(
+    client: TestClient, db: Session
+) -> None:
+    """"maria" and "LÓPEZ" find María López on the dashboard and the patient list; "%" and
+    "_" are characters of a name, not patterns."""
+    clinic = make_clinic(db)
+    therapist = make_staff(db, clinic)
+    for name in ("María López", "Mario Rossi", "Ana 100%", "Bea_Ruiz"):
+        make_patient(db, therapist).display_name = name
+    db.commit()
+    sign_in(client, therapist)
+
+    def found(path: str, q: str) -> set[str]:
+        page = client.get(path, params={"q": q}, headers=HTML).text
+        return {n for n in ("María López", "Mario Rossi", "Ana 100%", "Bea_Ruiz") if n in page}
+
+    for path in ("/dashboard", "/patients"):
+        assert found(path, "maria") == {"María López"}, path
+        assert found(path, "LÓPEZ") == {"María López"}, path
+        assert found(path, "mar") == {"María López", "Mario Rossi"}, path
+        assert found(path, "%") == {"Ana 100%"}, path
+        assert found(path, "a_r") == {"Bea_Ruiz"}, path
