@@ -73,7 +73,34 @@ def test_stop_signs_pause_today_and_flag(client: TestClient, db: Session) -> Non
     result = client.get(response.headers["location"]).text
     assert "Stop your exercises for today" in result
     assert _flags(db, patient_id, "red_flag") == 1
-    assert "Pause your exercises today" in client.get("/today").text
+    today = client.get("/today").text
+    assert "Pause your exercises today" in today
+    # The notice itself offers the call, as the stop screen did.
+    notice = today[today.index("Pause your exercises today") :]
+    assert "Call the clinic" in notice or "Call your clinic on the number you usually use" in notice
+
+
+def test_a_paused_day_leads_with_the_notice_not_the_check_in(
+    client: TestClient, db: Session
+) -> None:
+    """A check-in is due, then warning signs pause the day: the notice (with its call button)
+    comes first on Today and the check-in waits below it."""
+    from tests.outcomes.helpers import schedule
+
+    therapist = make_staff(db, make_clinic(db))
+    patient = make_patient(db, therapist)
+    schedule(db, therapist, patient, "pain_avg")
+    db.commit()
+    sign_in_patient(client, db, patient)
+    item_id = today_plan(db, patient).items[0].item.id
+    assert item_id is not None
+    before = client.get("/today").text
+    assert "A short check-in from your therapist" in before
+    _log(client, item_id, signs="new_weakness")
+    today = client.get("/today").text
+    pause = today.index("Pause your exercises today")
+    assert pause < today.index("A short check-in from your therapist")
+    assert today.index("Call", pause) < today.index("A short check-in from your therapist")
 
 
 def test_emergency_signs_show_emergency_screen(client: TestClient, db: Session) -> None:
