@@ -46,9 +46,15 @@ def test_a_question_reaches_the_therapist_and_the_answer_reaches_today(
     assert ("messages_viewed", "1 of 1 messages") in trail
     assert [a for a, _ in trail].count("message_sent") == 1
 
-    mine = section(mobile.get("/today").text)
+    today = mobile.get("/today").text
+    mine = section(today)
     assert ANSWER in mine and "New answer" in mine and "Your therapist" in mine
-    assert "New answer" not in section(mobile.get("/today").text)  # seen once
+    # Also at the top of Today, before the exercises, with a way down to the thread.
+    top = today.index("Your therapist answered")
+    assert top < today.index('id="plan"') and ANSWER in today[top : today.index('id="plan"')]
+    assert 'href="#messages"' in today[top:]
+    again = mobile.get("/today").text
+    assert "New answer" not in section(again) and "Your therapist answered" not in again
 
 
 def test_htmx_sends_without_reload_and_the_thread_has_its_own_page(
