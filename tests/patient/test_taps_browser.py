@@ -143,6 +143,10 @@ def _whole_day(page: Page, base: str, db: Session, name: str) -> tuple[int, int]
     day.scan("done-for-today")
     page.get_by_role("link", name="Back to today").click()
     page.get_by_text("6 of 6 done").wait_for()
+    # Each "Done ✓" opens its entry to change or undo: a full-size target.
+    for badge in page.locator(".slots a.badge").all():
+        box = badge.bounding_box()
+        assert box is not None and box["height"] >= 44, box
 
     logs = _logs(db, patient, 6)
     assert [(lg.routine_item_id, lg.slot) for lg in logs] == [
