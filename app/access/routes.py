@@ -25,8 +25,10 @@ router = APIRouter(dependencies=[PUBLIC])
 
 @router.get("/welcome")
 def welcome(request: Request) -> Response:
-    """For someone without a session: how to get in (and, after signing out, that it worked)."""
-    request.state.language = normalize_language(request.headers.get("accept-language"))
+    """For someone without a session: how to get in (and, after signing out, that it worked,
+    in the language the patient used, which the address carries)."""
+    browser = normalize_language(request.headers.get("accept-language"))
+    request.state.language = normalize_language(request.query_params.get("lang"), browser)
     signed_out = request.query_params.get("signed_out") == "1"
     return render(request, "access/welcome.html", {"signed_out": signed_out})
 

@@ -100,4 +100,5 @@ def sign_out(request: Request, patient: CurrentPatient, session: SessionDep) -> 
     """Sign the patient's phones out (a shared or lost one): nothing of theirs stays on it."""
     sign_out_devices(session, patient)
     _audit(request, session, patient, "patient_signed_out", "from the app's settings")
-    return forget_phone(RedirectResponse("/welcome?signed_out=1", status_code=303))
+    after = f"/welcome?signed_out=1&lang={patient.language}"
+    return forget_phone(RedirectResponse(after, status_code=303))

@@ -189,10 +189,13 @@ def test_signing_out_of_a_phone_ends_every_copy_of_the_session(db: Session) -> N
         assert page.status_code == 200 and "ask your therapist for a new link" in page.text
         ended = phone.post("/me/sign-out", data={"csrf_token": token})
         assert ended.status_code == 303
-        assert ended.headers["location"] == "/welcome?signed_out=1"
+        assert ended.headers["location"] == f"/welcome?signed_out=1&lang={patient.language}"
         assert ended.headers["clear-site-data"] == '"cache", "storage"'
-        welcome = phone.get("/welcome?signed_out=1", headers=HTML).text
+        welcome = phone.get(ended.headers["location"], headers=HTML).text
         assert "You are signed out, and nothing of yours is left on this phone" in welcome
+        # A Spanish-speaking patient reads it in Spanish whatever the browser's language.
+        spanish = phone.get("/welcome?signed_out=1&lang=es", headers=HTML).text
+        assert "Has cerrado la sesión" in spanish
         assert copy.get("/today", headers=HTML).headers["location"] == "/welcome"
     assert not db.exec(
         select(PushSubscription).where(PushSubscription.patient_id == patient.id)
