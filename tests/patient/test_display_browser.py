@@ -11,7 +11,7 @@ from tests.factories import make_clinic, make_patient, make_staff
 from tests.support.browser import assert_accessible, screenshot
 
 pytestmark = pytest.mark.browser
-TARGETS = "main button, main .button, main .choices span, .tabs a, .topbar .button"
+TARGETS = "main button, main .button, main .choices label > span, .tabs a, .topbar .button"
 
 
 def _pages(
