@@ -200,7 +200,7 @@ def render(
         "ngettext": ngettext,
         "static_url": static_url,
         "utc_offset": utc_offset_minutes,
-        "format_day": lambda day, fmt="EEEE d MMMM": format_day(day, language, fmt),
+        "format_day": lambda day, fmt=None: format_day(day, language, fmt),
     }
     ctx.update(context or {})
     name = fragment if fragment and is_htmx(request) else template
@@ -212,7 +212,12 @@ def render(
 
 # Pages show the same few days over and over (today, this week); Babel's formatting of one costs
 # more than a page's translations. Bounded: a day, a language and a pattern per entry.
+# A day with its weekday as each language writes it: "Monday 30 November", "lunes, 30 de
+# noviembre" (Spanish joins the day and the month with "de").
+DAY_PATTERNS = {"en": "EEEE d MMMM", "es": "EEEE, d 'de' MMMM"}
+
+
 @lru_cache(maxsize=4096)
-def format_day(day: date, language: str, fmt: str = "EEEE d MMMM") -> str:
-    """A date in the patient's language, such as 'Tuesday 24 November'."""
-    return format_date(day, fmt, locale=language)
+def format_day(day: date, language: str, fmt: str | None = None) -> str:
+    """A date in the patient's language, by default with its weekday ('Tuesday 24 November')."""
+    return format_date(day, fmt or DAY_PATTERNS.get(language, DAY_PATTERNS["en"]), locale=language)

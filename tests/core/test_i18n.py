@@ -98,3 +98,16 @@ def test_placeholders_match(spanish: Catalog) -> None:
 def test_runtime_catalogue_translates_today() -> None:
     """The catalogue the app compiles at start translates "Today" to "Hoy"."""
     assert translations("es").gettext("Today") == "Hoy"
+
+
+def test_days_are_written_as_each_language_writes_them() -> None:
+    """Spanish joins the weekday with a comma and the month with "de"; English as in the UK;
+    a page's own pattern (a chart's short labels) is kept."""
+    from datetime import date
+
+    from app.core.templating import format_day
+
+    day = date(2026, 11, 30)
+    assert format_day(day, "es") == "lunes, 30 de noviembre"
+    assert format_day(day, "en") == "Monday 30 November"
+    assert format_day(day, "es", "d MMM") == "30 nov"
