@@ -80,12 +80,10 @@ def _zones_of(rows: list[Any]) -> Subquery:
     return union_all(*rows).subquery("zones")
 
 
-def zones_table(
-    todays: dict[str, date], review_days: int = 0, silent_days: int | None = None
-) -> Subquery:
-    """Each time zone's today, window starts and outcome review day (a baseline on or before it
-    is old enough to judge) as a small table to join on a patient's zone; with `silent_days`,
-    also `silent_by`: a patient quiet since that day or earlier has been silent that long."""
+def zones_table(todays: dict[str, date], review_days: int = 0, silent_days: int = 0) -> Subquery:
+    """Each time zone's today, window starts, outcome review day (a baseline on or before it
+    is old enough to judge) and `silent_by` (a patient quiet since that day or earlier has been
+    silent `silent_days`) as a small table to join on a patient's zone."""
 
     def day(value: date) -> Any:
         return literal(value, Date)
@@ -98,11 +96,7 @@ def zones_table(
                 day(today - timedelta(days=WEEK_DAYS)),
                 day(today - timedelta(days=WINDOW_DAYS)),
                 day(today - timedelta(days=review_days)),
-                *(
-                    []
-                    if silent_days is None
-                    else [day(today - timedelta(days=silent_days)).label("silent_by")]
-                ),
+                day(today - timedelta(days=silent_days)).label("silent_by"),
             )
             for tz, today in sorted(todays.items())
         ]
