@@ -13,6 +13,7 @@ LADDER = {
     5: "tensioner",
 }
 REPS_CAP, REPS_STEP, REPS_FLOOR = 15, 5, 5
+STEPPED_DOWN = "Stepped down:"  # how a step down's change note begins
 
 
 class PrescribeError(ValueError):
@@ -80,7 +81,7 @@ def plan_step(
     in_routine: Collection[int] = (),
 ) -> tuple[ItemDose, str]:
     """The item one stage along the ladder and a change note; PrescribeError at either end."""
-    word = "up" if up else "down"
+    stepped = "Stepped up:" if up else STEPPED_DOWN
     stage = item.ladder_stage
     target = stage + (1 if up else -1)
     name = names.get(item.exercise_id, "Exercise")
@@ -119,7 +120,7 @@ def plan_step(
         was = f"{item.sets} × {item.reps}"
         now = f"{dose.sets} × {dose.reps}"
         change = f"{now}" if now == was else f"{now}, was {was}"
-        return dose, f"Stepped {word}: {name} → {names.get(best.id, 'Exercise')} ({change})"
+        return dose, f"{stepped} {name} → {names.get(best.id, 'Exercise')} ({change})"
     dose = dose_of(item)
     if up and item.reps < REPS_CAP:
         dose.reps = min(REPS_CAP, item.reps + REPS_STEP)
@@ -133,10 +134,10 @@ def plan_step(
         )
     if not up and item.reps > REPS_FLOOR:
         dose.reps = max(REPS_FLOOR, item.reps - REPS_STEP)
-        return dose, f"Stepped down: {name}: {item.reps} → {dose.reps} repetitions"
+        return dose, f"{STEPPED_DOWN} {name}: {item.reps} → {dose.reps} repetitions"
     if not up and stage > 1:
         dose.ladder_stage = target
-        return dose, f"Stepped down: {name}: ladder stage {stage} → {target} ({LADDER[target]})"
+        return dose, f"{STEPPED_DOWN} {name}: ladder stage {stage} → {target} ({LADDER[target]})"
     raise PrescribeError(
         f"{name} is already at the top of the ladder."
         if up

@@ -42,6 +42,7 @@ def show_page(
     message: str = "",
     nerve: str = "",
     change_note: str = "",
+    still_noted: int | None = None,
     status_code: int = 200,
 ) -> Response:
     """The prescribing page for a draft (the saved routine, or the form being edited), recorded."""
@@ -60,6 +61,7 @@ def show_page(
         problems=problems or [],
         message=message,
         change_note=change_note,
+        still_noted=still_noted,
     )
     return render(request, "routines/page.html", context, status_code=status_code)
 
@@ -106,8 +108,10 @@ def saved(
     staff: StaffUser,
     patient: Patient,
     version: RoutineVersion,
+    stepped: int | None = None,
 ) -> Response:
-    """Audit a new version and show it (the patient's app reads it at once)."""
+    """Audit a new version and show it (the patient's app reads it at once); `stepped` is the
+    place (from 1) of an item stepped up or down."""
     record_staff(
         session,
         request,
@@ -117,8 +121,9 @@ def saved(
         detail=f"version {version.number}: {version.change_note}",
     )
     # Only the number travels in the address; the note shown is the one stored with it.
+    place = f"&stepped={stepped}" if stepped else ""
     return RedirectResponse(
-        f"/patients/{patient.id}/routine?saved={version.number}", status_code=303
+        f"/patients/{patient.id}/routine?saved={version.number}{place}", status_code=303
     )
 
 

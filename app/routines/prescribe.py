@@ -10,7 +10,7 @@ from app.core.clock import local_today
 from app.models import Exercise, Flag, Patient, RoutineItem, RoutineVersion, StaffUser, utcnow
 from app.routines.describe import DAY_NAMES, SIDE_NAMES, describe_changes, history
 from app.routines.draft import NUMBER_FIELDS, DraftItem
-from app.routines.ladder import LADDER, plan_step
+from app.routines.ladder import LADDER, STEPPED_DOWN, plan_step
 from app.routines.service import (
     ItemDose,
     available_exercises,
@@ -82,8 +82,9 @@ def recent_response_flags(session: Session, patient_id: int, hours: int = 48) ->
 
 def step_item(
     session: Session, patient: Patient, staff: StaffUser, item_id: int, up: bool
-) -> RoutineVersion:
-    """Make a new version with one item of the routine in force moved one stage along the ladder."""
+) -> tuple[RoutineVersion, int]:
+    """Make a new version with one item of the routine in force moved one step along the ladder;
+    the version and the item's place in it (from 1)."""
     assert patient.id is not None
     _version, items = current_routine(session, patient)
     item = next((i for i in items if i.id == item_id), None)
@@ -98,13 +99,32 @@ def step_item(
     # Even when the step swaps the exercise it is the same line: today's entries still count.
     dose.line_key = item.line_key
     doses = [dose if i.id == item.id else dose_of(i) for i in items]
-    return new_version(
+    version = new_version(
         session,
         patient.id,
         doses,
         local_today(patient.timezone),
         change_note=note,
         created_by_id=staff.id,
+    )
+    return version, items.index(item) + 1
+
+
+def stepped_down_since(session: Session, patient_id: int, flags: Sequence[Flag]) -> bool:
+    """Whether the routine in use was stepped down after the latest of these flags."""
+    if not flags:
+        return False
+    latest = max(f.created_at for f in flags)
+    newest = session.exec(
+        select(RoutineVersion)
+        .where(RoutineVersion.patient_id == patient_id)
+        .order_by(col(RoutineVersion.number).desc())
+        .limit(1)
+    ).first()
+    return (
+        newest is not None
+        and newest.created_at >= latest
+        and newest.change_note.startswith(STEPPED_DOWN)
     )
 
 
@@ -115,6 +135,7 @@ def page_context(
     assert patient.id is not None
     library = available_exercises(session, patient.clinic_id)
     ids = [e.id for e in library if e.id is not None]
+    flags = recent_response_flags(session, patient.id)
     return {
         "patient": patient,
         "draft": draft,
@@ -125,7 +146,8 @@ def page_context(
         "nerve": nerve,
         "too_many": len(draft) > ADVISED_MAX,
         "advised_max": ADVISED_MAX,
-        "recent_flags": recent_response_flags(session, patient.id),
+        "recent_flags": flags,
+        "stepped_down": stepped_down_since(session, patient.id, flags),
         "templates": templates_of(session, patient.clinic_id),
         "history": history(session, patient),
         "number_fields": NUMBER_FIELDS,

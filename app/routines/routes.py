@@ -46,12 +46,23 @@ def routine_page(
     session: SessionDep,
     staff: CurrentTherapist,
     saved: QueryRowId = None,
+    stepped: QueryRowId = None,
 ) -> Response:
-    """The routine in force, ready to edit."""
+    """The routine in force, ready to edit; after a step, a reminder of the item's own note."""
     patient = patient_or_404(session, staff, patient_id)
     _version, items = prescribe.current_routine(session, patient)
     shown = version_numbered(session, patient_id, saved) if saved else None
     message = f"Version {shown.number} saved: {shown.change_note}" if shown else ""
+    # The note was written for the dose before the step ("a slightly larger range now").
+    still_noted = (
+        stepped - 1
+        if shown is not None
+        and shown.change_note.startswith("Stepped")
+        and stepped is not None
+        and stepped <= len(items)
+        and items[stepped - 1].note
+        else None
+    )
     return show_page(
         request,
         session,
@@ -60,6 +71,7 @@ def routine_page(
         draft_from_items(items),
         saved_state=True,
         message=message,
+        still_noted=still_noted,
     )
 
 
@@ -130,12 +142,12 @@ def _step(
 ) -> Response:
     patient = patient_or_404(session, staff, patient_id)
     try:
-        version = prescribe.step_item(session, patient, staff, item_id, up)
+        version, place = prescribe.step_item(session, patient, staff, item_id, up)
     except LookupError:
         raise HTTPException(status_code=404, detail="Not found") from None
     except PrescribeError as error:
         return refused(request, session, staff, patient, str(error))
-    return saved(request, session, staff, patient, version)
+    return saved(request, session, staff, patient, version, stepped=place)
 
 
 @router.post("/patients/{patient_id}/routine/items/{item_id}/step-up")

@@ -90,7 +90,7 @@ def test_workspace_services_on_postgres(postgres: PostgresServer) -> None:
             review = build_review(db, few[0])
             assert review.dose_rows and review.charts["adherence"].rows
             item = items_of(db, routine_version(db, few[0]).id)[0]  # type: ignore[arg-type]
-            version = step_item(db, few[0], small, item.id, up=True)  # type: ignore[arg-type]
+            version, _place = step_item(db, few[0], small, item.id, up=True)  # type: ignore[arg-type]
             db.commit()
             assert version.number == 2 and version.change_note.startswith("Stepped up")
             silent_filter_matches_silent_days(db, make_staff(db, clinic))

@@ -1,0 +1,80 @@
+"""What the routine page says around a step: the advised button, the note left, the settled flag."""
+
+import re
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.core.clock import local_today
+from app.routines.service import ItemDose, items_of, new_version
+from tests.dashboard.helpers import HTML, add_flag, sign_in
+from tests.factories import builtin, make_clinic, make_patient, make_staff, routine_version
+
+NOTE = "Slightly larger range now"
+
+
+def _button(page: str, direction: str) -> str:
+    """The opening tag of the Step up or Step down button."""
+    found = re.search(rf"<button[^>]*step-{direction}[^>]*>", page)
+    assert found is not None, direction
+    return found.group(0)
+
+
+def test_step_down_after_bad_responses_is_advised_then_settles_and_recalls_the_note(
+    client: TestClient, db: Session
+) -> None:
+    """Unstable: Step down is the primary button. After it: the warning says it was done, Step up
+    is primary again, and the page asks about the note written for the higher dose."""
+    therapist = make_staff(db, make_clinic(db))
+    patient = make_patient(db, therapist, slugs=())
+    slump = builtin(db, "seated-slump-slider")
+    assert patient.id is not None and slump.id is not None
+    dose = ItemDose(exercise_id=slump.id, reps=15, ladder_stage=4, note=NOTE)
+    new_version(db, patient.id, [dose], local_today(patient.timezone))
+    add_flag(db, patient, "over_limit", 2)
+    db.commit()
+    token = sign_in(client, therapist)
+    url = f"/patients/{patient.id}/routine"
+    before = client.get(url, headers=HTML).text
+    assert "Not stable yet:" in before and "Stepped down since" not in before
+    assert "secondary" not in _button(before, "down") and "secondary" in _button(before, "up")
+    assert "changes the repetitions by 5 (up to 15, down to 5)" in before
+
+    item = items_of(db, routine_version(db, patient).id)[0]  # type: ignore[arg-type]
+    stepped = client.post(f"{url}/items/{item.id}/step-down", data={"csrf_token": token})
+    assert stepped.status_code == 303 and stepped.headers["location"].endswith("&stepped=1")
+    after = client.get(stepped.headers["location"], headers=HTML).text
+    db.expire_all()
+    assert items_of(db, routine_version(db, patient).id)[0].reps == 10  # type: ignore[arg-type]
+    assert "Version 3 saved: Stepped down:" in after
+    assert f"Your note for the patient still reads “{NOTE}”" in after
+    assert 'href="#item-0-note"' in after and 'id="item-0-note"' in after
+    assert "Not stable yet:" not in after and "Stepped down since:" in after
+    assert "secondary" in _button(after, "down") and "secondary" not in _button(after, "up")
+    # A new bad response after the step: unstable again.
+    add_flag(db, patient, "worse_next_morning", 2)
+    db.commit()
+    again = client.get(url, headers=HTML).text
+    assert "Not stable yet:" in again and "secondary" not in _button(again, "down")
+    # The address alone never conjures the note reminder: only a step's own version does.
+    assert "still reads" not in client.get(f"{url}?saved=1&stepped=1", headers=HTML).text
+
+
+def test_a_step_that_swaps_the_exercise_asks_nothing_about_a_note(
+    client: TestClient, db: Session
+) -> None:
+    """The new exercise starts without the old one's note, so there is nothing to recall."""
+    therapist = make_staff(db, make_clinic(db))
+    patient = make_patient(db, therapist, slugs=())
+    glide = builtin(db, "opposite-leg-glide")
+    assert patient.id is not None and glide.id is not None
+    dose = ItemDose(exercise_id=glide.id, ladder_stage=1, note="Other leg only")
+    new_version(db, patient.id, [dose], local_today(patient.timezone))
+    db.commit()
+    token = sign_in(client, therapist)
+    item = items_of(db, routine_version(db, patient).id)[0]  # type: ignore[arg-type]
+    stepped = client.post(
+        f"/patients/{patient.id}/routine/items/{item.id}/step-up", data={"csrf_token": token}
+    )
+    page = client.get(stepped.headers["location"], headers=HTML).text
+    assert "Version 3 saved: Stepped up:" in page and "still reads" not in page
