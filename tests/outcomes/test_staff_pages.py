@@ -1,5 +1,6 @@
 """Staff record scores (never items), schedule measures and see trends against the MCID."""
 
+import re
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
@@ -64,6 +65,10 @@ def test_bad_scores_are_refused_with_a_message(client: TestClient, db: Session) 
         )
         assert answer.status_code == 422, form
         assert message in answer.text, (form, answer.text[:200])
+        # Sent from the review page, it lands on this one: said at the top, the field focused.
+        top = answer.text.split("<h2")[0]
+        assert "Nothing was saved." in top and message in top and 'href="#score-value"' in top
+        assert re.search(r'<input[^>]*id="score-value"[^>]*autofocus', answer.text)
     assert _scores(db, patient) == []
 
 
@@ -79,6 +84,7 @@ def test_schedule_and_discharge_forms(client: TestClient, db: Session) -> None:
     assert client.post(url, data={**base, "every_weeks": "6"}).status_code == 303
     bad = client.post(url, data={**base, "every_weeks": "x"})
     assert bad.status_code == 422 and "1 to 52" in bad.text
+    assert 'href="#schedule-measure"' in bad.text.split("<h2")[0]
     none = client.post(url, data={"csrf_token": token, "measure": "psfs"})
     assert none.status_code == 422 and "at least one" in none.text
     db.expire_all()
