@@ -272,6 +272,18 @@ def undo_log(session: Session, patient: Patient, log: ExerciseLog, patient_today
         settle_day_flag(session, patient, log.local_date)
 
 
+def restore_log(session: Session, patient: Patient, log: ExerciseLog, patient_today: date) -> None:
+    """Put back a log just taken back, with the flags it raised, while it may still change."""
+    if (patient_today - log.local_date).days > EDIT_WINDOW_DAYS:
+        raise ActivityError(N_("This entry can no longer be changed."))
+    if log.deleted_at is not None:
+        log.deleted_at = None
+        session.add(log)
+        session.flush()
+        if calls_for_flag(patient, log):
+            flags_for_log(session, patient, log, exercise_name(session, log.exercise_id), new=False)
+
+
 def record_morning(
     session: Session, patient: Patient, data: MorningIn, patient_today: date
 ) -> tuple[MorningCheck, bool]:

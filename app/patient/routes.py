@@ -8,7 +8,15 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
-from app.activity.service import ActivityError, record_log, record_safety, undo_log, update_log
+from app.activity.service import (
+    EDIT_WINDOW_DAYS,
+    ActivityError,
+    record_log,
+    record_safety,
+    restore_log,
+    undo_log,
+    update_log,
+)
 from app.core.clock import local_today
 from app.core.sessions import SessionData
 from app.core.templating import render
@@ -26,7 +34,7 @@ from app.messages.views import patient_view
 from app.models import SafetyReport
 from app.outcomes.patient_view import Checkin, checkin_due
 from app.patient.forms import field_errors, parse_log, parse_signs
-from app.patient.service import day_facts, own_log, plan_item, today_plan
+from app.patient.service import day_facts, own_log, plan_item, today_plan, undone_entry
 from app.patient.sessions import next_step, next_steps, pain_to_start
 from app.patient.validators import current_tag, not_modified, tag_after, today_tag
 
@@ -70,6 +78,7 @@ def today_page(
         tag = today_tag(session, patient, request, library=library)
         plan = today_plan(session, patient, facts=facts)
         welcome = request.query_params.get("welcome") == "1"
+        undone = undone_entry(session, patient, plan, request.query_params.get("undone"))
         # Most patients have no measures assigned: then no query is spent on a check-in.
         checkin = checkin_due(session, patient, plan.day) if facts.scheduled else Checkin([])
         response = render(
@@ -79,6 +88,7 @@ def today_page(
                 "patient": patient,
                 "plan": plan,
                 "welcome": welcome,
+                "undone": undone,
                 "tab": "today",
                 "conversation": patient_view(session, patient, request, size=facts.messages),
                 "checkin": checkin,
@@ -212,7 +222,8 @@ def _result(
         level = "amber"
     entry = plan_item(session, patient, log.routine_item_id or 0)
     plan = today_plan(session, patient)
-    editable = log.deleted_at is None and (plan.day - log.local_date).days <= 1
+    recent = (plan.day - log.local_date).days <= EDIT_WINDOW_DAYS
+    editable = log.deleted_at is None and recent
     # Lead on to the next exercise, unless the answers stop today's exercises.
     after = None
     if entry is not None and log.local_date == plan.day and level not in ("stop", "emergency"):
@@ -227,6 +238,7 @@ def _result(
             "report": report,
             "p": entry,
             "editable": editable,
+            "restorable": log.deleted_at is not None and recent,
             "tab": "today",
             "edit_errors": edit[0] if edit else {},
             "edit_values": edit[1] if edit else None,
@@ -285,6 +297,22 @@ def undo(request: Request, log_uuid: str, patient: CurrentPatient, session: Sess
         raise HTTPException(404)
     try:
         undo_log(session, patient, log, local_today(patient.timezone))
+    except ActivityError as error:
+        return render(request, "error.html", {"status": 422, "detail": str(error)}, status_code=422)
+    # Today says what was taken back, with a way to put it back.
+    return RedirectResponse(f"/today?undone={log.uuid}", status_code=303)
+
+
+@router.post("/log/{log_uuid}/restore")
+def restore(
+    request: Request, log_uuid: str, patient: CurrentPatient, session: SessionDep
+) -> Response:
+    """Put back a log taken back by mistake, while it may still be changed."""
+    log = own_log(session, patient, log_uuid)
+    if log is None:
+        raise HTTPException(404)
+    try:
+        restore_log(session, patient, log, local_today(patient.timezone))
     except ActivityError as error:
         return render(request, "error.html", {"status": 422, "detail": str(error)}, status_code=422)
     return RedirectResponse("/today", status_code=303)

@@ -9,6 +9,7 @@ from sqlalchemy import Date, Integer, bindparam, exists, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from app.activity.service import EDIT_WINDOW_DAYS
 from app.adherence.service import match_item
 from app.core.clock import local_today
 from app.library.cache import cached_exercises, cached_texts
@@ -333,3 +334,14 @@ def own_log(session: Session, patient: Patient, log_uuid: str) -> ExerciseLog | 
     return session.exec(
         select(ExerciseLog).where(ExerciseLog.patient_id == patient.id, ExerciseLog.uuid == value)
     ).first()
+
+
+def undone_entry(
+    session: Session, patient: Patient, plan: TodayPlan, value: str | None
+) -> tuple[ExerciseLog, PlanItem | None] | None:
+    """A log of this patient that was taken back and may still be put back, with its exercise
+    in today's plan (None when the routine has moved on)."""
+    log = own_log(session, patient, value) if value else None
+    if log is None or log.deleted_at is None or (plan.day - log.local_date).days > EDIT_WINDOW_DAYS:
+        return None
+    return log, next((p for p in plan.items if p.item.id == log.routine_item_id), None)

@@ -46,6 +46,7 @@ def test_other_patients_items_and_logs_are_not_found(client: TestClient, db: Ses
         == 404
     )
     assert client.post(f"/log/{bob_log}/undo", data={"csrf_token": token}).status_code == 404
+    assert client.post(f"/log/{bob_log}/restore", data={"csrf_token": token}).status_code == 404
 
 
 def test_every_patient_route_requires_a_patient() -> None:

@@ -118,8 +118,8 @@ async function networkFirst(request, url) {
       const copy = await cache.match(url.pathname, { ignoreVary: true, ignoreSearch: true });
       if (copy) return asCopy(copy);
     }
-    // A one-off variant such as the welcome message is not what the phone should show later.
-    if (response.ok && !response.redirected && !url.searchParams.has("welcome")) {
+    // A one-off variant (the welcome message, an entry just taken back) is not what the phone should show later.
+    if (response.ok && !response.redirected && !url.searchParams.has("welcome") && !url.searchParams.has("undone")) {
       await cache.put(url.pathname, response.clone());
     }
     if (response.ok && url.pathname === "/today") cacheExercises(cache, await response.clone().text());
