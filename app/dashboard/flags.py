@@ -1,10 +1,12 @@
 """Flags on the workspace: plain words for each kind, and acknowledging or resolving a flag."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from fastapi import HTTPException
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from app.core.digits import plain_digits
 from app.flags.service import SILENT_DAYS
 from app.models import Flag, Patient, StaffUser, utcnow
 from app.models.base import valid_id
@@ -64,6 +66,27 @@ def resolve(session: Session, flag: Flag, staff: StaffUser, note: str) -> None:
         session.flush()
 
 
+def acknowledge_shown(
+    session: Session, patient: Patient, staff: StaffUser, ids: Sequence[str]
+) -> list[Flag]:
+    """Acknowledge the open flags of this patient that the page showed (never one raised since,
+    nor another patient's); the flags acknowledged now."""
+    wanted = {int(v) for v in ids if plain_digits(v) and len(v) <= 19 and valid_id(int(v))}
+    if not wanted:
+        return []
+    found = session.exec(
+        select(Flag).where(
+            Flag.patient_id == patient.id,
+            col(Flag.id).in_(wanted),
+            col(Flag.resolved_at).is_(None),
+            col(Flag.acknowledged_at).is_(None),
+        )
+    ).all()
+    for flag in found:
+        acknowledge(session, flag, staff)
+    return list(found)
+
+
 def ago(moment: datetime | None, now: datetime | None = None) -> str:
     """A past moment in plain words: 'just now', '5 min ago', '3 h ago', '2 days ago'."""
     if moment is None:
@@ -91,6 +114,14 @@ def earlier_raises(flag: Flag, now: datetime | None = None) -> list[tuple[str, s
     return out
 
 
+def kinds_counted(flags: Sequence[Flag]) -> list[tuple[str, int]]:
+    """The kinds of these flags with how many of each, in the order they first come."""
+    counts: dict[str, int] = {}
+    for flag in flags:
+        counts[flag.kind] = counts.get(flag.kind, 0) + 1
+    return list(counts.items())
+
+
 def flag_helpers() -> dict[str, object]:
     """What templates showing flags need (the dashboard panel and the review page)."""
     return {
@@ -98,6 +129,7 @@ def flag_helpers() -> dict[str, object]:
         "flag_tone": flag_tone,
         "ago": ago,
         "earlier_raises": earlier_raises,
+        "kinds_counted": kinds_counted,
     }
 
 

@@ -8,7 +8,14 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.audit.service import record_staff
 from app.core.templating import is_htmx, render
-from app.dashboard.flags import acknowledge, flag_for_staff, flag_helpers, resolve, safe_next
+from app.dashboard.flags import (
+    acknowledge,
+    acknowledge_shown,
+    flag_for_staff,
+    flag_helpers,
+    resolve,
+    safe_next,
+)
 from app.dashboard.service import (
     FILTERS,
     PAGE_SIZE,
@@ -16,8 +23,9 @@ from app.dashboard.service import (
     build_dashboard,
     has_own_patients,
 )
-from app.deps import CurrentTherapist, SessionDep
+from app.deps import CurrentTherapist, RowId, SessionDep
 from app.models import Flag, Patient
+from app.patients.guards import patient_or_404
 
 router = APIRouter()
 
@@ -119,3 +127,28 @@ def flag_resolve(
         detail=f"flag {flag.id} ({flag.kind}): {note.strip()[:300]}",
     )
     return _after_flag(request, flag, patient, safe_next(next_url))
+
+
+@router.post("/patients/{patient_id}/flags/ack")
+def flags_acknowledge_shown(
+    request: Request,
+    patient_id: RowId,
+    session: SessionDep,
+    staff: CurrentTherapist,
+    flag: Annotated[list[str] | None, Form()] = None,
+    next_url: Annotated[str, Form(alias="next")] = "/dashboard",
+) -> Response:
+    """Mark all the open flags of one patient that the page showed as seen."""
+    patient = patient_or_404(session, staff, patient_id)
+    # A page shows at most a page of patients' flags: more ids than that were not shown.
+    done = acknowledge_shown(session, patient, staff, (flag or [])[:500])
+    if done:
+        record_staff(
+            session,
+            request,
+            staff,
+            "flag_acknowledged",
+            patient=patient,
+            detail="flags " + ", ".join(f"{f.id} ({f.kind})" for f in done),
+        )
+    return RedirectResponse(safe_next(next_url), status_code=303)

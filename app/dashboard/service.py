@@ -143,6 +143,15 @@ class Dashboard:
     first_number: int = 1  # the place of the page's first row in the whole list
 
     @property
+    def flag_groups(self) -> list[tuple[Patient, list[Flag]]]:
+        """The open flags by patient, each patient's most urgent first, the patients in the
+        order of their most urgent flag: one patient's many days read as one entry."""
+        groups: dict[int, tuple[Patient, list[Flag]]] = {}
+        for flag, patient in self.flags:
+            groups.setdefault(flag.patient_id, (patient, []))[1].append(flag)
+        return list(groups.values())
+
+    @property
     def shown_to(self) -> int:
         """The place of the page's last row."""
         return self.first_number + len(self.rows) - 1
