@@ -92,6 +92,15 @@ class Row:
         return relative_day(self.last_activity, self.today)
 
     @property
+    def checked_in_text(self) -> str:
+        """For a silent patient who answered a check since their last exercise: when, in words
+        ("4 days ago"), so the cell says the days without exercise and this, nothing twice."""
+        if not self.silent or self.last_activity is None:
+            return ""
+        recent = (self.today - self.last_activity).days < (self.silent_days or 0)
+        return self.last_activity_text if recent else ""
+
+    @property
     def low(self) -> bool:
         """Whether adherence over the last week is low."""
         return self.adherence_7 is not None and self.adherence_7 < LOW_ADHERENCE

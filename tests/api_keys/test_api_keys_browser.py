@@ -8,7 +8,7 @@ from app.core.sessions import STAFF_COOKIE
 from app.models import ApiKey
 from tests.dashboard.helpers import staff_cookie
 from tests.factories import make_clinic, make_staff
-from tests.support.browser import assert_accessible, phone_context
+from tests.support.browser import assert_accessible, open_menu, phone_context
 
 pytestmark = pytest.mark.browser
 LAPTOP = {"width": 1280, "height": 800}
@@ -22,6 +22,7 @@ def _walk_through(context: BrowserContext, live_server: str, db: Session, size: 
     context.add_cookies([cookie])  # type: ignore[list-item]
     page = context.new_page()
     page.goto(f"{live_server}/dashboard")
+    open_menu(page)
     page.get_by_role("link", name="API keys").click()
     expect(page.get_by_role("heading", name="API keys", level=1)).to_be_visible()
     assert_accessible(page, f"api-keys-empty-{size}")

@@ -1,5 +1,6 @@
 """The dashboard: who needs attention first, filters, flags, and a constant number of queries."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from app.core.clock import local_today
 from app.flags.history import history_job
 from app.models import AuditEvent, Flag, Patient, StaffUser
 from app.routines.service import items_of
-from tests.dashboard.helpers import HTML, add_flag, count_statements, sign_in
+from tests.dashboard.helpers import HTML, add_flag, add_morning, count_statements, sign_in
 from tests.factories import add_log, make_clinic, make_patient, make_staff, routine_version
 
 
@@ -190,3 +191,27 @@ def test_the_audit_row_of_a_dashboard_load_waits_for_the_writers_turn(
     monkeypatch.setattr(db_module, "_unflushed_writes", seen)
     assert client.get("/dashboard", headers=HTML).status_code == 200
     assert turns == [True]
+
+
+def test_a_silent_patient_who_checked_in_is_said_once(
+    client: TestClient, db: Session, engine: Engine
+) -> None:
+    """No exercise for 6 days but a morning answer 2 days ago: the cell says both, in one way,
+    and never "Last activity: 2 days ago" beside "no exercise for 6 days"."""
+    therapist = make_staff(db, make_clinic(db))
+    quiet = _with_history(db, therapist, 6, "Linda Park")
+    add_morning(db, quiet, local_today("Europe/London") - timedelta(days=2), "same")
+    _with_history(db, therapist, 6, "Gus Gone")
+    db.commit()
+    history_job(engine)
+    sign_in(client, therapist)
+    page = client.get("/dashboard", headers=HTML).text
+
+    def cell(name: str) -> str:
+        row = page[page.index(name) :]
+        row = row[row.index('data-label="Last activity"') :]
+        row = row[row.index(">") + 1 : row.index("</td>")]
+        return " ".join(re.sub(r"<[^>]+>", " ", row).split())
+
+    assert cell("Linda Park") == "No exercise for 6 days checked in 2 days ago"
+    assert cell("Gus Gone") == "No exercise for 6 days"

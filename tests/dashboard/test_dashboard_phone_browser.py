@@ -35,6 +35,16 @@ def test_each_patient_is_a_card_with_flags_and_review_in_view(
     assert page.evaluate("document.querySelector('.table-wrap').scrollWidth") <= width
     filters = page.locator("details.ws-filter-box")
     assert filters.get_attribute("open") is None
+    # The menu is one "Menu" button: the page starts near the top.
+    menu = page.locator("details.ws-menu")
+    assert menu.get_attribute("open") is None
+    expect(page.get_by_role("link", name="Patients", exact=True)).to_be_hidden()
+    assert page.locator("header.topbar").bounding_box()["height"] < 80  # type: ignore[index]
+    menu.locator("summary").click()
+    expect(page.get_by_role("link", name="Patients", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    assert_accessible(page, "dashboard-phone-menu-open")
+    menu.locator("summary").click()
     expect(page.get_by_label("Search by name")).to_be_hidden()
 
     card = page.locator("table.ws-dashboard tbody tr").first
@@ -74,6 +84,10 @@ def test_acknowledge_keeps_focus_on_the_flag_and_says_so(
     context.add_cookies([cookie])  # type: ignore[list-item]
     page = context.new_page()
     page.goto(f"{live_server}/dashboard")
+    # On a laptop the menu is simply there, beside the brand, with no "Menu" button.
+    expect(page.get_by_role("link", name="Patients", exact=True)).to_be_visible()
+    expect(page.locator("details.ws-menu > summary")).to_be_hidden()
+    assert page.locator("header.topbar").bounding_box()["height"] < 80  # type: ignore[index]
     item = page.locator(f"#flag-{flag.id}")
     item.get_by_role("button", name="Acknowledge").focus()
     page.keyboard.press("Enter")

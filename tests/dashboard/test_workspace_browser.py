@@ -193,5 +193,13 @@ def test_workspace_pages_fit_a_phone_screen(
             width = page.evaluate("document.documentElement.scrollWidth")
             if width > page.viewport_size["width"]:  # type: ignore[index]
                 wide.append(f"{url}: {width} px")
+            if url == f"/patients/{patient.id}":
+                # The actions fold behind one button: the open flags start on the first screen.
+                flags = page.locator("#flags-heading").bounding_box()
+                assert flags is not None and flags["y"] < 700, flags
+            if url.endswith("/routine"):
+                for button in page.locator(".ws-item-actions button").all():
+                    box = button.bounding_box()
+                    assert box is not None and box["height"] >= 44, box
         context.close()
     assert not wide, f"pages wider than the phone: {wide}"

@@ -12,6 +12,7 @@ from tests.factories import PASSWORD, make_clinic, make_staff
 from tests.staff.support import PNG
 from tests.support.browser import (
     assert_accessible,
+    open_menu,
     phone_context,
     screenshot,
 )
@@ -171,6 +172,7 @@ def test_therapist_workspace_journey(
     reset_link = page.get_by_label("Password link").input_value()
 
     # Sign out; the colleague sets a password with the link.
+    open_menu(page)
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/login?signed_out=1")
     page.goto(f"{live_server}/reset")

@@ -10,7 +10,13 @@ from sqlmodel import Session
 from app.core.sessions import STAFF_COOKIE
 from tests.dashboard.helpers import staff_cookie
 from tests.reports.helpers import typical_patient
-from tests.support.browser import SCREENSHOT_DIR, assert_accessible, phone_context, screenshot
+from tests.support.browser import (
+    SCREENSHOT_DIR,
+    assert_accessible,
+    open_menu,
+    phone_context,
+    screenshot,
+)
 
 pytestmark = pytest.mark.browser
 LAPTOP = {"width": 1280, "height": 800}
@@ -44,6 +50,7 @@ def _signed_in_page(playwright: Playwright, chromium: Browser, base: str, db: Se
 
 def _make(page: Page, base: str, patient_id: int, language: str, name: str) -> None:
     page.goto(f"{base}/patients/{patient_id}")
+    open_menu(page, "details:has(> summary:text('More actions'))")  # folded on a phone
     page.get_by_role("link", name="Report", exact=True).click()
     expect(page.get_by_role("heading", name="Reports for Rosa Report")).to_be_visible()
     assert_accessible(page, f"report-form-{name}")

@@ -72,7 +72,10 @@ def test_review_lists_every_entry_with_its_note(client: TestClient, db: Session)
     staff = TestClient(client.app, base_url="http://testserver", follow_redirects=False)
     sign_in(staff, therapist)
     page = staff.get(f"/patients/{patient.id}", headers=HTML).text
-    section = page[page.index('id="entries"') : page.index('id="charts-heading"')]
+    # The trend before the detail: flags, then the charts, then each entry.
+    assert page.index('id="flags-heading"') < page.index('id="charts-heading"')
+    assert page.index('id="charts-heading"') < page.index('id="entries"')
+    section = page[page.index('id="entries"') : page.index('id="messages"')]
     newest = section.index("My left hand felt &lt;b&gt;numb&lt;/b&gt; after dinner")
     older = section.index("Did it on the bus, no signal")
     assert newest < older  # escaped, and newest first

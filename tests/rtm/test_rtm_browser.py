@@ -11,7 +11,7 @@ from app.core.sessions import STAFF_COOKIE
 from app.models import Patient, StaffUser
 from tests.dashboard.helpers import staff_cookie
 from tests.rtm.helpers import log_on, minutes, setup
-from tests.support.browser import assert_accessible, phone_context
+from tests.support.browser import assert_accessible, open_menu, phone_context
 
 pytestmark = pytest.mark.browser
 LAPTOP = {"width": 1280, "height": 800}
@@ -39,6 +39,7 @@ def _walk(page: Page, base: str, patient: Patient, month: str, name: str) -> Non
     expect(page.get_by_text("98979").first).to_be_visible()
     page.get_by_text("Record consent and set-up dates").click()
     assert_accessible(page, f"rtm-record-{name}")
+    open_menu(page)
     page.get_by_role("link", name="Monitoring", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Remote monitoring")
     expect(page.get_by_role("link", name="Rosa Record")).to_be_visible()

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from app.config import get_settings
 from app.models import AuditEvent, StaffPasskey
 from tests.factories import PASSWORD, make_clinic, make_staff
-from tests.support.browser import assert_accessible, phone_context
+from tests.support.browser import assert_accessible, open_menu, phone_context
 
 pytestmark = pytest.mark.browser
 
@@ -23,6 +23,7 @@ AUTHENTICATOR = {
 
 
 def _sign_out(page: Page, base: str) -> None:
+    open_menu(page)
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(f"{base}/login?signed_out=1")
 
@@ -51,6 +52,7 @@ def test_add_sign_in_with_and_remove_a_passkey(
     page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url(f"{base}/dashboard")
 
+    open_menu(page)
     page.get_by_role("link", name="Account").click()
     page.wait_for_url(f"{base}/account")
     expect(page.get_by_text("You have no passkeys yet")).to_be_visible()

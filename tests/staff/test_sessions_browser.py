@@ -9,7 +9,7 @@ from app.access.service import create_invite
 from app.core.sessions import STAFF_COOKIE
 from app.models import ClinicalNote, Patient
 from tests.factories import PASSWORD, make_clinic, make_patient, make_staff
-from tests.support.browser import assert_accessible, phone_context
+from tests.support.browser import assert_accessible, open_menu, phone_context
 
 pytestmark = pytest.mark.browser
 
@@ -39,6 +39,7 @@ def test_a_cookie_kept_from_before_sign_out_opens_nothing(
     page = context.new_page()
     _sign_in(page, live_server, therapist.email)
     [copied] = [c for c in context.cookies() if c["name"] == STAFF_COOKIE]
+    open_menu(page)
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/login?signed_out=1")
     expect(page.get_by_text("You are signed out")).to_be_visible()

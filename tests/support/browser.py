@@ -60,6 +60,13 @@ def phone_context(
     return browser.new_context(**options)
 
 
+def open_menu(page: Page, fold: str = "details.ws-menu") -> None:
+    """Open the workspace menu (or another fold) where a phone folds it behind its button."""
+    menu = page.locator(fold)
+    if menu.get_attribute("open") is None:
+        menu.locator("summary").click()
+
+
 def screenshot(page: Page, name: str) -> Path:
     """Save a full-page PNG of page under SCREENSHOT_DIR and return its path."""
     # Names come from test ids; keep them safe as file names.

@@ -7,12 +7,6 @@
     button.addEventListener("click", function () { window.print(); });
   });
 
-  // On a phone the patients matter more than the filters: fold them unless one is in use.
-  var fold = document.querySelector("details[data-fold-narrow]");
-  if (fold && !fold.hasAttribute("data-active") && window.matchMedia("(max-width: 40rem)").matches) {
-    fold.open = false;
-  }
-
   // Acknowledging or resolving a flag swaps its whole item, so the button that had focus is
   // gone: put focus on the new item and say what happened, instead of dropping to the body.
   function news() {

@@ -1,6 +1,13 @@
 // Therapist workspace enhancements; every page works without this file.
 (function () {
   "use strict";
+  // On a phone the page's content matters more than the menu or the filters: fold them
+  // (a filter in use stays open).
+  if (window.matchMedia("(max-width: 40rem)").matches) {
+    document.querySelectorAll("details[data-fold-narrow]:not([data-active])").forEach(function (fold) {
+      fold.open = false;
+    });
+  }
   // Ask before actions that sign someone out or hide something: <form data-confirm="...">.
   document.addEventListener("submit", function (event) {
     var form = event.target;
