@@ -282,6 +282,7 @@ def restore_log(session: Session, patient: Patient, log: ExerciseLog, patient_to
         session.flush()
         if calls_for_flag(patient, log):
             flags_for_log(session, patient, log, exercise_name(session, log.exercise_id), new=False)
+        run_history_rules(session, [patient])  # as an edit: the day may be overdone again
 
 
 def record_morning(
