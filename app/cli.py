@@ -89,6 +89,8 @@ def serve(
         proxy_headers=bool(settings.trusted_proxy_list),
         forwarded_allow_ips=settings.trusted_proxy_list or None,
         log_config=log_config(),
+        # Naming the server and its version only helps someone match it to known weaknesses.
+        server_header=False,
     )
 
 

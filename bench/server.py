@@ -208,9 +208,9 @@ class AppServer:
             "NEUROGLIDE_REMINDERS_IN_APP": "false",
         }
 
-    def start(self, timeout: float = 30) -> AppServer:
-        """Start uvicorn and wait until /healthz answers."""
-        argv = [
+    def command(self) -> list[str]:
+        """The command line that serves the app."""
+        return [
             sys.executable,
             "-m",
             "uvicorn",
@@ -225,7 +225,10 @@ class AppServer:
             "--workers",
             str(self.workers),
         ]
-        self.process = subprocess.Popen(argv, env=self.env(), cwd=ROOT)
+
+    def start(self, timeout: float = 30) -> AppServer:
+        """Start the server and wait until /healthz answers."""
+        self.process = subprocess.Popen(self.command(), env=self.env(), cwd=ROOT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
