@@ -3,11 +3,13 @@
   "use strict";
   // On a phone the page's content matters more than the menu or the filters: fold them
   // (a filter in use stays open).
-  if (window.matchMedia("(max-width: 40rem)").matches) {
-    document.querySelectorAll("details[data-fold-narrow]:not([data-active])").forEach(function (fold) {
-      fold.open = false;
-    });
-  }
+  var narrow = window.matchMedia("(max-width: 40rem)");
+  function folds() { return document.querySelectorAll("details[data-fold-narrow]:not([data-active])"); }
+  if (narrow.matches) folds().forEach(function (fold) { fold.open = false; });
+  // Turned to landscape or widened: the wide layout hides the fold's button, so open it.
+  narrow.addEventListener("change", function (event) {
+    if (!event.matches) folds().forEach(function (fold) { fold.open = true; });
+  });
   // Ask before actions that sign someone out or hide something: <form data-confirm="...">.
   document.addEventListener("submit", function (event) {
     var form = event.target;
