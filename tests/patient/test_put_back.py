@@ -58,8 +58,10 @@ def test_undo_says_what_was_taken_back_and_puts_it_back_with_its_flag(
     assert "0 of 4 done" in today and _open_flags(db, patient) == 0
     # The plain Today (and the phone's saved copy of it) never carries the notice.
     assert "Entry taken back" not in client.get("/today").text
-    # The entry's own page offers the same.
-    assert f'action="/log/{log_uuid}/restore"' in client.get(f"/log/{log_uuid}").text
+    # The entry's own page offers the same, and no longer congratulates.
+    entry = client.get(f"/log/{log_uuid}").text
+    assert f'action="/log/{log_uuid}/restore"' in entry and "Entry taken back" in entry
+    assert "Saved." not in entry.split("<template")[0]  # the phone's offline texts aside
 
     back = client.post(f"/log/{log_uuid}/restore", data={"csrf_token": csrf(client)})
     assert back.status_code == 303 and back.headers["location"] == "/today"
