@@ -1,6 +1,8 @@
 """Patient pages: today's routine, one exercise with its guided player, and logging it."""
 
 import uuid
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -31,7 +33,7 @@ from app.deps import (
 )
 from app.flags.service import over_limit
 from app.messages.views import patient_view
-from app.models import SafetyReport
+from app.models import ExerciseLog, Patient, SafetyReport
 from app.outcomes.patient_view import Checkin, checkin_due
 from app.patient.forms import field_errors, parse_log, parse_signs
 from app.patient.service import day_facts, own_log, plan_item, today_plan, undone_entry
@@ -292,15 +294,8 @@ async def edit_log(
 @router.post("/log/{log_uuid}/undo")
 def undo(request: Request, log_uuid: str, patient: CurrentPatient, session: SessionDep) -> Response:
     """Take back a log made today or yesterday."""
-    log = own_log(session, patient, log_uuid)
-    if log is None:
-        raise HTTPException(404)
-    try:
-        undo_log(session, patient, log, local_today(patient.timezone))
-    except ActivityError as error:
-        return render(request, "error.html", {"status": 422, "detail": str(error)}, status_code=422)
     # Today says what was taken back, with a way to put it back.
-    return RedirectResponse(f"/today?undone={log.uuid}", status_code=303)
+    return _change_log(request, session, patient, log_uuid, undo_log, "/today?undone={uuid}")
 
 
 @router.post("/log/{log_uuid}/restore")
@@ -308,11 +303,23 @@ def restore(
     request: Request, log_uuid: str, patient: CurrentPatient, session: SessionDep
 ) -> Response:
     """Put back a log taken back by mistake, while it may still be changed."""
+    return _change_log(request, session, patient, log_uuid, restore_log, "/today")
+
+
+def _change_log(
+    request: Request,
+    session: Session,
+    patient: Patient,
+    log_uuid: str,
+    change: Callable[[Session, Patient, ExerciseLog, date], None],
+    then: str,
+) -> Response:
+    """Undo or put back one of the patient's logs, then go on (`then` may name its {uuid})."""
     log = own_log(session, patient, log_uuid)
     if log is None:
         raise HTTPException(404)
     try:
-        restore_log(session, patient, log, local_today(patient.timezone))
+        change(session, patient, log, local_today(patient.timezone))
     except ActivityError as error:
         return render(request, "error.html", {"status": 422, "detail": str(error)}, status_code=422)
-    return RedirectResponse("/today", status_code=303)
+    return RedirectResponse(then.format(uuid=log.uuid), status_code=303)

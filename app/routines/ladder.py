@@ -13,7 +13,7 @@ LADDER = {
     5: "tensioner",
 }
 REPS_CAP, REPS_STEP, REPS_FLOOR = 15, 5, 5
-STEPPED_DOWN = "Stepped down:"  # how a step down's change note begins
+STEPPED_UP, STEPPED_DOWN = "Stepped up:", "Stepped down:"  # how a step's change note begins
 
 
 class PrescribeError(ValueError):
@@ -81,7 +81,7 @@ def plan_step(
     in_routine: Collection[int] = (),
 ) -> tuple[ItemDose, str]:
     """The item one stage along the ladder and a change note; PrescribeError at either end."""
-    stepped = "Stepped up:" if up else STEPPED_DOWN
+    stepped = STEPPED_UP if up else STEPPED_DOWN
     stage = item.ladder_stage
     target = stage + (1 if up else -1)
     name = names.get(item.exercise_id, "Exercise")
@@ -124,12 +124,12 @@ def plan_step(
     dose = dose_of(item)
     if up and item.reps < REPS_CAP:
         dose.reps = min(REPS_CAP, item.reps + REPS_STEP)
-        return dose, f"Stepped up: {name}: {item.reps} → {dose.reps} repetitions"
+        return dose, f"{STEPPED_UP} {name}: {item.reps} → {dose.reps} repetitions"
     if up and stage < 5:
         dose.ladder_stage = target
         dose.reps = min(exercise.default_reps, item.reps)
         return dose, (
-            f"Stepped up: {name}: ladder stage {stage} → {target} ({LADDER[target]}), "
+            f"{STEPPED_UP} {name}: ladder stage {stage} → {target} ({LADDER[target]}), "
             f"{dose.reps} repetitions"
         )
     if not up and item.reps > REPS_FLOOR:

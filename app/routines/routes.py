@@ -22,7 +22,7 @@ from app.routines.draft import (
     validate,
 )
 from app.routines.handout import handout_items
-from app.routines.ladder import PrescribeError
+from app.routines.ladder import STEPPED_DOWN, STEPPED_UP, PrescribeError
 from app.routines.pages import (
     FormDep,
     parse_int,
@@ -57,7 +57,7 @@ def routine_page(
     still_noted = (
         stepped - 1
         if shown is not None
-        and shown.change_note.startswith("Stepped")
+        and shown.change_note.startswith((STEPPED_UP, STEPPED_DOWN))
         and stepped is not None
         and stepped <= len(items)
         and items[stepped - 1].note
