@@ -110,22 +110,12 @@ def step_item(
     return version, items.index(item) + 1
 
 
-def stepped_down_since(session: Session, patient_id: int, flags: Sequence[Flag]) -> bool:
-    """Whether the routine in use was stepped down after the latest of these flags."""
-    if not flags:
+def stepped_down_since(newest: RoutineVersion | None, flags: Sequence[Flag]) -> bool:
+    """Whether the newest version is a step down made after the latest of these flags."""
+    if newest is None or not flags:
         return False
     latest = max(f.created_at for f in flags)
-    newest = session.exec(
-        select(RoutineVersion)
-        .where(RoutineVersion.patient_id == patient_id)
-        .order_by(col(RoutineVersion.number).desc())
-        .limit(1)
-    ).first()
-    return (
-        newest is not None
-        and newest.created_at >= latest
-        and newest.change_note.startswith(STEPPED_DOWN)
-    )
+    return newest.created_at >= latest and newest.change_note.startswith(STEPPED_DOWN)
 
 
 def page_context(
@@ -136,6 +126,7 @@ def page_context(
     library = available_exercises(session, patient.clinic_id)
     ids = [e.id for e in library if e.id is not None]
     flags = recent_response_flags(session, patient.id)
+    versions = history(session, patient)
     return {
         "patient": patient,
         "draft": draft,
@@ -147,9 +138,9 @@ def page_context(
         "too_many": len(draft) > ADVISED_MAX,
         "advised_max": ADVISED_MAX,
         "recent_flags": flags,
-        "stepped_down": stepped_down_since(session, patient.id, flags),
+        "stepped_down": stepped_down_since(versions[0].version if versions else None, flags),
         "templates": templates_of(session, patient.clinic_id),
-        "history": history(session, patient),
+        "history": versions,
         "number_fields": NUMBER_FIELDS,
         "ladder": LADDER,
         "sides": SIDE_NAMES,
