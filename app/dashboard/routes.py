@@ -142,13 +142,9 @@ def flags_acknowledge_shown(
     patient = patient_or_404(session, staff, patient_id)
     # A page shows at most a page of patients' flags: more ids than that were not shown.
     done = acknowledge_shown(session, patient, staff, (flag or [])[:500])
-    if done:
-        record_staff(
-            session,
-            request,
-            staff,
-            "flag_acknowledged",
-            patient=patient,
-            detail="flags " + ", ".join(f"{f.id} ({f.kind})" for f in done),
-        )
+    # Recorded even when none was still open: the staff member acted on this patient's flags.
+    named = ", ".join(f"{f.id} ({f.kind})" for f in done) or "none still open"
+    record_staff(
+        session, request, staff, "flag_acknowledged", patient=patient, detail="flags " + named
+    )
     return RedirectResponse(safe_next(next_url), status_code=303)
