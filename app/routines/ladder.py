@@ -106,15 +106,18 @@ def plan_step(
     if candidates:
         best = sorted(candidates, key=_preference(exercise, target, up))[0]
         assert best.id is not None
+        # One change at a time: the new exercise's tempo and hold, but never more sets,
+        # repetitions or sessions than the patient was doing; the therapist's note stays.
         dose = ItemDose(
             exercise_id=best.id,
-            sets=best.default_sets,
-            reps=best.default_reps,
+            sets=min(best.default_sets, item.sets),
+            reps=min(best.default_reps, item.reps),
             seconds_per_cycle=best.default_seconds_per_cycle,
             hold_seconds=best.default_hold_seconds,
             side=item.side,
-            times_per_day=best.default_times_per_day,
+            times_per_day=min(best.default_times_per_day, item.times_per_day),
             days_mask=item.days_mask,
+            note=item.note,
             ladder_stage=best.ladder_stage,
         )
         was = f"{item.sets} × {item.reps}"

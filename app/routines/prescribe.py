@@ -110,12 +110,13 @@ def step_item(
     return version, items.index(item) + 1
 
 
-def stepped_down_since(newest: RoutineVersion | None, flags: Sequence[Flag]) -> bool:
-    """Whether the newest version is a step down made after the latest of these flags."""
-    if newest is None or not flags:
+def stepped_down_since(versions: Sequence[RoutineVersion], flags: Sequence[Flag]) -> bool:
+    """Whether any of these versions is a step down made after the latest of these flags."""
+    if not flags:
         return False
     latest = max(f.created_at for f in flags)
-    return newest.created_at >= latest and newest.change_note.startswith(STEPPED_DOWN)
+    # A later ordinary save does not undo the step down that answered the flags.
+    return any(v.created_at >= latest and v.change_note.startswith(STEPPED_DOWN) for v in versions)
 
 
 def page_context(
@@ -138,7 +139,7 @@ def page_context(
         "too_many": len(draft) > ADVISED_MAX,
         "advised_max": ADVISED_MAX,
         "recent_flags": flags,
-        "stepped_down": stepped_down_since(versions[0].version if versions else None, flags),
+        "stepped_down": stepped_down_since([v.version for v in versions], flags),
         "templates": templates_of(session, patient.clinic_id),
         "history": versions,
         "number_fields": NUMBER_FIELDS,

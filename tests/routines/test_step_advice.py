@@ -23,8 +23,8 @@ def _button(page: str, direction: str) -> str:
 def test_step_down_after_bad_responses_is_advised_then_settles_and_recalls_the_note(
     client: TestClient, db: Session
 ) -> None:
-    """Unstable: Step down is the primary button. After it: the warning says it was done, Step up
-    is primary again, and the page asks about the note written for the higher dose."""
+    """Unstable: Step down is the primary button. After it: the warning says it was done, neither
+    step looks advised, and the page asks about the note written for the higher dose."""
     therapist = make_staff(db, make_clinic(db))
     patient = make_patient(db, therapist, slugs=())
     slump = builtin(db, "seated-slump-slider")
@@ -50,7 +50,18 @@ def test_step_down_after_bad_responses_is_advised_then_settles_and_recalls_the_n
     assert f"Your note for the patient still reads “{NOTE}”" in after
     assert 'href="#item-0-note"' in after and 'id="item-0-note"' in after
     assert "Not stable yet:" not in after and "Stepped down since:" in after
-    assert "secondary" in _button(after, "down") and "secondary" not in _button(after, "up")
+    assert "secondary" in _button(after, "down") and "secondary" in _button(after, "up")
+    # An ordinary save afterwards does not forget the step down that answered the flags.
+    new_version(
+        db,
+        patient.id,
+        [ItemDose(exercise_id=slump.id, reps=10, ladder_stage=4)],
+        local_today(patient.timezone),
+        change_note="Note cleared",
+    )
+    db.commit()
+    later = client.get(url, headers=HTML).text
+    assert "Stepped down since:" in later and "Not stable yet:" not in later
     # A new bad response after the step: unstable again.
     add_flag(db, patient, "worse_next_morning", 2)
     db.commit()
@@ -60,21 +71,35 @@ def test_step_down_after_bad_responses_is_advised_then_settles_and_recalls_the_n
     assert "still reads" not in client.get(f"{url}?saved=1&stepped=1", headers=HTML).text
 
 
-def test_a_step_that_swaps_the_exercise_asks_nothing_about_a_note(
+def test_a_step_down_that_swaps_the_exercise_keeps_the_note_and_never_raises_the_dose(
     client: TestClient, db: Session
 ) -> None:
-    """The new exercise starts without the old one's note, so there is nothing to recall."""
+    """The gentler exercise keeps the therapist's note (and the page asks about it) and takes no
+    more sets, repetitions or sessions than the patient was doing."""
     therapist = make_staff(db, make_clinic(db))
     patient = make_patient(db, therapist, slugs=())
-    glide = builtin(db, "opposite-leg-glide")
-    assert patient.id is not None and glide.id is not None
-    dose = ItemDose(exercise_id=glide.id, ladder_stage=1, note="Other leg only")
+    slider, gentler = builtin(db, "median-slider"), builtin(db, "median-arm-by-side-slider")
+    assert patient.id is not None and slider.id is not None
+    assert gentler.default_reps > 6 and gentler.default_times_per_day > 1
+    dose = ItemDose(
+        exercise_id=slider.id,
+        sets=1,
+        reps=6,
+        times_per_day=1,
+        ladder_stage=slider.ladder_stage,
+        note="Stop before tingling",
+    )
     new_version(db, patient.id, [dose], local_today(patient.timezone))
     db.commit()
     token = sign_in(client, therapist)
     item = items_of(db, routine_version(db, patient).id)[0]  # type: ignore[arg-type]
     stepped = client.post(
-        f"/patients/{patient.id}/routine/items/{item.id}/step-up", data={"csrf_token": token}
+        f"/patients/{patient.id}/routine/items/{item.id}/step-down", data={"csrf_token": token}
     )
     page = client.get(stepped.headers["location"], headers=HTML).text
-    assert "Version 3 saved: Stepped up:" in page and "still reads" not in page
+    db.expire_all()
+    now = items_of(db, routine_version(db, patient).id)[0]  # type: ignore[arg-type]
+    assert now.exercise_id == gentler.id and now.note == "Stop before tingling"
+    assert (now.sets, now.reps, now.times_per_day) == (1, 6, 1)
+    assert "Version 3 saved: Stepped down:" in page and "(1 × 6)" in page
+    assert "Your note for the patient still reads “Stop before tingling”" in page
