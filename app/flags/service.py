@@ -151,10 +151,13 @@ def flags_for_log(
     assert patient.id is not None
     key = f"day:{log.local_date.isoformat()}"
     if over_limit(patient, log):
-        detail = (
-            f"{name}: symptoms went from {log.pain_before}/10 to {log.pain_after}/10 "
-            f"(limit {patient.symptom_limit}/10)"
-        )
+        limit = f"(limit {patient.symptom_limit}/10)"
+        if log.pain_before is None:  # not answered: say what is known, not "None/10"
+            detail = f"{name}: symptoms reached {log.pain_after}/10, none given before {limit}"
+        else:
+            detail = (
+                f"{name}: symptoms went from {log.pain_before}/10 to {log.pain_after}/10 {limit}"
+            )
     elif log.spread == "further":
         detail = f"{name}: symptoms spread further down the limb"
     else:
