@@ -98,3 +98,57 @@ def test_existing_patients_get_their_folded_name(tmp_path: Path) -> None:
         "Straße": "strasse",
     }
     assert all(folded(name) == search for name, search in rows)
+
+
+def test_logs_keep_their_rows_through_0023(tmp_path: Path) -> None:
+    """0023's columns come and go on a database with logs: every row stays, an edit's first
+    answers go with the downgrade, the notes index keeps its condition, and after the upgrade
+    again the logs read as never edited."""
+    from datetime import date
+
+    from sqlalchemy import text
+    from sqlmodel import Session
+
+    from app.library.service import sync_builtin_library
+    from app.models import utcnow
+    from app.routines.service import items_of
+    from tests.factories import add_log, make_clinic, make_patient, make_staff, routine_version
+
+    url = f"sqlite:///{tmp_path / 'edits.db'}"
+    command.upgrade(alembic_config(url), "head")
+    engine = make_engine(url)
+    try:
+        with Session(engine) as db:
+            sync_builtin_library(db)
+            patient = make_patient(db, make_staff(db, make_clinic(db)))
+            item = items_of(db, routine_version(db, patient).id or 0)[0]
+            add_log(db, patient, item, date.today(), note="Fine")
+            add_log(
+                db,
+                patient,
+                item,
+                date.today(),
+                pain_after=2,
+                first_answers={"pain_after": 5},
+                edited_at=utcnow(),
+            )
+            db.commit()
+        engine.dispose()
+        command.downgrade(alembic_config(url), "0022")
+        with engine.connect() as conn:
+            columns = {c["name"] for c in inspect(conn).get_columns("exercise_log")}
+            assert "first_answers" not in columns and "edited_at" not in columns
+            assert conn.execute(text("SELECT count(*) FROM exercise_log")).scalar() == 2
+            index = conn.execute(
+                text("SELECT sql FROM sqlite_master WHERE name = 'ix_exercise_log_notes'")
+            ).scalar()
+            assert "WHERE note != ''" in str(index)
+        engine.dispose()
+        _upgrade_and_compare(url)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT pain_after, first_answers, edited_at FROM exercise_log ORDER BY id")
+            ).all()
+    finally:
+        engine.dispose()
+    assert [tuple(row) for row in rows] == [(None, None, None), (2, None, None)]

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, SQLModel, col, select
 
+from app.activity.edits import LOGGED_AGAIN, apply_answers, logged_again
 from app.activity.schemas import LogIn, MorningIn, SafetyIn
 from app.core.i18n import N_
 from app.flags.history import rules_on_write, run_history_rules, trend_week
@@ -248,10 +249,7 @@ def update_log(
     """Edit a recent log in place (same UUID), re-checking the symptom flags."""
     if (patient_today - log.local_date).days > EDIT_WINDOW_DAYS or log.deleted_at is not None:
         raise ActivityError(N_("This entry can no longer be changed."))
-    for field in ("sets_done", "reps_done", "pain_before", "pain_after", "spread", "difficulty"):
-        setattr(log, field, getattr(data, field))
-    log.symptoms = list(data.symptoms)
-    log.note = data.note.strip()
+    apply_answers(log, data)  # the answers as first logged are kept by the first change
     session.add(log)
     session.flush()
     if calls_for_flag(patient, log):
@@ -273,9 +271,12 @@ def undo_log(session: Session, patient: Patient, log: ExerciseLog, patient_today
 
 
 def restore_log(session: Session, patient: Patient, log: ExerciseLog, patient_today: date) -> None:
-    """Put back a log just taken back, with the flags it raised, while it may still change."""
+    """Put back a log just taken back, with the flags it raised, while it may still change and
+    its session has not been logged again since."""
     if (patient_today - log.local_date).days > EDIT_WINDOW_DAYS:
         raise ActivityError(N_("This entry can no longer be changed."))
+    if log.deleted_at is not None and logged_again(session, log):
+        raise ActivityError(LOGGED_AGAIN)
     if log.deleted_at is not None:
         log.deleted_at = None
         session.add(log)

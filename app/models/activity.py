@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -60,6 +61,13 @@ class ExerciseLog(SQLModel, table=True):
     )
     # Undo keeps the row so a replayed offline request cannot bring it back.
     deleted_at: datetime | None = Field(default=None, sa_column=ts(nullable=True))
+    # The answers as first logged, kept by the first edit that changes one (activity.edits);
+    # SQL NULL (not JSON null) for an entry never changed, also through insert_log's dump.
+    first_answers: dict[str, Any] | None = Field(
+        default=None, sa_column=sa.Column(sa.JSON(none_as_null=True), nullable=True)
+    )
+    # When the patient last changed an answer.
+    edited_at: datetime | None = Field(default=None, sa_column=ts(nullable=True))
 
 
 class MorningCheck(SQLModel, table=True):

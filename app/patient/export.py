@@ -7,6 +7,7 @@ changes).
 
 import csv
 import io
+import json
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any
@@ -137,6 +138,8 @@ LOG_FIELDS = (
     "received_at",
     "updated_at",
     "deleted_at",
+    "edited_at",
+    "first_answers",  # as first logged, when the patient changed an answer since
 )
 CHECK_FIELDS = ("uuid", "local_date", "about_date", "comparison", "pain_now", "answered_at")
 REPORT_FIELDS = ("uuid", "local_date", "level", "answers", "answered_at")
@@ -235,6 +238,8 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, list):
         value = "; ".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
     text = str(value)
     return "'" + text if text.startswith(FORMULA_START) else text
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, literal_column
 from sqlmodel import Session, col, select
 
+from app.activity.edits import Change, changes_since_first
 from app.core.clock import zone
 from app.models import ExerciseLog, NotesRead, Patient, StaffUser, utcnow
 from app.routines.service import exercise_names
@@ -31,6 +32,12 @@ class Entry:
     arrived_local: datetime
     offline: bool
     unread: bool
+    edited_local: datetime | None = None  # when the patient last changed an answer
+
+    @property
+    def first_changes(self) -> list[Change]:
+        """The answers first logged that the patient has changed since, with what they are now."""
+        return changes_since_first(self.log)
 
     @property
     def feelings(self) -> str:
@@ -97,6 +104,7 @@ def entries_page(session: Session, patient: Patient, page: int) -> EntriesPage:
             arrived_local=log.received_at.astimezone(tz),
             offline=log.received_at - log.done_at > OFFLINE_AFTER,
             unread=bool(log.note) and log.deleted_at is None and (log.id or 0) > mark,
+            edited_local=log.edited_at.astimezone(tz) if log.edited_at else None,
         )
         for log in logs[:PAGE_SIZE]
     ]
