@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
+from app.activity.edits import logged_again
 from app.activity.service import (
     EDIT_WINDOW_DAYS,
     ActivityError,
@@ -20,8 +21,9 @@ from app.activity.service import (
     update_log,
 )
 from app.core.clock import local_today
+from app.core.i18n import N_, gettext_for
 from app.core.sessions import SessionData
-from app.core.templating import render
+from app.core.templating import language_of, render
 from app.db import end_on_loop, reads_on_loop, run_then_commit, yield_to_waiting_connections
 from app.deps import (
     CurrentPatient,
@@ -41,6 +43,7 @@ from app.patient.sessions import next_step, next_steps, pain_to_start
 from app.patient.validators import current_tag, not_modified, tag_after, today_tag
 
 router = APIRouter()
+NOT_CHANGED = N_("Nothing was changed")
 
 
 @router.get("/today")
@@ -226,6 +229,8 @@ def _result(
     plan = today_plan(session, patient)
     recent = (plan.day - log.local_date).days <= EDIT_WINDOW_DAYS
     editable = log.deleted_at is None and recent
+    # A session logged again since it was taken back: putting this one back would count it twice.
+    again = log.deleted_at is not None and recent and logged_again(session, log)
     # Lead on to the next exercise, unless the answers stop today's exercises.
     after = None
     if entry is not None and log.local_date == plan.day and level not in ("stop", "emergency"):
@@ -240,7 +245,8 @@ def _result(
             "report": report,
             "p": entry,
             "editable": editable,
-            "restorable": log.deleted_at is not None and recent,
+            "restorable": log.deleted_at is not None and recent and not again,
+            "logged_again": again,
             "tab": "today",
             "edit_errors": edit[0] if edit else {},
             "edit_values": edit[1] if edit else None,
@@ -321,5 +327,12 @@ def _change_log(
     try:
         change(session, patient, log, local_today(patient.timezone))
     except ActivityError as error:
-        return render(request, "error.html", {"status": 422, "detail": str(error)}, status_code=422)
+        # Said in the patient's language; nothing was changed.
+        language = language_of(request)
+        context = {
+            "status": 422,
+            "heading": gettext_for(language, NOT_CHANGED),
+            "detail": gettext_for(language, str(error)),
+        }
+        return render(request, "error.html", context, status_code=422)
     return RedirectResponse(then.format(uuid=log.uuid), status_code=303)

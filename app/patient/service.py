@@ -3,12 +3,13 @@
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Date, Integer, bindparam, exists, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from app.activity.edits import logged_again
 from app.activity.service import EDIT_WINDOW_DAYS
 from app.adherence.service import match_item
 from app.core.clock import local_today
@@ -336,12 +337,21 @@ def own_log(session: Session, patient: Patient, log_uuid: str) -> ExerciseLog | 
     ).first()
 
 
+class Undone(NamedTuple):
+    """An entry just taken back, as Today names it."""
+
+    log: ExerciseLog
+    item: PlanItem | None  # its exercise in today's plan (None when the routine has moved on)
+    restorable: bool  # False once its session has been logged again: it stays taken back
+
+
 def undone_entry(
     session: Session, patient: Patient, plan: TodayPlan, value: str | None
-) -> tuple[ExerciseLog, PlanItem | None] | None:
-    """A log of this patient that was taken back and may still be put back, with its exercise
-    in today's plan (None when the routine has moved on)."""
+) -> Undone | None:
+    """A log of this patient that was taken back while it may still change, with its exercise
+    in today's plan and whether it may be put back."""
     log = own_log(session, patient, value) if value else None
     if log is None or log.deleted_at is None or (plan.day - log.local_date).days > EDIT_WINDOW_DAYS:
         return None
-    return log, next((p for p in plan.items if p.item.id == log.routine_item_id), None)
+    item = next((p for p in plan.items if p.item.id == log.routine_item_id), None)
+    return Undone(log, item, not logged_again(session, log))

@@ -4,7 +4,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.core.clock import local_today
 from app.models import ExerciseLog, Flag, Patient
@@ -126,3 +126,82 @@ def test_an_old_entry_stays_taken_back_and_odd_addresses_show_nothing(
     assert "Entry taken back" not in client.get(f"/today?undone={theirs.uuid}").text
     gone = client.post(f"/log/{theirs.uuid}/restore", data={"csrf_token": csrf(client)})
     assert gone.status_code == 404
+
+
+def test_a_session_logged_again_keeps_the_old_entry_taken_back(
+    client: TestClient, db: Session
+) -> None:
+    """Logged, taken back, then the same exercise and session logged again: Put it back is no
+    longer offered on Today or the entry's page, and a put-back sent anyway is refused with a
+    message and changes nothing (no second entry showing as the evening session)."""
+    patient, item_id = _setup(client, db)
+    first = _log(client, item_id)
+    assert client.post(f"/log/{first}/undo", data={"csrf_token": csrf(client)}).is_redirect
+    # Today, before the session is logged again, still offers it.
+    assert f'action="/log/{first}/restore"' in client.get(f"/today?undone={first}").text
+    second = _log(client, item_id)  # the morning session again
+
+    today = client.get(f"/today?undone={first}").text
+    notice = today[today.index("Entry taken back") : today.index('id="plan"')]
+    assert "Put it back" not in notice and "/restore" not in notice
+    assert "logged this session again since" in notice
+    entry = client.get(f"/log/{first}").text
+    assert "Put it back" not in entry and "logged this session again since" in entry
+
+    refused = client.post(f"/log/{first}/restore", data={"csrf_token": csrf(client)})
+    assert refused.status_code == 422
+    assert "Nothing was changed" in refused.text
+    assert "You have logged this session again since" in refused.text
+    db.expire_all()
+    live = db.exec(
+        select(ExerciseLog).where(
+            ExerciseLog.patient_id == patient.id, col(ExerciseLog.deleted_at).is_(None)
+        )
+    ).all()
+    assert [str(log.uuid) for log in live] == [second]
+    assert "1 of 4 done" in client.get("/today").text
+
+    # Once the new entry is taken back too, the first may come back in its place.
+    assert client.post(f"/log/{second}/undo", data={"csrf_token": csrf(client)}).is_redirect
+    assert f'action="/log/{first}/restore"' in client.get(f"/today?undone={first}").text
+    assert client.post(f"/log/{first}/restore", data={"csrf_token": csrf(client)}).is_redirect
+    assert "1 of 4 done" in client.get("/today").text
+
+
+def test_another_session_of_the_day_does_not_block_putting_back(
+    client: TestClient, db: Session
+) -> None:
+    """The evening logged after the morning was taken back leaves the morning free: it may be
+    put back, and the day counts both."""
+    patient, item_id = _setup(client, db)
+    morning = _log(client, item_id)
+    assert client.post(f"/log/{morning}/undo", data={"csrf_token": csrf(client)}).is_redirect
+    evening = str(uuid.uuid4())
+    data = {
+        "csrf_token": csrf(client),
+        "uuid": evening,
+        "slot": "2",
+        "sets_done": "2",
+        "pain_before": "1",
+        "pain_after": "1",
+        "symptoms": "none",
+    }
+    assert client.post(f"/exercise/{item_id}/log", data=data).status_code == 303
+    assert f'action="/log/{morning}/restore"' in client.get(f"/today?undone={morning}").text
+    assert client.post(f"/log/{morning}/restore", data={"csrf_token": csrf(client)}).is_redirect
+    assert "2 of 4 done" in client.get("/today").text
+
+
+def test_the_refusal_is_in_the_patients_language(client: TestClient, db: Session) -> None:
+    """A Spanish-speaking patient reads why the entry stays taken back in Spanish."""
+    patient, item_id = _setup(client, db)
+    patient.language = "es"
+    db.add(patient)
+    db.commit()
+    first = _log(client, item_id)
+    assert client.post(f"/log/{first}/undo", data={"csrf_token": csrf(client)}).is_redirect
+    _log(client, item_id)
+    refused = client.post(f"/log/{first}/restore", data={"csrf_token": csrf(client)})
+    assert refused.status_code == 422
+    assert "No se ha cambiado nada" in refused.text
+    assert "Has vuelto a registrar esta sesión" in refused.text
