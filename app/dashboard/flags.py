@@ -87,6 +87,32 @@ def acknowledge_shown(
     return list(found)
 
 
+def group_ids(value: str) -> list[int]:
+    """The ids of one patient's flags as the page showed them, the one in full first."""
+    parts = [v for v in value.split(",")[:200] if plain_digits(v) and len(v) <= 19]
+    return [int(v) for v in parts if valid_id(int(v))]
+
+
+def group_tail(session: Session, patient: Patient, shown: Sequence[int]) -> dict[str, object]:
+    """What a patient's folded flags say now: the open ones besides the first shown, and the
+    shown ones not yet seen (never a flag raised since the page was drawn)."""
+    found = session.exec(
+        select(Flag).where(
+            Flag.patient_id == patient.id,
+            col(Flag.id).in_(shown),
+            col(Flag.resolved_at).is_(None),
+        )
+    ).all()
+    place = {flag_id: n for n, flag_id in enumerate(shown)}
+    still_open = sorted(found, key=lambda f: place[f.id or 0])
+    return {
+        "tail": True,
+        "group_ids": ",".join(str(i) for i in shown),
+        "rest": [f for f in still_open if f.id != shown[0]],
+        "unseen": [f for f in still_open if f.acknowledged_at is None],
+    }
+
+
 def ago(moment: datetime | None, now: datetime | None = None) -> str:
     """A past moment in plain words: 'just now', '5 min ago', '3 h ago', '2 days ago'."""
     if moment is None:

@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 
 from app.audit.service import record_staff
 from app.core.templating import is_htmx, render
@@ -13,6 +14,8 @@ from app.dashboard.flags import (
     acknowledge_shown,
     flag_for_staff,
     flag_helpers,
+    group_ids,
+    group_tail,
     resolve,
     safe_next,
 )
@@ -71,14 +74,17 @@ def dashboard(
     return render(request, "dashboard/page.html", context, fragment="dashboard/_table.html")
 
 
-def _after_flag(request: Request, flag: Flag, patient: Patient, next_url: str) -> Response:
-    """htmx gets the flag's updated fragment (and the table refreshes); forms go back."""
+def _after_flag(
+    request: Request, session: Session, flag: Flag, patient: Patient, next_url: str, group: str
+) -> Response:
+    """htmx gets the flag's updated fragment, with its patient's other flags summed up again
+    (and the table refreshes); forms go back."""
     if is_htmx(request):
-        response = render(
-            request,
-            "dashboard/_flag.html",
-            {"flag": flag, "patient": patient, "next": next_url, **flag_helpers()},
-        )
+        shown = group_ids(group)
+        context = {"flag": flag, "patient": patient, "next": next_url, **flag_helpers()}
+        if len(shown) > 1:
+            context.update(group_tail(session, patient, shown))
+        response = render(request, "dashboard/_flag_changed.html", context)
         response.headers["HX-Trigger"] = "flagsChanged"
         return response
     return RedirectResponse(next_url, status_code=303)
@@ -91,6 +97,7 @@ def flag_acknowledge(
     session: SessionDep,
     staff: CurrentTherapist,
     next_url: Annotated[str, Form(alias="next")] = "/dashboard",
+    group: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
     """Mark a flag as seen."""
     flag, patient = flag_for_staff(session, staff, flag_id)
@@ -103,7 +110,7 @@ def flag_acknowledge(
         patient=patient,
         detail=f"flag {flag.id} ({flag.kind})",
     )
-    return _after_flag(request, flag, patient, safe_next(next_url))
+    return _after_flag(request, session, flag, patient, safe_next(next_url), group)
 
 
 @router.post("/flags/{flag_id}/resolve")
@@ -114,6 +121,7 @@ def flag_resolve(
     staff: CurrentTherapist,
     note: Annotated[str, Form(max_length=1000)] = "",
     next_url: Annotated[str, Form(alias="next")] = "/dashboard",
+    group: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
     """Close a flag with a note of what was done."""
     flag, patient = flag_for_staff(session, staff, flag_id)
@@ -126,7 +134,7 @@ def flag_resolve(
         patient=patient,
         detail=f"flag {flag.id} ({flag.kind}): {note.strip()[:300]}",
     )
-    return _after_flag(request, flag, patient, safe_next(next_url))
+    return _after_flag(request, session, flag, patient, safe_next(next_url), group)
 
 
 @router.post("/patients/{patient_id}/flags/ack")
@@ -137,8 +145,10 @@ def flags_acknowledge_shown(
     staff: CurrentTherapist,
     flag: Annotated[list[str] | None, Form()] = None,
     next_url: Annotated[str, Form(alias="next")] = "/dashboard",
+    group: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
-    """Mark all the open flags of one patient that the page showed as seen."""
+    """Mark all the open flags of one patient that the page showed as seen; htmx gets the
+    patient's flags updated in place."""
     patient = patient_or_404(session, staff, patient_id)
     # A page shows at most a page of patients' flags: more ids than that were not shown.
     done = acknowledge_shown(session, patient, staff, (flag or [])[:500])
@@ -147,4 +157,21 @@ def flags_acknowledge_shown(
     record_staff(
         session, request, staff, "flag_acknowledged", patient=patient, detail="flags " + named
     )
-    return RedirectResponse(safe_next(next_url), status_code=303)
+    next_url = safe_next(next_url)
+    shown = group_ids(group)
+    if not is_htmx(request) or not shown:
+        return RedirectResponse(next_url, status_code=303)
+    count = len(done)
+    said = (
+        f"Acknowledged {count} flag{'s' if count != 1 else ''} for {patient.display_name}. "
+        "They stay open until you resolve them."
+        if done
+        else f"No flags left to acknowledge for {patient.display_name}."
+    )
+    context = {"patient": patient, "next": next_url, **flag_helpers()}
+    context.update(
+        group_tail(session, patient, shown), ack_all=True, acknowledged=done, acknowledged_text=said
+    )
+    response = render(request, "dashboard/_flag_changed.html", context)
+    response.headers["HX-Trigger"] = "flagsChanged"
+    return response

@@ -7,8 +7,9 @@
     button.addEventListener("click", function () { window.print(); });
   });
 
-  // Acknowledging or resolving a flag swaps its whole item, so the button that had focus is
-  // gone: put focus on the new item and say what happened, instead of dropping to the body.
+  // Acknowledging or resolving a flag (or all of a patient's) swaps the part holding the button,
+  // so the button that had focus is gone: put focus on the new part and say what happened,
+  // instead of dropping to the body.
   function news() {
     var region = document.getElementById("flag-news");
     if (!region) {
@@ -23,7 +24,7 @@
   document.body.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
     // Other swaps (the table refreshing after a flag changes) leave the remembered flag alone.
-    if (target && /^flag-\d+$/.test(target.id)) swapping = target.id;
+    if (target && /^flag-(ack-all-)?\d+$/.test(target.id)) swapping = target.id;
   });
   document.body.addEventListener("htmx:afterSettle", function () {
     if (!swapping) return;
