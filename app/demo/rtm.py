@@ -45,11 +45,13 @@ def add_monitoring(
         start = patient.monitoring_started_on
         if start is None:
             continue
-        today = local_today(patient.timezone)
+        # West of the clinic a patient's today can still be the last day of the clinic's
+        # previous month: their windows end on the month's first day so the month lists them.
+        today = max(local_today(patient.timezone), month)
         if patient.display_name == SHORT_WINDOW:
             start = today - timedelta(days=29)
         elif patient.display_name == NEW_EPISODE:
-            start = min(today, month)
+            start = month
         elif (today - start).days >= 59:
             # Two whole windows, the second ending today, so it is billed this month.
             start = today - timedelta(days=59)
