@@ -29,23 +29,31 @@ def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}"
 
 
+def _day_status(s: Any, today: date) -> str:
+    """A day's status for the calendar: today is still in progress, never missed yet."""
+    return "future" if s.day == today and s.status == "missed" else s.status
+
+
+def _day_words(s: Any, today: date) -> str:
+    """How a calendar day reads: its status, and the sets done of those due."""
+    if s.day == today and s.status in ("missed", "partial"):
+        return f"today so far, {s.done} of {s.prescribed} sets"
+    words = STATUS_WORDS[s.status]
+    if s.prescribed and s.status != "future":
+        words += f", {s.done} of {s.prescribed} sets"
+    return words
+
+
 def adherence_chart(statuses: Sequence[Any], today: date) -> Chart:
     """Done / partial / missed / rest squares by day, Monday-first weeks."""
     cells = [
-        Cell(
-            s.day,
-            s.status,
-            f"{s.day:%a} {short_day(s.day)}: {STATUS_WORDS[s.status]}"
-            + (
-                f", {s.done} of {s.prescribed} sets"
-                if s.prescribed and s.status != "future"
-                else ""
-            ),
-        )
+        Cell(s.day, _day_status(s, today), f"{s.day:%a} {short_day(s.day)}: {_day_words(s, today)}")
         for s in statuses
     ]
     past = [s for s in statuses if s.day <= today and s.status != "before"]
-    counts = {k: sum(1 for s in past if s.status == k) for k in ("done", "partial", "missed")}
+    # Today counts only once it is done: until then it is neither missed nor partly done.
+    ended = [s for s in past if s.day < today or s.status == "done"]
+    counts = {k: sum(1 for s in ended if s.status == k) for k in ("done", "partial", "missed")}
     summary = (
         f"Last {len(statuses) // 7} weeks: {counts['done']} days done, "
         f"{counts['partial']} partly done, {counts['missed']} missed."
@@ -57,7 +65,9 @@ def adherence_chart(statuses: Sequence[Any], today: date) -> Chart:
         rows=[
             [
                 f"{s.day:%a} {short_day(s.day)}",
-                STATUS_WORDS[s.status],
+                "today so far"
+                if s.day == today and s.status in ("missed", "partial")
+                else STATUS_WORDS[s.status],
                 str(s.done),
                 str(s.prescribed),
                 str(s.extra),
