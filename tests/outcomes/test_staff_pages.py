@@ -65,10 +65,11 @@ def test_bad_scores_are_refused_with_a_message(client: TestClient, db: Session) 
         )
         assert answer.status_code == 422, form
         assert message in answer.text, (form, answer.text[:200])
-        # Sent from the review page, it lands on this one: said at the top, the field focused.
+        # Sent from the review page, it lands on this one: said at the top, focused, a link on.
         top = answer.text.split("<h2")[0]
         assert "Nothing was saved." in top and message in top and 'href="#score-value"' in top
-        assert re.search(r'<input[^>]*id="score-value"[^>]*autofocus', answer.text)
+        assert re.search(r'<div[^>]*id="refused"[^>]*autofocus', top)
+        assert answer.text.count("autofocus") == 1
     assert _scores(db, patient) == []
 
 
