@@ -7,7 +7,7 @@ from fastapi import HTTPException
 from sqlmodel import Session, col, select
 
 from app.core.digits import plain_digits
-from app.flags.service import SILENT_DAYS
+from app.flags.service import SEVERITY, SILENT_DAYS
 from app.models import Flag, Patient, StaffUser, utcnow
 from app.models.base import valid_id
 
@@ -156,6 +156,8 @@ def flag_helpers() -> dict[str, object]:
         "ago": ago,
         "earlier_raises": earlier_raises,
         "kinds_counted": kinds_counted,
+        # A silence reads in the same colour in the patient's row as its flag does.
+        "silent_severity": SEVERITY["silent"],
     }
 
 
