@@ -29,14 +29,14 @@ def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}"
 
 
-def _day_status(s: Any, today: date) -> str:
-    """A day's status for the calendar: today is still in progress, never missed yet."""
-    return "future" if s.day == today and s.status == "missed" else s.status
+def _so_far(s: Any) -> bool:
+    """Whether a day is today and not yet all done: in progress, neither missed nor partial."""
+    return bool(s.is_today) and s.status in ("missed", "partial")
 
 
-def _day_words(s: Any, today: date) -> str:
+def _day_words(s: Any) -> str:
     """How a calendar day reads: its status, and the sets done of those due."""
-    if s.day == today and s.status in ("missed", "partial"):
+    if _so_far(s):
         return f"today so far, {s.done} of {s.prescribed} sets"
     words = STATUS_WORDS[s.status]
     if s.prescribed and s.status != "future":
@@ -47,12 +47,17 @@ def _day_words(s: Any, today: date) -> str:
 def adherence_chart(statuses: Sequence[Any], today: date) -> Chart:
     """Done / partial / missed / rest squares by day, Monday-first weeks."""
     cells = [
-        Cell(s.day, _day_status(s, today), f"{s.day:%a} {short_day(s.day)}: {_day_words(s, today)}")
+        # Nothing logged yet today reads like a day still to come, not a missed one.
+        Cell(
+            s.day,
+            "future" if _so_far(s) and s.status == "missed" else s.status,
+            f"{s.day:%a} {short_day(s.day)}: {_day_words(s)}",
+        )
         for s in statuses
     ]
     past = [s for s in statuses if s.day <= today and s.status != "before"]
     # Today counts only once it is done: until then it is neither missed nor partly done.
-    ended = [s for s in past if s.day < today or s.status == "done"]
+    ended = [s for s in past if not _so_far(s)]
     counts = {k: sum(1 for s in ended if s.status == k) for k in ("done", "partial", "missed")}
     summary = (
         f"Last {len(statuses) // 7} weeks: {counts['done']} days done, "
@@ -65,9 +70,7 @@ def adherence_chart(statuses: Sequence[Any], today: date) -> Chart:
         rows=[
             [
                 f"{s.day:%a} {short_day(s.day)}",
-                "today so far"
-                if s.day == today and s.status in ("missed", "partial")
-                else STATUS_WORDS[s.status],
+                "today so far" if _so_far(s) else STATUS_WORDS[s.status],
                 str(s.done),
                 str(s.prescribed),
                 str(s.extra),
