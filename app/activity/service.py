@@ -3,18 +3,13 @@
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
-from typing import Any, NamedTuple, TypeVar, cast
+from typing import NamedTuple, TypeVar, cast
 
-from sqlalchemy import bindparam
-from sqlalchemy import cast as cast_
-from sqlalchemy import select as select_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, SQLModel, col, select
 
 from app.activity.edits import LOGGED_AGAIN, apply_answers, logged_again
+from app.activity.insert import insert_log, new_log_values
 from app.activity.schemas import LogIn, MorningIn, SafetyIn
 from app.core.i18n import N_
 from app.flags.history import rules_on_write, run_history_rules, trend_week
@@ -24,8 +19,6 @@ from app.models import (
     ExerciseLog,
     MorningCheck,
     Patient,
-    RoutineItem,
-    RoutineVersion,
     SafetyReport,
     utcnow,
 )
@@ -105,7 +98,7 @@ def write_log(session: Session, patient: Patient, data: LogIn, patient_today: da
         if existing is not None:
             return Written(existing, False)
         raise
-    log = ExerciseLog(
+    values = new_log_values(
         uuid=data.uuid,
         patient_id=patient_id,
         routine_item_id=data.routine_item_id,
@@ -124,7 +117,7 @@ def write_log(session: Session, patient: Patient, data: LogIn, patient_today: da
     )
     # The insert finds both a repeat (the UUID is unique per patient) and an item that is not
     # the patient's (it inserts nothing), so the common case is not looked up first.
-    stored = insert_log(session, log)
+    stored = insert_log(session, values)
     if stored is None:
         found = find_log(session, patient_id, data)
         if found is not None:
@@ -165,73 +158,6 @@ def _in_step(session: Session, patient: Patient, log: ExerciseLog, today: date) 
     known = (bool(state.overdoing_known), bool(state.trend_known))
     rules_on_write(session, patient, day, today, row, trend, known)
     return cast(str | None, state.safety)
-
-
-def insert_log(session: Session, log: ExerciseLog) -> ExerciseLog | None:
-    """Insert a log in one statement, with its item's exercise; None when the patient already
-    stored its UUID or the item is not in one of the patient's routines.
-
-    An upsert that skips a repeat needs no savepoint (two more round trips) and no look-up
-    before it. It bypasses the session's flush: the caller brings the day's rollup in step."""
-    connection = session.connection()
-    values = log.model_dump(exclude={"id"})
-    params = {f"v_{name}": value for name, value in values.items()}
-    params.update(item=log.routine_item_id, owner=log.patient_id)
-    statement = _insert_from_item(connection.dialect.name)
-    row = connection.execute(statement, params).first()
-    if row is None:
-        return None
-    stored = ExerciseLog(**row._mapping)
-    # The row as stored, handed to the session as a loaded row: later edits update it.
-    make_transient_to_detached(stored)
-    session.add(stored)
-    return stored
-
-
-@cache
-def _insert_from_item(dialect: str) -> Any:
-    """INSERT ... SELECT of a log whose item is one of the patient's, built once per database
-    kind; a repeated UUID inserts nothing and returns no row."""
-    table = ExerciseLog.__table__  # type: ignore[attr-defined]
-    names = [column.name for column in table.c if column.name != "id"]
-    from_item: dict[str, Any] = {
-        "routine_item_id": col(RoutineItem.id),
-        "exercise_id": col(RoutineItem.exercise_id),
-    }
-    picked: list[Any] = []
-    for name in names:
-        if name in from_item:
-            picked.append(from_item[name])
-            continue
-        value = bindparam(f"v_{name}", type_=table.c[name].type)
-        # PostgreSQL types a SELECT's parameters only when told (an INSERT's VALUES need not).
-        picked.append(cast_(value, table.c[name].type) if dialect == "postgresql" else value)
-    owned = (
-        select_(*picked)
-        .select_from(RoutineItem)
-        .join(RoutineVersion, col(RoutineVersion.id) == col(RoutineItem.version_id))
-        .where(
-            col(RoutineItem.id) == bindparam("item"),
-            col(RoutineVersion.patient_id) == bindparam("owner"),
-        )
-    )
-    key = ["patient_id", "uuid"]
-    insert: Any = sqlite.insert
-    if dialect == "postgresql":
-        # The monthly partitions (migration 0019) key a log with its day; a UUID already stored
-        # on another day is still a repeat, so it is looked for across the months first.
-        key, insert = [*key, "local_date"], postgresql.insert
-        stored = select_(col(ExerciseLog.id)).where(
-            col(ExerciseLog.patient_id) == bindparam("owner"),
-            col(ExerciseLog.uuid) == cast_(bindparam("v_uuid"), table.c["uuid"].type),
-        )
-        owned = owned.where(~stored.exists())
-    return (
-        insert(table)
-        .from_select(names, owned)
-        .on_conflict_do_nothing(index_elements=key)
-        .returning(*table.c)
-    )
 
 
 def find_log(session: Session, patient_id: int, data: LogIn) -> ExerciseLog | None:
