@@ -16,6 +16,7 @@ from app.core.errors import install_failure_handlers
 from app.core.lifespan import app_lifespan
 from app.core.limits import BodyLimitMiddleware
 from app.core.middleware import SecurityMiddleware
+from app.core.nul import NulFreeInput
 from app.core.private import keep_private
 from app.core.static import STATIC_DIR, CachedStatic
 from app.core.templating import render, templates
@@ -139,6 +140,7 @@ def create_app() -> FastAPI:
 
     # Innermost: its 304s and pages get the security headers, exactly as the route's do.
     app.add_middleware(TodayBeforeRouting)
+    app.add_middleware(NulFreeInput)  # inside the size limit: it reads only bounded bodies
     app.add_middleware(BodyLimitMiddleware)  # inside: its 413s get the security headers
     app.add_middleware(SecurityMiddleware)
     # Added last so it runs first: compresses pages and assets for slow phone connections.
