@@ -40,6 +40,8 @@ class Slot:
 
     number: int
     log: ExerciseLog | None = None
+    # The exercise the log was of, when the routine has put another on its line since.
+    done_as: str | None = None
 
     @property
     def done(self) -> bool:
@@ -233,6 +235,7 @@ def today_plan(
         plan_items.append(
             PlanItem(item, exercises[item.exercise_id], texts[item.exercise_id], slots)
         )
+    _name_swapped(session, plan_items, patient.language, facts.library)
     extra = [lg for lg in logs if id(lg) not in used]
     stopped = session.get(SafetyReport, facts.stopped_id) if facts.stopped_id else None
     return TodayPlan(
@@ -243,6 +246,25 @@ def today_plan(
         extra,
         has_routine=bool(every),
     )
+
+
+def _name_swapped(
+    session: Session, items: Sequence[PlanItem], language: str, library: int
+) -> None:
+    """Name the exercise actually done on a slot whose line has another exercise since (a step
+    during the day): the session counts, and the patient sees what it was."""
+    swapped = [
+        (slot, slot.log.exercise_id)
+        for p in items
+        for slot in p.slots
+        if slot.log is not None and slot.log.exercise_id != p.item.exercise_id
+    ]
+    if not swapped:
+        return
+    texts = cached_texts(session, {exercise for _, exercise in swapped}, language, library)
+    for slot, exercise in swapped:
+        text = texts.get(exercise)
+        slot.done_as = text.name if text is not None else None
 
 
 def _line_keys(session: Session, item_ids: Sequence[int | None]) -> dict[int, str]:

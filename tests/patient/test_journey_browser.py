@@ -69,6 +69,9 @@ def test_patient_journey(
     page.wait_for_selector("#result")
     page.get_by_role("heading", name="Saved. Well done!").wait_for()
     _wait_sent(page)
+    # Once sent, the entry's own page (Change your answers, Undo) is one tap away.
+    entry = page.get_by_role("link", name="Change or undo this entry")
+    entry.wait_for()
     assert_accessible(page, f"{name}-04-saved")
     db.expire_all()
     logs = db.exec(select(ExerciseLog).where(ExerciseLog.patient_id == patient.id)).all()
@@ -76,6 +79,9 @@ def test_patient_journey(
         (2, 1, ["tingling"], "eased")
     ]
 
+    entry.click()
+    page.wait_for_url("**/log/**")
+    assert page.get_by_role("button", name="Undo this entry").is_visible()
     page.get_by_role("link", name="Back to today").click()
     assert page.get_by_text("1 of 4 done").is_visible()
     page.get_by_role("link", name="Progress").click()
@@ -118,6 +124,27 @@ def test_patient_journey(
         or page.get_by_text("Get emergency care now").first.is_visible()
     )
     assert [p for p in problems if "favicon" not in p] == []
+    context.close()
+
+
+def test_a_better_morning_is_answered_as_better(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session
+) -> None:
+    """The phone's own answer to "better" is glad, not "steady" (it matches the server's)."""
+    playwright, chromium = browser
+    therapist = make_staff(db, make_clinic(db))
+    patient = make_patient(db, therapist)
+    context = phone_context(playwright, chromium, "Pixel 7")
+    page = context.new_page()
+    _open_invite(page, live_server, db, patient, "patient-better")
+    page.goto(f"{live_server}/morning")
+    page.locator("input[name=comparison][value='better'] + span").click()
+    page.locator("input[name=pain_now][value='1'] + span").click()
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("heading", name="Thanks, that helps").wait_for()
+    _wait_sent(page)
+    assert page.get_by_text("Good to hear. Carry on as planned.").is_visible()
+    assert page.get_by_text("Steady is good").count() == 0
     context.close()
 
 

@@ -153,14 +153,18 @@ def test_step_alone_keeps_the_day_done_on_the_calendar(
     )
     db.expire_all()
     assert routine_version(db, patient).number == 3
-    assert "6 of 6 done" in client.get("/today").text
+    page = client.get("/today").text
+    assert "6 of 6 done" in page
+    # The swapped-in exercise's sessions say which exercise was done; the others say nothing.
+    name = exercise_names(db, [glide.exercise_id])[glide.exercise_id]
+    assert page.count(f"Done as {name}, before your routine changed") == 2
+    assert page.count("Done as ") == 2
     today = local_today(patient.timezone)
     status = day_statuses(db, [patient], today, today)[patient.id or 0][0]
     assert (status.done, status.extra, status.status) == (12, 0, "done")
     review = staff_client.get(f"/patients/{patient.id}", headers=HTML).text
     assert ": done, 12 of 12 sets" in review  # the review calendar's square for today
     # The dose table counts today's two sessions under the dose they were done at.
-    name = exercise_names(db, [glide.exercise_id])[glide.exercise_id]
     rows = [r for r in build_review(db, patient).dose_rows if r.name == name]
     assert [(r.version, r.sessions) for r in rows] == [(2, 2)]
 

@@ -94,6 +94,9 @@
     document.querySelectorAll('.sync-badge[data-uuid="' + uuid + '"]').forEach(function (badge) {
       badge.className = "badge ok sync-badge"; badge.textContent = t.synced;
     });
+    document.querySelectorAll('.entry-link[data-uuid="' + uuid + '"]').forEach(function (p) {
+      p.hidden = false;
+    });
   }
 
   // --- forms: save on the phone first, then send ---
@@ -174,7 +177,7 @@
     if (kind === "morning" && !v.comparison) return true;
     return false;
   }
-  function show(advice, uuid) {
+  function show(advice, uuid, comparison) {
     var tpl = document.getElementById("tpl-" + advice);
     var main = document.getElementById("main");
     if (!tpl || !main) return;
@@ -182,6 +185,10 @@
     main.appendChild(tpl.content.cloneNode(true));
     var badge = main.querySelector(".sync-badge");
     if (badge) { badge.dataset.uuid = uuid; }
+    var entry = main.querySelector(".entry-link");
+    if (entry) { entry.dataset.uuid = uuid; entry.firstElementChild.href = "/log/" + uuid; }
+    var better = main.querySelector("[data-better]");
+    if (better && comparison === "better") better.textContent = better.dataset.better;
     var heading = main.querySelector("h1");
     if (heading) { heading.tabIndex = -1; heading.focus(); }
     window.scrollTo(0, 0);
@@ -201,7 +208,7 @@
       return entries.reduce(function (p, e) { return p.then(function () { return box.save(e); }); }, Promise.resolve());
     })
       .then(function () {
-        show(advice, main.uuid);
+        show(advice, main.uuid, v.comparison);
         if ("serviceWorker" in navigator && navigator.serviceWorker.ready) {
           navigator.serviceWorker.ready.then(function (reg) { if (reg.sync) return reg.sync.register("outbox"); }).catch(function () {});
         }
