@@ -146,14 +146,15 @@ def create_user(
     password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
 ) -> None:
     """Create a staff user (and the clinic when it does not exist yet)."""
-    from app.core.security import MIN_PASSWORD_LENGTH, hash_password
+    from app.core.security import hash_password, password_problem
     from app.db import session_scope
     from app.models import Clinic, StaffUser
 
     if role not in ("therapist", "admin"):
         raise typer.BadParameter("role must be therapist or admin")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise typer.BadParameter(f"password needs at least {MIN_PASSWORD_LENGTH} characters")
+    problem = password_problem(password)
+    if problem is not None:
+        raise typer.BadParameter(f"password: {problem}")
     email = email.strip().lower()
     with session_scope() as session:
         if session.exec(select(StaffUser).where(StaffUser.email == email)).first():

@@ -11,6 +11,35 @@ from argon2.exceptions import InvalidHashError, VerificationError
 _hasher = PasswordHasher()
 
 MIN_PASSWORD_LENGTH = 10
+MIN_DISTINCT = 5
+# Words that head the lists of leaked passwords, and this product's and trade's own names, which
+# a guesser tries first: refused whatever digits or signs are put around them.
+COMMON_WORDS = frozenset(
+    (
+        "password passwort passw0rd contrasena motdepasse qwerty qwertyuiop azerty asdfghjkl "
+        "letmein welcome iloveyou admin administrator monkey dragon football baseball sunshine "
+        "princess trustno1 abc abcdef abcdefgh master shadow superman changeme secret "
+        "neuroglide physio physiotherapy physiotherapist therapist therapy clinic doctor "
+        "nerve glide"
+    ).split()
+)
+RUNS = ("0123456789", "9876543210", "abcdefghijklmnopqrstuvwxyz", "qwertyuiop", "asdfghjkl")
+
+
+def password_problem(password: str) -> str | None:
+    """Why a new staff password is too easy to guess, or None: too short, a few characters
+    repeated, a run of keys, or a common word with digits or signs around it."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Use at least {MIN_PASSWORD_LENGTH} characters."
+    if len(set(password.lower())) < MIN_DISTINCT:
+        return "Use more different characters: this one repeats a few."
+    letters = password.lower()
+    if any(letters in run for run in RUNS):
+        return "This is a run of keys on the keyboard, which is guessed first. Choose another."
+    core = letters.strip("0123456789!@#$%^&*()_-+=.,;:?/ ")
+    if core in COMMON_WORDS or not core:
+        return "This is one of the most common passwords, which are guessed first. Choose another."
+    return None
 
 
 def hash_password(password: str) -> str:

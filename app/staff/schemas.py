@@ -4,7 +4,7 @@ from typing import ClassVar, Literal
 
 from pydantic import ValidationInfo, field_validator
 
-from app.core.security import MIN_PASSWORD_LENGTH
+from app.core.security import password_problem
 from app.staff.forms import FormModel, clean_email
 
 ROLES = ("therapist", "admin")
@@ -58,8 +58,9 @@ class NewPasswordForm(FormModel):
     @field_validator("password")
     @classmethod
     def _long_enough(cls, value: str) -> str:
-        if len(value) < MIN_PASSWORD_LENGTH:
-            raise ValueError(f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+        problem = password_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
         if len(value) > 1024:
             raise ValueError("Use at most 1024 characters.")
         return value

@@ -61,6 +61,19 @@ def test_a_wrong_current_password_or_a_bad_new_one_changes_nothing(db: Session) 
         cases = [
             ({"current": "not my password", "password": NEW, "confirm": NEW}, "not your current"),
             ({"current": PASSWORD, "password": "short", "confirm": "short"}, "at least 10"),
+            ({"current": PASSWORD, "password": "a" * 16, "confirm": "a" * 16}, "repeats a few"),
+            (
+                {"current": PASSWORD, "password": "Password123!", "confirm": "Password123!"},
+                "common",
+            ),
+            (
+                {"current": PASSWORD, "password": "neuroglide2026", "confirm": "neuroglide2026"},
+                "common",
+            ),
+            (
+                {"current": PASSWORD, "password": "qwertyuiop", "confirm": "qwertyuiop"},
+                "run of keys",
+            ),
             ({"current": PASSWORD, "password": NEW, "confirm": NEW + "x"}, "not the same"),
             ({"current": PASSWORD, "password": PASSWORD, "confirm": PASSWORD}, "not using now"),
         ]
