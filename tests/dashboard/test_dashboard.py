@@ -84,6 +84,8 @@ def test_filters_search_scope_and_htmx_fragment(
     assert "Quentin Quiet" in silent and "Alma Active" not in silent
     searched = client.get("/dashboard?q=alma", headers=HTML).text
     assert "Alma Active" in searched and "Quentin Quiet" not in searched
+    assert "1 active patient matches “alma”" in searched  # the header says it is a search
+    assert "0 active patients match “zzz”" in client.get("/dashboard?q=zzz", headers=HTML).text
     clinic_wide = client.get("/dashboard?scope=clinic", headers=HTML).text
     assert "Colin Colleague" in clinic_wide and f"with {colleague.name}" in clinic_wide
     fragment = client.get("/dashboard?filter=flagged", headers={**HTML, "HX-Request": "true"})
