@@ -1,5 +1,8 @@
 """The FastAPI application factory."""
 
+from collections.abc import Sequence
+from typing import Any
+
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
@@ -58,6 +61,28 @@ def _wants_html(request: Request) -> bool:
     return "text/html" in accept and not request.url.path.startswith("/api/")
 
 
+def _address_problem(errors: Sequence[Any]) -> str:
+    """A bad value in a page's address (such as ?page=abc) in words, not the parser's."""
+    parts = []
+    for error in errors:
+        loc, ctx, kind = error.get("loc", ()), error.get("ctx") or {}, error.get("type", "")
+        name = loc[1] if len(loc) > 1 else "a value"
+        if kind.startswith("int"):
+            need = "a whole number"
+        elif kind == "greater_than_equal":
+            need = f"at least {ctx.get('ge')}"
+        elif kind == "less_than_equal":
+            need = f"at most {ctx.get('le')}"
+        else:
+            need = "something else"
+        parts.append(f"“{name}” should be {need}")
+    return (
+        "This address asks for something the page cannot show: "
+        + "; ".join(parts)
+        + ". Open the page again from the menu."
+    )
+
+
 def _install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
@@ -100,7 +125,10 @@ def _install_error_pages(app: FastAPI) -> None:
         if errors and all(e["loc"][:1] == ["path"] for e in errors):
             # A mistyped address is a page that does not exist, not a form to correct.
             return await http_error(request, HTTPException(404, "Not found"))
-        detail = "; ".join(f"{'.'.join(map(str, e['loc'][1:]))}: {e['msg']}" for e in errors)
+        if errors and all(e["loc"][:1] == ["query"] for e in errors):
+            detail = _address_problem(exc.errors())
+        else:
+            detail = "; ".join(f"{'.'.join(map(str, e['loc'][1:]))}: {e['msg']}" for e in errors)
         return render(request, "error.html", {"status": 422, "detail": detail}, status_code=422)
 
     @app.exception_handler(OverflowError)

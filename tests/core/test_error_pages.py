@@ -19,6 +19,21 @@ def test_a_bad_id_in_the_address_is_not_found(client: TestClient, db: Session) -
     assert api.status_code == 422 and api.json()["detail"][0]["loc"] == ["path", "patient_id"]
 
 
+def test_a_bad_value_in_the_query_is_said_in_words(client: TestClient, db: Session) -> None:
+    """?page=abc or ?page=0 names the value and what it should be, not the parser's words; the
+    API keeps the field details."""
+    user = make_staff(db, make_clinic(db))
+    db.commit()
+    sign_in(client, user)
+    page = client.get("/dashboard?page=abc", headers=HTML)
+    assert page.status_code == 422
+    assert "“page” should be a whole number" in page.text
+    assert "valid integer" not in page.text and "unable to parse" not in page.text
+    assert "“page” should be at least 1" in client.get("/dashboard?page=0", headers=HTML).text
+    api = client.get("/dashboard?page=abc", headers={"accept": "application/json"})
+    assert api.status_code == 422 and api.json()["detail"][0]["loc"] == ["query", "page"]
+
+
 def test_opening_a_form_address_says_what_to_do(client: TestClient, db: Session) -> None:
     """A form's address opened directly (from history, say) explains itself."""
     user = make_staff(db, make_clinic(db))
