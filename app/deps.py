@@ -1,18 +1,20 @@
 """Typed dependencies: the request's database session and who is calling."""
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPBearer
 from pydantic import BeforeValidator, Field
 from sqlalchemy import Integer, bindparam, text
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col
 
 from app.api_keys.auth import authenticate
 from app.core.i18n import normalize_language
 from app.core.sessions import SessionData, read_session, should_roll
+from app.core.sql import adopt
 from app.db import get_session
 from app.models import ApiKey, ChangeStamp, Patient, StaffUser
 from app.models.base import MAX_ROW_ID
@@ -59,12 +61,27 @@ def _patient(request: Request, session: SessionDep) -> Patient:
 def signed_patient(session: Session, request: Request, data: SessionData) -> Patient:
     """The patient a checked cookie names, with the same session checks as CurrentPatient
     (for a route that looks the patient up in its own worker-thread turn)."""
-    patient = session.get(Patient, data.user_id)
+    patient = load_patient(session, data.user_id)
     if patient is None:
         raise NotSignedIn("patient")
     gone = patient.archived_at is not None or patient.deleted_at is not None
     _admit(request, data, patient.session_version, gone, patient.language)
     return patient
+
+
+_PATIENT_ROW: Any = sa_select(Patient.__table__).where(  # type: ignore[attr-defined]
+    col(Patient.id) == bindparam("id", type_=Integer())
+)
+
+
+def load_patient(session: Session, patient_id: int) -> Patient | None:
+    """session.get(Patient, id) at about half the cost: the row read with Core and adopted as a
+    loaded one (the phone's log write and every patient route start here)."""
+    known = session.identity_map.get(identity_key(Patient, patient_id))
+    if known is not None:
+        return cast(Patient, known)
+    row = session.connection().execute(_PATIENT_ROW, {"id": patient_id}).first()
+    return adopt(session, Patient, row._mapping) if row is not None else None
 
 
 # No blocking work (a signature check): run on the event loop. The route that takes it looks
@@ -79,19 +96,23 @@ async def _patient_cookie(request: Request) -> SessionData:
 _LIBRARY = (
     sa_select(col(ChangeStamp.value)).where(col(ChangeStamp.name) == LIBRARY).scalar_subquery()
 )
-_PATIENT_AND_LIBRARY: Any = sa_select(Patient, _LIBRARY).where(
-    col(Patient.id) == bindparam("id", type_=Integer())
-)
+_PATIENT_AND_LIBRARY: Any = sa_select(
+    *Patient.__table__.c,  # type: ignore[attr-defined]
+    _LIBRARY.label("library_stamp"),
+).where(col(Patient.id) == bindparam("id", type_=Integer()))
 
 
 def patient_and_library(
     session: Session, request: Request, data: SessionData
 ) -> tuple[Patient, int]:
     """The signed-in patient's row and the library's change stamp, in one statement."""
-    row = session.exec(_PATIENT_AND_LIBRARY, params={"id": data.user_id}).first()
+    row = session.connection().execute(_PATIENT_AND_LIBRARY, {"id": data.user_id}).first()
     if row is None:
         raise NotSignedIn("patient")
-    patient, library = row
+    values = dict(row._mapping)
+    library = values.pop("library_stamp")
+    known = session.identity_map.get(identity_key(Patient, data.user_id))
+    patient = cast(Patient, known) if known is not None else adopt(session, Patient, values)
     gone = patient.archived_at is not None or patient.deleted_at is not None
     _admit(request, data, patient.session_version, gone, patient.language)
     remember_library_stamp(session, library or 0)

@@ -3,19 +3,20 @@
 Building an `ExerciseLog` through SQLModel's constructor sets every field through both
 pydantic's and SQLAlchemy's machinery: about 190 µs, and the write built one for its values and
 another for the stored row, some tenth of the whole write. Here the values come from the
-model's own defaults and the stored row is made the way SQLAlchemy makes a row it loads."""
+model's own defaults and the stored row is made the way SQLAlchemy makes a row it loads
+(app.core.sql.adopt)."""
 
 from collections.abc import Callable, Mapping
 from functools import cache, partial
 from typing import Any
 
-from sqlalchemy import bindparam, inspect
+from sqlalchemy import bindparam
 from sqlalchemy import cast as cast_
 from sqlalchemy import select as select_
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col
 
+from app.core.sql import adopt
 from app.models import ExerciseLog, RoutineItem, RoutineVersion
 
 
@@ -59,13 +60,8 @@ def insert_log(session: Session, values: Mapping[str, Any]) -> ExerciseLog | Non
     row = connection.execute(_insert_from_item(connection.dialect.name), params).first()
     if row is None:
         return None
-    # The row as stored, made as a loaded row is and handed to the session as one: later
-    # edits update it.
-    stored: ExerciseLog = inspect(ExerciseLog).class_manager.new_instance()
-    stored.__dict__.update(row._mapping)
-    make_transient_to_detached(stored)
-    session.add(stored)
-    return stored
+    # The row as stored, handed to the session as a loaded row: later edits update it.
+    return adopt(session, ExerciseLog, row._mapping)
 
 
 @cache
