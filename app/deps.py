@@ -77,11 +77,16 @@ _PATIENT_ROW: Any = sa_select(Patient.__table__).where(  # type: ignore[attr-def
 def load_patient(session: Session, patient_id: int) -> Patient | None:
     """session.get(Patient, id) at about half the cost: the row read with Core and adopted as a
     loaded one (the phone's log write and every patient route start here)."""
-    known = session.identity_map.get(identity_key(Patient, patient_id))
+    known = _known_patient(session, patient_id)
     if known is not None:
-        return cast(Patient, known)
+        return known
     row = session.connection().execute(_PATIENT_ROW, {"id": patient_id}).first()
     return adopt(session, Patient, row._mapping) if row is not None else None
+
+
+def _known_patient(session: Session, patient_id: int) -> Patient | None:
+    """The session's own object for this patient, if it has one (a second one would clash)."""
+    return cast(Patient | None, session.identity_map.get(identity_key(Patient, patient_id)))
 
 
 # No blocking work (a signature check): run on the event loop. The route that takes it looks
@@ -111,8 +116,7 @@ def patient_and_library(
         raise NotSignedIn("patient")
     values = dict(row._mapping)
     library = values.pop("library_stamp")
-    known = session.identity_map.get(identity_key(Patient, data.user_id))
-    patient = cast(Patient, known) if known is not None else adopt(session, Patient, values)
+    patient = _known_patient(session, data.user_id) or adopt(session, Patient, values)
     gone = patient.archived_at is not None or patient.deleted_at is not None
     _admit(request, data, patient.session_version, gone, patient.language)
     remember_library_stamp(session, library or 0)

@@ -46,17 +46,19 @@ class Measure:
     @property
     def range_text(self) -> str:
         """'0 to 100, lower is better' style description of the scale ('-3 to 3', not '-3-3')."""
-        low, high = self.format(self.min), self.format(self.max)
-        better = "higher is better" if self.higher_is_better else "lower is better"
-        return f"{low} to {high}, {better}"
+        return f"{self.format(self.min)} to {self.format(self.max)}, {self.better_text}"
+
+    @property
+    def better_text(self) -> str:
+        """Which way along the scale is better, in words."""
+        return "higher is better" if self.higher_is_better else "lower is better"
 
     @property
     def choice_text(self) -> str:
         """The name with its scale for a list to choose from, the range said once: a name that
         gives it already ('Neck Disability Index (0-50)') adds only which way is better."""
         if self.name_en.endswith(f"({self.format(self.min)}-{self.format(self.max)})"):
-            better = "higher is better" if self.higher_is_better else "lower is better"
-            return f"{self.name_en}, {better}"
+            return f"{self.name_en}, {self.better_text}"
         return f"{self.name_en} ({self.range_text})"
 
     @property

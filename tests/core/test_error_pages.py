@@ -7,11 +7,15 @@ from tests.dashboard.helpers import HTML, sign_in
 from tests.factories import make_clinic, make_staff
 
 
-def test_a_bad_id_in_the_address_is_not_found(client: TestClient, db: Session) -> None:
-    """Letters where an id belongs: the not-found page for people, field details for the API."""
+def _signed_in_staff(client: TestClient, db: Session) -> None:
     user = make_staff(db, make_clinic(db))
     db.commit()
     sign_in(client, user)
+
+
+def test_a_bad_id_in_the_address_is_not_found(client: TestClient, db: Session) -> None:
+    """Letters where an id belongs: the not-found page for people, field details for the API."""
+    _signed_in_staff(client, db)
     page = client.get("/patients/abc", headers=HTML)
     assert page.status_code == 404 and "Not found" in page.text
     assert "valid integer" not in page.text
@@ -22,9 +26,7 @@ def test_a_bad_id_in_the_address_is_not_found(client: TestClient, db: Session) -
 def test_a_bad_value_in_the_query_is_said_in_words(client: TestClient, db: Session) -> None:
     """?page=abc or ?page=0 names the value and what it should be, not the parser's words; the
     API keeps the field details."""
-    user = make_staff(db, make_clinic(db))
-    db.commit()
-    sign_in(client, user)
+    _signed_in_staff(client, db)
     page = client.get("/dashboard?page=abc", headers=HTML)
     assert page.status_code == 422
     assert "“page” should be a whole number" in page.text
@@ -36,9 +38,7 @@ def test_a_bad_value_in_the_query_is_said_in_words(client: TestClient, db: Sessi
 
 def test_opening_a_form_address_says_what_to_do(client: TestClient, db: Session) -> None:
     """A form's address opened directly (from history, say) explains itself."""
-    user = make_staff(db, make_clinic(db))
-    db.commit()
-    sign_in(client, user)
+    _signed_in_staff(client, db)
     page = client.get("/patients/1/notes", headers=HTML)
     assert page.status_code == 405
     assert "This page cannot be opened directly" in page.text

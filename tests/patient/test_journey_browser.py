@@ -1,7 +1,7 @@
 """The patient's whole journey in Chromium at phone sizes, with an axe-core scan of every page."""
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 from sqlmodel import Session, func, select
 
 from app.access.service import create_invite
@@ -34,6 +34,18 @@ def _open_invite(page: Page, base: str, db: Session, patient: Patient, name: str
     assert_accessible(page, f"{name}-01-invite")
     page.get_by_role("button", name="Open my exercises").click()
     page.wait_for_url("**/today**")
+
+
+def _new_patient_phone(
+    browser: tuple[Playwright, Browser], base: str, db: Session, name: str
+) -> tuple[BrowserContext, Page]:
+    """A new patient's Pixel 7, signed in through the invite link, on Today."""
+    playwright, chromium = browser
+    patient = make_patient(db, make_staff(db, make_clinic(db)))
+    context = phone_context(playwright, chromium, "Pixel 7")
+    page = context.new_page()
+    _open_invite(page, base, db, patient, name)
+    return context, page
 
 
 @pytest.mark.parametrize("device", ["Pixel 7", "iPhone 13"])
@@ -131,12 +143,7 @@ def test_a_better_morning_is_answered_as_better(
     browser: tuple[Playwright, Browser], live_server: str, db: Session
 ) -> None:
     """The phone's own answer to "better" is glad, not "steady" (it matches the server's)."""
-    playwright, chromium = browser
-    therapist = make_staff(db, make_clinic(db))
-    patient = make_patient(db, therapist)
-    context = phone_context(playwright, chromium, "Pixel 7")
-    page = context.new_page()
-    _open_invite(page, live_server, db, patient, "patient-better")
+    context, page = _new_patient_phone(browser, live_server, db, "patient-better")
     page.goto(f"{live_server}/morning")
     page.locator("input[name=comparison][value='better'] + span").click()
     page.locator("input[name=pain_now][value='1'] + span").click()
@@ -152,12 +159,7 @@ def test_language_switch_to_spanish(
     browser: tuple[Playwright, Browser], live_server: str, db: Session
 ) -> None:
     """A patient switches to Spanish in settings and the app speaks Spanish."""
-    playwright, chromium = browser
-    therapist = make_staff(db, make_clinic(db))
-    patient = make_patient(db, therapist)
-    context = phone_context(playwright, chromium, "Pixel 7")
-    page = context.new_page()
-    _open_invite(page, live_server, db, patient, "patient-es")
+    context, page = _new_patient_phone(browser, live_server, db, "patient-es")
     page.get_by_role("link", name="Settings").click()
     page.get_by_label("Language").select_option("es")
     page.get_by_role("button", name="Save").click()
