@@ -19,6 +19,7 @@ from app.core.sessions import clear_session, write_session
 from app.core.templating import render
 from app.deps import PUBLIC, SessionDep
 from app.models import Patient
+from app.staff.session_store import end_this_staff_session
 
 router = APIRouter(dependencies=[PUBLIC])
 
@@ -82,6 +83,9 @@ def invite_accept(request: Request, token: str, session: SessionDep) -> Response
         return _refused(request, session, str(error))
     assert patient.id is not None
     _audit(request, session, patient, "patient_signed_in", "invite link")
+    # A staff member signed in on this browser (a shared clinic tablet) is signed out on the
+    # server too: a copy of their cookie must not outlive the patient taking the device over.
+    end_this_staff_session(session, request, "patient_took_over")
     response = RedirectResponse("/today?welcome=1", status_code=303)
     clear_session(response, "staff")
     write_session(response, "patient", patient.id, patient.session_version)

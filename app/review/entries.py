@@ -93,7 +93,7 @@ def entries_page(session: Session, patient: Patient, page: int) -> EntriesPage:
             .limit(PAGE_SIZE + 1)
         ).all()
     )
-    names = exercise_names(session, [log.exercise_id for log in logs])
+    names = exercise_names(session, [log.exercise_id for log in logs], patient.clinic_id)
     mark = read_mark(session, patient.id)
     tz = zone(patient.timezone)
     entries = [

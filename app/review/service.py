@@ -237,7 +237,7 @@ def build_review(session: Session, patient: Patient) -> Review:
     ).all()
     clinic = session.get(Clinic, patient.clinic_id)
     ids = {i.exercise_id for v in versions for i in v.items}
-    names = exercise_names(session, list(ids))
+    names = exercise_names(session, list(ids), patient.clinic_id)
     grid = day_statuses(session, [patient], grid_start, grid_end)[patient.id]
     # The eight-week grid always covers the last 30 days.
     last_30 = [s for s in grid if today - timedelta(days=30) <= s.day <= today]

@@ -107,7 +107,9 @@ def history(session: Session, patient: Patient) -> list[VersionView]:
             .order_by(col(RoutineItem.position), col(RoutineItem.id))
         ).all():
             items[item.version_id].append(item)
-    names = exercise_names(session, [i.exercise_id for group in items.values() for i in group])
+    names = exercise_names(
+        session, [i.exercise_id for group in items.values() for i in group], patient.clinic_id
+    )
     staff = {
         s.id: s.name
         for s in session.exec(

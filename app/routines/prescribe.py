@@ -93,7 +93,9 @@ def step_item(
     exercise = session.get(Exercise, item.exercise_id)
     assert exercise is not None
     library = available_exercises(session, patient.clinic_id)
-    names = exercise_names(session, [e.id for e in library if e.id] + [item.exercise_id])
+    names = exercise_names(
+        session, [e.id for e in library if e.id] + [item.exercise_id], patient.clinic_id
+    )
     others = {i.exercise_id for i in items if i.id != item.id}
     dose, note = plan_step(item, exercise, library, names, up, others)
     # Even when the step swaps the exercise it is the same line: today's entries still count.
@@ -131,7 +133,9 @@ def page_context(
     return {
         "patient": patient,
         "draft": draft,
-        "names": exercise_names(session, ids + [d.exercise_id for d in draft if d.exercise_id]),
+        "names": exercise_names(
+            session, ids + [d.exercise_id for d in draft if d.exercise_id], patient.clinic_id
+        ),
         "exercises": {e.id: e for e in library},
         "library": [e for e in library if not nerve or e.nerve == nerve],
         "nerves": sorted({e.nerve for e in library}),

@@ -118,7 +118,9 @@ def _save(
     library = available_exercises(session, patient.clinic_id)
     # Exercises already in the routine stay allowed even if archived since.
     allowed = {e.id for e in library if e.id is not None} | {i.exercise_id for i in current}
-    names = exercise_names(session, [*allowed, *(d.exercise_id for d in draft if d.exercise_id)])
+    names = exercise_names(
+        session, [*allowed, *(d.exercise_id for d in draft if d.exercise_id)], patient.clinic_id
+    )
     doses, problems = validate(draft, allowed, names)
     if problems:
         return rejected(request, session, staff, patient, draft, problems, nerve, note)

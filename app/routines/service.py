@@ -146,9 +146,20 @@ def dose_key(item: Any) -> tuple[Any, ...]:
 # Reading the library and the clinic's patients for prescribing.
 
 
-def exercise_names(session: Session, ids: Sequence[int]) -> dict[int, str]:
-    """English names of exercises (the workspace language), in one query."""
-    return {eid: text.name for eid, text in texts_for(session, ids, "en").items()}
+def exercise_names(session: Session, ids: Sequence[int], clinic_id: int) -> dict[int, str]:
+    """English names (the workspace language) of the exercises a clinic can see, built-in or its
+    own: an id from a form never names another clinic's exercise."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    visible = session.exec(
+        select(col(Exercise.id)).where(
+            col(Exercise.id).in_(wanted),
+            or_(col(Exercise.clinic_id).is_(None), Exercise.clinic_id == clinic_id),
+        )
+    ).all()
+    found = [eid for eid in visible if eid is not None]
+    return {eid: text.name for eid, text in texts_for(session, found, "en").items()}
 
 
 def available_exercises(session: Session, clinic_id: int) -> list[Exercise]:

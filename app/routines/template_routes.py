@@ -59,7 +59,7 @@ def templates_page(
     context = {
         "staff": staff,
         "templates": templates,
-        "names": exercise_names(session, ids),
+        "names": exercise_names(session, ids, staff.clinic_id),
         "dose_summary": dose_summary,
         "patients": patients,
         "outcome_schedules": template_schedules(session, [t.id for t, _items in templates]),

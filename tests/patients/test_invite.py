@@ -143,3 +143,17 @@ def test_no_email_button_without_smtp(db: Session) -> None:
         sign_in(client, me)
         made = _made(client, f"/patients/{patient.id}/invite")
         assert "Email it" not in made.text and "Copy link" in made.text
+
+
+def test_opening_an_invite_where_staff_is_signed_in_ends_their_session(db: Session) -> None:
+    """A patient taking over a clinic tablet signs its staff member out on the server too."""
+    me, patient = _setup(db)
+    with client_from() as client:
+        sign_in(client, me)
+        path = _link(_made(client, f"/patients/{patient.id}/invite").text)
+        staff_cookies = dict(client.cookies)
+        assert _open(client, path) == 303
+        assert "ng_patient" in client.cookies
+    with client_from() as copy:
+        copy.cookies.update(staff_cookies)
+        assert copy.get("/dashboard", headers=HTML).headers.get("location", "").startswith("/login")

@@ -16,7 +16,7 @@ def _step(db: Session, slug: str, *, up: bool, stage: int | None = None) -> str:
     exercise = builtin(db, slug)
     assert exercise.id is not None
     library = available_exercises(db, clinic.id)
-    names = exercise_names(db, [e.id for e in library if e.id is not None])
+    names = exercise_names(db, [e.id for e in library if e.id is not None], clinic.id)
     item = RoutineItem(
         version_id=0,
         exercise_id=exercise.id,

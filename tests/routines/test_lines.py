@@ -156,7 +156,7 @@ def test_step_alone_keeps_the_day_done_on_the_calendar(
     page = client.get("/today").text
     assert "6 of 6 done" in page
     # The swapped-in exercise's sessions say which exercise was done; the others say nothing.
-    name = exercise_names(db, [glide.exercise_id])[glide.exercise_id]
+    name = exercise_names(db, [glide.exercise_id], patient.clinic_id)[glide.exercise_id]
     assert page.count(f"Done as {name}, before your routine changed") == 2
     assert page.count("Done as ") == 2
     today = local_today(patient.timezone)

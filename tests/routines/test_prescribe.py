@@ -294,7 +294,7 @@ def test_step_up_never_lists_an_exercise_twice_and_says_the_new_dose(
     version = routine_version(db, patient)
     items = items_of(db, version.id)  # type: ignore[arg-type]
     assert [i.exercise_id for i in items] == [seated.id, lying.id]
-    name = exercise_names(db, [lying.id])[lying.id]
+    name = exercise_names(db, [lying.id], patient.clinic_id)[lying.id]
     assert items[1].reps == 15
     assert version.change_note == f"Stepped up: {name}: 10 → 15 repetitions"
 
