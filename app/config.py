@@ -72,12 +72,18 @@ class Settings(BaseSettings):
         return ",".join(entries)
 
     @model_validator(mode="after")
-    def _no_test_webhook_hosts(self) -> "Settings":
-        # A listed host skips the public-address rule: a clinic could aim the server inward.
+    def _no_test_hosts(self) -> "Settings":
+        # A listed host skips the public-address rule: a clinic or a phone could aim the server
+        # inward.
         if self.environment == "production" and self.webhook_allowed_hosts.strip():
             raise ValueError(
                 "NEUROGLIDE_WEBHOOK_ALLOWED_HOSTS is for tests only and cannot be set in "
                 "production: webhooks go to public https addresses."
+            )
+        if self.environment == "production" and self.push_allowed_hosts.strip():
+            raise ValueError(
+                "NEUROGLIDE_PUSH_ALLOWED_HOSTS is for tests and development only and cannot be "
+                "set in production: reminders go to the browsers' public push services."
             )
         return self
 

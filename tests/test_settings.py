@@ -16,6 +16,12 @@ from app.config import Settings
 from app.core.secret import MAKE_SECRET, PUBLISHED_SECRETS, SECRET_FILE, secret_problem
 
 
+@pytest.fixture(autouse=True)
+def _no_test_push_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The suite lets its fake push service through; production settings here must not."""
+    monkeypatch.delenv("NEUROGLIDE_PUSH_ALLOWED_HOSTS", raising=False)
+
+
 def test_every_setting_is_documented_in_readme() -> None:
     """A setting missing from the README's table fails this test."""
     readme = Path("README.md").read_text(encoding="utf-8")

@@ -92,6 +92,9 @@ def check_public_url(url: str, listed: set[str]) -> str:
 
     Hosts in `listed` (a test-only setting) may also be plain http on any port.
     """
+    # A line break sent on as part of a request line or header could add headers of its own.
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        raise UnsafeEndpoint("endpoint must not contain spaces, line breaks or control characters")
     parts = urlsplit(url)
     try:
         host, port = (parts.hostname or "").lower(), parts.port

@@ -45,6 +45,8 @@ REFUSED = [
     "https://fcm.googleapis.com:8443/fcm/send/1",
     "https://user:pw@fcm.googleapis.com/fcm/send/1",
     "ftp://fcm.googleapis.com/fcm/send/1",
+    "https://fcm.googleapis.com/fcm/send/1\r\nX-Injected: 1",
+    "https://fcm.googleapis.com/fcm/send/1 2",
 ]
 ACCEPTED = [
     "https://fcm.googleapis.com/fcm/send/abc",

@@ -157,6 +157,17 @@ def test_the_image_runs_as_production() -> None:
     assert read_dockerfile().env.get("NEUROGLIDE_ENVIRONMENT") == "production"
 
 
+def test_the_build_context_leaves_out_local_and_secret_files() -> None:
+    """A developer's .env, database, virtual environment and caches never reach an image."""
+    ignored = {
+        line.strip().rstrip("/")
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    for kept_out in (".env", ".git", ".venv", "data", "**/__pycache__", "*.db", "tests"):
+        assert kept_out in ignored, kept_out
+
+
 def test_the_image_refuses_to_start_without_a_secret(tmp_path: Path) -> None:
     """The image's command, with its environment and no secret, stops and says how to make one."""
     cmd, env = image_run(tmp_path, _free_port())

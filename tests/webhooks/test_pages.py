@@ -36,6 +36,8 @@ GOOD_KEY = "k3Jq9xVb2LmN8pQr5sTu7wYz1aCd4eFg6hIj0oP"
         "http://hooks.example.com/in",
         "https://127.0.0.1/in",
         "https://10.1.2.3/in",
+        "https://example.com/in\r\nX-Injected: 1",
+        "https://example.com/in\tx",
         "https://192.168.1.5/in",
         "https://169.254.169.254/latest/meta-data",
         "https://[::1]/in",
@@ -54,11 +56,14 @@ def test_private_or_plain_addresses_are_refused(db: Session, url: str) -> None:
         register(db, admin, url, "", [FLAG_RAISED])
 
 
-def test_production_refuses_the_test_only_host_setting() -> None:
+def test_production_refuses_the_test_only_host_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     """A listed host would let a clinic aim the server inward, so production will not start."""
+    monkeypatch.delenv("NEUROGLIDE_PUSH_ALLOWED_HOSTS", raising=False)
     with pytest.raises(ValidationError, match="WEBHOOK_ALLOWED_HOSTS"):
         Settings(environment="production", secret_key=GOOD_KEY, webhook_allowed_hosts="127.0.0.1")
     assert Settings(environment="production", secret_key=GOOD_KEY).webhook_allowed_hosts == ""
+    with pytest.raises(ValidationError, match="PUSH_ALLOWED_HOSTS"):
+        Settings(environment="production", secret_key=GOOD_KEY, push_allowed_hosts="127.0.0.1")
 
 
 def test_each_wired_event_queues_a_delivery(db: Session) -> None:
