@@ -72,6 +72,22 @@ def _parent_step_down(
     ]
 
 
+def moves_other_side(exercise: Exercise) -> bool:
+    """Whether the exercise moves the limb that does not hurt (an opposite-side slider)."""
+    return "opposite" in exercise.derived_from.lower()
+
+
+def _side_after(side: str, was: Exercise, now: Exercise) -> str:
+    """The side the new exercise is done on: a step between an opposite-side slider and one
+    done on the sore limb itself changes which limb moves."""
+    if side in SWAPPED_SIDE and moves_other_side(was) != moves_other_side(now):
+        return SWAPPED_SIDE[side]
+    return side
+
+
+SWAPPED_SIDE = {"left": "right", "right": "left"}
+
+
 def plan_step(
     item: RoutineItem,
     exercise: Exercise,
@@ -114,7 +130,7 @@ def plan_step(
             reps=min(best.default_reps, item.reps),
             seconds_per_cycle=best.default_seconds_per_cycle,
             hold_seconds=best.default_hold_seconds,
-            side=item.side,
+            side=_side_after(item.side, exercise, best),
             times_per_day=min(best.default_times_per_day, item.times_per_day),
             days_mask=item.days_mask,
             note=item.note,
@@ -123,6 +139,8 @@ def plan_step(
         was = f"{item.sets} × {item.reps}"
         now = f"{dose.sets} × {dose.reps}"
         change = f"{now}" if now == was else f"{now}, was {was}"
+        if dose.side != item.side:
+            change += f", now on the {dose.side}"
         return dose, f"{stepped} {name} → {names.get(best.id, 'Exercise')} ({change})"
     dose = dose_of(item)
     if up and item.reps < REPS_CAP:

@@ -9,8 +9,10 @@ from app.routines.service import available_exercises, exercise_names
 from tests.factories import builtin, make_clinic
 
 
-def _step(db: Session, slug: str, *, up: bool, stage: int | None = None) -> str:
-    """The slug one step along the ladder from a built-in exercise at its own stage."""
+def _stepped(
+    db: Session, slug: str, *, up: bool, stage: int | None = None, side: str = "left"
+) -> tuple[str, str, str]:
+    """The slug, side and change note one step along the ladder from a built-in exercise."""
     clinic = make_clinic(db)
     assert clinic.id is not None
     exercise = builtin(db, slug)
@@ -26,10 +28,15 @@ def _step(db: Session, slug: str, *, up: bool, stage: int | None = None) -> str:
         seconds_per_cycle=exercise.default_seconds_per_cycle,
         hold_seconds=exercise.default_hold_seconds,
         times_per_day=exercise.default_times_per_day,
-        side="left",
+        side=side,
     )
-    dose, _note = plan_step(item, exercise, library, names, up)
-    return next(e.slug for e in library if e.id == dose.exercise_id)
+    dose, note = plan_step(item, exercise, library, names, up)
+    return next(e.slug for e in library if e.id == dose.exercise_id), dose.side, note
+
+
+def _step(db: Session, slug: str, *, up: bool, stage: int | None = None) -> str:
+    """The slug one step along the ladder from a built-in exercise at its own stage."""
+    return _stepped(db, slug, up=up, stage=stage)[0]
 
 
 @pytest.mark.parametrize("slug", ["tibial-glide", "common-fibular-glide", "sural-glide"])
@@ -76,3 +83,15 @@ def test_the_gentlest_sciatic_exercise_has_nowhere_further_down(db: Session) -> 
     item = RoutineItem(version_id=0, exercise_id=exercise.id or 0, ladder_stage=1, reps=5)
     with pytest.raises(PrescribeError):
         plan_step(item, exercise, library, {}, up=False)
+
+
+def test_a_step_to_or_from_the_opposite_leg_slider_moves_the_other_leg(db: Session) -> None:
+    """The opposite-leg slider moves the good leg: the step to the sore leg's own slider changes
+    the side (and says so), and the step back down changes it back; both sides stay both."""
+    slug, side, note = _stepped(db, "opposite-leg-glide", up=True, side="right")
+    assert (slug, side) == ("supine-sciatic-slider", "left") and "now on the left" in note
+    slug, side, note = _stepped(db, "supine-sciatic-slider", up=False, side="left")
+    assert (slug, side) == ("opposite-leg-glide", "right") and "now on the right" in note
+    assert _stepped(db, "opposite-leg-glide", up=True, side="both")[1] == "both"
+    slug, side, note = _stepped(db, "supine-sciatic-slider", up=True, side="left")
+    assert side == "left" and "now on" not in note
