@@ -42,6 +42,7 @@ def dashboard(
     filter_: Annotated[str, Query(alias="filter")] = "all",
     q: Annotated[str, Query(max_length=100)] = "",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    more: bool = False,
 ) -> Response:
     """A page of active patients, most urgent first; htmx gets only the results fragment."""
     if scope not in SCOPES:
@@ -58,6 +59,7 @@ def dashboard(
     )
     query = urlencode({"scope": scope, "filter": filter_, "q": q})
     following = urlencode({"scope": scope, "filter": filter_, "q": q, "page": page + 1})
+    preceding = urlencode({"scope": scope, "filter": filter_, "q": q, "page": page - 1})
     context = {
         "staff": staff,
         "dash": dash,
@@ -68,6 +70,9 @@ def dashboard(
         "filters": FILTERS,
         "here": f"/dashboard?{query}" + (f"&page={page}" if page > 1 else ""),
         "next_page": f"/dashboard?{following}" if dash.has_next else None,
+        "previous_page": f"/dashboard?{preceding}" if page > 1 else None,
+        # Rows added below the first page's (htmx): the heading counts from the first row.
+        "more": more,
         "page_size": PAGE_SIZE,
         **flag_helpers(),
     }

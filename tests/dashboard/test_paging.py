@@ -17,6 +17,9 @@ from tests.factories import make_clinic, make_patient, make_staff
 ROW = re.compile(r'<th scope="row">\s*<a href="/patients/(\d+)">')
 
 
+NEXT = r'<a class="button secondary" rel="next" href="([^"]+)"'
+
+
 def _ids(page: str) -> list[int]:
     return [int(i) for i in ROW.findall(page)]
 
@@ -42,7 +45,7 @@ def test_pages_of_fifty_with_counts_search_and_next_links(client: TestClient, db
     assert len(_ids(first)) == PAGE_SIZE
     assert "1–50 of 120 shown" in first
     assert "With open flags (1)" in first and "All patients (120)" in first
-    link = re.search(r'id="next-page"[^>]*>\s*<a class="button secondary" href="([^"]+)"', first)
+    link = re.search(NEXT, first)
     assert link is not None
     next_url = link.group(1).replace("&amp;", "&")
     assert "page=2" in next_url and 'hx-get="' in first and 'hx-swap="beforeend"' in first
@@ -50,15 +53,24 @@ def test_pages_of_fifty_with_counts_search_and_next_links(client: TestClient, db
     while next_url:
         page = client.get(next_url, headers=HTML).text
         seen += _ids(page)
-        found = re.search(
-            r'id="next-page"[^>]*>\s*<a class="button secondary" href="([^"]+)"', page
-        )
+        found = re.search(NEXT, page)
+        assert 'rel="prev" href="/dashboard?scope=mine&amp;filter=all&amp;q=&amp;page=' in page
         next_url = found.group(1).replace("&amp;", "&") if found else ""
     assert sorted(seen) == sorted(p.id for p in patients)  # each once, none skipped
     # htmx asks for the next page: the fragment carries its rows and the link after them.
     fragment = client.get("/dashboard?page=2", headers={**HTML, "HX-Request": "true"}).text
     assert "<html" not in fragment and 'id="patient-rows"' in fragment
     assert len(_ids(fragment)) == PAGE_SIZE and 'id="next-page"' in fragment
+    # Rows added below the first page's: the heading (swapped in too) counts from the first row.
+    assert "51–100 of 120 shown" in fragment
+    more = client.get("/dashboard?page=2&more=1", headers={**HTML, "HX-Request": "true"}).text
+    assert "1–100 of 120 shown" in more and 'hx-select-oob="#next-page,#patients-heading"' in first
+    # The filter's counts come along with every fragment, for the scope and search asked.
+    searched_fragment = client.get("/dashboard?q=person+00", headers={**HTML, "HX-Request": "true"})
+    options = re.search(
+        r'<select id="filter" hx-swap-oob="innerHTML">(.*?)</select>', searched_fragment.text, re.S
+    )
+    assert options is not None and "All patients (10)" in options.group(1)
     # Search and filter stay in the address of the next page.
     searched = client.get("/dashboard?q=person+0&filter=all", headers=HTML).text
     assert "q=person+0" in searched and "1–50 of 100 shown" in searched
@@ -119,7 +131,7 @@ def test_silent_filter_counts_the_days_as_silent_days_does(db: Session) -> None:
 def test_search_sets_accents_and_case_aside_and_takes_wildcards_literally(
     client: TestClient, db: Session
 ) -> None:
-    """"maria" and "LÓPEZ" find María López on the dashboard and the patient list; "%" and
+    """ "maria" and "LÓPEZ" find María López on the dashboard and the patient list; "%" and
     "_" are characters of a name, not patterns."""
     clinic = make_clinic(db)
     therapist = make_staff(db, clinic)
