@@ -117,7 +117,9 @@ def exercise(
     slot = entry.next_slot
     chosen = min(max(_int(request.query_params.get("slot"), slot.number if slot else 1), 1), 3)
     plan = today_plan(session, patient)
-    quick = request.query_params.get("log") == "1"
+    # A session already logged (a reload after saving) or a paused day opens no log sheet.
+    logged = next((s.log for s in entry.slots if s.number == chosen and s.done), None)
+    quick = request.query_params.get("log") == "1" and logged is None and not plan.stopped
     tempo = _tempo(request)
     # Pain before is asked once a day; later sessions start from the latest answer.
     pain = pain_to_start(session, plan, patient.id or 0)
@@ -137,6 +139,9 @@ def exercise(
             "tab": "today",
             "tempo": tempo,
             "quick": quick,
+            "logged": logged,
+            "stopped": plan.stopped,
+            "day": plan.day.isoformat(),
             "steps": [(step, step.url(quick, tempo)) for step in steps],
         },
     )

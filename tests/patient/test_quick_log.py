@@ -112,3 +112,31 @@ def test_over_the_limit_is_still_amber_and_leads_on(client: TestClient, db: Sess
     result = _post(client, a.item.id or 0, 1, pain_before="1", pain_after="6")
     assert "make it gentler" in result
     assert f"Next: {b.text.name}" in result
+
+
+def test_a_logged_session_or_a_paused_day_opens_no_log_sheet(
+    client: TestClient, db: Session
+) -> None:
+    """Reloading the short log after saving says the session is logged, with the way to change
+    it, instead of a fresh sheet; after warning signs every exercise page shows the pause."""
+    _patient, (a, b) = _setup(client, db)
+    _post(client, a.item.id or 0, 1, quick="1")
+    again = client.get(f"/exercise/{a.item.id}?slot=1&log=1").text
+    assert "You have already logged this session today." in again
+    assert re.search(r'href="/log/[0-9a-f-]{36}">Change or undo this entry', again)
+    assert 'data-quick="1"' not in again and 'name="quick"' not in again
+    fresh = client.get(f"/exercise/{a.item.id}?slot=2&log=1").text
+    assert "already logged" not in fresh and 'data-quick="1"' in fresh
+    _post(client, b.item.id or 0, 1, quick="1", signs="new_weakness")
+    paused = client.get(f"/exercise/{a.item.id}?slot=2&log=1").text
+    assert "Pause your exercises today" in paused and 'data-quick="1"' not in paused
+    assert "Call the clinic" in paused or "Call your clinic" in paused
+
+
+def test_the_exercise_page_needs_no_htmx(client: TestClient, db: Session) -> None:
+    """The exercise page loads no htmx, so nothing on it may ask htmx to send it."""
+    _patient, (a, _b) = _setup(client, db)
+    for address in (f"/exercise/{a.item.id}", f"/exercise/{a.item.id}?slot=1&log=1"):
+        page = client.get(address).text
+        assert "htmx" not in page and not re.search(r"\shx-(get|post|put|delete|boost)=", page)
+    assert "htmx" in client.get("/today").text

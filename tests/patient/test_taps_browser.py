@@ -231,3 +231,35 @@ def test_logging_from_today_works_without_javascript(
     page.wait_for_url(f"**/exercise/{second.id}?slot=1&log=1")
     assert page.locator("input[name=pain_before][value='3']").is_checked()  # kept from the first
     context.close()
+
+
+def test_a_reload_after_saving_logs_nothing_twice(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session
+) -> None:
+    """Once saved, the address no longer opens the sheet: a reload says the session is logged,
+    with the way to change it, and a paused day says so on every exercise."""
+    playwright, chromium = browser
+    page = phone_context(playwright, chromium).new_page()
+    first, second = _signed_in(page, live_server, db)
+    page.locator(f'[data-item="{first.id}"][data-slot="1"] .log-it').click()
+    page.locator("dialog.sheet[open]").get_by_role("button", name="Save", exact=True).click()
+    page.get_by_role("link", name="Change or undo this entry").wait_for()
+    assert "log=1" not in page.url and f"/exercise/{first.id}?slot=1" in page.url
+    page.reload()
+    page.get_by_text("You have already logged this session today.").wait_for()
+    assert page.locator("dialog[open]").count() == 0
+    page.goto(f"{live_server}/exercise/{second.id}?slot=1&log=1")
+    sheet = page.locator("dialog.sheet[open]")
+    sheet.get_by_text("Warning signs (tap if something is wrong)").click()
+    sheet.get_by_label("New or worse weakness").check()
+    sheet.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_role("heading", name="Stop your exercises for today").wait_for()
+    paused = page.get_by_role("heading", name="Pause your exercises today")
+    for _ in range(20):  # the phone sends the answers straight away; then the day is paused
+        page.goto(f"{live_server}/exercise/{first.id}?slot=2&log=1")
+        if paused.count():
+            break
+        page.wait_for_timeout(250)
+    paused.wait_for()
+    assert page.locator("dialog[open]").count() == 0
+    assert_accessible(page, "taps-exercise-paused")

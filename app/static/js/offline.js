@@ -192,6 +192,12 @@
     var heading = main.querySelector("h1");
     if (heading) { heading.tabIndex = -1; heading.focus(); }
     window.scrollTo(0, 0);
+    // A reload of this address would open the log sheet again, and a second save log it twice.
+    if (/[?&]log=1(&|$)/.test(location.search) && window.history.replaceState) {
+      var here = new URL(location.href);
+      here.searchParams.delete("log");
+      history.replaceState(history.state, "", here.pathname + here.search + here.hash);
+    }
   }
   document.addEventListener("submit", function (event) {
     var form = event.target;

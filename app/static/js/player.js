@@ -200,7 +200,13 @@
   var $ = document.getElementById.bind(document);
   var log = $("log"), form = $("log-form"), main = $("main"), tpl = $("tpl-next");
   if (!log || !form || form.dataset.offline !== "log") return;
-  var quick = /[?&]log=1(&|$)/.test(location.search), before = $("pain-before");
+  // The server says when not to open the sheet at once: the session is logged or the day paused.
+  // A copy of the page kept from an earlier day says nothing of today.
+  var held = document.querySelector("[data-no-quick]"), now = new Date();
+  var today = [now.getFullYear(), now.getMonth() + 1, now.getDate()].map(function (n) { return n < 10 ? "0" + n : "" + n; }).join("-");
+  if (held && held.dataset.day !== today) { held.remove(); held = null; }
+  var quick = /[?&]log=1(&|$)/.test(location.search) && !held;
+  var before = $("pain-before");
   var closer = log.querySelector(".sheet-close"), home = document.createComment(""), dialog;
   var pick = function (n) { return form.elements[n].value; };
   var choose = function (n, v) { var b = form.querySelector("[name=" + n + "][value='" + v + "']"); if (b) b.checked = true; };
