@@ -6,9 +6,14 @@ phone's outbox retried that entry for ever, holding back every entry behind it),
 stored it. Removed here, from the query string, form bodies and JSON bodies, it never gets that
 far on either database. Multipart bodies carry files, where a NUL is data; the one file read as
 text (the patient import) refuses a NUL with its own message.
+
+The invisible controls that override the direction of text (U+202A-U+202E, U+2066-U+2069) go
+the same way: no one types them, and one in a name or a note reversed the words around it on
+every page that showed it ("...enohp rieht no"), which can make a name read as another.
 """
 
 import json
+import re
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -25,14 +30,34 @@ def _content_type(scope: Scope) -> bytes:
     return b""
 
 
+# The direction controls as UTF-8 bytes, percent-encoded, as JSON escapes and as characters.
+RAW_DIRECTION = re.compile(b"\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
+ENCODED_DIRECTION = re.compile(b"%e2%80%a[a-e]|%e2%81%a[6-9]", re.IGNORECASE)
+JSON_DIRECTION = re.compile(rb"\\u(202[a-e]|206[6-9])", re.IGNORECASE)
+UNWANTED: dict[int, None] = dict.fromkeys([0, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def _has_unwanted_encoded(data: bytes) -> bool:
+    return (
+        ENCODED_NUL in data
+        or b"\x00" in data
+        or (b"%" in data and ENCODED_DIRECTION.search(data) is not None)
+        or RAW_DIRECTION.search(data) is not None
+    )
+
+
 def without_nul_encoded(data: bytes) -> bytes:
-    """A URL-encoded query or form body without its NULs, encoded or raw."""
-    return data.replace(ENCODED_NUL, b"").replace(b"\x00", b"")
+    """A URL-encoded query or form body without its NULs and direction controls, encoded or
+    raw."""
+    if not _has_unwanted_encoded(data):
+        return data
+    data = data.replace(ENCODED_NUL, b"").replace(b"\x00", b"")
+    return RAW_DIRECTION.sub(b"", ENCODED_DIRECTION.sub(b"", data))
 
 
 def _strip(value: Any) -> Any:
     if isinstance(value, str):
-        return value.replace("\x00", "")
+        return value.translate(UNWANTED)
     if isinstance(value, list):
         return [_strip(v) for v in value]
     if isinstance(value, dict):
@@ -43,7 +68,11 @@ def _strip(value: Any) -> Any:
 def without_nul_json(data: bytes) -> bytes:
     """A JSON body without NULs in its strings; text that is not JSON is left for the route to
     refuse as it does."""
-    if JSON_NUL not in data:
+    if (
+        JSON_NUL not in data
+        and RAW_DIRECTION.search(data) is None
+        and (b"\\u" not in data or JSON_DIRECTION.search(data) is None)
+    ):
         return data
     try:
         parsed = json.loads(data)
@@ -53,7 +82,8 @@ def without_nul_json(data: bytes) -> bytes:
 
 
 class NulFreeInput:
-    """Takes NULs out of the query string and of URL-encoded and JSON bodies."""
+    """Takes NULs and direction controls out of the query string and of URL-encoded and JSON
+    bodies."""
 
     def __init__(self, app: ASGIApp) -> None:
         """Wrap the app."""
@@ -65,7 +95,7 @@ class NulFreeInput:
             await self.app(scope, receive, send)
             return
         query = scope.get("query_string", b"")
-        if ENCODED_NUL in query or b"\x00" in query:
+        if query and _has_unwanted_encoded(query):
             scope = {**scope, "query_string": without_nul_encoded(query)}
         kind = _content_type(scope)
         if kind == FORM:

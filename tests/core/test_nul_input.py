@@ -1,7 +1,9 @@
-"""A NUL character sent in a query, a form or JSON is taken out before any route reads it.
+"""NUL characters and text-direction controls sent in a query, a form or JSON are taken out before
+any route reads them.
 
 PostgreSQL refuses a NUL in text: before, such a request failed with a 500 there (and a phone's
-outbox retried it for ever), while SQLite stored the NUL."""
+outbox retried it for ever), while SQLite stored the NUL. A right-to-left override reversed
+the words around it on every page that showed it."""
 
 import uuid
 from pathlib import Path
@@ -32,6 +34,16 @@ def test_json_nuls_are_removed_from_strings_and_keys_only() -> None:
     assert without_nul_json(b'{"fine": "text"}') == b'{"fine": "text"}'
 
 
+def test_direction_controls_are_removed_in_every_form() -> None:
+    """Right-to-left overrides and isolates go, raw, percent-encoded (either case) or escaped in
+    JSON; other non-ASCII text, and a percent sign written as text, stay."""
+    form = b"name=Zo%C3%AB%E2%80%AEenohp&b=%e2%81%a7x%E2%81%A9&c=a\xe2\x80\xaeb&d=%25E2%2580%25AE"
+    assert without_nul_encoded(form) == b"name=Zo%C3%ABenohp&b=x&c=ab&d=%25E2%2580%25AE"
+    body = '{"note": "a\\u202Eb\u2066c", "ok": "caf\\u00e9 \u00e9"}'.encode()
+    assert without_nul_json(body) == '{"note": "abc", "ok": "café é"}'.encode()
+    assert without_nul_json(b'{"ok": "caf\\u00e9"}') == b'{"ok": "caf\\u00e9"}'
+
+
 def _sends_nuls(url: str, folder: Path) -> None:
     """A patient's log and message and a therapist's search and notes with NULs are stored or
     answered without them; a sign-in with one is an ordinary refusal."""
@@ -41,7 +53,7 @@ def _sends_nuls(url: str, folder: Path) -> None:
         phone = Visitor(server.url)
         phone.open_invite(patient.token)
         body = phone.log_body(patient.item_ids[0])
-        body["note"] = f"tin{NUL}gling"
+        body["note"] = f"tin{NUL}gl\u202eing"
         reply = phone.post_log(body)
         assert reply.status_code == 201, reply.text
         assert reply.json()["entry"]["note"] == "tingling"
@@ -56,6 +68,8 @@ def _sends_nuls(url: str, folder: Path) -> None:
         assert reply.status_code in (401, 422), reply.text  # refused as any unknown address
         desk.sign_in(therapist.email)
         assert desk.client.get("/patients", params={"q": f"a{NUL}b"}).status_code == 200
+        reply = desk.client.get("/patients", params={"q": "Zo\u202eë"})
+        assert reply.status_code == 200 and "\u202e" not in reply.text
         desk.close()
 
     from app.db import make_engine
