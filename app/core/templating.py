@@ -149,6 +149,7 @@ def offline_texts(context: Context) -> Markup:
         contact(patient),
         getattr(therapist, "name", None) if therapist else None,
         bool(context.get("told", True)),
+        bool(context.get("offline_results")),  # set by pages whose forms the phone can save
         bool(context.get("offline_morning")),  # set by the morning page: its result screens
     )
     with _fragments_lock:

@@ -79,6 +79,7 @@ class TodayPlan:
     morning_due: bool
     extra_logs: list[ExerciseLog]
     has_routine: bool = True  # False until the therapist has prescribed something in force
+    morning_worse: bool = False  # this morning's answer was "worse": go gentler today
 
     @property
     def total(self) -> int:
@@ -106,6 +107,7 @@ class DayFacts:
     answered_today: bool
     messages: int  # messages in the patient's thread
     scheduled: bool = False  # the therapist assigned outcome measures (a check-in may be due)
+    morning: str | None = None  # today's next-morning answer: better, same or worse
 
 
 def _day_facts_statement(with_library: bool) -> Any:
@@ -125,8 +127,12 @@ def _day_facts_statement(with_library: bool) -> Any:
         col(ExerciseLog.local_date) == yesterday,
         col(ExerciseLog.deleted_at).is_(None),
     )
-    answered = exists().where(
-        col(MorningCheck.patient_id) == patient_id, col(MorningCheck.local_date) == day
+    answered = (
+        select(col(MorningCheck.comparison))
+        .where(col(MorningCheck.patient_id) == patient_id, col(MorningCheck.local_date) == day)
+        .order_by(col(MorningCheck.id).desc())
+        .limit(1)
+        .scalar_subquery()
     )
     messages = (
         select(func.count()).select_from(Message).where(col(Message.patient_id) == patient_id)
@@ -152,7 +158,10 @@ def day_facts(
     if library is None:
         library, row = row[0] or 0, row[1:]
     remember_library_stamp(session, library)
-    return DayFacts(library, row[0], bool(row[1]), bool(row[2]), row[3] or 0, bool(row[4]))
+    morning = row[2]
+    return DayFacts(
+        library, row[0], bool(row[1]), morning is not None, row[3] or 0, bool(row[4]), morning
+    )
 
 
 _VERSION_ON = (
@@ -245,6 +254,7 @@ def today_plan(
         facts.exercised_yesterday and not facts.answered_today,
         extra,
         has_routine=bool(every),
+        morning_worse=facts.morning == "worse",
     )
 
 

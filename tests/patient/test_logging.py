@@ -66,6 +66,21 @@ def test_over_limit_turns_amber_and_flags(client: TestClient, db: Session) -> No
     assert _flags(db, patient_id, "over_limit") == 1
 
 
+def test_high_pain_that_did_not_rise_is_saved_with_caution_not_cheer(
+    client: TestClient, db: Session
+) -> None:
+    """At or over the limit without a rise: no "Well done!", a word to go gently, no flag."""
+    patient_id, item_id = _setup(client, db)
+    _uuid, response = _log(client, item_id, pain_before="9", pain_after="9")
+    # The page's own result, not the phone's hidden screens for entries saved offline.
+    result = client.get(response.headers["location"]).text.split("<template", 1)[0]
+    assert "Saved. Go gently today" in result and "Well done" not in result
+    assert "at or above your limit of 3 out of 10" in result
+    assert _flags(db, patient_id, "over_limit") == 0
+    _uuid, response = _log(client, item_id, slot="2", pain_before="2", pain_after="2")
+    assert "Saved. Well done!" in client.get(response.headers["location"]).text
+
+
 def test_stop_signs_pause_today_and_flag(client: TestClient, db: Session) -> None:
     """A stop-and-contact answer stops today's routine and flags the therapist."""
     patient_id, item_id = _setup(client, db)
@@ -150,11 +165,15 @@ def test_second_morning_answer_replaces_the_first(client: TestClient, db: Sessio
 
     assert "Steady is good" in answer("same")
     assert _flags(db, patient_id, "worse_next_morning") == 0
+    assert "You said this morning that you feel worse" not in client.get("/today").text
     assert "Take it easier today" in answer("worse")
     assert _flags(db, patient_id, "worse_next_morning") == 1
+    # Today keeps the advice in view for the rest of the day.
+    assert "You said this morning that you feel worse" in client.get("/today").text
     checks = db.exec(select(MorningCheck).where(MorningCheck.patient_id == patient_id)).all()
     assert [c.comparison for c in checks] == ["worse"]
     assert "Good to hear" in answer("better")
+    assert "You said this morning that you feel worse" not in client.get("/today").text
     db.expire_all()
     stored = select(MorningCheck.comparison).where(MorningCheck.patient_id == patient_id)
     assert db.exec(stored).all() == ["better"]

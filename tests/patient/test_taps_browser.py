@@ -263,3 +263,19 @@ def test_a_reload_after_saving_logs_nothing_twice(
     paused.wait_for()
     assert page.locator("dialog[open]").count() == 0
     assert_accessible(page, "taps-exercise-paused")
+
+
+def test_high_pain_on_the_phone_is_met_with_caution(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session
+) -> None:
+    """Saved by the phone itself at 9 out of 10 that did not rise: a word to go gently."""
+    playwright, chromium = browser
+    page = phone_context(playwright, chromium).new_page()
+    first, _second = _signed_in(page, live_server, db)
+    page.locator(f'[data-item="{first.id}"][data-slot="1"] .log-it').click()
+    sheet = page.locator("dialog.sheet[open]")
+    sheet.locator("input[name=pain_before][value='9'] + span").click()
+    sheet.locator("input[name=pain_after][value='9'] + span").click()
+    sheet.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_role("heading", name="Saved. Go gently today").wait_for()
+    assert page.get_by_text("Well done").count() == 0

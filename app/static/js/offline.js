@@ -144,7 +144,7 @@
     var symptoms = (v.symptoms || []).filter(function (x) { return x !== "none"; });
     if ((after !== null && after >= limit && (before === null || after > before)) ||
         (symptoms.length && v.spread === "further")) return "amber";
-    return "ok";
+    return after !== null && after >= limit ? "high" : "ok";
   }
   function entriesFor(form, v) {
     var d = form.dataset, kind = d.offline, id = v.uuid || uuid4(), out = [];
