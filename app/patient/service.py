@@ -80,6 +80,7 @@ class TodayPlan:
     extra_logs: list[ExerciseLog]
     has_routine: bool = True  # False until the therapist has prescribed something in force
     morning_worse: bool = False  # this morning's answer was "worse": go gentler today
+    emergency_yesterday: bool = False  # yesterday's answers called for emergency care
 
     @property
     def total(self) -> int:
@@ -108,6 +109,7 @@ class DayFacts:
     messages: int  # messages in the patient's thread
     scheduled: bool = False  # the therapist assigned outcome measures (a check-in may be due)
     morning: str | None = None  # today's next-morning answer: better, same or worse
+    emergency_yesterday: bool = False  # yesterday's warning signs called for emergency care
 
 
 def _day_facts_statement(with_library: bool) -> Any:
@@ -138,11 +140,16 @@ def _day_facts_statement(with_library: bool) -> Any:
         select(func.count()).select_from(Message).where(col(Message.patient_id) == patient_id)
     ).scalar_subquery()
     scheduled = exists().where(col(OutcomeSchedule.patient_id) == patient_id)
+    emergency = exists().where(
+        col(SafetyReport.patient_id) == patient_id,
+        col(SafetyReport.local_date) == yesterday,
+        col(SafetyReport.level) == "emergency",
+    )
     library = (
         select(col(ChangeStamp.value)).where(col(ChangeStamp.name) == LIBRARY).scalar_subquery()
     )
     first = [library] if with_library else []
-    return sa_select(*first, stopped, exercised, answered, messages, scheduled)
+    return sa_select(*first, stopped, exercised, answered, messages, scheduled, emergency)
 
 
 _DAY_FACTS = {True: _day_facts_statement(True), False: _day_facts_statement(False)}
@@ -160,7 +167,14 @@ def day_facts(
     remember_library_stamp(session, library)
     morning = row[2]
     return DayFacts(
-        library, row[0], bool(row[1]), morning is not None, row[3] or 0, bool(row[4]), morning
+        library,
+        row[0],
+        bool(row[1]),
+        morning is not None,
+        row[3] or 0,
+        bool(row[4]),
+        morning,
+        bool(row[5]),
     )
 
 
@@ -255,6 +269,7 @@ def today_plan(
         extra,
         has_routine=bool(every),
         morning_worse=facts.morning == "worse",
+        emergency_yesterday=facts.emergency_yesterday,
     )
 
 

@@ -1,11 +1,13 @@
 """Logging exercises, morning checks and warning signs from the patient's forms."""
 
 import uuid
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, func, select
 
-from app.models import ExerciseLog, Flag, MorningCheck
+from app.core.clock import local_today, utcnow
+from app.models import ExerciseLog, Flag, MorningCheck, Patient, SafetyReport
 from app.patient.service import today_plan
 from tests.factories import csrf, make_clinic, make_patient, make_staff, sign_in_patient
 
@@ -249,3 +251,30 @@ def test_same_day_edit_updates_and_rechecks_limit(client: TestClient, db: Sessio
         "further",
     )
     assert _flags(db, patient_id, "over_limit") == 1
+
+
+def test_the_day_after_an_emergency_answer_today_asks_about_care(
+    client: TestClient, db: Session
+) -> None:
+    """Yesterday's emergency answer is not forgotten overnight; a stop answer is left to the
+    therapist, and the day after that Today is as usual."""
+    patient_id, _item = _setup(client, db)
+    patient = db.get(Patient, patient_id)
+    assert patient is not None
+    yesterday = local_today(patient.timezone) - timedelta(days=1)
+    notice = "Yesterday you reported signs that need urgent care"
+    for level, shown in (("stop", False), ("emergency", True)):
+        db.add(
+            SafetyReport(
+                uuid=uuid.uuid4(),
+                patient_id=patient_id,
+                local_date=yesterday,
+                level=level,
+                answers=["bladder_change" if level == "emergency" else "new_weakness"],
+                answered_at=utcnow(),
+            )
+        )
+        db.commit()
+        page = client.get("/today").text
+        assert (notice in page) is shown, level
+    assert 'href="/emergency"' in page and "If a doctor has not seen you yet" in page
