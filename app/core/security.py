@@ -20,23 +20,58 @@ COMMON_WORDS = frozenset(
         "letmein welcome iloveyou admin administrator monkey dragon football baseball sunshine "
         "princess trustno1 abc abcdef abcdefgh master shadow superman changeme secret "
         "neuroglide physio physiotherapy physiotherapist therapist therapy clinic doctor "
-        "nerve glide"
+        "nerve glide spring summer autumn fall winter january february march april may june "
+        "july august september october november december monday friday hello"
     ).split()
 )
 RUNS = ("0123456789", "9876543210", "abcdefghijklmnopqrstuvwxyz", "qwertyuiop", "asdfghjkl")
+# Where each key sits (row, column) on a QWERTY keyboard, shifted signs on their own keys.
+_ROWS = ("1234567890-=", "qwertyuiop[]", "asdfghjkl;'", "zxcvbnm,./")
+_SHIFTED = dict(zip("!@#$%^&*()_+{}:\"<>?", "1234567890-=[];',./", strict=True))
+KEYS = {key: (row, column) for row, keys in enumerate(_ROWS) for column, key in enumerate(keys)}
+WALK_SHARE = 0.75  # this share of steps to the same or a touching key reads as a keyboard walk
+
+
+def _key(character: str) -> tuple[int, int] | None:
+    lower = character.lower()
+    return KEYS.get(_SHIFTED.get(lower, lower))
+
+
+def _keyboard_walk(password: str) -> bool:
+    """Whether most steps from one character to the next go to the same or a touching key
+    (qwertyuiopas, 1q2w3e4r5t, zxcvbnm123): guessers try such walks early."""
+    keys = [_key(c) for c in password]
+    steps = list(zip(keys, keys[1:], strict=False))
+    near = sum(
+        1
+        for a, b in steps
+        if a is not None and b is not None and abs(a[0] - b[0]) <= 1 and abs(a[1] - b[1]) <= 1
+    )
+    return bool(steps) and near / len(steps) >= WALK_SHARE
+
+
+def _repeated_unit(text: str) -> str:
+    """The shortest part the text is made of repeated ("adminadmin" -> "admin"), or the text."""
+    for size in range(1, len(text) // 2 + 1):
+        if len(text) % size == 0 and text[:size] * (len(text) // size) == text:
+            return text[:size]
+    return text
 
 
 def password_problem(password: str) -> str | None:
     """Why a new staff password is too easy to guess, or None: too short, a few characters
-    repeated, a run of keys, or a common word with digits or signs around it."""
+    repeated, a run or walk of keys, a part repeated, or a common word (repeated or not) with
+    digits or signs around it."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"Use at least {MIN_PASSWORD_LENGTH} characters."
     if len(set(password.lower())) < MIN_DISTINCT:
         return "Use more different characters: this one repeats a few."
     letters = password.lower()
-    if any(letters in run for run in RUNS):
+    if any(letters in run for run in RUNS) or _keyboard_walk(letters):
         return "This is a run of keys on the keyboard, which is guessed first. Choose another."
-    core = letters.strip("0123456789!@#$%^&*()_-+=.,;:?/ ")
+    if _repeated_unit(letters) != letters:
+        return "This repeats the same part, which is guessed early. Choose another."
+    core = _repeated_unit(letters.strip("0123456789!@#$%^&*()_-+=.,;:?/ "))
     if core in COMMON_WORDS or not core:
         return "This is one of the most common passwords, which are guessed first. Choose another."
     return None

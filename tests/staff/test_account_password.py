@@ -2,7 +2,7 @@
 
 from sqlmodel import Session, col, select
 
-from app.core.security import verify_password
+from app.core.security import password_problem, verify_password
 from app.core.sessions import STAFF_COOKIE
 from app.models import AuditEvent, StaffSession, StaffUser
 from tests.factories import PASSWORD, make_clinic, make_staff
@@ -104,3 +104,19 @@ def test_guessing_the_current_password_is_paused_like_signing_in(db: Session) ->
     assert "not your current" in texts[0]
     assert right.status_code == 422, "the right password is refused while paused"
     assert _password_ok(db, user, PASSWORD)
+
+
+WALKS = ["qwertyuiopas", "1234567890qw", "1q2w3e4r5t6y", "zxcvbnm12345", "asdfghjkl;12"]
+REPEATS = ["passwordpassword", "adminadmin12", "Summer2026!!", "hello2026hello2026"]
+FINE = ["Tr4in-Hard-Every-Day", "LimpetOrchard47!", "K9#mZ2$vQ8", "mi perro come 3 manzanas", NEW]
+
+
+def test_keyboard_walks_repeats_and_seasons_are_refused_and_real_choices_are_not() -> None:
+    """Walks over touching keys, a part said twice, and a season or month with the year are
+    what guessers try first; passphrases and random strings pass."""
+    for walk in WALKS:
+        assert "run of keys" in (password_problem(walk) or ""), walk
+    for repeat in REPEATS:
+        assert password_problem(repeat) is not None, repeat
+    for fine in FINE:
+        assert password_problem(fine) is None, fine
