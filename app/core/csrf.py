@@ -82,6 +82,32 @@ def token_for_cookies(cookies: Mapping[str, str]) -> str:
     return _mac("csrf-token", bound) if bound is not None else ""
 
 
+def masked(token: str) -> str:
+    """The token as one response carries it: a fresh random pad, then the token XORed with it.
+    No two pages hold the same bytes, so a page's compressed size beside text a visitor chose
+    (a search echoed back) tells nothing of the token."""
+    if not token:
+        return ""
+    raw = bytes.fromhex(token)
+    pad = secrets.token_bytes(len(raw))
+    return pad.hex() + bytes(a ^ b for a, b in zip(pad, raw, strict=True)).hex()
+
+
+def unmasked(sent: str) -> str:
+    """The token inside a masked one; anything else as sent (and refused if it is no token)."""
+    if len(sent) != MASKED_LENGTH:
+        return sent
+    try:
+        both = bytes.fromhex(sent)
+    except ValueError:
+        return sent
+    half = len(both) // 2
+    return bytes(a ^ b for a, b in zip(both[:half], both[half:], strict=True)).hex()
+
+
+MASKED_LENGTH = 4 * hashlib.sha256().digest_size  # pad and token, each as hex
+
+
 async def verify_csrf(request: Request) -> None:
     """Refuse a state-changing request whose token is missing or does not match its session."""
     if request.method in SAFE_METHODS:
@@ -97,5 +123,5 @@ async def verify_csrf(request: Request) -> None:
             form = await request.form()
             field = form.get(CSRF_FIELD)
             sent = field if isinstance(field, str) else None
-    if not sent or not expected or not hmac.compare_digest(sent, expected):
+    if not sent or not expected or not hmac.compare_digest(unmasked(sent), expected):
         raise HTTPException(status_code=403, detail=EXPIRED)

@@ -11,7 +11,13 @@ from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import get_settings
-from app.core.csrf import csrf_cookie_name, new_csrf_cookie, token_for_cookies, valid_cookie
+from app.core.csrf import (
+    csrf_cookie_name,
+    masked,
+    new_csrf_cookie,
+    token_for_cookies,
+    valid_cookie,
+)
 from app.core.sessions import write_session
 
 STATIC_PREFIX = "/static/"
@@ -107,7 +113,10 @@ class SecurityMiddleware:
             cookies[name] = fresh
         # request.state reads this dict (Starlette keeps the state in the scope).
         state = scope.setdefault("state", {})
-        state["csrf_token"] = token_for_cookies(cookies)
+        # Pages carry it masked afresh each time; the validator of a page (its ETag) uses the
+        # token itself, which stays the same for the session.
+        state["csrf_plain"] = token_for_cookies(cookies)
+        state["csrf_token"] = masked(state["csrf_plain"])
         https = get_settings().https
         path = scope["path"]
 

@@ -60,7 +60,7 @@ def tag_for(request: Request, stamps: PatientStamps, now: datetime | None = None
         stamps.language,
         "htmx" if request.headers.get("hx-request") else "page",
         request.query_params.get("welcome", ""),
-        str(getattr(request.state, "csrf_token", "")),
+        str(getattr(request.state, "csrf_plain", "")),
         release(),
     ]
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
