@@ -21,6 +21,7 @@ from app.models import (
     Clinic,
     Exercise,
     ExerciseLog,
+    ExerciseText,
     Patient,
     RoutineItem,
     RoutineVersion,
@@ -55,6 +56,33 @@ def make_staff(db: Session, clinic: Clinic, role: str = "therapist") -> StaffUse
     db.add(user)
     db.flush()
     return user
+
+
+def add_exercise(db: Session, slug: str, name: str, **fields: object) -> Exercise:
+    """An exercise with English texts (a sural slider unless told otherwise), flushed."""
+    values: dict[str, object] = {
+        "nerve": "sural",
+        "kind": "slider",
+        "body_region": "ankle_foot",
+        **fields,
+    }
+    exercise = Exercise(slug=slug, **values)  # type: ignore[arg-type]
+    db.add(exercise)
+    db.flush()
+    assert exercise.id is not None
+    db.add(
+        ExerciseText(
+            exercise_id=exercise.id,
+            language="en",
+            name=name,
+            purpose="Old purpose.",
+            start_position="Old start.",
+            steps=["Old step, about 5 seconds."],
+            feel="Old feel.",
+        )
+    )
+    db.flush()
+    return exercise
 
 
 def builtin(db: Session, slug: str) -> Exercise:

@@ -14,6 +14,7 @@ from app.cli import alembic_config, run_migrations
 from app.db import make_engine
 from app.library.service import load_library_file
 from app.models import Clinic, Exercise, ExerciseText
+from tests.factories import add_exercise
 from tests.support.events import without_listener
 from tests.support.postgres import PostgresServer
 
@@ -25,22 +26,7 @@ OLD_TIBIAL = "Tibial nerve glide (foot moves, leg raised)"
 
 
 def _exercise(db: Session, slug: str, kind: str, name: str, **kw: object) -> Exercise:
-    exercise = Exercise(slug=slug, nerve="sural", kind=kind, body_region="ankle_foot", **kw)
-    db.add(exercise)
-    db.flush()
-    assert exercise.id is not None
-    db.add(
-        ExerciseText(
-            exercise_id=exercise.id,
-            language="en",
-            name=name,
-            purpose="Old purpose.",
-            start_position="Old start.",
-            steps=["Old step, about 5 seconds."],
-            feel="Old feel.",
-        )
-    )
-    return exercise
+    return add_exercise(db, slug, name, kind=kind, **kw)
 
 
 def _upgrade_an_old_database(url: str) -> None:

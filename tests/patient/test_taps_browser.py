@@ -194,18 +194,29 @@ def _signed_in(page: Page, base: str, db: Session) -> list[RoutineItem]:
     return items
 
 
+def _quick_sheet(
+    browser: tuple[Playwright, Browser], base: str, db: Session
+) -> tuple[Page, Locator, list[RoutineItem]]:
+    """A signed-in phone with the first exercise's short log sheet open from Today."""
+    playwright, chromium = browser
+    page = phone_context(playwright, chromium).new_page()
+    items = _signed_in(page, base, db)
+    page.locator(f'[data-item="{items[0].id}"][data-slot="1"] .log-it').click()
+    return page, page.locator("dialog.sheet[open]"), items
+
+
+def _tick_a_warning_sign(sheet: Locator) -> None:
+    sheet.get_by_text("Warning signs (tap if something is wrong)").click()
+    sheet.get_by_label("New or worse weakness").check()
+    sheet.get_by_role("button", name="Save", exact=True).click()
+
+
 def test_warning_signs_on_the_sheet_still_stop_with_no_way_on(
     browser: tuple[Playwright, Browser], live_server: str, db: Session
 ) -> None:
     """A warning sign ticked on the short sheet shows the stop screen, and no Next."""
-    playwright, chromium = browser
-    page = phone_context(playwright, chromium).new_page()
-    first, _second = _signed_in(page, live_server, db)
-    page.locator(f'[data-item="{first.id}"][data-slot="1"] .log-it').click()
-    sheet = page.locator("dialog.sheet[open]")
-    sheet.get_by_text("Warning signs (tap if something is wrong)").click()
-    sheet.get_by_label("New or worse weakness").check()
-    sheet.get_by_role("button", name="Save", exact=True).click()
+    page, sheet, _items = _quick_sheet(browser, live_server, db)
+    _tick_a_warning_sign(sheet)
     page.get_by_role("heading", name="Stop your exercises for today").wait_for()
     assert page.locator("#result .next-step").count() == 0
     assert page.locator("dialog[open]").count() == 0
@@ -238,21 +249,15 @@ def test_a_reload_after_saving_logs_nothing_twice(
 ) -> None:
     """Once saved, the address no longer opens the sheet: a reload says the session is logged,
     with the way to change it, and a paused day says so on every exercise."""
-    playwright, chromium = browser
-    page = phone_context(playwright, chromium).new_page()
-    first, second = _signed_in(page, live_server, db)
-    page.locator(f'[data-item="{first.id}"][data-slot="1"] .log-it').click()
-    page.locator("dialog.sheet[open]").get_by_role("button", name="Save", exact=True).click()
+    page, sheet, (first, second) = _quick_sheet(browser, live_server, db)
+    sheet.get_by_role("button", name="Save", exact=True).click()
     page.get_by_role("link", name="Change or undo this entry").wait_for()
     assert "log=1" not in page.url and f"/exercise/{first.id}?slot=1" in page.url
     page.reload()
     page.get_by_text("You have already logged this session today.").wait_for()
     assert page.locator("dialog[open]").count() == 0
     page.goto(f"{live_server}/exercise/{second.id}?slot=1&log=1")
-    sheet = page.locator("dialog.sheet[open]")
-    sheet.get_by_text("Warning signs (tap if something is wrong)").click()
-    sheet.get_by_label("New or worse weakness").check()
-    sheet.get_by_role("button", name="Save", exact=True).click()
+    _tick_a_warning_sign(page.locator("dialog.sheet[open]"))
     page.get_by_role("heading", name="Stop your exercises for today").wait_for()
     paused = page.get_by_role("heading", name="Pause your exercises today")
     for _ in range(20):  # the phone sends the answers straight away; then the day is paused
@@ -269,11 +274,7 @@ def test_high_pain_on_the_phone_is_met_with_caution(
     browser: tuple[Playwright, Browser], live_server: str, db: Session
 ) -> None:
     """Saved by the phone itself at 9 out of 10 that did not rise: a word to go gently."""
-    playwright, chromium = browser
-    page = phone_context(playwright, chromium).new_page()
-    first, _second = _signed_in(page, live_server, db)
-    page.locator(f'[data-item="{first.id}"][data-slot="1"] .log-it').click()
-    sheet = page.locator("dialog.sheet[open]")
+    page, sheet, _items = _quick_sheet(browser, live_server, db)
     sheet.locator("input[name=pain_before][value='9'] + span").click()
     sheet.locator("input[name=pain_after][value='9'] + span").click()
     sheet.get_by_role("button", name="Save", exact=True).click()

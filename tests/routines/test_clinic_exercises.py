@@ -3,38 +3,18 @@
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.models import Exercise, ExerciseText
+from app.models import Exercise
 from app.routines.service import exercise_names
 from tests.dashboard.helpers import HTML, sign_in
-from tests.factories import builtin, make_clinic, make_patient, make_staff
+from tests.factories import add_exercise, builtin, make_clinic, make_patient, make_staff
 
 SECRET = "Harbour clinic's nerve slider"
 
 
 def _own_exercise(db: Session, clinic_id: int) -> Exercise:
-    exercise = Exercise(
-        slug="harbour-slider",
-        nerve="median",
-        kind="slider",
-        body_region="wrist_hand",
-        clinic_id=clinic_id,
+    return add_exercise(
+        db, "harbour-slider", SECRET, nerve="median", body_region="wrist_hand", clinic_id=clinic_id
     )
-    db.add(exercise)
-    db.flush()
-    assert exercise.id is not None
-    db.add(
-        ExerciseText(
-            exercise_id=exercise.id,
-            language="en",
-            name=SECRET,
-            purpose="Ours.",
-            start_position="Sit.",
-            steps=["Move gently, about 5 seconds."],
-            feel="A stretch.",
-        )
-    )
-    db.flush()
-    return exercise
 
 
 def test_another_clinics_exercise_is_never_named(client: TestClient, db: Session) -> None:
