@@ -100,3 +100,28 @@ def test_acknowledge_keeps_focus_on_the_flag_and_says_so(
     assert page.evaluate(f"!!document.activeElement.closest('#flag-{flag.id}')")
     assert_accessible(page, "dashboard-flag-acknowledged")
     context.close()
+
+
+def test_switching_to_the_whole_clinic_updates_the_filter_counts(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session
+) -> None:
+    """The scope swaps the table in place; the filter's counts follow it and its choice stays."""
+    playwright, chromium = browser
+    clinic = make_clinic(db)
+    me, colleague = make_staff(db, clinic), make_staff(db, clinic)
+    _patient(db, me, "Mine Only")
+    for n in range(2):
+        _patient(db, colleague, f"Colleague Patient {n}")
+    db.commit()
+    context = phone_context(playwright, chromium)
+    cookie = {"name": STAFF_COOKIE, "value": staff_cookie(me), "url": live_server}
+    context.add_cookies([cookie])  # type: ignore[list-item]
+    page = context.new_page()
+    page.goto(f"{live_server}/dashboard?scope=mine")
+    page.locator("details.ws-filter-box summary").click()
+    options = page.locator("#filter option")
+    expect(options.first).to_have_text("All patients (1)")
+    page.get_by_label("Whole clinic").check()
+    expect(options.first).to_have_text("All patients (3)")
+    assert page.locator("#filter").input_value() == "all"
+    expect(page.locator("#patients-heading")).to_contain_text("1–3 of 3")

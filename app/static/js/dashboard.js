@@ -20,6 +20,14 @@
     }
     return region;
   }
+  // The filter's options come back with new counts; the browser selects the last one inserted,
+  // so choose the one the server marked.
+  document.body.addEventListener("htmx:oobAfterSwap", function (event) {
+    var select = event.detail.target;
+    if (!select || select.id !== "filter") return;
+    var marked = select.querySelector("option[selected]");
+    if (marked) select.value = marked.value;
+  });
   var swapping = null;
   document.body.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
