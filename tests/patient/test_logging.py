@@ -278,3 +278,21 @@ def test_the_day_after_an_emergency_answer_today_asks_about_care(
         page = client.get("/today").text
         assert (notice in page) is shown, level
     assert 'href="/emergency"' in page and "If a doctor has not seen you yet" in page
+
+
+def test_entry_page_shows_what_was_logged(client: TestClient, db: Session) -> None:
+    """The entry page repeats the nerve feelings, where they went and the note, escaped."""
+    _, item_id = _setup(client, db)
+    log_uuid, _ = _log(
+        client,
+        item_id,
+        symptoms=["tingling", "numbness"],
+        spread="eased",
+        note="Calf <b>tight</b> after",
+    )
+    page = client.get(f"/log/{log_uuid}").text
+    assert "Nerve feelings: Tingling, Numbness" in page
+    assert "Where they went: Eased back" in page
+    assert "Your note: Calf &lt;b&gt;tight&lt;/b&gt; after" in page
+    quiet, _ = _log(client, item_id, slot="2")
+    assert "Nerve feelings:" not in client.get(f"/log/{quiet}").text
