@@ -4,9 +4,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Playwright, expect
 from sqlmodel import Session, select
 
-from app.core.sessions import STAFF_COOKIE
 from app.models import ApiKey
-from tests.dashboard.helpers import staff_cookie
+from tests.dashboard.helpers import sign_in_browser
 from tests.factories import make_clinic, make_staff
 from tests.support.browser import assert_accessible, open_menu, phone_context
 
@@ -18,8 +17,7 @@ def _walk_through(context: BrowserContext, live_server: str, db: Session, size: 
     """Make a key with a mistake first, see it once, then revoke it."""
     admin = make_staff(db, make_clinic(db), role="admin")
     db.commit()
-    cookie = {"name": STAFF_COOKIE, "value": staff_cookie(admin), "url": live_server}
-    context.add_cookies([cookie])  # type: ignore[list-item]
+    sign_in_browser(context, admin, live_server)
     page = context.new_page()
     page.goto(f"{live_server}/dashboard")
     open_menu(page)

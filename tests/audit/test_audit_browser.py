@@ -6,9 +6,8 @@ import pytest
 from playwright.sync_api import Browser, Playwright, expect
 from sqlmodel import Session
 
-from app.core.sessions import STAFF_COOKIE
 from app.models import AuditEvent
-from tests.dashboard.helpers import staff_cookie
+from tests.dashboard.helpers import sign_in_browser
 from tests.factories import make_clinic, make_patient, make_staff
 from tests.support.browser import assert_accessible, phone_context
 
@@ -42,7 +41,7 @@ def test_audit_page_at_phone_size(
 
     playwright, chromium = browser
     context = phone_context(playwright, chromium)
-    context.add_cookies([{"name": STAFF_COOKIE, "value": staff_cookie(admin), "url": live_server}])
+    sign_in_browser(context, admin, live_server)
     page = context.new_page()
     page.goto(f"{live_server}/audit")
     table = page.locator("table.audit")

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi.testclient import TestClient
+from playwright.sync_api import BrowserContext
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -21,6 +22,13 @@ HTML = {"accept": "text/html"}
 def staff_cookie(user: StaffUser) -> str:
     """The signed session cookie value /login would set for this staff user (a new session)."""
     return staff_session_cookie(user)
+
+
+def sign_in_browser(context: BrowserContext, user: StaffUser, url: str) -> BrowserContext:
+    """Sign a browser context in as a staff user, with the cookie /login would set."""
+    cookie = {"name": STAFF_COOKIE, "value": staff_cookie(user), "url": url}
+    context.add_cookies([cookie])  # type: ignore[list-item]
+    return context
 
 
 def sign_in(client: TestClient, user: StaffUser) -> str:

@@ -4,8 +4,7 @@ import pytest
 from playwright.sync_api import Browser, Playwright, expect
 from sqlmodel import Session
 
-from app.core.sessions import STAFF_COOKIE
-from tests.dashboard.helpers import add_flag, staff_cookie
+from tests.dashboard.helpers import add_flag, sign_in_browser
 from tests.dashboard.test_workspace_browser import _patient
 from tests.factories import make_clinic, make_staff
 from tests.support.browser import assert_accessible, phone_context
@@ -25,8 +24,7 @@ def test_each_patient_is_a_card_with_flags_and_review_in_view(
     add_flag(db, urgent, "over_limit", 1, "Pain 6/10 after the median slider")
     db.commit()
     context = phone_context(playwright, chromium)
-    cookie = {"name": STAFF_COOKIE, "value": staff_cookie(therapist), "url": live_server}
-    context.add_cookies([cookie])  # type: ignore[list-item]
+    sign_in_browser(context, therapist, live_server)
     page = context.new_page()
     page.goto(f"{live_server}/dashboard")
 
@@ -80,8 +78,7 @@ def test_acknowledge_keeps_focus_on_the_flag_and_says_so(
     flag = add_flag(db, patient, "pain_trend", 2, "Pain after exercise rising over 7 days")
     db.commit()
     context = chromium.new_context(viewport={"width": 1280, "height": 800})
-    cookie = {"name": STAFF_COOKIE, "value": staff_cookie(therapist), "url": live_server}
-    context.add_cookies([cookie])  # type: ignore[list-item]
+    sign_in_browser(context, therapist, live_server)
     page = context.new_page()
     page.goto(f"{live_server}/dashboard")
     # On a laptop the menu is simply there, beside the brand, with no "Menu" button.
@@ -114,8 +111,7 @@ def test_switching_to_the_whole_clinic_updates_the_filter_counts(
         _patient(db, colleague, f"Colleague Patient {n}")
     db.commit()
     context = phone_context(playwright, chromium)
-    cookie = {"name": STAFF_COOKIE, "value": staff_cookie(me), "url": live_server}
-    context.add_cookies([cookie])  # type: ignore[list-item]
+    sign_in_browser(context, me, live_server)
     page = context.new_page()
     page.goto(f"{live_server}/dashboard?scope=mine")
     page.locator("details.ws-filter-box summary").click()

@@ -8,11 +8,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.core.clock import local_today
-from app.core.sessions import STAFF_COOKIE
 from app.flags.history import history_job
 from app.models import Clinic, Flag, Patient, StaffUser
 from app.routines.service import items_of, versions_of
-from tests.dashboard.helpers import add_flag, add_morning, staff_cookie
+from tests.dashboard.helpers import add_flag, add_morning, sign_in_browser
 from tests.factories import add_log, make_clinic, make_patient, make_staff, routine_version
 from tests.support.browser import assert_accessible, phone_context
 
@@ -55,7 +54,7 @@ def _signed_in_page(
 ) -> Page:
     _playwright, chromium = playwright_browser
     context = chromium.new_context(viewport=LAPTOP)
-    context.add_cookies([{"name": STAFF_COOKIE, "value": staff_cookie(user), "url": base}])
+    sign_in_browser(context, user, base)
     return context.new_page()
 
 
@@ -185,8 +184,7 @@ def test_workspace_pages_fit_a_phone_screen(
     wide = []
     for user, urls in pages:
         context = phone_context(playwright, chromium)
-        cookie = {"name": STAFF_COOKIE, "value": staff_cookie(user), "url": live_server}
-        context.add_cookies([cookie])  # type: ignore[list-item]
+        sign_in_browser(context, user, live_server)
         page = context.new_page()
         for url in urls:
             page.goto(live_server + url)

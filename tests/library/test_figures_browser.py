@@ -7,11 +7,10 @@ from playwright.sync_api import Browser, Page, Playwright
 from sqlmodel import Session
 
 from app.access.service import create_invite
-from app.core.sessions import STAFF_COOKIE
 from app.library.figures import load_figures, render_figure
 from app.models import RoutineItem
 from app.routines.service import items_of
-from tests.dashboard.helpers import staff_cookie
+from tests.dashboard.helpers import sign_in_browser
 from tests.factories import builtin, make_clinic, make_patient, make_staff, routine_version
 from tests.support.browser import assert_accessible, phone_context
 
@@ -163,8 +162,7 @@ def test_staff_pages_show_figures_accessibly(
     exercise = builtin(db, "femoral-slider")
     db.commit()
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    cookie = {"name": STAFF_COOKIE, "value": staff_cookie(therapist), "url": live_server}
-    context.add_cookies([cookie])  # type: ignore[list-item]
+    sign_in_browser(context, therapist, live_server)
     page = context.new_page()
     page.goto(f"{live_server}/library/{exercise.id}")
     assert page.locator(".fg-move-mode svg.fg-move").is_visible()

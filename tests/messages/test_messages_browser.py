@@ -5,8 +5,7 @@ from playwright.sync_api import Browser, Page, Playwright, expect
 from sqlmodel import Session
 
 from app.access.service import create_invite
-from app.core.sessions import STAFF_COOKIE
-from tests.dashboard.helpers import staff_cookie
+from tests.dashboard.helpers import sign_in_browser
 from tests.messages.helpers import bodies, people
 from tests.support.browser import assert_accessible, phone_context
 
@@ -62,8 +61,7 @@ def test_offline_message_is_sent_once_and_answered(
         assert bodies(db, patient) == [QUESTION]
 
         desk = laptop.new_page()
-        cookie = {"name": STAFF_COOKIE, "value": staff_cookie(therapist), "url": live_server}
-        laptop.add_cookies([cookie])  # type: ignore[list-item]
+        sign_in_browser(laptop, therapist, live_server)
         desk.goto(f"{live_server}/dashboard")
         expect(desk.get_by_role("link", name="1 new message")).to_be_visible()
         desk.goto(f"{live_server}/patients/{patient.id}")

@@ -8,11 +8,10 @@ from playwright.sync_api import Browser, Page, Playwright, expect
 from sqlmodel import Session, select
 
 from app.core.clock import local_today
-from app.core.sessions import STAFF_COOKIE
 from app.models import OutcomeScore, Patient
 from app.outcomes.measures import BY_KEY
 from app.outcomes.scheduling import set_schedule
-from tests.dashboard.helpers import staff_cookie
+from tests.dashboard.helpers import sign_in_browser
 from tests.factories import make_clinic, make_patient, make_staff
 from tests.pwa.conftest import installed_phone
 from tests.support.browser import assert_accessible, phone_context
@@ -132,8 +131,7 @@ def test_checkin_offline_sent_once_with_no_violations(
 
     playwright, chromium = browser
     staff = phone_context(playwright, chromium)
-    cookie = {"name": STAFF_COOKIE, "value": staff_cookie(therapist), "url": live_server}
-    staff.add_cookies([cookie])  # type: ignore[list-item]
+    sign_in_browser(staff, therapist, live_server)
     try:
         review = staff.new_page()
         review.goto(f"{live_server}/patients/{patient.id}")

@@ -4,9 +4,8 @@ import pytest
 from playwright.sync_api import Browser, Playwright, expect
 from sqlmodel import Session, select
 
-from app.core.sessions import STAFF_COOKIE
 from app.models import Patient
-from tests.dashboard.helpers import staff_cookie
+from tests.dashboard.helpers import sign_in_browser
 from tests.factories import make_clinic, make_staff
 from tests.support.browser import assert_accessible, phone_context
 
@@ -28,8 +27,7 @@ def test_importing_patients_on_a_phone(
     me = make_staff(db, make_clinic(db))
     db.commit()
     context = phone_context(playwright, chromium)
-    cookie = {"name": STAFF_COOKIE, "value": staff_cookie(me), "url": live_server}
-    context.add_cookies([cookie])  # type: ignore[list-item]
+    sign_in_browser(context, me, live_server)
     page = context.new_page()
     page.goto(f"{live_server}/patients")
     page.get_by_role("link", name="Import from a file").click()

@@ -7,10 +7,9 @@ from playwright.sync_api import Browser, Page, Playwright, expect
 from sqlmodel import Session
 
 from app.core.clock import local_today
-from app.core.sessions import STAFF_COOKIE
 from app.models import Patient, StaffUser
 from app.routines.service import items_of
-from tests.dashboard.helpers import staff_cookie
+from tests.dashboard.helpers import sign_in_browser
 from tests.factories import add_log, make_clinic, make_patient, make_staff, routine_version
 from tests.support.browser import assert_accessible, phone_context
 
@@ -78,8 +77,7 @@ def test_entries_on_a_phone_and_a_laptop(
             context = phone_context(playwright, chromium)
         else:
             context = chromium.new_context(viewport=LAPTOP)
-        cookie = {"name": STAFF_COOKIE, "value": staff_cookie(therapist), "url": live_server}
-        context.add_cookies([cookie])  # type: ignore[list-item]
+        sign_in_browser(context, therapist, live_server)
         try:
             _walk(context.new_page(), live_server, patient, size)
         finally:

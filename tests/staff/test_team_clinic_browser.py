@@ -4,8 +4,7 @@ import pytest
 from playwright.sync_api import Browser, Playwright, expect
 from sqlmodel import Session
 
-from app.core.sessions import STAFF_COOKIE
-from tests.dashboard.helpers import staff_cookie
+from tests.dashboard.helpers import sign_in_browser
 from tests.factories import make_clinic, make_staff
 from tests.support.browser import assert_accessible, phone_context
 
@@ -23,8 +22,7 @@ def test_admin_sets_the_numbers_patients_call(
     admin = make_staff(db, clinic, role="admin")
     db.commit()
     context = phone_context(playwright, chromium)
-    cookie = {"name": STAFF_COOKIE, "value": staff_cookie(admin), "url": live_server}
-    context.add_cookies([cookie])  # type: ignore[list-item]
+    sign_in_browser(context, admin, live_server)
     page = context.new_page()
     page.goto(f"{live_server}/team")
     expect(page.locator("#emergency-unconfirmed")).to_contain_text("911")

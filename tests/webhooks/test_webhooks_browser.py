@@ -6,8 +6,7 @@ import pytest
 from playwright.sync_api import Browser, Playwright, expect
 from sqlmodel import Session
 
-from app.core.sessions import STAFF_COOKIE
-from tests.dashboard.helpers import staff_cookie
+from tests.dashboard.helpers import sign_in_browser
 from tests.factories import make_clinic, make_staff
 from tests.support.browser import assert_accessible, phone_context
 
@@ -22,8 +21,7 @@ def test_admin_registers_a_webhook_on_a_phone(
     admin = make_staff(db, make_clinic(db), role="admin")
     db.commit()
     context = phone_context(playwright, chromium)
-    cookie = {"name": STAFF_COOKIE, "value": staff_cookie(admin), "url": live_server}
-    context.add_cookies([cookie])  # type: ignore[list-item]
+    sign_in_browser(context, admin, live_server)
     page = context.new_page()
     page.goto(f"{live_server}/webhooks")
     assert_accessible(page, "webhooks-empty")
