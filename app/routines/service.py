@@ -7,8 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, or_, select
 
-from app.library.service import texts_for
-from app.models import Exercise, Patient, RoutineItem, RoutineVersion
+from app.models import Exercise, ExerciseText, Patient, RoutineItem, RoutineVersion
 from app.models.routine import new_line_key
 from app.webhooks.events import ROUTINE_CHANGED, emit_for_patient
 
@@ -152,14 +151,16 @@ def exercise_names(session: Session, ids: Sequence[int], clinic_id: int) -> dict
     wanted = set(ids)
     if not wanted:
         return {}
-    visible = session.exec(
-        select(col(Exercise.id)).where(
+    rows = session.exec(
+        select(ExerciseText.exercise_id, ExerciseText.name)
+        .join(Exercise, col(Exercise.id) == ExerciseText.exercise_id)
+        .where(
             col(Exercise.id).in_(wanted),
             or_(col(Exercise.clinic_id).is_(None), Exercise.clinic_id == clinic_id),
+            ExerciseText.language == "en",
         )
     ).all()
-    found = [eid for eid in visible if eid is not None]
-    return {eid: text.name for eid, text in texts_for(session, found, "en").items()}
+    return dict(rows)
 
 
 def available_exercises(session: Session, clinic_id: int) -> list[Exercise]:
