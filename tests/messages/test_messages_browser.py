@@ -38,6 +38,12 @@ def test_offline_message_is_sent_once_and_answered(
         thread = page.locator("#messages")
         expect(thread.get_by_text("No messages yet")).to_be_visible()
         assert_accessible(page, "messages-01-today")
+        # Near the limit the box says how much room is left; with room to spare it says nothing.
+        writing = page.get_by_label("Write to your therapist")
+        writing.fill("a" * 1950)
+        expect(page.locator(".chars-left")).to_have_text("50 characters left")
+        writing.fill("Short")
+        expect(page.locator(".chars-left")).to_have_text("")
 
         phone.set_offline(True)
         page.get_by_label("Write to your therapist").fill(QUESTION)

@@ -10,6 +10,23 @@
       target.classList.add("copied");
     });
   });
+  // Near a text box's limit, say how many characters are left (read out once typing pauses).
+  var counting = null;
+  document.addEventListener("input", function (event) {
+    var box = event.target;
+    if (box.tagName !== "TEXTAREA" || !box.hasAttribute("data-left") || !box.maxLength) return;
+    var left = box.maxLength - box.value.length;
+    var note = box.parentNode.querySelector(".chars-left");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "chars-left small muted";
+      note.setAttribute("aria-live", "polite");
+      box.insertAdjacentElement("afterend", note);
+    }
+    clearTimeout(counting);
+    var text = left <= Math.min(100, box.maxLength / 5) ? box.getAttribute("data-left").replace("{n}", left) : "";
+    counting = setTimeout(function () { note.textContent = text; }, text && note.textContent ? 0 : 400);
+  });
   // A "None" box and the boxes beside it exclude each other (the server drops "None" anyway).
   document.addEventListener("change", function (event) {
     var box = event.target;
