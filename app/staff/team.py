@@ -4,10 +4,12 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select
+from sqlalchemy import ColumnElement, and_
+from sqlmodel import Session, col, func, select
 
 from app.core.security import hash_password
-from app.models import AccessToken, AuditEvent, StaffUser, utcnow
+from app.models import AccessToken, AuditEvent, Patient, StaffUser, utcnow
+from app.models.base import valid_id
 from app.staff.schemas import StaffForm
 from app.staff.service import RESET_PURPOSE, find_staff, issue_reset
 from app.staff.session_store import end_staff_sessions
@@ -86,6 +88,49 @@ def set_active(session: Session, admin: StaffUser, user: StaffUser, active: bool
             session.add(row)
     session.add(user)
     session.flush()
+
+
+def _in_care(clinic_id: int) -> ColumnElement[bool]:
+    """A clinic's patients still in care (not archived, not deleted)."""
+    return and_(
+        col(Patient.clinic_id) == clinic_id,
+        col(Patient.archived_at).is_(None),
+        col(Patient.deleted_at).is_(None),
+    )
+
+
+def patient_counts(session: Session, clinic_id: int) -> dict[int, int]:
+    """How many patients in care each team member looks after."""
+    rows = session.exec(
+        select(Patient.therapist_id, func.count())
+        .where(_in_care(clinic_id))
+        .group_by(col(Patient.therapist_id))
+    ).all()
+    return dict(rows)
+
+
+def move_patients(session: Session, admin: StaffUser, source: StaffUser, to_id: int) -> int:
+    """Give the patients in care of one team member to an active colleague; how many moved.
+
+    Archived patients stay with the therapist who treated them."""
+    try:
+        if not valid_id(to_id):
+            raise LookupError(to_id)
+        target = member(session, admin.clinic_id, to_id)
+    except LookupError:
+        raise TeamError("Choose who will look after them.") from None
+    if target.id == source.id:
+        raise TeamError(f"Choose someone other than {source.name}.")
+    if not target.is_active:
+        raise TeamError(f"{target.name} is deactivated. Choose an active colleague.")
+    patients = session.exec(
+        select(Patient).where(_in_care(admin.clinic_id), Patient.therapist_id == source.id)
+    ).all()
+    for patient in patients:
+        patient.therapist_id = to_id
+        session.add(patient)
+    session.flush()
+    return len(patients)
 
 
 def pending_reset_requests(session: Session, clinic_id: int) -> dict[int, datetime]:

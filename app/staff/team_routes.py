@@ -20,6 +20,8 @@ from app.staff.team import (
     TeamError,
     add_member,
     member,
+    move_patients,
+    patient_counts,
     pending_reset_requests,
     set_active,
     team_of,
@@ -48,6 +50,7 @@ def _page(
     context: dict[str, Any] = {
         "staff": admin,
         "members": team_of(session, admin.clinic_id),
+        "patient_counts": patient_counts(session, admin.clinic_id),
         "requests": pending_reset_requests(session, admin.clinic_id),
         "smtp": smtp_configured(),
         "now": utcnow(),
@@ -164,6 +167,12 @@ def _set_active(
         if active
         else f"{user.name} is deactivated and signed out everywhere."
     )
+    keeps = patient_counts(session, admin.clinic_id).get(user.id or 0, 0)
+    if not active and keeps:
+        done += (
+            f" They still look after {keeps} patient{'s' if keeps != 1 else ''}:"
+            " move them to a colleague below."
+        )
     return _page(request, session, admin, done=done)
 
 
@@ -173,6 +182,30 @@ def deactivate(
 ) -> Response:
     """Stop someone signing in, and sign them out now."""
     return _set_active(request, session, admin, user_id, False)
+
+
+@router.post("/team/{user_id}/move-patients")
+def move(
+    request: Request, user_id: RowId, session: SessionDep, admin: CurrentAdmin, fields: FormFields
+) -> Response:
+    """Give a team member's patients in care to an active colleague."""
+    source = _member(session, admin, user_id)
+    to = fields.get("to", "")
+    try:
+        moved = move_patients(session, admin, source, int(to) if to.isdigit() else 0)
+    except TeamError as error:
+        return _page(request, session, admin, error=str(error), status_code=422)
+    target = _member(session, admin, int(to))
+    record_staff(
+        session,
+        request,
+        admin,
+        "patients_moved",
+        detail=f"{moved} from staff {source.id} to staff {target.id}",
+    )
+    plural = "s" if moved != 1 else ""
+    done = f"{moved} patient{plural} of {source.name} now looked after by {target.name}."
+    return _page(request, session, admin, done=done)
 
 
 @router.post("/team/{user_id}/reactivate")
