@@ -104,8 +104,9 @@ def _day(day: date) -> str:
 
 
 def over_limit(patient: Patient, log: ExerciseLog) -> bool:
-    """Whether the exercise raised symptoms to the patient's limit or beyond."""
-    if log.pain_after is None or log.pain_after < patient.symptom_limit:
+    """Whether the exercise raised symptoms above the patient's limit (the limit itself is fine:
+    patients are told to keep symptoms at or below it)."""
+    if log.pain_after is None or log.pain_after <= patient.symptom_limit:
         return False
     return log.pain_before is None or log.pain_after > log.pain_before
 

@@ -71,16 +71,27 @@ def test_over_limit_turns_amber_and_flags(client: TestClient, db: Session) -> No
 def test_high_pain_that_did_not_rise_is_saved_with_caution_not_cheer(
     client: TestClient, db: Session
 ) -> None:
-    """At or over the limit without a rise: no "Well done!", a word to go gently, no flag."""
+    """Over the limit without a rise: no "Well done!", a word to go gently, no flag."""
     patient_id, item_id = _setup(client, db)
     _uuid, response = _log(client, item_id, pain_before="9", pain_after="9")
     # The page's own result, not the phone's hidden screens for entries saved offline.
     result = client.get(response.headers["location"]).text.split("<template", 1)[0]
     assert "Saved. Go gently today" in result and "Well done" not in result
-    assert "at or above your limit of 3 out of 10" in result
+    assert "above your limit of 3 out of 10" in result
     assert _flags(db, patient_id, "over_limit") == 0
     _uuid, response = _log(client, item_id, slot="2", pain_before="2", pain_after="2")
     assert "Saved. Well done!" in client.get(response.headers["location"]).text
+
+
+def test_symptoms_at_the_limit_are_within_it(client: TestClient, db: Session) -> None:
+    """Patients are told to keep symptoms at or below the limit: reaching it is no flag."""
+    patient_id, item_id = _setup(client, db)
+    _uuid, response = _log(client, item_id, pain_before="1", pain_after="3")
+    assert "Saved. Well done!" in client.get(response.headers["location"]).text
+    assert _flags(db, patient_id, "over_limit") == 0
+    _uuid, response = _log(client, item_id, slot="2", pain_before="1", pain_after="4")
+    assert "went above your limit of 3" in client.get(response.headers["location"]).text
+    assert _flags(db, patient_id, "over_limit") == 1
 
 
 def test_stop_signs_pause_today_and_flag(client: TestClient, db: Session) -> None:

@@ -142,9 +142,9 @@
     if (kind === "morning") return v.comparison === "worse" ? "morning-worse" : "morning-ok";
     var before = num(v.pain_before), after = num(v.pain_after);
     var symptoms = (v.symptoms || []).filter(function (x) { return x !== "none"; });
-    if ((after !== null && after >= limit && (before === null || after > before)) ||
+    if ((after !== null && after > limit && (before === null || after > before)) ||
         (symptoms.length && v.spread === "further")) return "amber";
-    return after !== null && after >= limit ? "high" : "ok";
+    return after !== null && after > limit ? "high" : "ok";
   }
   function entriesFor(form, v) {
     var d = form.dataset, kind = d.offline, id = v.uuid || uuid4(), out = [];
