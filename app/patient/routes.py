@@ -37,8 +37,9 @@ from app.flags.service import over_limit
 from app.messages.views import patient_view
 from app.models import ExerciseLog, Patient, SafetyReport
 from app.outcomes.patient_view import Checkin, checkin_due
+from app.patient.facts import day_facts
 from app.patient.forms import field_errors, parse_log, parse_signs
-from app.patient.service import day_facts, own_log, plan_item, today_plan, undone_entry
+from app.patient.service import own_log, plan_item, today_plan, undone_entry
 from app.patient.sessions import next_step, next_steps, pain_to_start
 from app.patient.validators import current_tag, not_modified, tag_after, today_tag
 
@@ -259,6 +260,7 @@ def _result(
             "next": after,
             "next_url": after.url(quick) if after else "",
             "today_done": after is None
+            and plan.stopped is None
             and entry is not None
             and log.local_date == plan.day
             and level not in ("stop", "emergency"),

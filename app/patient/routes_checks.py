@@ -13,10 +13,10 @@ from app.core.templating import render
 from app.deps import CurrentPatient, SessionDep
 from app.models import StaffUser
 from app.outcomes.patient_view import psfs_chart, psfs_progress
+from app.patient.facts import stopped_today
 from app.patient.forms import field_errors, parse_morning, parse_signs
 from app.patient.progress import progress
 from app.patient.progress_view import progress_charts
-from app.patient.service import stopped_today
 
 router = APIRouter()
 

@@ -5,8 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, Integer, bindparam, exists, func
-from sqlalchemy import select as sa_select
+from sqlalchemy import Date, Integer, bindparam
 from sqlmodel import Session, col, select
 
 from app.activity.edits import logged_again
@@ -16,20 +15,17 @@ from app.core.clock import local_today
 from app.library.cache import cached_exercises, cached_texts
 from app.library.service import texts_for
 from app.models import (
-    ChangeStamp,
     Exercise,
     ExerciseLog,
     ExerciseText,
-    Message,
     MorningCheck,
-    OutcomeSchedule,
     Patient,
     RoutineItem,
     RoutineVersion,
     SafetyReport,
 )
+from app.patient.facts import DayFacts, day_facts, pause_report
 from app.routines.service import items_of, version_on
-from app.stamps.service import LIBRARY, remember_library_stamp
 
 ARM_REGIONS = ("neck_arm", "elbow_forearm", "wrist_hand")
 
@@ -96,86 +92,6 @@ class TodayPlan:
     def rest_day(self) -> bool:
         """Nothing is prescribed today."""
         return not self.items
-
-
-@dataclass(frozen=True)
-class DayFacts:
-    """What Today needs besides the routine and the day's logs, read in one statement."""
-
-    library: int  # the library's change stamp
-    stopped_id: int | None  # today's latest warning-sign report
-    exercised_yesterday: bool
-    answered_today: bool
-    messages: int  # messages in the patient's thread
-    scheduled: bool = False  # the therapist assigned outcome measures (a check-in may be due)
-    morning: str | None = None  # today's next-morning answer: better, same or worse
-    emergency_yesterday: bool = False  # yesterday's warning signs called for emergency care
-
-
-def _day_facts_statement(with_library: bool) -> Any:
-    """Today's warning signs, the morning question's inputs, the thread's size (and the library's
-    stamp): indexed look-ups as scalar subqueries of one SELECT. Built once, bound per call."""
-    patient_id = bindparam("patient_id", type_=Integer())
-    day, yesterday = bindparam("day", type_=Date()), bindparam("yesterday", type_=Date())
-    stopped = (
-        select(SafetyReport.id)
-        .where(col(SafetyReport.patient_id) == patient_id, col(SafetyReport.local_date) == day)
-        .order_by(col(SafetyReport.received_at).desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    exercised = exists().where(
-        col(ExerciseLog.patient_id) == patient_id,
-        col(ExerciseLog.local_date) == yesterday,
-        col(ExerciseLog.deleted_at).is_(None),
-    )
-    answered = (
-        select(col(MorningCheck.comparison))
-        .where(col(MorningCheck.patient_id) == patient_id, col(MorningCheck.local_date) == day)
-        .order_by(col(MorningCheck.id).desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    messages = (
-        select(func.count()).select_from(Message).where(col(Message.patient_id) == patient_id)
-    ).scalar_subquery()
-    scheduled = exists().where(col(OutcomeSchedule.patient_id) == patient_id)
-    emergency = exists().where(
-        col(SafetyReport.patient_id) == patient_id,
-        col(SafetyReport.local_date) == yesterday,
-        col(SafetyReport.level) == "emergency",
-    )
-    library = (
-        select(col(ChangeStamp.value)).where(col(ChangeStamp.name) == LIBRARY).scalar_subquery()
-    )
-    first = [library] if with_library else []
-    return sa_select(*first, stopped, exercised, answered, messages, scheduled, emergency)
-
-
-_DAY_FACTS = {True: _day_facts_statement(True), False: _day_facts_statement(False)}
-
-
-def day_facts(
-    session: Session, patient_id: int, day: date, library: int | None = None
-) -> DayFacts:
-    """What Today needs besides the routine and the logs, in one round trip; the library's stamp
-    is read too unless the caller already has it (patient_and_library)."""
-    params = {"patient_id": patient_id, "day": day, "yesterday": day - timedelta(days=1)}
-    row = tuple(session.connection().execute(_DAY_FACTS[library is None], params).one())
-    if library is None:
-        library, row = row[0] or 0, row[1:]
-    remember_library_stamp(session, library)
-    morning = row[2]
-    return DayFacts(
-        library,
-        row[0],
-        bool(row[1]),
-        morning is not None,
-        row[3] or 0,
-        bool(row[4]),
-        morning,
-        bool(row[5]),
-    )
 
 
 _VERSION_ON = (
@@ -260,7 +176,7 @@ def today_plan(
         )
     _name_swapped(session, plan_items, patient.language, facts.library)
     extra = [lg for lg in logs if id(lg) not in used]
-    stopped = session.get(SafetyReport, facts.stopped_id) if facts.stopped_id else None
+    stopped = pause_report(session, patient.id, facts)
     return TodayPlan(
         day,
         plan_items,
@@ -273,9 +189,7 @@ def today_plan(
     )
 
 
-def _name_swapped(
-    session: Session, items: Sequence[PlanItem], language: str, library: int
-) -> None:
+def _name_swapped(session: Session, items: Sequence[PlanItem], language: str, library: int) -> None:
     """Name the exercise actually done on a slot whose line has another exercise since (a step
     during the day): the session counts, and the patient sees what it was."""
     swapped = [
@@ -308,15 +222,6 @@ def _exercises(session: Session, ids: Sequence[int]) -> dict[int, Exercise]:
         return {}
     rows = session.exec(select(Exercise).where(col(Exercise.id).in_(list(set(ids))))).all()
     return {e.id: e for e in rows if e.id is not None}
-
-
-def stopped_today(session: Session, patient_id: int, day: date) -> SafetyReport | None:
-    """A warning-sign report made today, which pauses today's routine."""
-    return session.exec(
-        select(SafetyReport)
-        .where(SafetyReport.patient_id == patient_id, SafetyReport.local_date == day)
-        .order_by(col(SafetyReport.received_at).desc())
-    ).first()
 
 
 def morning_due(session: Session, patient_id: int, day: date) -> bool:

@@ -18,6 +18,7 @@ from app.models import (
     Clinic,
     Exercise,
     ExerciseText,
+    Flag,
     Message,
     OutcomePlan,
     OutcomeSchedule,
@@ -28,6 +29,8 @@ from app.models import (
 )
 
 LIBRARY = "library"
+# Flags raised by warning-sign answers (activity.service.record_safety), which pause Today.
+WARNING_FLAGS = ("red_flag", "emergency")
 _PENDING = "stamp_pending"
 _BUMPED = "stamp_bumped"
 _LIBRARY_SEEN = "library_stamp"
@@ -90,6 +93,9 @@ def _note(session: OrmSession, _flush: UOWTransaction, _instances: Any) -> None:
                 obj.change_stamp = col(Patient.change_stamp) + 1  # type: ignore[assignment]
                 bumped(session).add(obj.id)
         elif isinstance(obj, _PATIENT_ROWS) and obj.patient_id is not None:
+            pending["patients"].add(obj.patient_id)
+        elif isinstance(obj, Flag) and obj.kind in WARNING_FLAGS:
+            # Resolving a warning-sign flag lifts the pause Today shows (app/patient/facts.py).
             pending["patients"].add(obj.patient_id)
         elif isinstance(obj, _LIBRARY_ROWS):
             pending["library"] = True

@@ -1,0 +1,88 @@
+"""A warning-sign pause lasts past midnight until the therapist has dealt with the report."""
+
+import uuid
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.core.clock import local_today, utcnow
+from app.dashboard.flags import acknowledge, resolve
+from app.flags.service import raise_flag
+from app.models import Flag, Patient, SafetyReport, StaffUser
+from app.patient.service import today_plan
+from tests.factories import make_clinic, make_patient, make_staff, sign_in_patient
+
+
+def _report(db: Session, patient: Patient, days_ago: int, level: str = "stop") -> Flag:
+    """A warning-sign answer given days_ago, with the flag it raised."""
+    assert patient.id is not None
+    day = local_today(patient.timezone) - timedelta(days=days_ago)
+    report = SafetyReport(
+        uuid=uuid.uuid4(),
+        patient_id=patient.id,
+        local_date=day,
+        level=level,
+        answers=["new_weakness"],
+        answered_at=utcnow() - timedelta(days=days_ago),
+        received_at=utcnow() - timedelta(days=days_ago),
+    )
+    db.add(report)
+    db.flush()
+    kind = "emergency" if level == "emergency" else "red_flag"
+    key = f"report:{report.uuid}"
+    flag = raise_flag(db, patient.id, kind, key, "Warning signs", at=report.received_at)
+    db.commit()
+    return flag
+
+
+def _setup(client: TestClient, db: Session) -> tuple[StaffUser, Patient, int]:
+    therapist = make_staff(db, make_clinic(db))
+    patient = make_patient(db, therapist)
+    sign_in_patient(client, db, patient)
+    item_id = today_plan(db, patient).items[0].item.id
+    assert item_id is not None
+    return therapist, patient, item_id
+
+
+def test_yesterdays_stop_holds_until_the_therapist_resolves_it(
+    client: TestClient, db: Session
+) -> None:
+    """Seen is not enough: the pause lifts once the flag is resolved, and Today's tag moves."""
+    therapist, patient, item_id = _setup(client, db)
+    flag = _report(db, patient, 1)
+    paused = client.get("/today")
+    assert "Your exercises are paused" in paused.text
+    assert "you reported warning signs. Please do not exercise until" in paused.text
+    assert f'href="/exercise/{item_id}"' not in paused.text
+    exercise = client.get(f"/exercise/{item_id}").text
+    assert "Your exercises are paused" in exercise and 'id="player"' not in exercise
+    acknowledge(db, flag, therapist)
+    db.commit()
+    assert "Your exercises are paused" in client.get("/today").text
+    resolve(db, flag, therapist, "Called: weakness was from a long drive, settled.")
+    db.commit()
+    again = client.get("/today", headers={"If-None-Match": paused.headers["ETag"]})
+    assert again.status_code == 200 and "Your exercises are paused" not in again.text
+    assert f'href="/exercise/{item_id}"' in again.text
+    assert 'id="player"' in client.get(f"/exercise/{item_id}").text
+
+
+def test_an_old_or_resolved_report_does_not_pause(client: TestClient, db: Session) -> None:
+    """A report older than a fortnight, or one already dealt with, leaves Today as it was."""
+    therapist, patient, item_id = _setup(client, db)
+    _report(db, patient, 15)
+    settled = _report(db, patient, 3)
+    resolve(db, settled, therapist, "Seen in clinic.")
+    db.commit()
+    today = client.get("/today").text
+    assert "paused" not in today and f'href="/exercise/{item_id}"' in today
+
+
+def test_a_carried_emergency_still_says_to_get_care(client: TestClient, db: Session) -> None:
+    """Two days after emergency answers, unresolved: paused, and told to see a doctor first."""
+    _therapist, patient, _item_id = _setup(client, db)
+    _report(db, patient, 2, level="emergency")
+    today = client.get("/today").text
+    assert "Your exercises are paused" in today
+    assert "If a doctor has not seen you yet, get emergency care now." in today
