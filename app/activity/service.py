@@ -41,9 +41,12 @@ class ActivityError(ValueError):
 
 
 def _when(value: datetime | None) -> datetime:
+    """When the phone says something happened, never later than now: a phone clock set ahead
+    must not date an entry in the future nor outrank an answer given after it."""
+    now = utcnow()
     if value is None:
-        return utcnow()
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+        return now
+    return min(value if value.tzinfo else value.replace(tzinfo=UTC), now)
 
 
 def _check_day(patient_today: date, day: date) -> None:
@@ -215,7 +218,8 @@ def restore_log(session: Session, patient: Patient, log: ExerciseLog, patient_to
 def record_morning(
     session: Session, patient: Patient, data: MorningIn, patient_today: date
 ) -> tuple[MorningCheck, bool]:
-    """Store the next-morning answer once per UUID and one per day, the latest winning."""
+    """Store the next-morning answer once per UUID and one per day: the latest wins, and a
+    worse one wins over any other."""
     assert patient.id is not None
     patient_id = patient.id
 
@@ -229,13 +233,16 @@ def record_morning(
 
     existing = find()
     if existing is not None:
-        if existing.uuid != data.uuid and _when(data.answered_at) >= existing.answered_at:
-            # A second answer the same morning replaces the first, so "worse" always counts.
+        later = _when(data.answered_at) >= existing.answered_at
+        # Worse wins whatever the order the answers arrive in: the therapist must hear of it.
+        worse = data.comparison == "worse" and existing.comparison != "worse"
+        if existing.uuid != data.uuid and (later or worse):
+            # A second answer the same morning replaces the first.
             # It takes the new answer's UUID too, so the same answer sent again is a repeat.
             existing.uuid = data.uuid
             existing.comparison = data.comparison
             existing.pain_now = data.pain_now
-            existing.answered_at = _when(data.answered_at)
+            existing.answered_at = max(existing.answered_at, _when(data.answered_at))
             session.add(existing)
             session.flush()
             _flag_if_worse(session, patient_id, existing)

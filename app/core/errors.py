@@ -7,6 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.requests import ClientDisconnect
 
 from app.core.i18n import normalize_language
 from app.core.middleware import CSP
@@ -137,6 +138,13 @@ def install_failure_handlers(app: FastAPI) -> None:
             return unavailable(request)
         log.error("database error on %s %s", request.method, request.url.path, exc_info=exc)
         return server_error(request, with_headers=False)
+
+    # A client that hangs up while sending its body: nobody is left to answer, and a traceback
+    # in the error log for each one would let anyone fill it.
+    @app.exception_handler(ClientDisconnect)
+    async def gone(request: Request, exc: ClientDisconnect) -> Response:
+        log.info("client went away during %s %s", request.method, request.url.path)
+        return Response(status_code=400)
 
     # Any other exception reaches the outermost layer, past the security middleware: the
     # headers are set here. Starlette logs the traceback; the visitor never sees it.

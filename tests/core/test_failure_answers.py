@@ -70,3 +70,47 @@ def test_a_broken_query_is_a_500_not_a_503(failing: TestClient) -> None:
     page = failing.get("/bad-query", headers={"accept": "text/html"})
     _assert_plain_500(page)
     assert "retry-after" not in page.headers
+
+
+def test_a_client_that_hangs_up_mid_body_is_let_go_quietly(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A form whose sender disconnects before the body arrives: a 400 for nobody, no traceback."""
+    import asyncio
+
+    from app.core.csrf import csrf_cookie_name
+
+    app = create_app()
+    with TestClient(app) as client:
+        client.get("/login")
+        cookie = client.cookies[csrf_cookie_name()]
+    sent: list[dict[str, object]] = []
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/login",
+        "raw_path": b"/login",
+        "query_string": b"",
+        "root_path": "",
+        "server": ("testserver", 80),
+        "client": ("203.0.113.9", 50000),
+        "headers": [
+            (b"host", b"testserver"),
+            (b"content-type", b"application/x-www-form-urlencoded"),
+            (b"content-length", b"1000"),
+            (b"cookie", f"{csrf_cookie_name()}={cookie}".encode()),
+        ],
+    }
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+    assert sent[0]["type"] == "http.response.start" and sent[0]["status"] == 400
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]

@@ -1,10 +1,12 @@
 """The sync API stores each entry once per UUID, however often the phone sends it."""
 
 import uuid
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
+from app.core.clock import utcnow
 from app.models import ExerciseLog, Flag, MorningCheck
 from app.patient.service import today_plan
 from tests.factories import make_clinic, make_patient, make_staff, sign_in_patient
@@ -124,15 +126,54 @@ def test_a_late_replay_of_an_older_morning_answer_does_not_undo_a_newer_one(
         "uuid": str(uuid.uuid4()),
         "local_date": today,
         "comparison": "worse",
-        "answered_at": f"{today}T08:10:00Z",
+        "answered_at": _ago(minutes=10),
     }
     older = {**newer, "uuid": str(uuid.uuid4()), "comparison": "better"}
-    older["answered_at"] = f"{today}T07:50:00Z"
+    older["answered_at"] = _ago(minutes=30)
     assert client.post("/api/morning", json=newer, headers=headers).status_code == 201
     late = client.post("/api/morning", json=older, headers=headers)
     assert late.status_code == 200 and late.json()["entry"]["comparison"] == "worse"
     checks = db.exec(select(MorningCheck).where(MorningCheck.patient_id == patient_id)).all()
     assert [c.comparison for c in checks] == ["worse"]
+
+
+def _ago(**delta: float) -> str:
+    """A moment before now as a phone sends it."""
+    return (utcnow() - timedelta(**delta)).isoformat()
+
+
+def test_a_phone_clock_ahead_cannot_freeze_the_morning_or_date_a_log_ahead(
+    client: TestClient, db: Session
+) -> None:
+    """Times ahead of now count as now: a later answer replaces one stamped ahead, and worse
+    replaces any other answer whenever it was given, so the therapist hears of it."""
+    patient_id, item_id, today, headers = _phone(client, db)
+    ahead = {
+        "uuid": str(uuid.uuid4()),
+        "local_date": today,
+        "comparison": "better",
+        "answered_at": "2099-12-31T23:59:59+14:00",
+    }
+    assert client.post("/api/morning", json=ahead, headers=headers).status_code == 201
+    worse = {**ahead, "uuid": str(uuid.uuid4()), "comparison": "worse"}
+    worse["answered_at"] = _ago(hours=1)  # given offline earlier, arriving now
+    answer = client.post("/api/morning", json=worse, headers=headers)
+    assert answer.status_code == 200 and answer.json()["entry"]["comparison"] == "worse"
+    check = db.exec(select(MorningCheck).where(MorningCheck.patient_id == patient_id)).one()
+    assert check.comparison == "worse" and check.answered_at <= utcnow()
+    flags = db.exec(select(Flag.kind).where(Flag.patient_id == patient_id)).all()
+    assert flags == ["worse_next_morning"]
+    log = {
+        "uuid": str(uuid.uuid4()),
+        "routine_item_id": item_id,
+        "local_date": today,
+        "slot": 1,
+        "sets_done": 1,
+        "done_at": "2099-12-31T23:59:59+14:00",
+    }
+    assert client.post("/api/logs", json=log, headers=headers).status_code == 201
+    stored = db.exec(select(ExerciseLog).where(ExerciseLog.patient_id == patient_id)).one()
+    assert stored.done_at <= utcnow()
 
 
 def test_a_symptom_flag_closes_when_the_entry_behind_it_is_corrected_or_taken_back(
