@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 
 WINDOW_DAYS = 30
+# Set-up and education are billed once the patient has sent at least this many data days.
+SETUP_DATA_DAYS = 2
 
 # What logged time was spent on; a live call is the interactive communication payers ask for.
 ACTIVITIES: dict[str, str] = {

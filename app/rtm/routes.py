@@ -13,7 +13,7 @@ from app.deps import CurrentTherapist, SessionDep
 from app.models import Clinic, Patient, StaffUser
 from app.patients.guards import patient_or_404
 from app.routines.describe import history
-from app.rtm.codes import ACTIVITIES, rules_on
+from app.rtm.codes import ACTIVITIES, SETUP_DATA_DAYS, rules_on
 from app.rtm.export import COLUMNS, list_csv, list_rows
 from app.rtm.service import (
     build_records,
@@ -65,6 +65,7 @@ def _record_page(
         "patient": patient,
         "record": record,
         "rules": rules_on(month),
+        "setup_days_needed": SETUP_DATA_DAYS,
         "decisions": list(reversed(decisions)),
         "month_error": month_error,
         "previous": f"{month - timedelta(days=1):%Y-%m}",
@@ -149,6 +150,7 @@ def clinic_list(
         "rows": rows,
         "columns": COLUMNS,
         "rules": rules_on(chosen),
+        "setup_days_needed": SETUP_DATA_DAYS,
         "activities": ACTIVITIES,
         "month_error": month_error,
     }

@@ -23,7 +23,14 @@ from app.models import (
     StaffUser,
     TimeEntry,
 )
-from app.rtm.codes import ACTIVITIES, WINDOW_DAYS, DeviceCode, device_code, management_codes
+from app.rtm.codes import (
+    ACTIVITIES,
+    SETUP_DATA_DAYS,
+    WINDOW_DAYS,
+    DeviceCode,
+    device_code,
+    management_codes,
+)
 
 
 @dataclass
@@ -93,10 +100,29 @@ class MonthRecord:
         return [w.code.code for w in self.billable_windows if w.code is not None]
 
     @property
-    def setup_in_month(self) -> bool:
-        """Whether set-up and education were done this month (billed once per episode)."""
+    def setup_done_in_month(self) -> bool:
+        """Whether set-up and education were recorded this month."""
         setup = self.patient.rtm_setup_on
         return setup is not None and self.month <= setup <= self.month_end
+
+    @property
+    def setup_data_days(self) -> int:
+        """Data days from the set-up day on, in the windows the record holds."""
+        setup = self.patient.rtm_setup_on
+        if setup is None:
+            return 0
+        return len({d for w in self.windows for d in w.days if d >= setup})
+
+    @property
+    def setup_in_month(self) -> bool:
+        """Whether set-up and education reach their code this month: done this month (billed
+        once per episode) and followed by at least two days of monitoring data."""
+        return self.setup_done_in_month and self.setup_data_days >= SETUP_DATA_DAYS
+
+    @property
+    def setup_pending(self) -> bool:
+        """Set-up done this month, still waiting for its second day of data."""
+        return self.setup_done_in_month and not self.setup_in_month
 
     @property
     def minutes(self) -> int:

@@ -152,3 +152,21 @@ def test_messages_count_only_with_the_clinic_setting(db: Session) -> None:
     clinic.messages_count_as_interactive = False
     db.add(clinic)
     assert _record(db, clinic, patient, MARCH).management == []
+
+
+def test_set_up_reaches_its_code_after_two_days_of_data(db: Session) -> None:
+    """Set-up and education are billed once two data days follow them; until then, pending."""
+    clinic, _staff, patient = setup(db, date(2026, 3, 2))
+    patient.rtm_setup_on = date(2026, 3, 2)
+    db.add(patient)
+    log_on(db, patient, date(2026, 3, 2))
+    waiting = _record(db, clinic, patient, MARCH)
+    assert (waiting.setup_in_month, waiting.setup_pending, waiting.setup_data_days) == (
+        False,
+        True,
+        1,
+    )
+    log_on(db, patient, date(2026, 3, 5))
+    billed = _record(db, clinic, patient, MARCH)
+    assert (billed.setup_in_month, billed.setup_pending) == (True, False)
+    assert not _record(db, clinic, patient, APRIL).setup_pending  # billed in its own month only
