@@ -13,6 +13,8 @@ LADDER = {
     5: "tensioner",
 }
 REPS_CAP, REPS_STEP, REPS_FLOOR = 15, 5, 5
+# A tensioner loads the nerve far more than a slider: smaller steps, a lower ceiling.
+TENSIONER_REPS_CAP, TENSIONER_REPS_STEP = 10, 2
 STEPPED_UP, STEPPED_DOWN = "Stepped up:", "Stepped down:"  # how a step's change note begins
 
 
@@ -143,8 +145,10 @@ def plan_step(
             change += f", now on the {dose.side}"
         return dose, f"{stepped} {name} → {names.get(best.id, 'Exercise')} ({change})"
     dose = dose_of(item)
-    if up and item.reps < REPS_CAP:
-        dose.reps = min(REPS_CAP, item.reps + REPS_STEP)
+    tensioner = exercise.kind.endswith("tensioner")
+    cap = TENSIONER_REPS_CAP if tensioner else REPS_CAP
+    if up and item.reps < cap:
+        dose.reps = min(cap, item.reps + (TENSIONER_REPS_STEP if tensioner else REPS_STEP))
         return dose, f"{STEPPED_UP} {name}: {item.reps} → {dose.reps} repetitions"
     if up and stage < 5:
         dose.ladder_stage = target

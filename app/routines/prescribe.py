@@ -1,7 +1,7 @@
 """Prescribing: saving a routine as a new version, stepping up or down, applying a template."""
 
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -10,7 +10,7 @@ from app.core.clock import local_today
 from app.models import Exercise, Flag, Patient, RoutineItem, RoutineVersion, StaffUser, utcnow
 from app.routines.describe import DAY_NAMES, SIDE_NAMES, describe_changes, history
 from app.routines.draft import NUMBER_FIELDS, DraftItem
-from app.routines.ladder import LADDER, STEPPED_DOWN, plan_step
+from app.routines.ladder import LADDER, STEPPED_DOWN, STEPPED_UP, plan_step
 from app.routines.service import (
     ItemDose,
     available_exercises,
@@ -26,6 +26,7 @@ from app.routines.templates import template_of_clinic, templates_of
 
 ADVISED_MAX = 4  # more exercises, lower adherence (Bachmann 2018)
 RESPONSE_KINDS = ("worse_next_morning", "over_limit")
+STEP_SETTLE = timedelta(hours=24)
 
 
 def current_routine(
@@ -121,6 +122,19 @@ def stepped_down_since(versions: Sequence[RoutineVersion], flags: Sequence[Flag]
     return any(v.created_at >= latest and v.change_note.startswith(STEPPED_DOWN) for v in versions)
 
 
+def recent_step_up(versions: Sequence[RoutineVersion], now: datetime) -> str | None:
+    """How long ago the routine was last stepped up, if within the day it needs to show how the
+    nerve takes it (domain: step up only after 24 hours of stable responses)."""
+    steps = [v for v in versions if v.change_note.startswith(STEPPED_UP)]
+    if not steps:
+        return None
+    ago = now - max(v.created_at for v in steps)
+    if ago >= STEP_SETTLE:
+        return None
+    hours = int(ago.total_seconds() // 3600)
+    return "less than an hour ago" if hours < 1 else f"{hours} hour{'s' if hours != 1 else ''} ago"
+
+
 def page_context(
     session: Session, patient: Patient, draft: list[DraftItem], nerve: str
 ) -> dict[str, Any]:
@@ -144,6 +158,7 @@ def page_context(
         "advised_max": ADVISED_MAX,
         "recent_flags": flags,
         "stepped_down": stepped_down_since([v.version for v in versions], flags),
+        "stepped_up_ago": recent_step_up([v.version for v in versions], utcnow()),
         "templates": templates_of(session, patient.clinic_id),
         "history": versions,
         "number_fields": NUMBER_FIELDS,

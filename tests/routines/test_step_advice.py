@@ -38,7 +38,7 @@ def test_step_down_after_bad_responses_is_advised_then_settles_and_recalls_the_n
     before = client.get(url, headers=HTML).text
     assert "Not stable yet:" in before and "Stepped down since" not in before
     assert "secondary" not in _button(before, "down") and "secondary" in _button(before, "up")
-    assert "changes the repetitions by 5 (up to 15, down to 5)" in before
+    assert "changes the repetitions by 5 (up to 15, down to 5;" in before
 
     item = items_of(db, routine_version(db, patient).id)[0]  # type: ignore[arg-type]
     stepped = client.post(f"{url}/items/{item.id}/step-down", data={"csrf_token": token})
@@ -103,3 +103,32 @@ def test_a_step_down_that_swaps_the_exercise_keeps_the_note_and_never_raises_the
     assert (now.sets, now.reps, now.times_per_day) == (1, 6, 1)
     assert "Version 3 saved: Stepped down:" in page and "(1 × 6)" in page
     assert "Your note for the patient still reads “Stop before tingling”" in page
+
+
+def test_a_tensioner_steps_up_gently_and_the_page_asks_to_wait_a_day(
+    client: TestClient, db: Session
+) -> None:
+    """A tensioner's repetitions rise by 2 to at most 10, and for 24 hours after a step up the
+    page says so and Step up no longer looks advised."""
+    therapist = make_staff(db, make_clinic(db))
+    patient = make_patient(db, therapist, slugs=())
+    tensioner = builtin(db, "seated-slump-tensioner")
+    assert patient.id is not None and tensioner.id is not None
+    dose = ItemDose(exercise_id=tensioner.id, sets=2, reps=6, ladder_stage=5)
+    new_version(db, patient.id, [dose], local_today(patient.timezone))
+    db.commit()
+    token = sign_in(client, therapist)
+    url = f"/patients/{patient.id}/routine"
+    assert "Stepped up" not in client.get(url, headers=HTML).text
+    seen = []
+    for _ in range(3):
+        item = items_of(db, routine_version(db, patient).id or 0)[0]
+        answer = client.post(
+            f"{url}/items/{item.id}/step-up", data={"csrf_token": token}, follow_redirects=True
+        )
+        seen.append(answer.text)
+    assert "6 → 8 repetitions" in seen[0] and "8 → 10 repetitions" in seen[1]
+    assert "already at the top of the ladder" in seen[2]
+    page = client.get(url, headers=HTML).text
+    assert "Stepped up less than an hour ago." in page
+    assert "secondary" in _button(page, "up") and "recent-step" in _button(page, "up")
