@@ -121,3 +121,32 @@ def test_switching_to_the_whole_clinic_updates_the_filter_counts(
     expect(options.first).to_have_text("All patients (3)")
     assert page.locator("#filter").input_value() == "all"
     expect(page.locator("#patients-heading")).to_contain_text("1–3 of 3")
+
+
+def test_typing_searches_and_tabbing_through_the_search_does_not(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session
+) -> None:
+    """The search box asks as one types; a keyboard user tabbing past it keeps their place."""
+    playwright, chromium = browser
+    therapist = make_staff(db, make_clinic(db))
+    _patient(db, therapist, "Tabitha Keys")
+    _patient(db, therapist, "Omar Other")
+    db.commit()
+    context = chromium.new_context(viewport={"width": 1366, "height": 768})
+    sign_in_browser(context, therapist, live_server)
+    page = context.new_page()
+    page.goto(f"{live_server}/dashboard")
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/dashboard?" in r.url else None)
+    page.locator("#filter").focus()  # the Tab's key comes up in the search box
+    for _ in range(3):
+        page.keyboard.press("Tab")
+        page.wait_for_timeout(120)
+    page.wait_for_timeout(600)
+    assert asked == []
+    focused = page.evaluate("document.activeElement.textContent")
+    assert "Skip to content" not in focused
+    page.get_by_label("Search by name").press_sequentially("tabi", delay=40)
+    expect(page.locator("#dashboard-results")).not_to_contain_text("Omar Other")
+    expect(page.locator("#dashboard-results")).to_contain_text("Tabitha Keys")
+    context.close()
