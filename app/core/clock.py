@@ -24,6 +24,16 @@ def local_today(tz_name: str, now: datetime | None = None) -> date:
     return local_now(tz_name, now).date()
 
 
+# The next-morning question waits for the morning: answered at half past midnight, by someone
+# still up, it would take the place of the answer that shows a delayed nerve reaction.
+MORNING_FROM_HOUR = 4
+
+
+def morning_begun(tz_name: str, now: datetime | None = None) -> bool:
+    """Whether it is morning yet in a time zone (from MORNING_FROM_HOUR, local time)."""
+    return local_now(tz_name, now).hour >= MORNING_FROM_HOUR
+
+
 def valid_timezone(name: str) -> bool:
     """Whether the name is a known IANA time zone."""
     return name in available_timezones()

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Date, Integer, bindparam
@@ -11,14 +11,13 @@ from sqlmodel import Session, col, select
 from app.activity.edits import logged_again
 from app.activity.service import EDIT_WINDOW_DAYS
 from app.adherence.service import match_item
-from app.core.clock import local_today
+from app.core.clock import local_today, morning_begun
 from app.library.cache import cached_exercises, cached_texts
 from app.library.service import texts_for
 from app.models import (
     Exercise,
     ExerciseLog,
     ExerciseText,
-    MorningCheck,
     Patient,
     RoutineItem,
     RoutineVersion,
@@ -181,7 +180,9 @@ def today_plan(
         day,
         plan_items,
         stopped,
-        facts.exercised_yesterday and not facts.answered_today,
+        facts.exercised_yesterday
+        and not facts.answered_today
+        and morning_begun(patient.timezone, now),
         extra,
         has_routine=bool(every),
         morning_worse=facts.morning == "worse",
@@ -222,28 +223,6 @@ def _exercises(session: Session, ids: Sequence[int]) -> dict[int, Exercise]:
         return {}
     rows = session.exec(select(Exercise).where(col(Exercise.id).in_(list(set(ids))))).all()
     return {e.id: e for e in rows if e.id is not None}
-
-
-def morning_due(session: Session, patient_id: int, day: date) -> bool:
-    """Whether to ask the next-morning question: exercised yesterday and not asked yet today."""
-    yesterday = day - timedelta(days=1)
-    exercised = session.exec(
-        select(ExerciseLog.id)
-        .where(
-            ExerciseLog.patient_id == patient_id,
-            ExerciseLog.local_date == yesterday,
-            col(ExerciseLog.deleted_at).is_(None),
-        )
-        .limit(1)
-    ).first()
-    if exercised is None:
-        return False
-    answered = session.exec(
-        select(MorningCheck.id).where(
-            MorningCheck.patient_id == patient_id, MorningCheck.local_date == day
-        )
-    ).first()
-    return answered is None
 
 
 def plan_item(session: Session, patient: Patient, item_id: int) -> PlanItem | None:

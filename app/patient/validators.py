@@ -9,7 +9,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from app.core.clock import local_today
+from app.core.clock import local_today, morning_begun
 from app.db import has_changes
 from app.deps import PatientStamps
 from app.models import Patient
@@ -57,6 +57,8 @@ def tag_for(request: Request, stamps: PatientStamps, now: datetime | None = None
         str(stamps.change_stamp),
         str(stamps.library),
         local_today(stamps.timezone, now).isoformat(),
+        # Whether the next-morning question may be asked yet (it appears at MORNING_FROM_HOUR).
+        str(morning_begun(stamps.timezone, now)),
         stamps.language,
         "htmx" if request.headers.get("hx-request") else "page",
         request.query_params.get("welcome", ""),

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from starlette.requests import Request
 
 from app.messages.service import send_from_patient, send_from_staff
-from app.models import Clinic, ExerciseText, Patient, StaffUser
+from app.models import Clinic, ExerciseLog, ExerciseText, Patient, StaffUser
 from app.patient.service import today_plan
 from app.patient.validators import today_tag
 from app.routines.service import ItemDose, new_version
@@ -119,3 +119,31 @@ def test_the_patients_date_rolling_over_gives_a_new_tag(db: Session) -> None:
     before = today_tag(db, patient, request, now)
     assert today_tag(db, patient, request, now + timedelta(minutes=20)) == before
     assert today_tag(db, patient, request, now + timedelta(minutes=40)) != before
+
+
+def test_the_morning_question_waits_for_the_morning(db: Session) -> None:
+    """Exercised yesterday: at 02:00 the question is not asked yet, from 04:00 it is, and the
+    tag moves at 04:00 so a phone holding the night's page gets the question."""
+    patient = make_patient(db, make_staff(db, make_clinic(db)), timezone="Europe/London")
+    assert patient.id is not None
+    item_id = today_plan(db, patient).items[0].item.id
+    night = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
+    db.add(
+        ExerciseLog(
+            uuid=uuid.uuid4(),
+            patient_id=patient.id,
+            routine_item_id=item_id,
+            exercise_id=today_plan(db, patient).items[0].item.exercise_id,
+            local_date=night.date() - timedelta(days=1),
+            slot=1,
+            sets_done=2,
+            done_at=night - timedelta(hours=12),
+        )
+    )
+    db.commit()
+    assert not today_plan(db, patient, night).morning_due
+    assert today_plan(db, patient, night + timedelta(hours=2)).morning_due
+    request = Request({"type": "http", "headers": [], "query_string": b""})
+    before = today_tag(db, patient, request, night + timedelta(hours=1, minutes=59))
+    assert today_tag(db, patient, request, night + timedelta(minutes=30)) == before
+    assert today_tag(db, patient, request, night + timedelta(hours=2)) != before
