@@ -307,3 +307,17 @@ def test_entry_page_shows_what_was_logged(client: TestClient, db: Session) -> No
     assert "Your note: Calf &lt;b&gt;tight&lt;/b&gt; after" in page
     quiet, _ = _log(client, item_id, slot="2")
     assert "Nerve feelings:" not in client.get(f"/log/{quiet}").text
+
+
+def test_spreading_symptoms_point_to_the_warning_signs(client: TestClient, db: Session) -> None:
+    """Spreading further down at a low score: said as it is, with the way to the warning signs."""
+    patient_id, item_id = _setup(client, db)
+    _uuid, response = _log(
+        client, item_id, pain_before="2", pain_after="2", symptoms="tingling", spread="further"
+    )
+    result = client.get(response.headers["location"]).text.split("<template", 1)[0]
+    assert "Your nerve symptoms spread further down." in result
+    assert "went above your limit" not in result
+    assert "If the tingling or numbness stays, or keeps spreading, stop your exercises." in result
+    assert 'href="/check"' in result
+    assert _flags(db, patient_id, "over_limit") == 1

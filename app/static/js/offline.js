@@ -142,8 +142,9 @@
     if (kind === "morning") return v.comparison === "worse" ? "morning-worse" : "morning-ok";
     var before = num(v.pain_before), after = num(v.pain_after);
     var symptoms = (v.symptoms || []).filter(function (x) { return x !== "none"; });
-    if ((after !== null && after > limit && (before === null || after > before)) ||
-        (symptoms.length && v.spread === "further")) return "amber";
+    // Spreading further down is the graver of the two (as on the server's own page).
+    if (symptoms.length && v.spread === "further") return "spread";
+    if (after !== null && after > limit && (before === null || after > before)) return "amber";
     return after !== null && after > limit ? "high" : "ok";
   }
   function entriesFor(form, v) {
