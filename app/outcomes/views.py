@@ -56,6 +56,17 @@ class OutcomesView:
     today: date
     psfs_activities: list[str] = field(default_factory=list)
 
+    @property
+    def staff_scores(self) -> list[tuple[OutcomeScore, str]]:
+        """Scores staff recorded, newest first, each with its measure's name."""
+        found = [
+            (row, view.trend.measure.name_en)
+            for view in self.trends
+            for row in view.rows
+            if row.source == "staff"
+        ]
+        return sorted(found, key=lambda pair: pair[0].taken_on, reverse=True)
+
 
 def outcomes_view(session: Session, patient: Patient) -> OutcomesView:
     """The patient's outcome trends (in English for staff), due measures and schedule."""

@@ -39,6 +39,9 @@ def test_record_a_score_and_see_it_against_the_mcid(client: TestClient, db: Sess
     assert 'class="mcid"' in page.text and 'class="baseline"' in page.text
     assert "LOINC 97909-6" in page.text
     assert _scores(db, patient) == [("odi", 44.0), ("odi", 32.0)]
+    listed = client.get(f"/patients/{patient.id}/outcomes").text
+    assert f"{today:%-d %b %Y} · Oswestry Disability Index" in listed
+    assert " · odi · " not in listed
     actions = db.exec(select(AuditEvent.action).where(AuditEvent.patient_id == patient.id)).all()
     assert actions.count("outcome_recorded") == 2
 
