@@ -16,6 +16,7 @@ from app.config import get_settings
 from app.core.sessions import read_session
 from app.library.mediacheck import sniff_media, well_formed
 from app.library.service import TEXT_FIELDS
+from app.library.wording import PLACEHOLDERS
 from app.models import Exercise, ExerciseText, Patient, RoutineItem, RoutineVersion, utcnow
 from app.models.exercise import BODY_REGIONS, DOSE_LIMITS, KINDS, NERVES
 from app.staff.forms import FormModel
@@ -23,6 +24,7 @@ from app.staff.service import staff_from_cookie
 
 LANGUAGES = ("en", "es")
 LIST_FIELDS = ("steps", "mistakes", "cautions")
+_BRACED = re.compile(r"\{[^{}\s]{1,40}\}")
 MEDIA_TYPES = {
     "image/jpeg": ".jpg",
     "image/png": ".png",
@@ -123,6 +125,18 @@ class ExerciseWords(FormModel):
         if len(lines) > 20 or any(len(line) > 500 for line in lines):
             raise ValueError("Use at most 20 lines of up to 500 characters.")
         return lines
+
+    @field_validator("steps")
+    @classmethod
+    def _placeholders(cls, value: list[str]) -> list[str]:
+        # A mistyped placeholder would reach patients as it was typed, braces and all.
+        unknown = sorted({m for line in value for m in _BRACED.findall(line)} - set(PLACEHOLDERS))
+        if unknown:
+            raise ValueError(
+                f"{', '.join(unknown)} is not something the app can fill in: use "
+                f"{' or '.join(PLACEHOLDERS)}, or write the number."
+            )
+        return value
 
     @field_validator("name")
     @classmethod

@@ -158,6 +158,11 @@ def test_bad_exercise_input_changes_nothing(db: Session) -> None:
         # Only the three kinds of movement: the old two-way "tensioner" and "other" are gone.
         ({"kind": "tensioner"}, "Choose slider, tensioner (both ends) or tensioner (one end)."),
         ({"kind": "other"}, "Choose slider, tensioner (both ends) or tensioner (one end)."),
+        # A mistyped placeholder would reach patients braces and all.
+        (
+            {"en_steps": "Pause {hold_second}."},
+            "{hold_second} is not something the app can fill in: use {seconds_per_cycle} or",
+        ),
     ]
     with client_from() as client:
         sign_in(client, me)
