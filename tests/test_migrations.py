@@ -152,3 +152,34 @@ def test_logs_keep_their_rows_through_0023(tmp_path: Path) -> None:
     finally:
         engine.dispose()
     assert [tuple(row) for row in rows] == [(None, None, None), (2, None, None)]
+
+
+def test_0024_takes_the_apostrophes_out_of_folded_names(tmp_path: Path) -> None:
+    """Names folded before 0024 kept their apostrophes; after it "oneill" finds O'Neill."""
+    from sqlalchemy import text
+    from sqlmodel import Session
+
+    from app.library.service import sync_builtin_library
+    from tests.factories import make_clinic, make_patient, make_staff
+
+    url = f"sqlite:///{tmp_path / 'names.db'}"
+    command.upgrade(alembic_config(url), "0023")
+    engine = make_engine(url)
+    try:
+        with Session(engine) as db:
+            sync_builtin_library(db)
+            therapist = make_staff(db, make_clinic(db))
+            for name in ("Grace O\u2019Neill", "Dara D'Arcy", "Plain Name"):
+                patient = make_patient(db, therapist)
+                patient.display_name = name
+                db.add(patient)
+            db.commit()
+        with engine.begin() as conn:  # as 0022 folded them: apostrophes kept
+            conn.execute(text("UPDATE patient SET search_name = lower(display_name)"))
+        engine.dispose()
+        command.upgrade(alembic_config(url), "head")
+        with Session(engine) as db:
+            rows = db.connection().execute(text("SELECT search_name FROM patient"))
+            assert sorted(rows.scalars()) == ["dara darcy", "grace oneill", "plain name"]
+    finally:
+        engine.dispose()

@@ -131,18 +131,19 @@ def test_silent_filter_counts_the_days_as_silent_days_does(db: Session) -> None:
 def test_search_sets_accents_and_case_aside_and_takes_wildcards_literally(
     client: TestClient, db: Session
 ) -> None:
-    """ "maria" and "LÓPEZ" find María López on the dashboard and the patient list; "%" and
-    "_" are characters of a name, not patterns."""
+    """ "maria" and "LÓPEZ" find María López on the dashboard and the patient list, "oneill"
+    finds O’Neill; "%" and "_" are characters of a name, not patterns."""
     clinic = make_clinic(db)
     therapist = make_staff(db, clinic)
-    for name in ("María López", "Mario Rossi", "Ana 100%", "Bea_Ruiz"):
+    names = ("María López", "Mario Rossi", "Ana 100%", "Bea_Ruiz", "Grace O\u2019Neill")
+    for name in names:
         make_patient(db, therapist).display_name = name
     db.commit()
     sign_in(client, therapist)
 
     def found(path: str, q: str) -> set[str]:
         page = client.get(path, params={"q": q}, headers=HTML).text
-        return {n for n in ("María López", "Mario Rossi", "Ana 100%", "Bea_Ruiz") if n in page}
+        return {n for n in names if n in page}
 
     for path in ("/dashboard", "/patients"):
         assert found(path, "maria") == {"María López"}, path
@@ -150,3 +151,5 @@ def test_search_sets_accents_and_case_aside_and_takes_wildcards_literally(
         assert found(path, "mar") == {"María López", "Mario Rossi"}, path
         assert found(path, "%") == {"Ana 100%"}, path
         assert found(path, "a_r") == {"Bea_Ruiz"}, path
+        # Apostrophes are set aside too, straight or curly, in the name and in the search.
+        assert found(path, "oneill") == found(path, "O'Neill") == {"Grace O\u2019Neill"}, path
