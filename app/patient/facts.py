@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Date, Integer, bindparam, exists, func
+from sqlalchemy import Date, Integer, bindparam, case, exists, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -17,6 +17,7 @@ from app.models import (
     Message,
     MorningCheck,
     OutcomeSchedule,
+    RoutineVersion,
     SafetyReport,
 )
 from app.models.base import UTCDateTime, utcnow
@@ -38,6 +39,7 @@ class DayFacts:
     morning: str | None = None  # today's next-morning answer: better, same or worse
     emergency_yesterday: bool = False  # yesterday's warning signs called for emergency care
     held_key: str | None = None  # the key of an earlier warning-sign flag still unresolved
+    changed_on: date | None = None  # when the routine in force replaced an earlier one
 
 
 def _day_facts_statement(with_library: bool) -> Any:
@@ -87,11 +89,21 @@ def _day_facts_statement(with_library: bool) -> Any:
         col(SafetyReport.local_date) == yesterday,
         col(SafetyReport.level) == "emergency",
     )
+    # The routine in force (as app.patient.service._VERSION_ON): its first day, if it replaced one.
+    changed = (
+        select(case((col(RoutineVersion.number) > 1, col(RoutineVersion.valid_from)), else_=None))
+        .where(col(RoutineVersion.patient_id) == patient_id, col(RoutineVersion.valid_from) <= day)
+        .order_by(col(RoutineVersion.valid_from).desc(), col(RoutineVersion.number).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     library = (
         select(col(ChangeStamp.value)).where(col(ChangeStamp.name) == LIBRARY).scalar_subquery()
     )
     first = [library] if with_library else []
-    return sa_select(*first, stopped, exercised, answered, messages, scheduled, emergency, held)
+    return sa_select(
+        *first, stopped, exercised, answered, messages, scheduled, emergency, held, changed
+    )
 
 
 _DAY_FACTS = {True: _day_facts_statement(True), False: _day_facts_statement(False)}
@@ -121,7 +133,15 @@ def day_facts(session: Session, patient_id: int, day: date, library: int | None 
         morning,
         bool(row[5]),
         row[6],
+        _as_date(row[7]),
     )
+
+
+def _as_date(value: Any) -> date | None:
+    """A date read through a CASE, which SQLite's driver hands back as text."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
 
 
 def pause_report(session: Session, patient_id: int, facts: DayFacts) -> SafetyReport | None:

@@ -23,6 +23,7 @@ from app.models import (
     RoutineVersion,
     SafetyReport,
 )
+from app.patient import changes
 from app.patient.facts import DayFacts, day_facts, pause_report
 from app.routines.service import items_of, version_on
 
@@ -52,6 +53,10 @@ class PlanItem:
     exercise: Exercise
     text: ExerciseText
     slots: list[Slot] = field(default_factory=list)
+    change: str | None = (
+        None  # "new" or "changed" in a routine changed lately (app.patient.changes)
+    )
+    before: RoutineItem | None = None  # the dose a "changed" line had
 
     @property
     def next_slot(self) -> Slot | None:
@@ -76,6 +81,7 @@ class TodayPlan:
     has_routine: bool = True  # False until the therapist has prescribed something in force
     morning_worse: bool = False  # this morning's answer was "worse": go gentler today
     emergency_yesterday: bool = False  # yesterday's answers called for emergency care
+    changed_on: date | None = None  # the therapist changed the routine lately, on this day
 
     @property
     def total(self) -> int:
@@ -174,6 +180,12 @@ def today_plan(
             PlanItem(item, exercises[item.exercise_id], texts[item.exercise_id], slots)
         )
     _name_swapped(session, plan_items, patient.language, facts.library)
+    changed_on = facts.changed_on if changes.shown(facts.changed_on, day) and every else None
+    if changed_on is not None:
+        before = changes.by_line(changes.previous_items(session, patient.id, every[0].version_id))
+        for p in plan_items:
+            p.before = before.get(p.item.line_key)
+            p.change = changes.change_of(p.item, p.before)
     extra = [lg for lg in logs if id(lg) not in used]
     stopped = pause_report(session, patient.id, facts)
     return TodayPlan(
@@ -187,6 +199,7 @@ def today_plan(
         has_routine=bool(every),
         morning_worse=facts.morning == "worse",
         emergency_yesterday=facts.emergency_yesterday,
+        changed_on=changed_on,
     )
 
 
