@@ -7,6 +7,7 @@ from typing import Any
 from app.models import Exercise, RoutineItem
 from app.models.exercise import DOSE_LIMITS
 from app.routines.describe import SIDE_NAMES
+from app.routines.ladder import SWAPPED_SIDE, moves_other_side
 from app.routines.service import ItemDose
 
 # (field, label, low, high, message) for the whole-number dose fields.
@@ -63,10 +64,29 @@ def draft_from_items(items: Sequence[RoutineItem]) -> list[DraftItem]:
     ]
 
 
-def draft_from_exercise(exercise: Exercise) -> DraftItem:
-    """A new draft item with the exercise's default dose."""
+def sore_side(condition: str, sides: Sequence[str]) -> str | None:
+    """The side that hurts, as far as the routine or the condition tell: the one side every sided
+    line is done on, or the only side the condition names (English or Spanish); else None."""
+    sided = {s for s in sides if s in ("left", "right")}
+    if len(sided) == 1:
+        return sided.pop()
+    words = condition.casefold()
+    left = "left" in words or "izquierd" in words
+    right = "right" in words or "derech" in words
+    if left != right:
+        return "left" if left else "right"
+    return None
+
+
+def draft_from_exercise(exercise: Exercise, sore: str | None = None) -> DraftItem:
+    """A new draft item with the exercise's default dose, on the sore side when it is known
+    (the other side for an exercise that moves the limb that does not hurt)."""
+    side = "both"
+    if sore is not None:
+        side = SWAPPED_SIDE[sore] if moves_other_side(exercise) else sore
     return DraftItem(
         exercise_id=exercise.id,
+        side=side,
         sets=str(exercise.default_sets),
         reps=str(exercise.default_reps),
         seconds_per_cycle=str(exercise.default_seconds_per_cycle),

@@ -19,10 +19,17 @@ from app.routines.draft import (
     draft_from_form,
     draft_from_items,
     move,
+    sore_side,
     validate,
 )
 from app.routines.handout import handout_items
-from app.routines.ladder import STEPPED_DOWN, STEPPED_UP, PrescribeError
+from app.routines.ladder import (
+    STEPPED_DOWN,
+    STEPPED_UP,
+    SWAPPED_SIDE,
+    PrescribeError,
+    moves_other_side,
+)
 from app.routines.pages import (
     FormDep,
     parse_int,
@@ -98,7 +105,13 @@ def routine_edit(
         if chosen is None:
             problem = "Choose an exercise from the library to add."
             return rejected(request, session, staff, patient, draft, [problem], nerve, note)
-        draft.append(draft_from_exercise(chosen))
+        # The sore side as the lines already drafted show it (an opposite-side slider's turned).
+        sides = [
+            SWAPPED_SIDE.get(d.side, d.side) if moves_other_side(ex) else d.side
+            for d in draft
+            if (ex := library.get(d.exercise_id)) is not None
+        ]
+        draft.append(draft_from_exercise(chosen, sore_side(patient.condition, sides)))
     return show_page(
         request, session, staff, patient, draft, saved_state=False, nerve=nerve, change_note=note
     )
