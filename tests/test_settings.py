@@ -50,10 +50,15 @@ def test_production_refuses_every_published_secret(secret: str) -> None:
         "change-me-to-something-long-and-random-0123456789",
         "dev-only-change-me" * 3,
         " test-secret-key-that-is-long-enough-0123456789 ",
+        "0123456789abcdefghijklmnopqrstuvwxyz",
+        "zyxwvutsrqponmlkjihgfedcba9876543210",
+        " " * 37 + "abcdefghijk",
+        "Tq8 vR2 pL9 xZ4 mK7 wB3 nD6 hF1 jG5 cS0 yU",
     ],
 )
 def test_production_refuses_a_weak_secret(secret: str) -> None:
-    """Too short, too few different characters, a placeholder or a published one inside."""
+    """Too short, too few different characters, a placeholder or a published one inside, a run
+    of characters, or blanks."""
     with pytest.raises(ValidationError, match="NEUROGLIDE_SECRET_KEY"):
         Settings(_env_file=None, environment="production", secret_key=secret)
 
@@ -81,6 +86,23 @@ def test_production_accepts_a_random_secret(secret: str) -> None:
     """What the README's command, token_hex or `openssl rand -base64 32` make is fine."""
     settings = Settings(_env_file=None, environment="production", secret_key=secret)
     assert settings.secret_key == secret
+
+
+def test_production_on_plain_http_says_so_at_start(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An http base address in production is named in a warning; an https one is not."""
+    import app.core.lifespan as lifespan
+
+    secret = secrets.token_urlsafe(48)
+    for base, warned in (("http://clinic.example", True), ("https://clinic.example", False)):
+        settings = Settings(
+            _env_file=None, environment="production", secret_key=secret, base_url=base
+        )
+        monkeypatch.setattr(lifespan, "get_settings", lambda s=settings: s)
+        caplog.clear()
+        lifespan.warn_plain_http()
+        assert ("without Secure" in caplog.text) is warned, base
 
 
 # A literal (or a compose fallback) after a setting or constant named like a secret.

@@ -2,15 +2,18 @@
 
 import asyncio
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from app.config import get_settings
 from app.db import get_engine
 from app.ops.checkpoint import checkpoint_loop, database_file, defer_commit_checkpoints
 from app.reminders.runner import reminder_lifespan
 
+log = logging.getLogger(__name__)
 _frozen = False
 
 
@@ -27,9 +30,22 @@ def freeze_startup_heap() -> None:
         gc.freeze()
 
 
+def warn_plain_http() -> None:
+    """Say so at start-up when production is not told its https address: cookies then go out
+    without Secure and no HSTS is sent, so a plain-http request would carry a session."""
+    settings = get_settings()
+    if settings.environment == "production" and not settings.https:
+        log.warning(
+            "NEUROGLIDE_BASE_URL is %s: session cookies go out without Secure and no HSTS is "
+            "sent. Set it to the https address patients and staff use.",
+            settings.base_url,
+        )
+
+
 @asynccontextmanager
 async def app_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """SQLite's background checkpoints and the embedded reminder sender, with the app."""
+    warn_plain_http()
     engine = get_engine()
     path = database_file(engine)
     stop = asyncio.Event()

@@ -36,6 +36,11 @@ def secret_problem(secret: str) -> str | None:
         return f"it has {len(secret)} characters and needs at least {MIN_SECRET_LENGTH}"
     if len(set(secret)) < MIN_DISTINCT_CHARACTERS:
         return "it repeats too few different characters to be random"
+    if any(c.isspace() for c in secret):
+        return "it holds spaces or other blank characters"
+    steps = [ord(b) - ord(a) for a, b in zip(secret, secret[1:], strict=False)]
+    if sum(1 for step in steps if abs(step) == 1) * 2 >= len(steps):
+        return "it is mostly a run of characters (abcd, 1234), not a random value"
     return None
 
 
