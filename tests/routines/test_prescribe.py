@@ -321,11 +321,14 @@ def test_step_up_never_lists_an_exercise_twice_and_says_the_new_dose(
 def test_step_up_warns_after_a_worse_morning(client: TestClient, db: Session) -> None:
     """A worse-next-morning flag in the last 48 h shows a warning but does not block."""
     therapist, patient = _setup(db)
-    add_flag(db, patient, "worse_next_morning", 2)
+    flag = add_flag(db, patient, "worse_next_morning", 2)
+    flag.times_raised = 2  # raised again by a second worse answer: two responses, one flag
+    db.add(flag)
     db.commit()
     token = sign_in(client, therapist)
     page = client.get(f"/patients/{patient.id}/routine", headers=HTML).text
     assert "Not stable yet" in page and 'aria-describedby="recent-response"' in page
+    assert "2 worse-next-morning or over-limit responses in the last 48 hours" in page
     item = items_of(db, routine_version(db, patient).id)[0]  # type: ignore[arg-type]
     response = client.post(
         f"/patients/{patient.id}/routine/items/{item.id}/step-up", data={"csrf_token": token}
