@@ -24,6 +24,7 @@ from app.dashboard.service import (
     PAGE_SIZE,
     SCOPES,
     build_dashboard,
+    clinic_matches,
     has_own_patients,
 )
 from app.deps import CurrentTherapist, RowId, SessionDep
@@ -50,6 +51,8 @@ def dashboard(
         scope = "mine" if has_own_patients(session, staff) else "clinic"
     filter_ = filter_ if filter_ in FILTERS else "all"
     dash = build_dashboard(session, staff, scope=scope, filter_=filter_, q=q, page=page)
+    # Nobody of one's own by that name: say whether the clinic has someone.
+    elsewhere = clinic_matches(session, staff, q) if scope == "mine" and q and not dash.rows else 0
     record_staff(
         session,
         request,
@@ -73,6 +76,8 @@ def dashboard(
         "previous_page": f"/dashboard?{preceding}" if page > 1 else None,
         # Rows added below the first page's (htmx): the heading counts from the first row.
         "more": more,
+        "elsewhere": elsewhere,
+        "elsewhere_url": "/dashboard?" + urlencode({"scope": "clinic", "filter": "all", "q": q}),
         "page_size": PAGE_SIZE,
         **flag_helpers(),
     }

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from markupsafe import Markup
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from app.charts import sparkline
 from app.core.clock import local_today
@@ -207,6 +207,12 @@ def _staff_names(session: Session, clinic_id: int) -> dict[int, str]:
         select(StaffUser.id, StaffUser.name).where(StaffUser.clinic_id == clinic_id)
     ).all()
     return {sid: name for sid, name in rows if sid is not None}
+
+
+def clinic_matches(session: Session, staff: StaffUser, q: str) -> int:
+    """Active patients of the whole clinic whose name matches a search (for an empty "mine")."""
+    where = base_filter(staff, "clinic", q)
+    return session.exec(select(func.count()).select_from(Patient).where(*where)).one()
 
 
 def build_dashboard(

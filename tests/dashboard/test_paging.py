@@ -153,3 +153,21 @@ def test_search_sets_accents_and_case_aside_and_takes_wildcards_literally(
         assert found(path, "a_r") == {"Bea_Ruiz"}, path
         # Apostrophes are set aside too, straight or curly, in the name and in the search.
         assert found(path, "oneill") == found(path, "O'Neill") == {"Grace O\u2019Neill"}, path
+
+
+def test_a_search_of_ones_own_patients_says_when_the_clinic_has_a_match(
+    client: TestClient, db: Session
+) -> None:
+    """None of mine is called Maria, a colleague's is: the empty list offers the clinic's."""
+    clinic = make_clinic(db)
+    me, colleague = make_staff(db, clinic), make_staff(db, clinic)
+    make_patient(db, me).display_name = "Omar Own"
+    make_patient(db, colleague).display_name = "María Other"
+    db.commit()
+    sign_in(client, me)
+    page = client.get("/dashboard", params={"scope": "mine", "q": "maria"}, headers=HTML).text
+    assert "No patients match." in page
+    assert "1 patient of the whole clinic matches “maria”: show them" in page
+    assert 'href="/dashboard?scope=clinic&amp;filter=all&amp;q=maria"' in page
+    mine = client.get("/dashboard", params={"scope": "mine", "q": "omar"}, headers=HTML).text
+    assert "of the whole clinic match" not in mine
