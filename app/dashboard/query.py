@@ -114,10 +114,13 @@ def ranked(session: Session, where: list[ColumnElement[bool]], now: Any = None) 
     zones = zones_table(todays, get_settings().outcome_review_weeks * 7, SILENT_DAYS)
     today = zones.c.today
     s = DashboardSummary
-    urgency = case(
+    level = case(
         *((col(Flag.kind) == kind, level) for kind, level in URGENCY.items()),
         else_=col(Flag.severity),
     )
+    # Twice the flag's level, plus one while nobody has acknowledged it: among flags of one
+    # level, a new one ranks above one already seen; a more urgent flag still comes first.
+    urgency = level * 2 + case((col(Flag.acknowledged_at).is_(None), 1), else_=0)
     # Per patient through the flags' patient index: joined as one grouped subquery instead,
     # SQLite scans the whole clinic's open flags for every patient (time grows as N x flags).
     # Most patients have no open flag: an EXISTS probe is cheaper than starting an aggregate.

@@ -70,11 +70,6 @@ class Row:
         return max((f.severity for f in self.flags), default=0)
 
     @property
-    def urgency(self) -> int:
-        """The most urgent open flag: an emergency answer above warning signs (0 when none)."""
-        return max((urgency(f) for f in self.flags), default=0)
-
-    @property
     def flag_groups(self) -> list[tuple[str, int, int]]:
         """Open flags as (kind, severity, how many), most urgent first, for compact badges."""
         groups: dict[str, tuple[int, int]] = {}
@@ -127,16 +122,6 @@ class Row:
     def spark(self) -> Markup:
         """The inline SVG sparkline of pain after exercise."""
         return sparkline(self.pain_after, self.pain_text)
-
-    def sort_key(self) -> tuple[int, int, float, str]:
-        """Who needs attention first: an emergency answer, then warning signs, then other flags by
-        severity; then silent days, then low adherence."""
-        return (
-            -self.urgency,
-            -(self.silent_days or 0),
-            self.adherence_7 if self.adherence_7 is not None else 2.0,
-            self.patient.display_name.lower(),
-        )
 
 
 @dataclass

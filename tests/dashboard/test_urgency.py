@@ -58,6 +58,27 @@ def test_an_emergency_answer_is_always_first(client: TestClient, db: Session) ->
     assert "saddle numbness" in review
 
 
+def test_a_new_flag_ranks_above_one_already_seen_of_the_same_level(db: Session) -> None:
+    """Acknowledged is not resolved, so the patient stays flagged, but below someone whose
+    flag of the same level nobody has seen; a more urgent flag, seen or not, stays above."""
+    therapist = make_staff(db, make_clinic(db))
+    seen = _patient(db, therapist, "Aaron Acknowledged", everything=False)
+    fresh = _patient(db, therapist, "Zelda New", everything=True)
+    urgent = _patient(db, therapist, "Wren Warning", everything=True)
+    for flag in (
+        add_flag(db, seen, "over_limit", 2, "Symptoms went from 2/10 to 6/10"),
+        add_flag(db, urgent, "red_flag", 3, "Warning signs reported: night pain"),
+    ):
+        flag.acknowledged_at = utcnow()
+        db.add(flag)
+    add_flag(db, fresh, "over_limit", 2, "Symptoms went from 1/10 to 5/10")
+    db.commit()
+    names = [row.patient.display_name for row in build_dashboard(db, therapist).rows]
+    assert names == ["Wren Warning", "Zelda New", "Aaron Acknowledged"]
+    flagged = build_dashboard(db, therapist, filter_="flagged")
+    assert flagged.counts["flagged"] == 3
+
+
 def test_a_second_worse_morning_raises_the_flag_again(client: TestClient, db: Session) -> None:
     """The flag says when it was last raised, how often, and keeps what it said before."""
     therapist = make_staff(db, make_clinic(db))
