@@ -22,6 +22,7 @@ from app.models import (
     StaffUser,
 )
 from app.reports.outcomes import outcomes_part
+from app.routines.ladder import STEPPED_DOWN, STEPPED_UP
 
 SNAPSHOT_VERSION = 1
 # Charts go weekly over the whole care, but no further back than this: one page must hold them.
@@ -72,12 +73,19 @@ def routine_part(
     current = in_force[-1] if in_force else None
     changes = []
     for previous, entry in zip(in_force, in_force[1:], strict=False):
+        note = entry.version.change_note
+        # A step's own note repeats the changes listed, in English: the report names the step in
+        # the reader's language instead.
+        step = (
+            "up" if note.startswith(STEPPED_UP) else "down" if note.startswith(STEPPED_DOWN) else ""
+        )
         changes.append(
             {
                 "number": entry.version.number,
                 "on": entry.version.valid_from.isoformat(),
                 "by": staff.get(entry.version.created_by_id or 0, ""),
-                "note": entry.version.change_note,
+                "note": "" if step else note,
+                "step": step,
                 "changes": _changes(previous.items, entry.items, names),
             }
         )
@@ -91,9 +99,7 @@ def routine_part(
     }
 
 
-def _week_means(
-    logs: Sequence[ExerciseLog], weeks: list[date], field: str
-) -> list[float | None]:
+def _week_means(logs: Sequence[ExerciseLog], weeks: list[date], field: str) -> list[float | None]:
     by_week: dict[date, list[int]] = defaultdict(list)
     for log in logs:
         value = getattr(log, field)
