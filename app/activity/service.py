@@ -233,20 +233,7 @@ def record_morning(
 
     existing = find()
     if existing is not None:
-        later = _when(data.answered_at) >= existing.answered_at
-        # Worse wins whatever the order the answers arrive in: the therapist must hear of it.
-        worse = data.comparison == "worse" and existing.comparison != "worse"
-        if existing.uuid != data.uuid and (later or worse):
-            # A second answer the same morning replaces the first.
-            # It takes the new answer's UUID too, so the same answer sent again is a repeat.
-            existing.uuid = data.uuid
-            existing.comparison = data.comparison
-            existing.pain_now = data.pain_now
-            existing.answered_at = max(existing.answered_at, _when(data.answered_at))
-            session.add(existing)
-            session.flush()
-            _flag_if_worse(session, patient_id, existing)
-        return existing, False
+        return _answer_again(session, patient_id, existing, data, patient_today), False
     _check_day(patient_today, data.local_date)
     check = MorningCheck(
         uuid=data.uuid,
@@ -260,7 +247,34 @@ def record_morning(
     check, created = _insert_once(session, check, find)
     if created:
         _flag_if_worse(session, patient_id, check)
-    return check, created
+        return check, True
+    # Another answer for the day was stored at the same moment: this one is a second answer.
+    return _answer_again(session, patient_id, check, data, patient_today), False
+
+
+def _answer_again(
+    session: Session, patient_id: int, existing: MorningCheck, data: MorningIn, today: date
+) -> MorningCheck:
+    """A second answer for a day already answered replaces the first when it is later, or worse
+    (whatever the order they arrive in: the therapist must hear of it); the same one sent again
+    changes nothing."""
+    if existing.uuid == data.uuid:
+        return existing
+    later = _when(data.answered_at) >= existing.answered_at
+    worse = data.comparison == "worse" and existing.comparison != "worse"
+    if not (later or worse):
+        return existing
+    # No answer is rewritten for a day too long ago to answer.
+    _check_day(today, existing.local_date)
+    # It takes the new answer's UUID too, so the same answer sent again is a repeat.
+    existing.uuid = data.uuid
+    existing.comparison = data.comparison
+    existing.pain_now = data.pain_now
+    existing.answered_at = max(existing.answered_at, _when(data.answered_at))
+    session.add(existing)
+    session.flush()
+    _flag_if_worse(session, patient_id, existing)
+    return existing
 
 
 def _flag_if_worse(session: Session, patient_id: int, check: MorningCheck) -> None:

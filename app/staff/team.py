@@ -109,10 +109,16 @@ def patient_counts(session: Session, clinic_id: int) -> dict[int, int]:
     return dict(rows)
 
 
-def move_patients(session: Session, admin: StaffUser, source: StaffUser, to_id: int) -> int:
-    """Give the patients in care of one team member to an active colleague; how many moved.
-
-    Archived patients stay with the therapist who treated them."""
+def move_patients(
+    session: Session, admin: StaffUser, source: StaffUser, to_id: int
+) -> tuple[list[Patient], StaffUser]:
+    """Give the patients in care of a deactivated team member to an active colleague; the
+    patients moved and who has them now. Archived patients stay with who treated them."""
+    if source.is_active:
+        raise TeamError(
+            f"{source.name} is active: deactivate them first, or change each patient's "
+            "therapist on the patient's page."
+        )
     try:
         if not valid_id(to_id):
             raise LookupError(to_id)
@@ -130,7 +136,7 @@ def move_patients(session: Session, admin: StaffUser, source: StaffUser, to_id: 
         patient.therapist_id = to_id
         session.add(patient)
     session.flush()
-    return len(patients)
+    return list(patients), target
 
 
 def pending_reset_requests(session: Session, clinic_id: int) -> dict[int, datetime]:

@@ -188,23 +188,27 @@ def deactivate(
 def move(
     request: Request, user_id: RowId, session: SessionDep, admin: CurrentAdmin, fields: FormFields
 ) -> Response:
-    """Give a team member's patients in care to an active colleague."""
+    """Give a deactivated team member's patients in care to an active colleague."""
     source = _member(session, admin, user_id)
     to = fields.get("to", "")
     try:
-        moved = move_patients(session, admin, source, int(to) if to.isdigit() else 0)
+        moved, target = move_patients(
+            session, admin, source, int(to) if to.isascii() and to.isdigit() else 0
+        )
     except TeamError as error:
         return _page(request, session, admin, error=str(error), status_code=422)
-    target = _member(session, admin, int(to))
-    record_staff(
-        session,
-        request,
-        admin,
-        "patients_moved",
-        detail=f"{moved} from staff {source.id} to staff {target.id}",
-    )
-    plural = "s" if moved != 1 else ""
-    done = f"{moved} patient{plural} of {source.name} now looked after by {target.name}."
+    # One event per patient, so each patient's own history shows who took them on.
+    for patient in moved:
+        record_staff(
+            session,
+            request,
+            admin,
+            "patient_moved",
+            patient=patient,
+            detail=f"from staff {source.id} to staff {target.id}",
+        )
+    plural = "s" if len(moved) != 1 else ""
+    done = f"{len(moved)} patient{plural} of {source.name} now looked after by {target.name}."
     return _page(request, session, admin, done=done)
 
 

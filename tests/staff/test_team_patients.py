@@ -31,17 +31,18 @@ def test_a_deactivated_therapists_patients_move_to_a_colleague(db: Session) -> N
         db.refresh(patient)
     assert {p.therapist_id for p in cared} == {staying.id}
     assert archived.therapist_id == leaving.id
-    event = db.exec(select(AuditEvent).where(AuditEvent.action == "patients_moved")).one()
-    assert event.detail == f"3 from staff {leaving.id} to staff {staying.id}"
+    events = db.exec(select(AuditEvent).where(AuditEvent.action == "patient_moved")).all()
+    assert sorted(e.patient_id or 0 for e in events) == sorted(p.id or 0 for p in cared)
+    assert {e.detail for e in events} == {f"from staff {leaving.id} to staff {staying.id}"}
 
 
 def test_patients_only_move_to_an_active_colleague_of_the_clinic(db: Session) -> None:
     """Another clinic's staff, someone deactivated, the same one or nonsense: 422, no change."""
     clinic = make_clinic(db)
     admin = make_staff(db, clinic, role="admin")
-    leaving, gone = make_staff(db, clinic), make_staff(db, clinic)
-    gone.is_active = False
-    db.add(gone)
+    leaving, gone, busy = make_staff(db, clinic), make_staff(db, clinic), make_staff(db, clinic)
+    leaving.is_active = gone.is_active = False
+    db.add_all([leaving, gone])
     stranger = make_staff(db, make_clinic(db))
     patient = make_patient(db, leaving)
     db.commit()
@@ -54,11 +55,17 @@ def test_patients_only_move_to_an_active_colleague_of_the_clinic(db: Session) ->
             ("abc", "Choose who will look after them."),
             ("99999999999999999999", "Choose who will look after them."),
             ("", "Choose who will look after them."),
+            ("\u00b2", "Choose who will look after them."),  # a digit to isdigit(), not to int()
+            ("\u0663", "Choose who will look after them."),  # Arabic-Indic three
         ):
             answer = post(client, f"/team/{leaving.id}/move-patients", {"to": target})
             assert answer.status_code == 422 and words in answer.text, target
         away = post(client, f"/team/{stranger.id}/move-patients", {"to": str(leaving.id)})
         assert away.status_code == 404
+        make_patient(db, busy)
+        db.commit()
+        active = post(client, f"/team/{busy.id}/move-patients", {"to": str(admin.id)})
+        assert active.status_code == 422 and "is active: deactivate them first" in active.text
     db.refresh(patient)
     assert patient.therapist_id == leaving.id
 

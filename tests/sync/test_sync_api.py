@@ -1,7 +1,7 @@
 """The sync API stores each entry once per UUID, however often the phone sends it."""
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
@@ -174,6 +174,36 @@ def test_a_phone_clock_ahead_cannot_freeze_the_morning_or_date_a_log_ahead(
     assert client.post("/api/logs", json=log, headers=headers).status_code == 201
     stored = db.exec(select(ExerciseLog).where(ExerciseLog.patient_id == patient_id)).one()
     assert stored.done_at <= utcnow()
+
+
+def test_an_answer_for_a_day_long_past_is_not_rewritten(client: TestClient, db: Session) -> None:
+    """A stored answer 59 days old stays as it was: a second one for that day is refused like a
+    first one would be, and raises no flag."""
+    patient_id, _item_id, today, headers = _phone(client, db)
+    old_day = date.fromisoformat(today) - timedelta(days=59)
+    db.add(
+        MorningCheck(
+            uuid=uuid.uuid4(),
+            patient_id=patient_id,
+            local_date=old_day,
+            about_date=old_day - timedelta(days=1),
+            comparison="better",
+            answered_at=utcnow() - timedelta(days=59),
+        )
+    )
+    db.commit()
+    again = {
+        "uuid": str(uuid.uuid4()),
+        "local_date": old_day.isoformat(),
+        "comparison": "worse",
+        "pain_now": 9,
+    }
+    answer = client.post("/api/morning", json=again, headers=headers)
+    assert answer.status_code == 422 and "too long ago" in answer.text
+    db.expire_all()
+    check = db.exec(select(MorningCheck).where(MorningCheck.patient_id == patient_id)).one()
+    assert check.comparison == "better"
+    assert db.exec(select(Flag).where(Flag.patient_id == patient_id)).all() == []
 
 
 def test_a_symptom_flag_closes_when_the_entry_behind_it_is_corrected_or_taken_back(
