@@ -182,10 +182,16 @@ def today_plan(
     _name_swapped(session, plan_items, patient.language, facts.library)
     changed_on = facts.changed_on if changes.shown(facts.changed_on, day) and every else None
     if changed_on is not None:
-        before = changes.by_line(changes.previous_items(session, patient.id, every[0].version_id))
-        for p in plan_items:
+        earlier = list(items_in_force(session, patient.id, changes.day_before(changed_on)))
+        before = changes.by_line(earlier)
+        # A routine begun that same day is a first routine: nothing in it is a change.
+        for p in plan_items if earlier else []:
             p.before = before.get(p.item.line_key)
             p.change = changes.change_of(p.item, p.before)
+        dropped = set(before) - {i.line_key for i in every}
+        # Only a note changed (it shows as it is), or nothing the patient would see: no news.
+        if not earlier or not (dropped or any(p.change for p in plan_items)):
+            changed_on = None
     extra = [lg for lg in logs if id(lg) not in used]
     stopped = pause_report(session, patient.id, facts)
     return TodayPlan(
