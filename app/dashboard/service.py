@@ -26,7 +26,7 @@ from app.dashboard.query import (
     page_of,
     ranked,
 )
-from app.flags.service import SILENT_DAYS, URGENCY, urgency, urgency_order
+from app.flags.service import SILENT_DAYS, URGENCY, attention_key, urgency_order
 from app.messages.service import unread_messages
 from app.models import DailyRollup, Flag, Patient, StaffUser
 from app.models.rollup import day_mean
@@ -259,6 +259,6 @@ def build_dashboard(
             )
         )
     panel = [(f, r.patient) for r in rows for f in r.flags]
-    panel.sort(key=lambda fp: (-urgency(fp[0]), -fp[0].raised_at.timestamp()))
+    panel.sort(key=lambda fp: attention_key(fp[0]))
     first = (page - 1) * PAGE_SIZE + 1
     return Dashboard(rows, panel, by_filter["all"], by_filter, page, has_next, first)

@@ -31,9 +31,14 @@ def urgency(flag: Flag) -> int:
     return URGENCY.get(flag.kind, flag.severity)
 
 
+def attention_key(flag: Flag) -> tuple[int, bool, float]:
+    """Most urgent first; among equals one nobody has acknowledged, then the latest raised."""
+    return (-urgency(flag), flag.acknowledged_at is not None, -flag.raised_at.timestamp())
+
+
 def urgency_order(flags: Sequence[Flag]) -> list[Flag]:
-    """Flags most urgent first, the most recently raised first among equals."""
-    return sorted(flags, key=lambda f: (-urgency(f), -f.raised_at.timestamp()))
+    """Flags in attention order (attention_key)."""
+    return sorted(flags, key=attention_key)
 
 
 def raise_flag(

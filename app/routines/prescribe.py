@@ -125,7 +125,12 @@ def stepped_down_since(versions: Sequence[RoutineVersion], flags: Sequence[Flag]
 def recent_step_up(versions: Sequence[RoutineVersion], now: datetime) -> str | None:
     """How long ago the routine was last stepped up, if within the day it needs to show how the
     nerve takes it (domain: step up only after 24 hours of stable responses)."""
-    steps = [v for v in versions if v.change_note.startswith(STEPPED_UP)]
+    # A version dated in the past (a demo's history, an import) is no recent step.
+    steps = [
+        v
+        for v in versions
+        if v.change_note.startswith(STEPPED_UP) and v.valid_from >= now.date() - timedelta(days=1)
+    ]
     if not steps:
         return None
     ago = now - max(v.created_at for v in steps)

@@ -65,16 +65,21 @@ def test_a_new_flag_ranks_above_one_already_seen_of_the_same_level(db: Session) 
     seen = _patient(db, therapist, "Aaron Acknowledged", everything=False)
     fresh = _patient(db, therapist, "Zelda New", everything=True)
     urgent = _patient(db, therapist, "Wren Warning", everything=True)
+    add_flag(db, fresh, "over_limit", 2, "Symptoms went from 1/10 to 5/10")
+    # Raised after the fresh one and seen since: the latest raised, but no longer news.
     for flag in (
         add_flag(db, seen, "over_limit", 2, "Symptoms went from 2/10 to 6/10"),
         add_flag(db, urgent, "red_flag", 3, "Warning signs reported: night pain"),
     ):
         flag.acknowledged_at = utcnow()
+        flag.created_at = flag.created_at + timedelta(minutes=5)
         db.add(flag)
-    add_flag(db, fresh, "over_limit", 2, "Symptoms went from 1/10 to 5/10")
     db.commit()
-    names = [row.patient.display_name for row in build_dashboard(db, therapist).rows]
+    board = build_dashboard(db, therapist)
+    names = [row.patient.display_name for row in board.rows]
     assert names == ["Wren Warning", "Zelda New", "Aaron Acknowledged"]
+    # The open-flags list a therapist works through follows the same order.
+    assert [p.display_name for _f, p in board.flags] == names
     flagged = build_dashboard(db, therapist, filter_="flagged")
     assert flagged.counts["flagged"] == 3
 
