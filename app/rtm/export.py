@@ -52,7 +52,11 @@ def list_rows(records: Sequence[MonthRecord]) -> list[ListRow]:
                 p.monitoring_started_on.isoformat() if p.monitoring_started_on else ""
             ),
             "setup_on": p.rtm_setup_on.isoformat() if p.rtm_setup_on else "",
-            "setup_code": rules_on(r.month).setup_code if r.setup_in_month else "",
+            "setup_code": (
+                rules_on(r.month).setup_code
+                if r.setup_in_month
+                else f"{rules_on(r.month).setup_code} pending" if r.setup_pending else ""
+            ),
             "windows_ending": "; ".join(
                 f"{w.start.isoformat()} to {w.end.isoformat()}" for w in billable
             ),

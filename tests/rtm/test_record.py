@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlmodel import Session
 
 from app.models import Clinic, MorningCheck, OutcomeScore
+from app.rtm.export import list_rows
 from app.rtm.service import build_records, windows_for
 from tests.rtm.helpers import log_at, log_on, message, minutes, setup
 
@@ -166,7 +167,10 @@ def test_set_up_reaches_its_code_after_two_days_of_data(db: Session) -> None:
         True,
         1,
     )
+    # The list and its CSV say so, so a biller can tell it from a set-up billed before.
+    assert list_rows([waiting])[0].cells["setup_code"] == "98975 pending"
     log_on(db, patient, date(2026, 3, 5))
     billed = _record(db, clinic, patient, MARCH)
     assert (billed.setup_in_month, billed.setup_pending) == (True, False)
+    assert list_rows([billed])[0].cells["setup_code"] == "98975"
     assert not _record(db, clinic, patient, APRIL).setup_pending  # billed in its own month only
