@@ -110,7 +110,7 @@ def test_an_entry_saved_during_an_outage_is_sent_by_itself_once(
             form.get_by_role("button", name="Save").click()
             page.locator("#result").wait_for()
             # The first try met the 503 and kept the entry on the phone.
-            expect(page.locator("#net-status")).to_contain_text("1 waiting to be sent.")
+            expect(page.locator("#net-status")).to_contain_text("1 entry waiting to be sent.")
             assert page.evaluate("NeuroglideOutbox.all().then(r => r.length)") == 1
         # The server is back; the page is left alone until it says the entry was sent.
         badge = page.locator(f'.sync-badge[data-uuid="{entry}"]')

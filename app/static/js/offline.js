@@ -42,7 +42,7 @@
     var parts = [];
     // A saved copy shown because the server did not answer counts as not connected too.
     if (!navigator.onLine || document.documentElement.hasAttribute("data-copy")) parts.push(t.offline);
-    if (waiting > 0) parts.push(t.waiting.replace("{n}", waiting));
+    if (waiting > 0) parts.push(waiting === 1 ? t.waitingOne : t.waiting.replace("{n}", waiting));
     status.textContent = parts.join(" ");
     status.hidden = parts.length === 0;
   }
