@@ -134,7 +134,7 @@ class Settings(BaseSettings):
     @property
     def https(self) -> bool:
         """Whether the public address is served over HTTPS (Secure cookies, HSTS)."""
-        return self.base_url.startswith("https://")
+        return self.base_url.strip().lower().startswith("https://")
 
 
 @lru_cache

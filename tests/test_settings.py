@@ -54,6 +54,12 @@ def test_production_refuses_every_published_secret(secret: str) -> None:
         "zyxwvutsrqponmlkjihgfedcba9876543210",
         " " * 37 + "abcdefghijk",
         "Tq8 vR2 pL9 xZ4 mK7 wB3 nD6 hF1 jG5 cS0 yU",
+        "password1234password1234password1234",
+        "qwertyuiopqwertyuiopqwertyuiopqwertyuiop",
+        "aaaaaaaaaabbbbbbbbbbccccccccccddddddddddeeeeeeeeeeffffffffffgggggghhhhiijj",
+        "02468135790246813579024681357902468",
+        "test-secret-key-that-is-long-enough-012345678",  # a published key, one character short
+        "bench-secret-key-that-is-long-enough-0123456788",  # and one changed
     ],
 )
 def test_production_refuses_a_weak_secret(secret: str) -> None:
@@ -95,7 +101,12 @@ def test_production_on_plain_http_says_so_at_start(
     import app.core.lifespan as lifespan
 
     secret = secrets.token_urlsafe(48)
-    for base, warned in (("http://clinic.example", True), ("https://clinic.example", False)):
+    cases = (
+        ("http://clinic.example", True),
+        ("https://clinic.example", False),
+        ("HTTPS://Clinic.Example", False),  # the scheme is case-blind
+    )
+    for base, warned in cases:
         settings = Settings(
             _env_file=None, environment="production", secret_key=secret, base_url=base
         )

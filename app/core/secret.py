@@ -1,5 +1,6 @@
 """The secret key that signs sessions: refusing known ones, and making one for a local copy."""
 
+import difflib
 import os
 import secrets
 import stat
@@ -23,6 +24,7 @@ PUBLISHED_SECRETS = frozenset(
     }
 )
 PLACEHOLDERS = ("change-me", "changeme", "change_me", "replace-me", "your-secret")
+NEAR_COPY = 0.85
 
 
 def secret_problem(secret: str) -> str | None:
@@ -30,6 +32,9 @@ def secret_problem(secret: str) -> str | None:
     lowered = secret.strip().lower()
     if any(published in lowered for published in PUBLISHED_SECRETS):
         return "it is published in Neuroglide's own code or documentation"
+    # One character changed or dropped is still the published key to anyone who reads it.
+    if any(_alike(lowered, published) for published in PUBLISHED_SECRETS):
+        return "it is a near copy of a key published in Neuroglide's own code or documentation"
     if any(placeholder in lowered for placeholder in PLACEHOLDERS):
         return "it is a placeholder, not a random value"
     if len(secret) < MIN_SECRET_LENGTH:
@@ -41,7 +46,29 @@ def secret_problem(secret: str) -> str | None:
     steps = [ord(b) - ord(a) for a, b in zip(secret, secret[1:], strict=False)]
     if sum(1 for step in steps if abs(step) == 1) * 2 >= len(steps):
         return "it is mostly a run of characters (abcd, 1234), not a random value"
+    if _repeats(secret):
+        return "it repeats a part of itself, not a random value"
     return None
+
+
+def _alike(value: str, published: str) -> bool:
+    """Whether a value is a published key with a few characters changed, added or dropped."""
+    return difflib.SequenceMatcher(None, value, published).ratio() >= NEAR_COPY
+
+
+def _repeats(secret: str) -> bool:
+    """Whether some four characters come three times without overlapping, or one character eight
+    times in a row: by chance in 64 random characters about once in a million tries or fewer."""
+    last: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    for start in range(len(secret) - 3):
+        part = secret[start : start + 4]
+        if start >= last.get(part, -4) + 4:
+            last[part] = start
+            seen[part] = seen.get(part, 0) + 1
+            if seen[part] >= 3:
+                return True
+    return any(c * 8 in secret for c in set(secret))
 
 
 def _read(path: Path) -> str:

@@ -98,8 +98,9 @@ def base_filter(staff: StaffUser, scope: str, q: str) -> list[ColumnElement[bool
     ]
     if scope != "clinic":
         where.append(col(Patient.therapist_id) == staff.id)
-    if q.strip():
-        where.append(col(Patient.search_name).contains(folded(q.strip()), autoescape=True))
+    # A search of only apostrophes or marks folds to nothing: it narrows nothing either.
+    if wanted := folded(q.strip()):
+        where.append(col(Patient.search_name).contains(wanted, autoescape=True))
     return where
 
 
