@@ -249,6 +249,7 @@ def _result(
             "log": log,
             "level": level,
             "report": report,
+            "past": log.local_date != plan.day,
             "p": entry,
             "editable": editable,
             "restorable": log.deleted_at is not None and recent and not again,

@@ -86,3 +86,32 @@ def test_a_carried_emergency_still_says_to_get_care(client: TestClient, db: Sess
     today = client.get("/today").text
     assert "Your exercises are paused" in today
     assert "If a doctor has not seen you yet, get emergency care now." in today
+
+
+def test_an_earlier_days_warning_entry_says_what_was_reported_not_what_to_do_today(
+    client: TestClient, db: Session
+) -> None:
+    """Yesterday's entry with warning signs: the day and the signs ticked, no "today" order."""
+    from app.routines.service import items_of
+    from tests.factories import add_log, routine_version
+
+    _therapist, patient, _item_id = _setup(client, db)
+    assert patient.id is not None
+    yesterday = local_today(patient.timezone) - timedelta(days=1)
+    item = items_of(db, routine_version(db, patient).id or 0)[0]
+    log = add_log(db, patient, item, yesterday)
+    db.add(
+        SafetyReport(
+            uuid=uuid.uuid5(log.uuid, "safety"),
+            patient_id=patient.id,
+            local_date=yesterday,
+            level="stop",
+            answers=["new_weakness"],
+            answered_at=utcnow() - timedelta(days=1),
+        )
+    )
+    db.commit()
+    # The page's own words, not the phone's hidden screens for entries saved offline.
+    page = client.get(f"/log/{log.uuid}").text.split("<template", 1)[0]
+    assert "Warning signs reported" in page and "Stop your exercises for today" not in page
+    assert "New or worse weakness (grip, or foot catching)" in page
