@@ -53,9 +53,7 @@ class PlanItem:
     exercise: Exercise
     text: ExerciseText
     slots: list[Slot] = field(default_factory=list)
-    change: str | None = (
-        None  # "new" or "changed" in a routine changed lately (app.patient.changes)
-    )
+    change: str | None = None  # "new" or "changed" lately (app.patient.changes)
     before: RoutineItem | None = None  # the dose a "changed" line had
 
     @property
