@@ -46,7 +46,7 @@ class Measure:
     @property
     def range_text(self) -> str:
         """'0 to 100, lower is better' style description of the scale ('-3 to 3', not '-3-3')."""
-        return f"{self.format(self.min)} to {self.format(self.max)}, {self.better_text}"
+        return f"{self.min:g} to {self.max:g}, {self.better_text}"
 
     @property
     def better_text(self) -> str:
@@ -55,11 +55,12 @@ class Measure:
 
     @property
     def choice_text(self) -> str:
-        """The name with its scale for a list to choose from, the range said once: a name that
-        gives it already ('Neck Disability Index (0-50)') adds only which way is better."""
-        if self.name_en.endswith(f"({self.format(self.min)}-{self.format(self.max)})"):
-            return f"{self.name_en}, {self.better_text}"
-        return f"{self.name_en} ({self.range_text})"
+        """The name with its scale for a list to choose from, every measure written one way and
+        the range said once: 'Neck Disability Index (0-50)' reads 'Neck Disability Index (0 to 50,
+        lower is better)' like 'Oswestry Disability Index 2.1a (0 to 100, lower is better)'."""
+        given = f"({self.format(self.min)}-{self.format(self.max)})"
+        name = self.name_en.removesuffix(given).rstrip()
+        return f"{name} ({self.range_text})"
 
     @property
     def mcid_text(self) -> str:
