@@ -234,7 +234,8 @@ def _sole(figure: dict[str, Any], angles: list[float], anim: Any) -> str:
     if not angles:
         return ""
     bx, by, _w, _h = _box(figure)
-    x, y = figure.get("sole_at", [bx + 24, by + 36])
+    # Clear of the frame by more than the circle's outline, which the edge would otherwise cut.
+    x, y = figure.get("sole_at", [bx + 28, by + 40])
     move = ""
     if anim is not None:
         values = [f"{angles[i]:g}" for i in anim[0]]
