@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Date, Integer, bindparam, case, exists, func
+from sqlalchemy import Date, Integer, bindparam, case, exists, func, type_coerce
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -91,7 +91,12 @@ def _day_facts_statement(with_library: bool) -> Any:
     )
     # The routine in force (as app.patient.service._VERSION_ON): its first day, if it replaced one.
     changed = (
-        select(case((col(RoutineVersion.number) > 1, col(RoutineVersion.valid_from)), else_=None))
+        # Typed as a date, so SQLite's text comes back as one too.
+        select(
+            type_coerce(
+                case((col(RoutineVersion.number) > 1, col(RoutineVersion.valid_from))), Date()
+            )
+        )
         .where(col(RoutineVersion.patient_id) == patient_id, col(RoutineVersion.valid_from) <= day)
         .order_by(col(RoutineVersion.valid_from).desc(), col(RoutineVersion.number).desc())
         .limit(1)
@@ -133,15 +138,8 @@ def day_facts(session: Session, patient_id: int, day: date, library: int | None 
         morning,
         bool(row[5]),
         row[6],
-        _as_date(row[7]),
+        row[7],
     )
-
-
-def _as_date(value: Any) -> date | None:
-    """A date read through a CASE, which SQLite's driver hands back as text."""
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value))
 
 
 def pause_report(session: Session, patient_id: int, facts: DayFacts) -> SafetyReport | None:
