@@ -253,6 +253,20 @@ def test_compose_uses_the_values_the_operator_supplies() -> None:
     assert app["NEUROGLIDE_TRUSTED_PROXIES"] == ""
 
 
+def test_compose_runs_the_app_read_only_without_privileges() -> None:
+    """The app's container can write only its volume and /tmp, holds no capabilities and
+    cannot gain any; the database cannot gain any either."""
+    data = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
+    app, db = data["services"]["app"], data["services"]["db"]
+    assert app["read_only"] is True
+    assert [mount.split(":")[0] for mount in app["tmpfs"]] == ["/tmp"]
+    assert [volume.split(":")[1] for volume in app["volumes"]] == ["/data"]
+    assert app["cap_drop"] == ["ALL"] and "cap_add" not in app
+    for service in (app, db):
+        assert "no-new-privileges:true" in service["security_opt"]
+    assert "ports" not in db
+
+
 # --- forwarded addresses are believed only from named proxies ---------------------------------
 
 
