@@ -1,15 +1,18 @@
 """Flags on the workspace: plain words for each kind, and acknowledging or resolving a flag."""
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fastapi import HTTPException
 from sqlmodel import Session, col, select
 
+from app.core.clock import zone
 from app.core.digits import plain_digits
 from app.flags.service import SEVERITY, SILENT_DAYS
 from app.models import Flag, Patient, StaffUser, utcnow
 from app.models.base import valid_id
+from app.patient.facts import PAUSE_HELD_DAYS
+from app.stamps.service import WARNING_FLAGS
 
 FLAG_LABELS = {
     "emergency": "Emergency answer",
@@ -113,22 +116,32 @@ def group_tail(session: Session, patient: Patient, shown: Sequence[int]) -> dict
     }
 
 
-def ago(moment: datetime | None, now: datetime | None = None) -> str:
-    """A past moment in plain words: 'just now', '5 min ago', '3 h ago', '2 days ago'."""
+def ago(moment: datetime | None, tz_name: str = "UTC", now: datetime | None = None) -> str:
+    """A past moment in plain words: 'just now', '5 min ago', '3 h ago'; a day or more back,
+    counted in calendar days of the patient's time zone, with the moment itself: 'yesterday at
+    20:05', '2 days ago (Sun 29 Nov, 20:05)'. Whole 24-hour blocks would call Sunday evening
+    'yesterday' on Tuesday afternoon."""
     if moment is None:
         return ""
-    seconds = ((now or utcnow()) - moment).total_seconds()
+    now = now or utcnow()
+    seconds = (now - moment).total_seconds()
     if seconds < 90:
         return "just now"
     if seconds < 3600:
         return f"{int(seconds // 60)} min ago"
     if seconds < 86400:
         return f"{int(seconds // 3600)} h ago"
-    days = int(seconds // 86400)
-    return "yesterday" if days == 1 else f"{days} days ago"
+    here = zone(tz_name)
+    local = moment.astimezone(here)
+    days = (now.astimezone(here).date() - local.date()).days
+    if days <= 1:
+        return f"yesterday at {local:%H:%M}"
+    return f"{days} days ago ({local:%a} {local.day} {local:%b}, {local:%H:%M})"
 
 
-def earlier_raises(flag: Flag, now: datetime | None = None) -> list[tuple[str, str]]:
+def earlier_raises(
+    flag: Flag, tz_name: str = "UTC", now: datetime | None = None
+) -> list[tuple[str, str]]:
     """The flag's earlier raises, newest first, as (when in words, what it said then)."""
     out = []
     for entry in flag.earlier:
@@ -136,8 +149,18 @@ def earlier_raises(flag: Flag, now: datetime | None = None) -> list[tuple[str, s
             moment: datetime | None = datetime.fromisoformat(entry.get("at", ""))
         except ValueError:
             moment = None
-        out.append((ago(moment, now) or "earlier", entry.get("detail", "")))
+        out.append((ago(moment, tz_name, now) or "earlier", entry.get("detail", "")))
     return out
+
+
+def holds_pause(flag: Flag, now: datetime | None = None) -> bool:
+    """Whether this flag keeps the patient's exercises paused: warning signs not yet resolved,
+    reported within the fortnight a pause lasts at most (as Today reads it)."""
+    return (
+        flag.kind in WARNING_FLAGS
+        and flag.resolved_at is None
+        and flag.created_at >= (now or utcnow()) - timedelta(days=PAUSE_HELD_DAYS)
+    )
 
 
 def kinds_counted(flags: Sequence[Flag]) -> list[tuple[str, int]]:
@@ -155,6 +178,7 @@ def flag_helpers() -> dict[str, object]:
         "flag_tone": flag_tone,
         "ago": ago,
         "earlier_raises": earlier_raises,
+        "holds_pause": holds_pause,
         "kinds_counted": kinds_counted,
         # A silence reads in the same colour in the patient's row as its flag does.
         "silent_severity": SEVERITY["silent"],

@@ -13,6 +13,7 @@ LADDER = {
     5: "tensioner",
 }
 REPS_CAP, REPS_STEP, REPS_FLOOR = 15, 5, 5
+SETS_CAP = 3  # home doses run 2-3 sets
 # A tensioner loads the nerve far more than a slider: smaller steps, a lower ceiling.
 TENSIONER_REPS_CAP, TENSIONER_REPS_STEP = 10, 2
 STEPPED_UP, STEPPED_DOWN = "Stepped up:", "Stepped down:"  # how a step's change note begins
@@ -99,7 +100,6 @@ def plan_step(
     in_routine: Collection[int] = (),
 ) -> tuple[ItemDose, str]:
     """The item one stage along the ladder and a change note; PrescribeError at either end."""
-    stepped = STEPPED_UP if up else STEPPED_DOWN
     stage = item.ladder_stage
     target = stage + (1 if up else -1)
     name = names.get(item.exercise_id, "Exercise")
@@ -113,6 +113,7 @@ def plan_step(
     if up:
         # Harder work on the same part of the body: a neck-and-arm slider does not turn into a
         # hand sequence; a gentler step down may move away from the sore part.
+        same_nerve = [e for e in same_nerve if e.body_region == exercise.body_region]
         candidates = [e for e in candidates if e.body_region == exercise.body_region]
     if not candidates and not up and 1 <= target < exercise.ladder_stage:
         # Below where this exercise sits on the ladder: the nearest gentler exercise instead.
@@ -122,49 +123,75 @@ def plan_step(
     if not candidates and not up and target < exercise.ladder_stage:
         candidates = _parent_step_down(exercise, library, in_routine)
     if candidates:
-        best = sorted(candidates, key=_preference(exercise, target, up))[0]
-        assert best.id is not None
-        # One change at a time: the new exercise's tempo and hold, but never more sets,
-        # repetitions or sessions than the patient was doing; the therapist's note stays.
-        dose = ItemDose(
-            exercise_id=best.id,
-            sets=min(best.default_sets, item.sets),
-            reps=min(best.default_reps, item.reps),
-            seconds_per_cycle=best.default_seconds_per_cycle,
-            hold_seconds=best.default_hold_seconds,
-            side=_side_after(item.side, exercise, best),
-            times_per_day=min(best.default_times_per_day, item.times_per_day),
-            days_mask=item.days_mask,
-            note=item.note,
-            ladder_stage=best.ladder_stage,
-        )
-        was = f"{item.sets} × {item.reps}"
-        now = f"{dose.sets} × {dose.reps}"
-        change = f"{now}" if now == was else f"{now}, was {was}"
-        if dose.side != item.side:
-            change += f", now on the {dose.side}"
-        return dose, f"{stepped} {name} → {names.get(best.id, 'Exercise')} ({change})"
+        return _switched(item, exercise, candidates, names, target, up)
+    # No exercise one stage along: the dose moves instead, one part at a time, and only a part
+    # the patient's screen shows. A stage is never moved on its own: nothing would tell the
+    # patient to move further or to add pre-tension, yet the record would say so.
     dose = dose_of(item)
     tensioner = exercise.kind.endswith("tensioner")
     cap = TENSIONER_REPS_CAP if tensioner else REPS_CAP
     if up and item.reps < cap:
         dose.reps = min(cap, item.reps + (TENSIONER_REPS_STEP if tensioner else REPS_STEP))
         return dose, f"{STEPPED_UP} {name}: {item.reps} → {dose.reps} repetitions"
-    if up and stage < 5:
-        dose.ladder_stage = target
-        dose.reps = min(exercise.default_reps, item.reps)
-        return dose, (
-            f"{STEPPED_UP} {name}: ladder stage {stage} → {target} ({LADDER[target]}), "
-            f"{dose.reps} repetitions"
-        )
+    if up and item.sets < SETS_CAP:
+        dose.sets = item.sets + 1
+        return dose, f"{STEPPED_UP} {name}: {item.sets} → {dose.sets} sets"
+    harder = [e for e in same_nerve if e.ladder_stage > stage] if up else []
+    if harder:
+        # Past the dose's ceiling: the nearest harder exercise, even two stages on.
+        nearest = min(e.ladder_stage for e in harder)
+        nearer = [e for e in harder if e.ladder_stage == nearest]
+        return _switched(item, exercise, nearer, names, nearest, up)
     if not up and item.reps > REPS_FLOOR:
         dose.reps = max(REPS_FLOOR, item.reps - REPS_STEP)
         return dose, f"{STEPPED_DOWN} {name}: {item.reps} → {dose.reps} repetitions"
-    if not up and stage > 1:
-        dose.ladder_stage = target
-        return dose, f"{STEPPED_DOWN} {name}: ladder stage {stage} → {target} ({LADDER[target]})"
+    if not up and item.sets > 1:
+        dose.sets = item.sets - 1
+        return dose, f"{STEPPED_DOWN} {name}: {item.sets} → {dose.sets} sets"
+    if not up and item.times_per_day > 1:
+        dose.times_per_day = item.times_per_day - 1
+        return dose, (
+            f"{STEPPED_DOWN} {name}: {item.times_per_day} → {dose.times_per_day} times a day"
+        )
     raise PrescribeError(
-        f"{name} is already at the top of the ladder."
+        f"{name} is already at the top of the ladder: {item.sets} × {item.reps}, and no harder "
+        "exercise for this nerve and part of the body is in the library. Change it by hand."
         if up
-        else f"{name} is already at the gentlest dose."
+        else f"{name} is already at the gentlest dose (1 × {item.reps}, once a day), and no "
+        "gentler exercise for this nerve is in the library. Change it by hand."
     )
+
+
+def _switched(
+    item: RoutineItem,
+    exercise: Exercise,
+    candidates: Sequence[Exercise],
+    names: Mapping[int, str],
+    target: int,
+    up: bool,
+) -> tuple[ItemDose, str]:
+    """The item moved to the best of these exercises, and its change note."""
+    best = sorted(candidates, key=_preference(exercise, target, up))[0]
+    assert best.id is not None
+    # One change at a time: the new exercise's tempo and hold, but never more sets,
+    # repetitions or sessions than the patient was doing; the therapist's note stays.
+    dose = ItemDose(
+        exercise_id=best.id,
+        sets=min(best.default_sets, item.sets),
+        reps=min(best.default_reps, item.reps),
+        seconds_per_cycle=best.default_seconds_per_cycle,
+        hold_seconds=best.default_hold_seconds,
+        side=_side_after(item.side, exercise, best),
+        times_per_day=min(best.default_times_per_day, item.times_per_day),
+        days_mask=item.days_mask,
+        note=item.note,
+        ladder_stage=best.ladder_stage,
+    )
+    was = f"{item.sets} × {item.reps}"
+    now = f"{dose.sets} × {dose.reps}"
+    change = f"{now}" if now == was else f"{now}, was {was}"
+    if dose.side != item.side:
+        change += f", now on the {dose.side}"
+    stepped = STEPPED_UP if up else STEPPED_DOWN
+    name = names.get(item.exercise_id, "Exercise")
+    return dose, f"{stepped} {name} → {names.get(best.id, 'Exercise')} ({change})"

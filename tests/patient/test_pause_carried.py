@@ -115,3 +115,38 @@ def test_an_earlier_days_warning_entry_says_what_was_reported_not_what_to_do_tod
     page = client.get(f"/log/{log.uuid}").text.split("<template", 1)[0]
     assert "Warning signs reported" in page and "Stop your exercises for today" not in page
     assert "New or worse weakness (grip, or foot catching)" in page
+
+
+def test_the_therapist_is_told_the_flag_holds_the_pause(client: TestClient, db: Session) -> None:
+    """The warning-sign flag says the patient's exercises are paused, its button says resolving
+    resumes them, and its age counts calendar days of the patient's zone with the moment."""
+    from tests.staff.support import sign_in
+
+    therapist, patient, _item_id = _setup(client, db)
+    flag = _report(db, patient, 2)
+    old = _report(db, patient, 15)
+    sign_in(client, therapist)
+    page = client.get(f"/patients/{patient.id}").text
+    shown = page[page.index(f'id="flag-{flag.id}"') :]
+    shown = shown[: shown.index("</li>")]
+    assert f"Exercises paused on {patient.display_name}’s phone since this report" in shown
+    assert "Resolve and resume exercises" in shown and "2 days ago (" in shown
+    older = page[page.index(f'id="flag-{old.id}"') :]
+    older = older[: older.index("</li>")]
+    assert "Exercises paused" not in older and "Resolve and resume" not in older
+
+
+def test_a_flags_age_counts_calendar_days_in_the_patients_zone() -> None:
+    """Sunday 20:00 is two days back on Tuesday afternoon, not 'yesterday'."""
+    from datetime import UTC, datetime
+
+    from app.dashboard.flags import ago
+
+    now = datetime(2026, 12, 1, 15, 25, tzinfo=UTC)
+    sunday = datetime(2026, 11, 29, 20, 0, tzinfo=UTC)
+    assert ago(sunday, "Europe/London", now) == "2 days ago (Sun 29 Nov, 20:00)"
+    # Monday 05:00 in Tokyo, seen on Tuesday 19:00 there.
+    tuesday = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+    assert ago(sunday, "Asia/Tokyo", tuesday) == "yesterday at 05:00"
+    assert ago(now - timedelta(hours=5), "UTC", now) == "5 h ago"
+    assert ago(now - timedelta(minutes=1), "UTC", now) == "just now"

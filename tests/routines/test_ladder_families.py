@@ -75,13 +75,24 @@ def test_stepping_up_stays_on_the_same_part_of_the_body(db: Session) -> None:
 
 
 def test_the_gentlest_sciatic_exercise_has_nowhere_further_down(db: Session) -> None:
-    """The opposite-leg slider at its fewest repetitions is the bottom of the ladder."""
+    """Below the opposite-leg slider, a step down takes repetitions, then sets, then sessions
+    a day; at one set of five once a day it is the bottom of the ladder, and the stage never
+    moves on its own."""
     clinic = make_clinic(db)
     assert clinic.id is not None
     exercise = builtin(db, "opposite-leg-glide")
     library = available_exercises(db, clinic.id)
-    item = RoutineItem(version_id=0, exercise_id=exercise.id or 0, ladder_stage=1, reps=5)
-    with pytest.raises(PrescribeError):
+    item = RoutineItem(
+        version_id=0, exercise_id=exercise.id or 0, ladder_stage=1, sets=2, reps=10
+    )
+    notes = []
+    for _ in range(3):
+        dose, note = plan_step(item, exercise, library, {}, up=False)
+        assert dose.ladder_stage == 1 and dose.exercise_id == exercise.id
+        notes.append(note.rsplit(": ", 1)[1])
+        item.sets, item.reps, item.times_per_day = dose.sets, dose.reps, dose.times_per_day
+    assert notes == ["10 → 5 repetitions", "2 → 1 sets", "2 → 1 times a day"]
+    with pytest.raises(PrescribeError, match="gentlest dose .1 × 5, once a day"):
         plan_step(item, exercise, library, {}, up=False)
 
 

@@ -174,7 +174,8 @@ def test_remove_and_move_only_change_the_draft(client: TestClient, db: Session) 
 def test_step_up_makes_a_new_version_and_leaves_the_old_one(
     client: TestClient, db: Session
 ) -> None:
-    """Step up: more repetitions first, then the next ladder stage, then the tensioner."""
+    """Step up: more repetitions first, then a third set, then the tensioner (the nearest
+    harder exercise, two stages on); the stage never moves without the exercise."""
     therapist, patient = _setup(db, slugs=("median-slider",))
     token = sign_in(client, therapist)
     old = routine_version(db, patient)
@@ -190,14 +191,12 @@ def test_step_up_makes_a_new_version_and_leaves_the_old_one(
         return items_of(db, routine_version(db, patient).id)[0]  # type: ignore[arg-type]
 
     first = step()
-    assert (first.reps, first.ladder_stage) == (15, 2)
+    assert (first.sets, first.reps, first.ladder_stage) == (2, 15, 2)
     assert routine_version(db, patient).change_note.startswith("Stepped up: Median nerve slider")
     second = step()
-    assert (second.ladder_stage, second.reps) == (3, 10)  # larger range, back to 10
-    assert step().reps == 15
-    fourth = step()
-    assert (fourth.ladder_stage, fourth.reps) == (4, 10)  # added pre-tension
-    # Stage 5 exists in the library for this nerve: the exercise itself changes.
+    assert (second.sets, second.reps, second.ladder_stage) == (3, 15, 2)
+    assert routine_version(db, patient).change_note.endswith(": 2 → 3 sets")
+    # Nothing at stage 3 or 4 for this nerve and part of the body: the tensioner, at stage 5.
     tensioner = step()
     assert (
         tensioner.exercise_id == builtin(db, "median-tensioner").id and tensioner.ladder_stage == 5
@@ -206,16 +205,16 @@ def test_step_up_makes_a_new_version_and_leaves_the_old_one(
     assert (
         note
         == "Stepped up: Median nerve slider (arm and head) → Median nerve tensioner (arm and head)"
-        " (2 × 6, was 2 × 10)"
+        " (2 × 6, was 3 × 15)"
     )
     # The first version is exactly as it was.
     db.expire_all()
     unchanged = items_of(db, old.id)[0]  # type: ignore[arg-type]
     assert (unchanged.exercise_id, unchanged.reps, unchanged.ladder_stage) == old_dose
-    assert len(_versions(db, patient)) == 6
+    assert len(_versions(db, patient)) == 4
     # At the top of the ladder: a clear message and no version.
     top = items_of(db, routine_version(db, patient).id)[0]  # type: ignore[arg-type]
-    for _ in range(2):
+    for _ in range(3):  # 6 → 8 → 10 repetitions, then a third set
         client.post(
             f"/patients/{patient.id}/routine/items/{top.id}/step-up", data={"csrf_token": token}
         )

@@ -121,14 +121,15 @@ def test_a_tensioner_steps_up_gently_and_the_page_asks_to_wait_a_day(
     url = f"/patients/{patient.id}/routine"
     assert "Stepped up" not in client.get(url, headers=HTML).text
     seen = []
-    for _ in range(3):
+    for _ in range(4):
         item = items_of(db, routine_version(db, patient).id or 0)[0]
         answer = client.post(
             f"{url}/items/{item.id}/step-up", data={"csrf_token": token}, follow_redirects=True
         )
         seen.append(answer.text)
     assert "6 → 8 repetitions" in seen[0] and "8 → 10 repetitions" in seen[1]
-    assert "already at the top of the ladder" in seen[2]
+    assert "2 → 3 sets" in seen[2]
+    assert "already at the top of the ladder: 3 × 10" in seen[3]
     page = client.get(url, headers=HTML).text
     assert "Stepped up less than an hour ago." in page
     assert "secondary" in _button(page, "up") and "recent-step" in _button(page, "up")
