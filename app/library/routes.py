@@ -92,7 +92,7 @@ def library(request: Request, session: SessionDep, staff: CurrentTherapist) -> R
 
 def _form_values(exercise: Exercise | None, session: Session) -> dict[str, Any]:
     """What the edit form shows for an exercise (or a new one)."""
-    fields = ExerciseFields() if exercise is None else exercise
+    fields = ExerciseFields.model_construct() if exercise is None else exercise
     values: dict[str, Any] = {name: getattr(fields, name) for name in ExerciseFields.model_fields}
     if exercise is None or exercise.id is None:
         values.update(nerve="", kind="", body_region="")

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, TypeVar
 
 from fastapi import Depends, Request
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 # Deliberately simple: one @, no spaces, a dot in the domain; the real check is the mail itself.
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -15,6 +15,10 @@ M = TypeVar("M", bound="FormModel")
 
 class FormModel(BaseModel):
     """A form's fields; `messages` says what to show when a field cannot be read."""
+
+    # A field left out of the post is checked as if sent empty: otherwise pydantic passes the
+    # default unchecked, and a password form without its password fields set an empty one.
+    model_config = ConfigDict(validate_default=True)
 
     messages: ClassVar[dict[str, str]] = {}
 
