@@ -32,7 +32,8 @@ def _text_not_number(value: object) -> object:
 
 
 def _plausible(value: datetime) -> datetime:
-    """A time between 2000 and 2100 (one without a zone is taken as UTC)."""
+    """A time between 2000 and 2100, with its zone (one sent without is taken as UTC, here once
+    for every caller: a message compared a zoneless time with now and failed)."""
     aware = value if value.tzinfo else value.replace(tzinfo=UTC)
     try:
         within = EARLIEST <= aware.astimezone(UTC) < LATEST
@@ -40,7 +41,7 @@ def _plausible(value: datetime) -> datetime:
         within = False
     if not within:
         raise ValueError("give a time between the years 2000 and 2100")
-    return value
+    return aware
 
 
 # What the API document promises: dates and times as text, whole numbers as JSON numbers (not

@@ -3,6 +3,7 @@
 from datetime import date
 from typing import Annotated, Any
 
+from babel.dates import get_day_names
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -120,5 +121,6 @@ def report_page(
             for n, item in enumerate(snapshot.get("outcomes", {}).get("list", []), 1)
         ],
         "day": date.fromisoformat,
+        "day_names": get_day_names("abbreviated", locale=report.language),
     }
     return render(request, "reports/report.html", context)

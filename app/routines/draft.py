@@ -4,7 +4,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.core.digits import plain_digits
 from app.models import Exercise, RoutineItem
+from app.models.base import valid_id
 from app.models.exercise import DOSE_LIMITS
 from app.routines.describe import SIDE_NAMES
 from app.routines.ladder import SWAPPED_SIDE, moves_other_side
@@ -103,6 +105,16 @@ def _int_or_none(value: Any) -> int | None:
         return None
 
 
+def _row_id_or_none(value: Any) -> int | None:
+    """An exercise id as sent: plain digits naming a possible row, else None (unknown)."""
+    text = str(value or "").strip()
+    if not plain_digits(text):
+        return None
+    number = int(text)
+    # Past the column's range PostgreSQL refuses the look-up itself: a 500, not a message.
+    return number if valid_id(number) else None
+
+
 def draft_from_form(form: Any) -> list[DraftItem]:
     """The draft the form sent back (fields named item-<n>-<field>)."""
     count = min(max(_int_or_none(form.get("count")) or 0, 0), MAX_ITEMS * 2)
@@ -116,7 +128,7 @@ def draft_from_form(form: Any) -> list[DraftItem]:
         ]
         draft.append(
             DraftItem(
-                exercise_id=_int_or_none(form.get(prefix + "exercise_id")),
+                exercise_id=_row_id_or_none(form.get(prefix + "exercise_id")),
                 sets=str(form.get(prefix + "sets", "")).strip(),
                 reps=str(form.get(prefix + "reps", "")).strip(),
                 seconds_per_cycle=str(form.get(prefix + "seconds_per_cycle", "")).strip(),

@@ -107,6 +107,21 @@ def test_a_repeated_uuid_is_stored_once(client: TestClient, db: Session) -> None
     assert [a for a, _ in actions(db, patient)].count("message_sent") == 1
 
 
+def test_a_written_time_without_a_zone_is_taken_as_utc(client: TestClient, db: Session) -> None:
+    """As for logs and mornings: a time or a date without a zone is stored, never a 500 that
+    the phone's outbox would send again and again."""
+    _therapist, patient = people(db)
+    mobile = phone(client, db, patient)
+    token = mobile.get("/api/session").json()["csrf_token"]
+    for written in ("2026-11-30T08:00:00", "2026-11-30"):
+        body = {"uuid": str(uuid.uuid4()), "body": f"Sent {written}", "written_at": written}
+        answer = mobile.post("/api/messages", json=body, headers={"X-CSRF-Token": token})
+        assert answer.status_code == 201, answer.text
+        assert answer.json()["entry"]["written_at"].startswith(
+            "2026-11-30T08:00:00" if "T" in written else "2026-11-30T00:00:00"
+        )
+
+
 def test_a_used_uuid_with_other_words_is_refused_not_dropped(
     client: TestClient, db: Session
 ) -> None:

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from app.models import AuditEvent, Patient, ProgressReport, StaffUser
 from app.reports.service import ReportChoice, make_report
 from tests.dashboard.helpers import sign_in
-from tests.factories import make_clinic, make_patient, make_staff, sign_in_patient
+from tests.factories import make_clinic, make_patient, make_staff, routine_version, sign_in_patient
 from tests.reports.helpers import typical_patient
 
 SUMMARY = "Night numbness has eased; grip is back.\nPlan: two more weeks, then discharge."
@@ -233,3 +233,27 @@ def test_repeated_events_of_a_day_are_one_line(db: Session) -> None:
     assert [e["kind"] for e in events].count("flag_over_limit") == 1
     assert next(e for e in events if e["kind"] == "flag_over_limit")["times"] == 8
     db.rollback()
+
+
+def test_a_routine_on_chosen_weekdays_names_them_in_the_reports_language(
+    client: TestClient, db: Session
+) -> None:
+    """An exercise done Monday, Wednesday and Friday only: the report opens (it was a 500) and
+    names the days in English or Spanish."""
+    from app.core.clock import local_today
+    from app.routines.service import ItemDose, items_of, new_version
+
+    therapist, patient = typical_patient(db)
+    assert patient.id is not None
+    current = routine_version(db, patient)
+    kept = [
+        ItemDose(exercise_id=i.exercise_id, reps=i.reps, days_mask=0b0010101)
+        for i in items_of(db, current.id or 0)
+    ]
+    new_version(db, patient.id, kept, local_today(patient.timezone), change_note="Weekdays")
+    db.commit()
+    token = sign_in(client, therapist)
+    english = client.get(_make(client, token, patient))
+    assert english.status_code == 200 and "Mon Wed Fri" in _text(english.text)
+    spanish = client.get(_make(client, token, patient, language="es"))
+    assert spanish.status_code == 200 and "lun mié vie" in _text(spanish.text)
