@@ -239,7 +239,12 @@ def _result(
     again = log.deleted_at is not None and recent and logged_again(session, log)
     # Lead on to the next exercise, unless the answers stop today's exercises.
     after = None
-    if entry is not None and log.local_date == plan.day and level not in ("stop", "emergency"):
+    if (
+        entry is not None
+        and log.local_date == plan.day
+        and level not in ("stop", "emergency")
+        and plan.stopped is None
+    ):
         after = next_step(plan, entry.item.id or 0, log.slot)
     return render(
         request,
@@ -250,6 +255,7 @@ def _result(
             "level": level,
             "report": report,
             "past": log.local_date != plan.day,
+            "paused": plan.stopped if log.local_date == plan.day else None,
             "p": entry,
             "editable": editable,
             "restorable": log.deleted_at is not None and recent and not again,

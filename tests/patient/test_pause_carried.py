@@ -150,3 +150,35 @@ def test_a_flags_age_counts_calendar_days_in_the_patients_zone() -> None:
     assert ago(sunday, "Asia/Tokyo", tuesday) == "yesterday at 05:00"
     assert ago(now - timedelta(hours=5), "UTC", now) == "5 h ago"
     assert ago(now - timedelta(minutes=1), "UTC", now) == "just now"
+
+
+def test_a_paused_day_offers_no_log_sheet_and_a_log_then_is_not_praised(
+    client: TestClient, db: Session
+) -> None:
+    """The exercise page of a paused day has no sheet; an entry arriving anyway (done before
+    the report, or from the phone's outbox) is kept, and the answer repeats the pause with no
+    'Well done' and no next exercise."""
+    _therapist, patient, item_id = _setup(client, db)
+    _report(db, patient, 0)
+    page = client.get(f"/exercise/{item_id}").text
+    assert f'action="/exercise/{item_id}/log"' not in page
+    assert "Your exercises are paused" not in page
+    assert "Pause your exercises today" in page
+    token = client.get("/api/session").json()["csrf_token"]
+    answer = client.post(
+        f"/exercise/{item_id}/log",
+        data={
+            "csrf_token": token,
+            "uuid": str(uuid.uuid4()),
+            "slot": "1",
+            "sets_done": "2",
+            "pain_before": "1",
+            "pain_after": "1",
+            "symptoms": "none",
+        },
+        follow_redirects=True,
+    )
+    assert answer.status_code == 200, answer.text[:300]
+    shown = answer.text.split("<template", 1)[0]  # not the phone's hidden offline screens
+    assert "Well done" not in shown and "Pause your exercises today" in shown
+    assert "Next:" not in shown
