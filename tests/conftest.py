@@ -32,6 +32,15 @@ from tests.support.postgres import PostgresServer, find_pg_bindir  # noqa: E402
 from tests.support.requirements import require  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _morning_open_all_day(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The morning question opens at 04:00 in the patient's zone: a run in the small hours would
+    refuse the answers most tests give "now". Tests of that hour carry `morning_hour` and give
+    their own moments."""
+    if request.node.get_closest_marker("morning_hour") is None:
+        monkeypatch.setattr("app.core.clock.MORNING_FROM_HOUR", 0)
+
+
 @pytest.fixture(scope="session")
 def engine() -> Engine:
     """The run's SQLite database, migrated to head with the library loaded."""

@@ -11,6 +11,7 @@ from sqlmodel import Session, SQLModel, col, select
 from app.activity.edits import LOGGED_AGAIN, apply_answers, logged_again
 from app.activity.insert import insert_log, new_log_values
 from app.activity.schemas import LogIn, MorningIn, SafetyIn
+from app.core.clock import local_now, morning_begun
 from app.core.i18n import N_
 from app.flags.history import rules_on_write, run_history_rules, trend_week
 from app.flags.service import calls_for_flag, flags_for_log, raise_flag, settle_day_flag
@@ -30,6 +31,11 @@ Row = TypeVar("Row", bound=SQLModel)
 
 # Logs may be edited or undone on the day they were made, and the day after (late evenings).
 EDIT_WINDOW_DAYS = 1
+
+
+MORNING_NOT_YET = N_(
+    "The morning question opens at 4:00. Answer it when you get up, after a night's sleep."
+)
 
 
 class ActivityError(ValueError):
@@ -232,6 +238,8 @@ def record_morning(
         )
 
     existing = find()
+    if existing is None or existing.uuid != data.uuid:
+        _not_before_morning(patient.timezone, data)
     if existing is not None:
         return _answer_again(session, patient_id, existing, data, patient_today), False
     _check_day(patient_today, data.local_date)
@@ -250,6 +258,14 @@ def record_morning(
         return check, True
     # Another answer for the day was stored at the same moment: this one is a second answer.
     return _answer_again(session, patient_id, check, data, patient_today), False
+
+
+def _not_before_morning(tz_name: str, data: MorningIn) -> None:
+    """The question is about a night's sleep: an answer given in the small hours of its own day
+    (still up at 00:30) is refused rather than stored as that day's morning."""
+    moment = _when(data.answered_at)
+    if local_now(tz_name, moment).date() == data.local_date and not morning_begun(tz_name, moment):
+        raise ActivityError(MORNING_NOT_YET, "answered_at")
 
 
 def _answer_again(

@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from app.activity.service import ActivityError, record_morning, record_safety
-from app.core.clock import local_today
+from app.core.clock import local_today, morning_begun
 from app.core.i18n import LANGUAGES
 from app.core.templating import render
 from app.deps import CurrentPatient, SessionDep
@@ -33,6 +33,7 @@ def morning(request: Request, patient: CurrentPatient) -> Response:
             "values": {},
             "errors": {},
             "tab": "today",
+            "early": not morning_begun(patient.timezone),
         },
     )
 

@@ -3,6 +3,7 @@
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 from starlette.requests import Request
@@ -121,6 +122,7 @@ def test_the_patients_date_rolling_over_gives_a_new_tag(db: Session) -> None:
     assert today_tag(db, patient, request, now + timedelta(minutes=40)) != before
 
 
+@pytest.mark.morning_hour
 def test_the_morning_question_waits_for_the_morning(db: Session) -> None:
     """Exercised yesterday: at 02:00 the question is not asked yet, from 04:00 it is, and the
     tag moves at 04:00 so a phone holding the night's page gets the question."""

@@ -1,8 +1,11 @@
 """The sync API stores each entry once per UUID, however often the phone sends it."""
 
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
@@ -236,3 +239,35 @@ def test_a_symptom_flag_closes_when_the_entry_behind_it_is_corrected_or_taken_ba
     log(9)
     reopened = flag()
     assert reopened.resolved_at is None and "9/10" in reopened.detail
+
+
+@pytest.mark.morning_hour
+def test_a_morning_answer_from_the_small_hours_is_refused(
+    client: TestClient, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Still up at 00:30: not the morning after; refused with the reason, on the API and on the
+    page, which offers the warning signs instead of the question before 04:00."""
+    patient_id, _item_id, today, headers = _phone(client, db)
+    day = date.fromisoformat(today) - timedelta(days=1)
+    london = ZoneInfo("Europe/London")
+
+    def answer(hour: int, minute: int) -> Any:
+        moment = datetime.combine(day, time(hour, minute), london)
+        body = {
+            "uuid": str(uuid.uuid4()),
+            "local_date": day.isoformat(),
+            "comparison": "better",
+            "answered_at": moment.isoformat(),
+        }
+        return client.post("/api/morning", json=body, headers=headers)
+
+    early = answer(0, 30)
+    assert early.status_code == 422 and early.json()["detail"][0]["loc"] == ["body", "answered_at"]
+    assert "opens at 4:00" in early.json()["detail"][0]["msg"]
+    assert db.exec(select(MorningCheck).where(MorningCheck.patient_id == patient_id)).all() == []
+    assert answer(7, 15).status_code == 201
+    monkeypatch.setattr("app.core.clock.MORNING_FROM_HOUR", 24)  # not yet, whatever the hour
+    page = client.get("/morning").text
+    assert "The morning question opens at 4:00" in page and 'name="comparison"' not in page
+    monkeypatch.setattr("app.core.clock.MORNING_FROM_HOUR", 0)
+    assert 'name="comparison"' in client.get("/morning").text
