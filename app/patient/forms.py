@@ -2,11 +2,28 @@
 
 import uuid
 from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from pydantic import ValidationError
 
 from app.activity.schemas import EMERGENCY_SIGNS, STOP_SIGNS, LogIn, MorningIn, SafetyIn
+from app.core.clock import local_now
+
+# A sheet opened before midnight and saved soon after belongs to the evening it was opened in.
+MIDNIGHT_GRACE = time(1, 0)
+
+
+def day_opened(value: Any, tz_name: str, today: date, now: datetime | None = None) -> date:
+    """The day a log sheet was opened for (its hidden `opened_day`): yesterday only within the
+    first hour after midnight, otherwise today, whatever was sent."""
+    try:
+        opened = date.fromisoformat(str(value))
+    except ValueError:
+        return today
+    if opened == today - timedelta(days=1) and local_now(tz_name, now).time() < MIDNIGHT_GRACE:
+        return opened
+    return today
 
 
 def _int(value: Any) -> int | None:

@@ -38,7 +38,7 @@ from app.messages.views import patient_view
 from app.models import ExerciseLog, Patient, SafetyReport
 from app.outcomes.patient_view import Checkin, checkin_due
 from app.patient.facts import day_facts
-from app.patient.forms import field_errors, parse_log, parse_signs
+from app.patient.forms import day_opened, field_errors, parse_log, parse_signs
 from app.patient.service import own_log, plan_item, today_plan, undone_entry
 from app.patient.sessions import next_step, next_steps, pain_to_start
 from app.patient.validators import current_tag, not_modified, tag_after, today_tag
@@ -169,9 +169,10 @@ async def log_exercise(
     symptoms = [str(v) for v in form.getlist("symptoms")]
     signs = [str(v) for v in form.getlist("signs")]
     day = local_today(patient.timezone)
+    entry_day = day_opened(form.get("opened_day"), patient.timezone, day)
     try:
-        data = parse_log(form, symptoms, item_id, day)
-        safety = parse_signs(signs, data.uuid, day)
+        data = parse_log(form, symptoms, item_id, entry_day)
+        safety = parse_signs(signs, data.uuid, entry_day)
         log, _new = record_log(session, patient, data, day)
         if safety is not None:
             record_safety(session, patient, safety, day)
@@ -192,6 +193,7 @@ async def log_exercise(
                 "tab": "today",
                 "tempo": 1.0,
                 "quick": form.get("quick") == "1",
+                "day": entry_day.isoformat(),
             },
             fragment="patient/_log_form.html",
             status_code=422,

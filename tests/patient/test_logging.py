@@ -321,3 +321,32 @@ def test_spreading_symptoms_point_to_the_warning_signs(client: TestClient, db: S
     assert "If the tingling or numbness stays, or keeps spreading, stop your exercises." in result
     assert 'href="/check"' in result
     assert _flags(db, patient_id, "over_limit") == 1
+
+
+def test_a_sheet_opened_before_midnight_and_saved_after_belongs_to_its_evening() -> None:
+    """Opened on the 3rd, saved at 00:00:01 on the 4th: the 3rd. Saved at 01:00 or later, or
+    sent with a day that is neither, or nonsense: today."""
+    from datetime import UTC, date, datetime
+
+    from app.patient.forms import day_opened
+
+    today = date(2026, 12, 4)
+    just_after = datetime(2026, 12, 4, 0, 0, 1, tzinfo=UTC)  # London is on UTC in December
+    assert day_opened("2026-12-03", "Europe/London", today, just_after) == date(2026, 12, 3)
+    later = datetime(2026, 12, 4, 1, 0, tzinfo=UTC)
+    assert day_opened("2026-12-03", "Europe/London", today, later) == today
+    for sent in ("2026-12-02", "2026-12-05", "", "yesterday", None):
+        assert day_opened(sent, "Europe/London", today, just_after) == today
+
+
+def test_the_log_sheet_carries_the_day_it_was_opened_for(client: TestClient, db: Session) -> None:
+    """The sheet names its day; a stale day sent with it is taken as today."""
+    patient_id, item_id = _setup(client, db)
+    patient = db.get(Patient, patient_id)
+    assert patient is not None
+    today = local_today(patient.timezone)
+    page = client.get(f"/exercise/{item_id}").text
+    assert f'name="opened_day" value="{today.isoformat()}"' in page
+    log_uuid, _answer = _log(client, item_id, opened_day=(today - timedelta(days=5)).isoformat())
+    stored = db.exec(select(ExerciseLog).where(col(ExerciseLog.uuid) == uuid.UUID(log_uuid))).one()
+    assert stored.local_date == today
