@@ -75,6 +75,9 @@ def test_offline_result_templates_carry_the_buttons(client: TestClient, db: Sess
     for name in ("tpl-stop", "tpl-emergency"):
         template = page.split(f'<template id="{name}">')[1].split("</template>")[0]
         assert 'href="tel:02079460000"' in template and 'href="tel:999"' in template
+        # The phone shows these by itself, offline: it cannot say the therapist knows yet.
+        assert "back online" in template
+        assert "We have let them know" not in template and "We have also told" not in template
 
 
 def test_a_patient_abroad_gets_the_local_emergency_number(client: TestClient, db: Session) -> None:
