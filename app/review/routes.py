@@ -132,7 +132,6 @@ def time_add(
     staff: CurrentTherapist,
     minutes: Annotated[str, Form()] = "",
     on_date: Annotated[str, Form()] = "",
-    live: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
     activity: Annotated[str, Form()] = "review",
     credential: Annotated[str, Form()] = "",
@@ -140,14 +139,11 @@ def time_add(
     """Record minutes spent reviewing or managing this patient."""
     patient = patient_or_404(session, staff, patient_id)
     try:
-        entry = add_time(
-            session, patient, staff, minutes, on_date, live == "yes", note, activity, credential
-        )
+        entry = add_time(session, patient, staff, minutes, on_date, note, activity, credential)
     except ValueError as error:
         values = {
             "minutes": minutes,
             "on_date": on_date,
-            "live": live == "yes",
             "note": note,
             "activity": activity,
             "credential": credential,

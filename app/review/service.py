@@ -286,12 +286,12 @@ def add_time(
     staff: StaffUser,
     minutes: str,
     on_date: str,
-    live: bool,
     note: str,
     activity: str = "review",
     credential: str = "",
 ) -> TimeEntry:
-    """Record minutes spent; ValueError with a message for a bad number, date or note."""
+    """Record minutes spent; ValueError with a message for a bad number, date or note. Only a
+    phone or video call is a live interaction, and it needs its summary, as an audit asks."""
     try:
         amount = int(minutes.strip())
     except ValueError:
@@ -310,6 +310,10 @@ def add_time(
         raise ValueError("The note can be at most 500 characters.")
     if activity not in ACTIVITIES:
         raise ValueError("Choose what the time was spent on from the list.")
+    if activity in LIVE_ACTIVITIES and not note.strip():
+        raise ValueError(
+            "Say in a line what the call covered: an audit asks for each call's summary."
+        )
     if len(credential.strip()) > 32:
         raise ValueError("The credential can be at most 32 characters.")
     assert patient.id is not None and staff.id is not None
@@ -318,7 +322,7 @@ def add_time(
         staff_id=staff.id,
         on_date=day,
         minutes=amount,
-        live_interaction=live or activity in LIVE_ACTIVITIES,
+        live_interaction=activity in LIVE_ACTIVITIES,
         note=note.strip(),
         activity=activity,
         credential=credential.strip(),

@@ -158,18 +158,25 @@ def test_notes_and_time(client: TestClient, db: Session) -> None:
     assert (
         len(db.exec(select(ClinicalNote).where(ClinicalNote.patient_id == patient.id)).all()) == 1
     )
-    ok = client.post(
-        f"{url}/time", data={"csrf_token": token, "minutes": "15", "live": "yes", "note": "Call"}
-    )
+    call = {"minutes": "15", "activity": "call", "note": "Went through the new dose"}
+    ok = client.post(f"{url}/time", data={"csrf_token": token, **call})
     assert ok.status_code == 303
+    # Data review is never a live interaction, whatever an old form sends; a call needs what
+    # it covered.
+    review = {"minutes": "10", "activity": "review", "live": "yes"}
+    assert client.post(f"{url}/time", data={"csrf_token": token, **review}).status_code == 303
+    silent = client.post(
+        f"{url}/time", data={"csrf_token": token, "minutes": "5", "activity": "video"}, headers=HTML
+    )
+    assert silent.status_code == 422 and "what the call covered" in silent.text
     for bad in ({"minutes": "0"}, {"minutes": "abc"}, {"minutes": "10", "on_date": "2999-01-01"}):
         response = client.post(f"{url}/time", data={"csrf_token": token, **bad}, headers=HTML)
         assert response.status_code == 422
     entries = db.exec(select(TimeEntry).where(TimeEntry.patient_id == patient.id)).all()
-    assert [(e.minutes, e.live_interaction) for e in entries] == [(15, True)]
+    assert [(e.minutes, e.live_interaction) for e in entries] == [(15, True), (10, False)]
     page = client.get(url, headers=HTML).text
     assert "Tolerating well." in page and "Data days in the current 30-day window" in page
-    assert ">15<" in page  # this month's minutes
+    assert ">25<" in page  # this month's minutes
     # The forms send to an address that lands on their own section, so an error is in view.
     assert f'action="{url}/notes#notes"' in page and f'action="{url}/time#time"' in page
 

@@ -91,7 +91,8 @@ def test_time_form_records_activity_and_credential(client: TestClient, db: Sessi
     _clinic, staff, patient = setup(db, date(2026, 3, 2))
     sign_in(client, staff)
     url = f"/patients/{patient.id}/time"
-    done = post(client, url, {"minutes": "12", "activity": "call", "credential": "PT"})
+    call = {"minutes": "12", "activity": "call", "credential": "PT", "note": "Dose agreed"}
+    done = post(client, url, call)
     assert done.status_code == 303
     entry = db.exec(select(TimeEntry).where(TimeEntry.patient_id == patient.id)).one()
     assert (entry.activity, entry.credential, entry.live_interaction) == ("call", "PT", True)
