@@ -83,9 +83,12 @@ def version_status(next_version: RoutineVersion | None, today: date) -> str:
 
 
 def _period(version: RoutineVersion, next_version: RoutineVersion | None) -> dict[str, str]:
+    """The days a version was in force; one replaced on its own first day ends that day (the
+    day before the next would end before it starts, which FHIR forbids)."""
     period = {"start": version.valid_from.isoformat()}
     if next_version is not None:
-        period["end"] = (next_version.valid_from - timedelta(days=1)).isoformat()
+        last = max(version.valid_from, next_version.valid_from - timedelta(days=1))
+        period["end"] = last.isoformat()
     return period
 
 

@@ -242,3 +242,29 @@ def test_round_trip_matches_the_database(db: Session) -> None:
         "outcome-pain-avg",
         "72514-3",
     ]
+
+
+def test_a_routine_changed_twice_in_a_day_keeps_its_periods_in_order(db: Session) -> None:
+    """Two saves on one day: the version replaced on its first day ends that day, never the
+    day before it began (FHIR's per-1)."""
+    from app.core.clock import local_today
+    from app.routines.service import ItemDose, new_version
+    from tests.factories import routine_version
+
+    record = rich_patient(db)
+    patient = record.patient
+    assert patient.id is not None
+    today = local_today(patient.timezone)
+    kept = [
+        ItemDose(exercise_id=i.exercise_id, reps=i.reps + n)
+        for i in items_of(db, routine_version(db, patient).id or 0)
+        for n in (1,)
+    ]
+    new_version(db, patient.id, kept, today, change_note="First save of the day")
+    again = [ItemDose(exercise_id=d.exercise_id, reps=d.reps + 1) for d in kept]
+    new_version(db, patient.id, again, today, change_note="Second save of the day")
+    db.commit()
+    bundle = json.loads(json.dumps(patient_bundle(db, patient, staff_view=True)))
+    assert bundle_problems(bundle) == []
+    periods = [p["period"] for p in _by_type(bundle, "CarePlan")]
+    assert {"start": today.isoformat(), "end": today.isoformat()} in periods

@@ -150,6 +150,18 @@ def walk(node: Any) -> Iterator[dict[str, Any]]:
             yield from walk(value)
 
 
+def period_problems(resource: dict[str, Any]) -> list[str]:
+    """FHIR's rule per-1: a Period's start is not after its end (same precision, as here)."""
+    return [
+        f"{resource.get('resourceType')}/{resource.get('id')}: period ends before it starts"
+        for node in walk(resource)
+        if isinstance(node.get("start"), str)
+        and isinstance(node.get("end"), str)
+        and len(node["start"]) == len(node["end"])
+        and node["start"] > node["end"]
+    ]
+
+
 def parse_problems(resource: dict[str, Any]) -> list[str]:
     """What fhirclient's strict R4 model refuses in a resource."""
     try:
@@ -283,6 +295,7 @@ def resources_problems(resources: list[dict[str, Any]]) -> list[str]:
     }
     for resource in resources:
         problems.extend(parse_problems(resource))
+        problems.extend(period_problems(resource))
         problems.extend(code_problems(resource, exercise_codes))
     problems.extend(reference_problems(resources, full_urls))
     problems.extend(response_problems(resources))
@@ -293,6 +306,8 @@ def bundle_problems(bundle: dict[str, Any]) -> list[str]:
     """Everything wrong with a collection Bundle: the Bundle, each entry, and references."""
     shell = {k: v for k, v in bundle.items() if k != "entry"}
     problems = parse_problems(bundle) + code_problems(shell, set())
+    for item in bundle.get("entry", []):
+        problems.extend(period_problems(item["resource"]))
     for item in bundle.get("entry", []):
         resource = item["resource"]
         expected = f"{codes.fhir_base()}/{resource['resourceType']}/{resource['id']}"
