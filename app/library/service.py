@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
+from app.library.search import search_condition
 from app.models import Exercise, ExerciseText
 from app.models.exercise import BODY_REGIONS, DOSE_LIMITS, KINDS, NERVES
 
@@ -197,19 +198,7 @@ def browse_exercises(
         if getattr(query, name):
             conditions.append(column == getattr(query, name))
     if query.q:
-        # Words may match the name or purpose in any language, or the test it derives from.
-        matching = select(ExerciseText.exercise_id).where(
-            or_(
-                col(ExerciseText.name).icontains(query.q, autoescape=True),
-                col(ExerciseText.purpose).icontains(query.q, autoescape=True),
-            )
-        )
-        conditions.append(
-            or_(
-                col(Exercise.id).in_(matching),
-                col(Exercise.derived_from).icontains(query.q, autoescape=True),
-            )
-        )
+        conditions.append(search_condition(query.q))
     exercises = session.exec(select(Exercise).where(*conditions)).all()
     texts = texts_for(session, [e.id for e in exercises if e.id is not None], language)
     rows = [(e, texts.get(e.id) if e.id is not None else None) for e in exercises]

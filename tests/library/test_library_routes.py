@@ -79,6 +79,16 @@ def test_browse_and_filter_the_library(db: Session) -> None:
         assert "Ulnar nerve slider" in words and "Median" not in words
         spanish = listing("/library?q=mediano")  # and words in Spanish
         assert "Median nerve slider" in spanish and "Ulnar" not in spanish
+        # Every word must match, in any order; a condition's name finds its nerve.
+        both = listing("/library?q=slider+median")
+        assert "Median nerve slider" in both and "Median nerve tensioner" not in both
+        assert "Ulnar" not in both
+        assert "Ulnar nerve slider" in listing("/library?q=cubital+tunnel")
+        sciatica = listing("/library?q=Sciatica")
+        assert "Tibial" in sciatica and "Median" not in sciatica and "Femoral" not in sciatica
+        assert "fibular" in listing("/library?q=foot+drop").lower()
+        assert "Median" in listing("/library?q=t%C3%BAnel+carpiano")
+        assert "0 exercises" in listing("/library?q=median+zzzz")
         # Filters work without JavaScript too: the full page, with the choices kept.
         page = client.get("/library?nerve=median&kind=two_ended_tensioner").text
         assert "<html" in page and '<option value="median" selected>' in page
