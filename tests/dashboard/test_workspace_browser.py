@@ -201,3 +201,37 @@ def test_workspace_pages_fit_a_phone_screen(
                     assert box is not None and box["height"] >= 44, box
         context.close()
     assert not wide, f"pages wider than the phone: {wide}"
+
+
+def test_leaving_the_routine_editor_with_unsaved_changes_asks_first(
+    browser: tuple[Playwright, Browser], live_server: str, engine: Engine
+) -> None:
+    """A changed dose, or a draft the page holds, asks before the page is left; saving or the
+    editor's own buttons never ask."""
+    with Session(engine, expire_on_commit=False) as db:
+        therapist = make_staff(db, make_clinic(db))
+        patient = _patient(db, therapist, "Una Saved")
+    page = _signed_in_page(browser, live_server, therapist)
+    asked: list[str] = []
+
+    def answer(dialog: object) -> None:
+        asked.append(dialog.type)  # type: ignore[attr-defined]
+        dialog.dismiss()  # type: ignore[attr-defined]
+
+    page.on("dialog", answer)
+    url = f"{live_server}/patients/{patient.id}/routine"
+    page.goto(url)
+    page.goto(f"{live_server}/dashboard")  # nothing changed: no question
+    assert asked == []
+    page.goto(url)
+    page.locator('input[name="item-0-reps"]').fill("7")
+    page.locator("a", has_text="Dashboard").first.click()  # stays: the question was dismissed
+    assert asked == ["beforeunload"] and page.url == url
+    # Step up sends the form elsewhere and would drop the changed dose: it asks too.
+    page.locator("#editor button", has_text="Step up").first.click()
+    assert asked == ["beforeunload", "beforeunload"] and page.url == url
+    page.locator('#editor button[name="action"][value="save"]').click()
+    page.wait_for_url(lambda u: "saved=" in u)
+    page.goto(f"{live_server}/dashboard")
+    assert asked == ["beforeunload", "beforeunload"]
+    page.context.close()

@@ -90,6 +90,24 @@
     var question = form.getAttribute("data-confirm");
     if (question && !window.confirm(question)) event.preventDefault();
   }, true);
+  // Leaving a long form with changes not yet saved asks first: <form data-guard>, with
+  // data-dirty when the page itself holds unsaved changes (the routine editor's draft). Its own
+  // buttons submit it to its own address, so they never ask.
+  document.querySelectorAll("form[data-guard]").forEach(function (form) {
+    var dirty = form.hasAttribute("data-dirty");
+    function changed() { dirty = true; }
+    form.addEventListener("input", changed);
+    form.addEventListener("change", changed);
+    // A button sending elsewhere (the routine's Step up) leaves the draft behind: still ask.
+    form.addEventListener("submit", function (event) {
+      if (!(event.submitter && event.submitter.hasAttribute("formaction"))) dirty = false;
+    });
+    window.addEventListener("beforeunload", function (event) {
+      if (!dirty) return;
+      event.preventDefault();
+      event.returnValue = "";
+    });
+  });
   // Select the whole link when its read-only field gets focus, ready to copy by hand.
   document.addEventListener("focusin", function (event) {
     var field = event.target;
