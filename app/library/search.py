@@ -2,8 +2,8 @@
 
 from typing import Any
 
-from sqlalchemy import and_, or_, select
-from sqlmodel import col
+from sqlalchemy import and_, or_
+from sqlmodel import col, select
 
 from app.models import Exercise, ExerciseText
 
