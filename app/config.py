@@ -11,6 +11,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from app.core.secret import MAKE_SECRET, local_secret, secret_problem
 
 
+# A trusted proxy network wider than this (0.0.0.0/0, ::/0) is refused as a wildcard.
+MIN_PROXY_PREFIX = 8
+
+
 class Settings(BaseSettings):
     """Every setting of the app; each one is documented in the README."""
 
@@ -63,12 +67,19 @@ class Settings(BaseSettings):
         entries = [entry.strip() for entry in value.split(",") if entry.strip()]
         for entry in entries:
             try:
-                ipaddress.ip_network(entry, strict=False)
+                network = ipaddress.ip_network(entry, strict=False)
             except ValueError:
                 raise ValueError(
                     f"NEUROGLIDE_TRUSTED_PROXIES: {entry!r} is not an IP address or network; "
                     "name your reverse proxy's address (for example 127.0.0.1 or 172.18.0.0/16)"
                 ) from None
+            # 0.0.0.0/0 or ::/0 is the wildcard by another name.
+            if network.prefixlen < MIN_PROXY_PREFIX:
+                raise ValueError(
+                    f"NEUROGLIDE_TRUSTED_PROXIES: {entry!r} takes in nearly every address, so any "
+                    "client could set its own; name your reverse proxy's address or its network "
+                    f"(a prefix of /{MIN_PROXY_PREFIX} or longer)"
+                )
         return ",".join(entries)
 
     @model_validator(mode="after")

@@ -182,9 +182,12 @@ def test_trusted_proxies_are_addresses_or_networks() -> None:
     assert Settings(_env_file=None, trusted_proxies="").trusted_proxy_list == []
     named = Settings(_env_file=None, trusted_proxies=" 127.0.0.1, 172.18.0.0/16 ,::1")
     assert named.trusted_proxy_list == ["127.0.0.1", "172.18.0.0/16", "::1"]
-    for wrong in ("*", "proxy.example.org", "10.0.0.300"):
+    for wrong in ("*", "proxy.example.org", "10.0.0.300", "0.0.0.0/0", "::/0", "127.0.0.1,0/1"):
         with pytest.raises(ValidationError, match="NEUROGLIDE_TRUSTED_PROXIES"):
             Settings(_env_file=None, trusted_proxies=wrong)
+    assert Settings(_env_file=None, trusted_proxies="10.0.0.0/8").trusted_proxy_list == [
+        "10.0.0.0/8"
+    ]
 
 
 def test_sqlite_is_the_default_database(tmp_path: Path) -> None:
