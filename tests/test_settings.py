@@ -60,11 +60,15 @@ def test_production_refuses_every_published_secret(secret: str) -> None:
         "02468135790246813579024681357902468",
         "test-secret-key-that-is-long-enough-012345678",  # a published key, one character short
         "bench-secret-key-that-is-long-enough-0123456788",  # and one changed
+        "neuroglide-production-secret-key-2026",  # words people make up
+        "MyClinicNeuroglideProductionKey2026",
+        "ThisIsOurVerySecretProductionKey!",
+        "kX3vQ9pLm2ZtR7wY8bN4cD6fH1jGs5aUkX3vQ9pLm2ZtR7wY8bN4cD6fH1jGs5aU",  # one written twice
     ],
 )
 def test_production_refuses_a_weak_secret(secret: str) -> None:
     """Too short, too few different characters, a placeholder or a published one inside, a run
-    of characters, or blanks."""
+    of characters, blanks, words, or a part written twice."""
     with pytest.raises(ValidationError, match="NEUROGLIDE_SECRET_KEY"):
         Settings(_env_file=None, environment="production", secret_key=secret)
 

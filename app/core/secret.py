@@ -6,6 +6,8 @@ import secrets
 import stat
 from pathlib import Path
 
+from app.core.secret_words import reads_as_words
+
 MAKE_SECRET = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
 MIN_SECRET_LENGTH = 32
 # token_hex output uses 16 symbols and token_urlsafe 64: ten is far below either.
@@ -48,6 +50,8 @@ def secret_problem(secret: str) -> str | None:
         return "it is mostly a run of characters (abcd, 1234), not a random value"
     if _repeats(secret):
         return "it repeats a part of itself, not a random value"
+    if reads_as_words(secret):
+        return "it reads as words, which are guessed first; use a random value"
     return None
 
 
@@ -57,8 +61,9 @@ def _alike(value: str, published: str) -> bool:
 
 
 def _repeats(secret: str) -> bool:
-    """Whether some four characters come three times without overlapping, or one character eight
-    times in a row: by chance in 64 random characters about once in a million tries or fewer."""
+    """Whether some four characters come three times without overlapping, one character eight
+    times in a row, or eight characters twice: by chance in 64 random characters about once in
+    a million tries or fewer."""
     last: dict[str, int] = {}
     seen: dict[str, int] = {}
     for start in range(len(secret) - 3):
@@ -68,7 +73,15 @@ def _repeats(secret: str) -> bool:
             seen[part] = seen.get(part, 0) + 1
             if seen[part] >= 3:
                 return True
-    return any(c * 8 in secret for c in set(secret))
+    if any(c * 8 in secret for c in set(secret)):
+        return True
+    # A value written twice (or any eight characters twice): by chance about once in 10^12.
+    chunks: dict[str, int] = {}
+    for start in range(len(secret) - 7):
+        first = chunks.setdefault(secret[start : start + 8], start)
+        if start - first >= 8:
+            return True
+    return False
 
 
 def _read(path: Path) -> str:
