@@ -10,7 +10,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.core.secret import MAKE_SECRET, local_secret, secret_problem
 
-
 # A trusted proxy network wider than this (0.0.0.0/0, ::/0) is refused as a wildcard.
 MIN_PROXY_PREFIX = 8
 
