@@ -14,7 +14,13 @@ from app.activity.schemas import LogIn, MorningIn, SafetyIn
 from app.core.clock import local_now, morning_begun
 from app.core.i18n import N_
 from app.flags.history import rules_on_write, run_history_rules, trend_week
-from app.flags.service import calls_for_flag, flags_for_log, raise_flag, settle_day_flag
+from app.flags.service import (
+    calls_for_flag,
+    flags_for_log,
+    raise_flag,
+    raise_warning,
+    settle_day_flag,
+)
 from app.library.cache import exercise_name
 from app.models import (
     ExerciseLog,
@@ -335,14 +341,8 @@ def record_safety(
     assert report.id is not None
     emit_for_patient(session, patient.id, WARNING_SIGNS_REPORTED, {"safety_report_id": report.id})
     kind = "emergency" if data.level == "emergency" else "red_flag"
-    raise_flag(
-        session,
-        patient.id,
-        kind,
-        f"report:{data.uuid}",
-        "Warning signs reported: " + ", ".join(a.replace("_", " ") for a in data.answers),
-        at=report.received_at,
-    )
+    signs = ", ".join(a.replace("_", " ") for a in data.answers)
+    raise_warning(session, patient.id, kind, report, f"Warning signs reported: {signs}")
     return report, True
 
 

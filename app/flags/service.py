@@ -1,12 +1,13 @@
 """Raising flags idempotently and the rules that compute them from a patient's history."""
 
+import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.models import ExerciseLog, Flag, Patient, utcnow
+from app.models import ExerciseLog, Flag, Patient, SafetyReport, utcnow
 from app.webhooks.events import FLAG_RAISED, emit_for_patient
 
 SEVERITY = {
@@ -101,6 +102,48 @@ def raise_again(session: Session, flag: Flag, detail: str, at: datetime) -> None
         flag.acknowledged_by_id = None
     session.add(flag)
     session.flush()
+
+
+REPORT_KEY = "report:"
+
+
+def raise_warning(
+    session: Session, patient_id: int, kind: str, report: SafetyReport, detail: str
+) -> Flag:
+    """The flag of a warning-sign report: a report on a day whose flag of this kind is still
+    open raises that flag again (counted, its earlier words kept) instead of adding one more
+    row: a hundred taps on one bad day read as one entry, not a hundred."""
+    open_flags = session.exec(
+        select(Flag).where(
+            Flag.patient_id == patient_id,
+            Flag.kind == kind,
+            col(Flag.resolved_at).is_(None),
+            col(Flag.key).startswith(REPORT_KEY),
+        )
+    ).all()
+    by_report: dict[uuid.UUID, Flag] = {}
+    for flag in open_flags:
+        try:
+            by_report[uuid.UUID(flag.key[len(REPORT_KEY) :])] = flag
+        except ValueError:
+            continue
+    if by_report:
+        same_day = session.exec(
+            select(SafetyReport.uuid).where(
+                SafetyReport.patient_id == patient_id,
+                col(SafetyReport.uuid).in_(list(by_report)),
+                SafetyReport.local_date == report.local_date,
+            )
+        ).first()
+        if same_day is not None:
+            flag = by_report[same_day]
+            raise_again(session, flag, detail, report.received_at)
+            assert flag.id is not None
+            emit_for_patient(session, patient_id, FLAG_RAISED, {"flag_id": flag.id})
+            return flag
+    return raise_flag(
+        session, patient_id, kind, f"{REPORT_KEY}{report.uuid}", detail, at=report.received_at
+    )
 
 
 def _day(day: date) -> str:
