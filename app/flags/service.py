@@ -207,6 +207,8 @@ def flags_for_log(
             detail = (
                 f"{name}: symptoms went from {log.pain_before}/10 to {log.pain_after}/10 {limit}"
             )
+        if log.spread == "further":
+            detail += ", and they spread further down the limb"
     elif log.spread == "further":
         detail = f"{name}: symptoms spread further down the limb"
     else:

@@ -241,11 +241,13 @@ def _result(
     again = log.deleted_at is not None and recent and logged_again(session, log)
     # Lead on to the next exercise, unless the answers stop today's exercises.
     after = None
+    # Not after spreading symptoms either: the screen asks to wait and see whether they settle.
     if (
         entry is not None
         and log.local_date == plan.day
         and level not in ("stop", "emergency")
         and plan.stopped is None
+        and log.spread != "further"
     ):
         after = next_step(plan, entry.item.id or 0, log.slot)
     return render(
@@ -270,6 +272,7 @@ def _result(
             "next_url": after.url(quick) if after else "",
             "today_done": after is None
             and plan.stopped is None
+            and log.spread != "further"
             and entry is not None
             and log.local_date == plan.day
             and level not in ("stop", "emergency"),

@@ -51,6 +51,10 @@ def clock(value: time) -> str:
     return f"{value.hour:02d}:{value.minute:02d}"
 
 
+# The evening nudge's time, when the day's sessions are not all done.
+NUDGE_AT = time(19, 30)
+
+
 def in_quiet_hours(moment: time, start: time | None, end: time | None) -> bool:
     """Whether a time of day falls in quiet hours, which may wrap midnight (22:00-07:00)."""
     if start is None or end is None or start == end:
@@ -115,6 +119,20 @@ def parse_reminder_form(
                         {"time": clock(moment)},
                     )
                 )
+    if (
+        _checked(form, "evening_nudge")
+        and not errors
+        and in_quiet_hours(NUDGE_AT, quiet_from, quiet_until)
+    ):
+        errors.append(
+            FormError(
+                N_(
+                    "The evening nudge at %(time)s is inside your quiet hours, so it would "
+                    "never ring. Untick it or change the quiet hours."
+                ),
+                {"time": clock(NUDGE_AT)},
+            )
+        )
     if errors:
         return None, errors
     return (

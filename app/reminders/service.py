@@ -21,14 +21,13 @@ from app.patient.service import TodayPlan, today_plan
 from app.reminders import sending
 from app.reminders.delivery import Sender, deliver, push_job, targets_of
 from app.reminders.push import PushResult, PushTarget, VapidKeys, send_push, vapid_keys
-from app.reminders.schemas import in_quiet_hours, parse_clock
+from app.reminders.schemas import NUDGE_AT, in_quiet_hours, parse_clock
 from app.reminders.settings import effective_times
 
 log = logging.getLogger(__name__)
 
 # A reminder is sent on the first pass after its time, and not later than this.
 WINDOW = timedelta(minutes=30)
-NUDGE_AT = time(19, 30)
 MORNING_DEFAULT = time(8, 0)
 # No evening nudge when a slot reminder rings this close to it: one buzz is enough.
 NUDGE_GAP = timedelta(minutes=60)

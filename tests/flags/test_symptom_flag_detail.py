@@ -42,3 +42,13 @@ def test_a_missing_pain_before_is_not_written_as_none(db: Session) -> None:
     detail = _flag_after(db, pain_after=6)
     assert "None" not in detail
     assert detail.endswith(": symptoms reached 6/10, none given before (limit 3/10)")
+
+
+def test_spreading_over_the_limit_names_both(db: Session) -> None:
+    """Over the limit and spreading further down: the flag says both, not only the numbers."""
+    detail = _flag_after(
+        db, pain_before=1, pain_after=6, symptoms=["tingling", "numbness"], spread="further"
+    )
+    assert detail.endswith(
+        ": symptoms went from 1/10 to 6/10 (limit 3/10), and they spread further down the limb"
+    )

@@ -321,6 +321,10 @@ def test_spreading_symptoms_point_to_the_warning_signs(client: TestClient, db: S
     assert "If the tingling or numbness stays, or keeps spreading, stop your exercises." in result
     assert 'href="/check"' in result
     assert _flags(db, patient_id, "over_limit") == 1
+    # No lead on to the next exercise: the screen asks to wait and see whether they settle.
+    assert 'class="next-step"' not in result
+    _uuid, calm = _log(client, item_id, slot="2")
+    assert 'class="next-step"' in client.get(calm.headers["location"]).text
 
 
 def test_a_sheet_opened_before_midnight_and_saved_after_belongs_to_its_evening() -> None:

@@ -120,6 +120,10 @@ def test_remove_a_time_and_turn_reminders_off(client: TestClient, db: Session) -
             {"times": ["23:30"], "quiet_from": "22:00", "quiet_until": "07:00"},
             "23:30 is inside your quiet hours",
         ),
+        (
+            {"quiet_from": "19:00", "quiet_until": "07:45"},
+            "The evening nudge at 19:30 is inside your quiet hours",
+        ),
     ],
 )
 def test_bad_input_is_explained_and_nothing_saved(
