@@ -19,6 +19,7 @@ from app.review.entries import entries_page, mark_notes_read
 from app.review.service import add_note, add_time, build_review
 from app.rtm.codes import ACTIVITIES
 from app.rtm.service import last_credential
+from app.staff.team_clinic import tel_href
 
 router = APIRouter()
 
@@ -69,6 +70,8 @@ def _page(
         "time_credential": last_credential(session, staff),
         "outcomes": outcomes_view(session, patient),
         "due_words": DUE_WORDS,
+        # A warning sign asks for a call: the number is on the page, one tap away on a phone.
+        "patient_tel": tel_href(patient.phone) if patient.phone else "",
         **flag_helpers(),
         **extra,
     }

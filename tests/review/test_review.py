@@ -195,3 +195,22 @@ def test_another_clinic_gets_404_and_anonymous_goes_to_login(
     assert client.post(f"{url}/notes", data={"csrf_token": token, "body": "x"}).status_code == 404
     assert client.post(f"{url}/time", data={"csrf_token": token, "minutes": "5"}).status_code == 404
     assert client.get("/patients/99999999", headers=HTML).status_code == 404
+
+
+def test_the_patients_number_and_email_are_one_tap_away(client: TestClient, db: Session) -> None:
+    """A recorded phone and email show in the header as tel: and mailto: links; without them,
+    no empty Contact line."""
+    therapist, patient = _patient(db)
+    patient.phone = "+44 (0)7700 900123"
+    patient.email = "rita@example.org"
+    db.add(patient)
+    db.commit()
+    token = sign_in(client, therapist)
+    assert token
+    page = client.get(f"/patients/{patient.id}", headers=HTML).text
+    assert '<a href="tel:+447700900123">+44 (0)7700 900123</a>' in page
+    assert '<a href="mailto:rita@example.org">rita@example.org</a>' in page
+    patient.phone, patient.email = None, None
+    db.add(patient)
+    db.commit()
+    assert "<dt>Contact</dt>" not in client.get(f"/patients/{patient.id}", headers=HTML).text
