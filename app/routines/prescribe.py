@@ -146,6 +146,8 @@ def page_context(
     """What the prescribing page shows besides the draft: library, templates, history, warnings."""
     assert patient.id is not None
     library = available_exercises(session, patient.clinic_id)
+    if not any(e.nerve == nerve for e in library):
+        nerve = ""  # a nerve the library has no exercise for: all of them, not an empty list
     ids = [e.id for e in library if e.id is not None]
     flags = recent_response_flags(session, patient.id)
     versions = history(session, patient)

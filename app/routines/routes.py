@@ -79,6 +79,8 @@ def routine_page(
         saved_state=True,
         message=message,
         still_noted=still_noted,
+        # The picker opens on the patient's nerve, gentlest first; "All nerves" is one choice away.
+        nerve=patient.nerve or "",
     )
 
 

@@ -470,3 +470,35 @@ def test_other_clinic_gets_404_everywhere(client: TestClient, db: Session) -> No
     ):
         assert client.post(url, data={"csrf_token": token, **data}).status_code == 404, url
     assert len(_versions(db, patient)) == 1 and len(_versions(db, outsiders_patient)) == 1
+
+
+def test_the_picker_opens_on_the_patients_nerve_gentlest_first(
+    client: TestClient, db: Session
+) -> None:
+    """A median-nerve patient: the picker shows median exercises, the gentlest stage first; a
+    nerve the library lacks shows them all; "All nerves" chosen stays chosen."""
+    import re
+
+    therapist, patient = _setup(db)
+    patient.nerve = "median"
+    db.add(patient)
+    db.commit()
+    token = sign_in(client, therapist)
+    url = f"/patients/{patient.id}/routine"
+    page = client.get(url, headers=HTML).text
+    assert '<option value="median" selected>' in page
+    picker = page[page.index('id="add_exercise_id"') :]
+    picker = picker[: picker.index("</select>")]
+    assert re.findall(r'<optgroup label="([^"]+)"', picker) == ["Median"]
+    options = re.findall(r"<option value=\"\d+\">([^<]+)</option>", picker)
+    stages = [int(re.search(r"stage (\d)", o).group(1)) for o in options]  # type: ignore[union-attr]
+    assert stages == sorted(stages)
+    patient.nerve = "vagus"
+    db.add(patient)
+    db.commit()
+    assert "Femoral" in client.get(url, headers=HTML).text
+    patient.nerve = "median"
+    db.add(patient)
+    db.commit()
+    chosen = client.post(url, data={**_form(db, patient, token), "action": "filter", "nerve": ""})
+    assert '<optgroup label="Femoral">' in chosen.text  # "All nerves" stays chosen
