@@ -9,6 +9,7 @@ from threading import Lock
 from typing import Any, cast
 
 from babel.dates import format_date
+from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
@@ -203,6 +204,8 @@ def render(
         "static_url": static_url,
         "utc_offset": utc_offset_minutes,
         "format_day": lambda day, fmt=None: format_day(day, language, fmt),
+        # 1.7 is "1,7" in Spanish; a whole number shows no decimals.
+        "format_number": lambda value: format_decimal(value, locale=language),
     }
     ctx.update(context or {})
     name = fragment if fragment and is_htmx(request) else template

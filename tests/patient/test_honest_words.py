@@ -107,3 +107,22 @@ def test_progress_in_spanish(client: TestClient, db: Session) -> None:
         f"De {past} días planificados: todo hecho en 3, hecho en parte en {past - 3} "
         "y sin hacer en 0."
     ) in page
+
+
+def test_a_days_average_pain_is_written_as_the_language_writes_it(
+    client: TestClient, db: Session
+) -> None:
+    """Two sessions at 1 and 2 average 1.5: "1,5" in Spanish, "1.5" in English."""
+    for language, expected in (("es", "<td>1,5</td>"), ("en", "<td>1.5</td>")):
+        therapist = make_staff(db, make_clinic(db))
+        today = local_today("Europe/London")
+        patient = make_patient(
+            db, therapist, valid_from=today - timedelta(days=5), language=language
+        )
+        item = items_of(db, routine_version(db, patient).id or 0)[0]
+        yesterday = today - timedelta(days=1)
+        add_log(db, patient, item, yesterday, pain_before=1, pain_after=1)
+        add_log(db, patient, item, yesterday, pain_before=2, pain_after=2)
+        db.commit()
+        sign_in_patient(client, db, patient)
+        assert expected in client.get("/progress").text, language
