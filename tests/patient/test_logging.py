@@ -354,3 +354,19 @@ def test_the_log_sheet_carries_the_day_it_was_opened_for(client: TestClient, db:
     log_uuid, _answer = _log(client, item_id, opened_day=(today - timedelta(days=5)).isoformat())
     stored = db.exec(select(ExerciseLog).where(col(ExerciseLog.uuid) == uuid.UUID(log_uuid))).one()
     assert stored.local_date == today
+
+
+def test_a_done_badge_names_its_exercise_and_session_for_screen_readers(
+    client: TestClient, db: Session
+) -> None:
+    """'Done' alone, read out six times, says nothing: each names its exercise and session."""
+    import re
+
+    _patient_id, item_id = _setup(client, db)
+    _log(client, item_id)
+    today = client.get("/today").text
+    done = re.findall(
+        r'Done <span aria-hidden="true">✓</span><span class="visually-hidden"> ([^<]+)</span>',
+        today,
+    )
+    assert len(done) == 1 and ", " in done[0]
