@@ -10,6 +10,8 @@ from app.core.sessions import clear_session, cookie_name
 CLEAR_SITE_DATA = '"cache", "storage"'
 # Also said plainly, for the service worker, which drops its caches itself on seeing it.
 SESSION_ENDED_HEADER = "X-Session-Ended"
+# Where such a phone lands: the welcome page, saying why the app no longer opens.
+ENDED = "/welcome?ended=1"
 
 
 def had_patient_session(request: Request) -> bool:
@@ -31,7 +33,7 @@ def phone_session_ended(request: Request) -> Response:
     if "text/html" not in request.headers.get("accept", "") or request.url.path.startswith("/api/"):
         response: Response = JSONResponse({"detail": "Not signed in"}, status_code=401)
     elif request.headers.get("hx-request"):
-        response = Response(status_code=204, headers={"HX-Redirect": "/welcome"})
+        response = Response(status_code=204, headers={"HX-Redirect": ENDED})
     else:
-        response = RedirectResponse("/welcome", status_code=303)
+        response = RedirectResponse(ENDED, status_code=303)
     return forget_phone(response)

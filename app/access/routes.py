@@ -31,7 +31,8 @@ def welcome(request: Request) -> Response:
     browser = normalize_language(request.headers.get("accept-language"))
     request.state.language = normalize_language(request.query_params.get("lang"), browser)
     signed_out = request.query_params.get("signed_out") == "1"
-    return render(request, "access/welcome.html", {"signed_out": signed_out})
+    ended = request.query_params.get("ended") == "1"
+    return render(request, "access/welcome.html", {"signed_out": signed_out, "ended": ended})
 
 
 def _refused(request: Request, session: Session, reason: str, *, count: bool = True) -> Response:

@@ -196,7 +196,7 @@ def test_signing_out_of_a_phone_ends_every_copy_of_the_session(db: Session) -> N
         # A Spanish-speaking patient reads it in Spanish whatever the browser's language.
         spanish = phone.get("/welcome?signed_out=1&lang=es", headers=HTML).text
         assert "Has cerrado la sesión" in spanish
-        assert copy.get("/today", headers=HTML).headers["location"] == "/welcome"
+        assert copy.get("/today", headers=HTML).headers["location"] == "/welcome?ended=1"
     assert not db.exec(
         select(PushSubscription).where(PushSubscription.patient_id == patient.id)
     ).all()

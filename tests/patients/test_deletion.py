@@ -77,7 +77,7 @@ def test_deleting_removes_personal_data_and_keeps_the_record(db: Session, engine
         assert "Account deleted" in listing and world.markers["patient:PA"] not in listing
         assert desk.get(f"/patients/{patient.id}", headers=HTML).status_code == 404
         # The phone is signed out and its links stop working.
-        assert phone.get("/today", headers=HTML).headers["location"] == "/welcome"
+        assert phone.get("/today", headers=HTML).headers["location"] == "/welcome?ended=1"
         assert phone.get(f"/calendar/{world.calendar['PA']}.ics").status_code == 404
         assert phone.get(f"/i/{world.invite_valid['PA']}").status_code == 410
     db.expire_all()

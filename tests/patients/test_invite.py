@@ -91,7 +91,7 @@ def test_lost_phone_signs_the_old_one_out_and_gives_a_new_link(db: Session) -> N
         assert old_phone.get("/today", headers=HTML).status_code != 303
         reissued = _made(client, f"/patients/{patient.id}/access/reissue")
         assert reissued.status_code == 200 and "old phone is signed out" in reissued.text
-        assert old_phone.get("/today", headers=HTML).headers["location"] == "/welcome"
+        assert old_phone.get("/today", headers=HTML).headers["location"] == "/welcome?ended=1"
         assert _open(new_phone, _link(reissued.text)) == 303
 
 
@@ -106,7 +106,7 @@ def test_revoking_signs_out_and_every_link_stops(db: Session) -> None:
         assert response.status_code == 303
         page = client.get(response.headers["location"]).text
         assert "Access revoked" in page and "Revoked" in page
-        assert phone.get("/today", headers=HTML).headers["location"] == "/welcome"
+        assert phone.get("/today", headers=HTML).headers["location"] == "/welcome?ended=1"
     with client_from() as other:
         assert _open(other, spare) == 410
     actions = set(db.exec(select(AuditEvent.action).where(AuditEvent.patient_id == patient.id)))

@@ -158,7 +158,7 @@ def test_archiving_signs_the_patient_out_and_restoring_brings_them_back(db: Sess
             assert patient.archived_at is not None
             # The phone is signed out: it is sent to the welcome page, not shown data.
             today = phone.get("/today", headers=HTML)
-            assert today.status_code == 303 and today.headers["location"] == "/welcome"
+            assert today.status_code == 303 and today.headers["location"] == "/welcome?ended=1"
             refused = post(client, f"/patients/{patient.id}/invite")
             assert refused.status_code == 409 and "Restore them first" in refused.text
             restored = post(client, f"/patients/{patient.id}/restore")

@@ -90,9 +90,11 @@ def test_a_phone_whose_access_ended_is_told_to_forget_everything(db: Session) ->
             assert answer.headers["Clear-Site-Data"] == '"cache", "storage"', kind
             assert answer.headers["X-Session-Ended"] == "1", kind
         assert answers["page"].status_code == 303
-        assert answers["page"].headers["location"] == "/welcome"
-        assert answers["htmx"].headers["HX-Redirect"] == "/welcome"
+        assert answers["page"].headers["location"] == "/welcome?ended=1"
+        assert answers["htmx"].headers["HX-Redirect"] == "/welcome?ended=1"
         assert answers["api"].status_code == 401
+        ended = phone.get("/welcome?ended=1", headers=HTML).text
+        assert "This phone can no longer open your exercises" in ended
         assert 'ng_patient=""' in answers["page"].headers["set-cookie"]
         # Someone who never signed in is simply sent to the welcome page.
         fresh = stranger.get("/today", headers=HTML)

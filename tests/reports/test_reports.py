@@ -196,9 +196,7 @@ def test_referrer_and_goals_are_entered_on_the_patient_form(
     db.refresh(patient)
     assert (patient.referrer_name, patient.referrer_language) == ("Dr Ellie Sattler", "es")
     assert patient.goals == "Garden again\nHold a cup"
-    bad = client.post(
-        f"/patients/{patient.id}/edit", data={**data, "referrer_contact": "9" * 301}
-    )
+    bad = client.post(f"/patients/{patient.id}/edit", data={**data, "referrer_contact": "9" * 301})
     assert bad.status_code == 422 and "at most 300 characters" in bad.text
     db.refresh(patient)
     assert patient.referrer_contact == "01632 960000"

@@ -82,9 +82,7 @@ def test_the_gentlest_sciatic_exercise_has_nowhere_further_down(db: Session) -> 
     assert clinic.id is not None
     exercise = builtin(db, "opposite-leg-glide")
     library = available_exercises(db, clinic.id)
-    item = RoutineItem(
-        version_id=0, exercise_id=exercise.id or 0, ladder_stage=1, sets=2, reps=10
-    )
+    item = RoutineItem(version_id=0, exercise_id=exercise.id or 0, ladder_stage=1, sets=2, reps=10)
     notes = []
     for _ in range(3):
         dose, note = plan_step(item, exercise, library, {}, up=False)
