@@ -15,6 +15,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from app.charts import sparkline
+from app.config import get_settings
 from app.core.clock import local_today
 from app.dashboard.query import (
     FILTERS,
@@ -30,6 +31,7 @@ from app.flags.service import SILENT_DAYS, URGENCY, attention_key, urgency_order
 from app.messages.service import unread_messages
 from app.models import DailyRollup, Flag, Patient, StaffUser
 from app.models.rollup import day_mean
+from app.outcomes.service import stalled_measures
 from app.review.entries import unread_notes
 
 __all__ = ["FILTERS", "PAGE_SIZE", "SCOPES", "Dashboard", "Row", "build_dashboard"]
@@ -63,6 +65,7 @@ class Row:
     unread_notes: int = 0  # notes the patient wrote that their therapist has not opened yet
     unread_messages: int = 0  # the patient's messages their therapist has not seen yet
     not_improved: bool = False  # an outcome short of its MCID after the review weeks
+    stalled: list[str] = field(default_factory=list)  # the names of those measures
 
     @property
     def severity(self) -> int:
@@ -236,6 +239,10 @@ def build_dashboard(
         day: [day - timedelta(days=n) for n in range(WINDOW_DAYS - 1, -1, -1)]
         for day in set(todays.values())
     }
+    # Which measures fell short, for this page's rows that the summaries say did (often none).
+    short = [found[f.patient_id] for f in figures if f.not_improved]
+    weeks = get_settings().outcome_review_weeks
+    stalled = stalled_measures(session, short, todays, weeks) if short else {}
     rows = []
     for fig in figures:
         patient, today = found[fig.patient_id], todays[fig.patient_id]
@@ -256,6 +263,7 @@ def build_dashboard(
                 unread_notes=unread.get(fig.patient_id, 0),
                 unread_messages=unread_msgs.get(fig.patient_id, 0),
                 not_improved=fig.not_improved,
+                stalled=stalled.get(fig.patient_id, []),
             )
         )
     panel = [(f, r.patient) for r in rows for f in r.flags]

@@ -127,7 +127,15 @@ def stalled_since(measure: Measure, series: list[tuple[date, float]]) -> date | 
 def not_improved(
     session: Session, patients: list[Patient], todays: dict[int, date], weeks: int
 ) -> set[int]:
-    """Patients with a measure whose baseline is at least `weeks` old and no important gain.
+    """Patients with a measure whose baseline is at least `weeks` old and no important gain."""
+    return set(stalled_measures(session, patients, todays, weeks))
+
+
+def stalled_measures(
+    session: Session, patients: list[Patient], todays: dict[int, date], weeks: int
+) -> dict[int, list[str]]:
+    """For each patient with any, the names of the measures whose baseline is at least `weeks`
+    old and show no important gain.
 
     A measure counts when it has an MCID; a baseline with no later score counts too (no
     improvement has been shown). Two queries whatever the number of patients. The dashboard
@@ -135,7 +143,7 @@ def not_improved(
     """
     ids = [p.id for p in patients if p.id is not None]
     if not ids:
-        return set()
+        return {}
     clinics = {p.clinic_id for p in patients}
     own = {
         clinic_key(row.id): from_clinic_measure(row)
@@ -152,14 +160,14 @@ def not_improved(
     ).all():
         points[(row.patient_id, row.measure)].append((row.taken_on, row.score))
     clinic_of = {p.id: p.clinic_id for p in patients}
-    found: set[int] = set()
+    found: dict[int, list[str]] = {}
     for (patient_id, key), series in points.items():
         measure = BY_KEY.get(key) or own.get(key)
         if measure is None or measure.clinic_id not in (None, clinic_of[patient_id]):
             continue
         since = stalled_since(measure, series)
         if since is not None and (todays[patient_id] - since).days >= weeks * 7:
-            found.add(patient_id)
+            found.setdefault(patient_id, []).append(measure.name("en"))
     return found
 
 
