@@ -42,12 +42,15 @@ def test_call_buttons_online_and_offline(
     _report(page, live_server, "night_pain")
     # The check page has a heading of its own: wait for the answer's, not any heading.
     expect(page.get_by_role("heading", name="Stop your exercises for today")).to_be_visible()
+    # Told only once the server has the report: online that is at once.
+    expect(page.get_by_text("We have let them know.")).to_be_visible()
     _assert_buttons(page, "tel:02079460000", "999")
     assert_accessible(page, "call-stop-online")
 
     context.set_offline(True)
     _report(page, live_server, "new_weakness")
     expect(page.locator(".sync-badge")).to_be_visible()  # the phone's own copy, not the server's
+    expect(page.get_by_text("as soon as your phone is back online")).to_be_visible()
     _assert_buttons(page, "tel:02079460000", "999")
     assert_accessible(page, "call-stop-offline")
 

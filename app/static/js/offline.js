@@ -97,6 +97,11 @@
     document.querySelectorAll('.entry-link[data-uuid="' + uuid + '"]').forEach(function (p) {
       p.hidden = false;
     });
+    // Only now may the screen say the therapist has been told.
+    document.querySelectorAll('.sync-badge[data-uuid="' + uuid + '"]').forEach(function (badge) {
+      var result = badge.closest("#result");
+      if (result) result.querySelectorAll("[data-told]").forEach(function (p) { p.textContent = p.dataset.told; });
+    });
   }
 
   // --- forms: save on the phone first, then send ---
