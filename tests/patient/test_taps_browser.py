@@ -223,6 +223,19 @@ def test_warning_signs_on_the_sheet_still_stop_with_no_way_on(
     assert_accessible(page, "taps-sheet-stop")
 
 
+def test_spreading_symptoms_on_the_sheet_offer_no_next(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session
+) -> None:
+    """Tingling that spread further down: the gentler screen, and no Next to carry on with."""
+    page, sheet, _items = _quick_sheet(browser, live_server, db)
+    sheet.get_by_text("Tingling", exact=True).click()
+    sheet.get_by_text("Spread further down", exact=True).click()
+    sheet.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_role("heading", name="Saved. Let's make it gentler").wait_for()
+    page.get_by_text("Your therapist can see this and may adjust your exercise.").wait_for()
+    assert page.locator("#result .next-step").count() == 0
+
+
 def test_logging_from_today_works_without_javascript(
     browser: tuple[Playwright, Browser], live_server: str, db: Session
 ) -> None:

@@ -258,7 +258,8 @@
     done = done.filter(function (k) { return String(k).indexOf(day) === 0; });
     done.push(day + form.dataset.item + ":" + pick("slot"));
     try { localStorage.setItem("ng-logged", JSON.stringify(done)); } catch (e) { /* private mode */ }
-    if (result.querySelector(".notice.bad")) return; // stop or emergency: no way on
+    // Stop, emergency, a paused day or spreading symptoms: no way on.
+    if (result.querySelector(".notice.bad, [data-no-next]")) return;
     var content = tpl.content.cloneNode(true), chosen, back = result.querySelector("[href='/today']");
     content.querySelectorAll(".next-step").forEach(function (step) {
       if (!chosen && done.indexOf(day + step.dataset.step) < 0) chosen = step; else step.remove();
