@@ -99,8 +99,12 @@ def plan_step(
     up: bool,
     in_routine: Collection[int] = (),
 ) -> tuple[ItemDose, str]:
-    """The item one stage along the ladder and a change note; PrescribeError at either end."""
-    stage = item.ladder_stage
+    """The item one stage along the ladder and a change note; PrescribeError at either end.
+
+    The ladder is read from where the exercise itself stands, not from the stage field of the
+    item: set by hand, that could send a step up to a gentler exercise or a step down to a
+    tensioner."""
+    stage = exercise.ladder_stage
     target = stage + (1 if up else -1)
     name = names.get(item.exercise_id, "Exercise")
     # Never switch to an exercise the routine already has: that would list it twice.

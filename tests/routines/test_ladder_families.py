@@ -10,7 +10,13 @@ from tests.factories import builtin, make_clinic
 
 
 def _stepped(
-    db: Session, slug: str, *, up: bool, stage: int | None = None, side: str = "left"
+    db: Session,
+    slug: str,
+    *,
+    up: bool,
+    stage: int | None = None,
+    side: str = "left",
+    full: bool = False,
 ) -> tuple[str, str, str]:
     """The slug, side and change note one step along the ladder from a built-in exercise."""
     clinic = make_clinic(db)
@@ -23,8 +29,8 @@ def _stepped(
         version_id=0,
         exercise_id=exercise.id,
         ladder_stage=exercise.ladder_stage if stage is None else stage,
-        sets=exercise.default_sets,
-        reps=exercise.default_reps,
+        sets=3 if full else exercise.default_sets,
+        reps=15 if full else exercise.default_reps,
         seconds_per_cycle=exercise.default_seconds_per_cycle,
         hold_seconds=exercise.default_hold_seconds,
         times_per_day=exercise.default_times_per_day,
@@ -34,9 +40,12 @@ def _stepped(
     return next(e.slug for e in library if e.id == dose.exercise_id), dose.side, note
 
 
-def _step(db: Session, slug: str, *, up: bool, stage: int | None = None) -> str:
-    """The slug one step along the ladder from a built-in exercise at its own stage."""
-    return _stepped(db, slug, up=up, stage=stage)[0]
+def _step(
+    db: Session, slug: str, *, up: bool, stage: int | None = None, full: bool = False
+) -> str:
+    """The slug one step along the ladder from a built-in exercise (`full`: at the dose's
+    ceiling, 3 × 15)."""
+    return _stepped(db, slug, up=up, stage=stage, full=full)[0]
 
 
 @pytest.mark.parametrize("slug", ["tibial-glide", "common-fibular-glide", "sural-glide"])
@@ -47,9 +56,13 @@ def test_step_down_from_a_sciatic_branch_lands_on_the_lying_sciatic_slider(
     assert _step(db, slug, up=False) == "supine-sciatic-slider"
 
 
-def test_a_branch_exercise_stepped_up_steps_down_on_its_own_dose_first(db: Session) -> None:
-    """A sural tensioner moved to stage 5 comes back to stage 4 before changing exercise."""
-    assert _step(db, "sural-glide", up=False, stage=5) == "sural-glide"
+def test_a_stage_set_by_hand_never_turns_a_step_around(db: Session) -> None:
+    """Steps read the ladder from the exercise itself: a two-ended tensioner marked stage 2
+    never steps up to a slider, and the gentlest slider marked stage 5 never steps down to a
+    tensioner."""
+    assert _step(db, "sural-glide", up=False, stage=5) == "supine-sciatic-slider"
+    assert _step(db, "seated-slump-tensioner", up=True, stage=2) == "seated-slump-tensioner"
+    assert _step(db, "opposite-leg-glide", up=False, stage=5) == "opposite-leg-glide"
 
 
 @pytest.mark.parametrize(
@@ -68,9 +81,9 @@ def test_the_arm_ladder_has_a_first_rung(db: Session, slug: str, gentler: str) -
 
 def test_stepping_up_stays_on_the_same_part_of_the_body(db: Session) -> None:
     """The carpal tunnel slider moves on to the hand sequence; the arm slider does not."""
-    assert _step(db, "carpal-tunnel-slider", up=True, stage=3) == "hand-gliding-sequence"
-    assert _step(db, "median-slider", up=True, stage=3) == "median-slider"
-    assert _step(db, "median-slider", up=True, stage=4) == "median-tensioner"
+    assert _step(db, "carpal-tunnel-slider", up=True, full=True) == "hand-gliding-sequence"
+    assert _step(db, "median-slider", up=True) == "median-slider"  # more repetitions first
+    assert _step(db, "median-slider", up=True, full=True) == "median-tensioner"
     assert _step(db, "femoral-tensioner", up=True) == "femoral-two-ended-tensioner"
 
 
