@@ -117,9 +117,9 @@ def group_tail(session: Session, patient: Patient, shown: Sequence[int]) -> dict
 
 
 def ago(moment: datetime | None, tz_name: str = "UTC", now: datetime | None = None) -> str:
-    """A past moment in plain words: 'just now', '5 min ago', '3 h ago'; a day or more back,
-    counted in calendar days of the patient's time zone, with the moment itself: 'yesterday at
-    20:05', '2 days ago (Sun 29 Nov, 20:05)'. Whole 24-hour blocks would call Sunday evening
+    """A past moment in plain words: 'just now', '5 min ago', '3 h ago' the same day; an earlier
+    day counted in calendar days of the patient's time zone, with the moment itself: 'yesterday
+    at 20:05', '2 days ago (Sun 29 Nov, 20:05)'. Whole 24-hour blocks would call Sunday evening
     'yesterday' on Tuesday afternoon."""
     if moment is None:
         return ""
@@ -129,12 +129,12 @@ def ago(moment: datetime | None, tz_name: str = "UTC", now: datetime | None = No
         return "just now"
     if seconds < 3600:
         return f"{int(seconds // 60)} min ago"
-    if seconds < 86400:
-        return f"{int(seconds // 3600)} h ago"
     here = zone(tz_name)
     local = moment.astimezone(here)
     days = (now.astimezone(here).date() - local.date()).days
-    if days <= 1:
+    if days <= 0:
+        return f"{int(seconds // 3600)} h ago"
+    if days == 1:
         return f"yesterday at {local:%H:%M}"
     return f"{days} days ago ({local:%a} {local.day} {local:%b}, {local:%H:%M})"
 

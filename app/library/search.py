@@ -19,6 +19,7 @@ CONDITIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("tarsal tunnel", ("tibial",)),
     ("túnel tarsiano", ("tibial",)),
     ("foot drop", ("common_fibular",)),
+    ("drop foot", ("common_fibular",)),
     ("pie caído", ("common_fibular",)),
     ("sciatica", SCIATIC_FAMILY),
     ("ciática", SCIATIC_FAMILY),

@@ -87,6 +87,7 @@ def test_browse_and_filter_the_library(db: Session) -> None:
         sciatica = listing("/library?q=Sciatica")
         assert "Tibial" in sciatica and "Median" not in sciatica and "Femoral" not in sciatica
         assert "fibular" in listing("/library?q=foot+drop").lower()
+        assert "fibular" in listing("/library?q=drop+foot").lower()
         assert "Median" in listing("/library?q=t%C3%BAnel+carpiano")
         assert "0 exercises" in listing("/library?q=median+zzzz")
         # Filters work without JavaScript too: the full page, with the choices kept.

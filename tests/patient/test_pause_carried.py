@@ -149,6 +149,8 @@ def test_a_flags_age_counts_calendar_days_in_the_patients_zone() -> None:
     tuesday = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
     assert ago(sunday, "Asia/Tokyo", tuesday) == "yesterday at 05:00"
     assert ago(now - timedelta(hours=5), "UTC", now) == "5 h ago"
+    evening = datetime(2026, 11, 30, 20, 5, tzinfo=UTC)  # 19 h before, but another day
+    assert ago(evening, "Europe/London", now) == "yesterday at 20:05"
     assert ago(now - timedelta(minutes=1), "UTC", now) == "just now"
 
 
