@@ -171,6 +171,10 @@ async def log_exercise(
     day = local_today(patient.timezone)
     entry_day = day_opened(form.get("opened_day"), patient.timezone, day)
     try:
+        if not form.get("uuid"):
+            # Not the log sheet (it always sends its entry's UUID): an empty post must not
+            # count as a session done.
+            raise ActivityError(FORM_INCOMPLETE, "form")
         data = parse_log(form, symptoms, item_id, entry_day)
         safety = parse_signs(signs, data.uuid, entry_day)
         log, _new = record_log(session, patient, data, day)
@@ -202,6 +206,9 @@ async def log_exercise(
     if request.headers.get("hx-request"):
         return _result(request, session, patient, str(log.uuid), quick=quick)
     return RedirectResponse(f"/log/{log.uuid}" + ("?log=1" if quick else ""), status_code=303)
+
+
+FORM_INCOMPLETE = N_("The form came back incomplete. Please open the exercise again.")
 
 
 def _int(value: object, default: int) -> int:

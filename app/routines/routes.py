@@ -96,6 +96,12 @@ def routine_edit(
     kind, _, index_text = str(form.get("action", "refresh")).partition("-")
     index = parse_int(index_text)
     if kind == "save":
+        if form.get("count") is None:
+            # Not the editor's form (it always says how many lines it holds): saving it would
+            # empty the routine.
+            problem = "The routine form came without its exercises: reload the page and try again."
+            current = draft_from_items(prescribe.current_routine(session, patient)[1])
+            return rejected(request, session, staff, patient, current, [problem], nerve, note)
         return _save(request, session, staff, patient, draft, note, nerve)
     if kind == "remove" and 0 <= index < len(draft):
         draft.pop(index)

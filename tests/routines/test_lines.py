@@ -183,7 +183,13 @@ def test_a_page_opened_before_the_change_still_logs(
     db.expire_all()
     response = client.post(
         f"/exercise/{old.id}/log",
-        data={"csrf_token": csrf(client), "slot": "1", "sets_done": "2", "symptoms": "none"},
+        data={
+            "csrf_token": csrf(client),
+            "uuid": str(uuid.uuid4()),
+            "slot": "1",
+            "sets_done": "2",
+            "symptoms": "none",
+        },
     )
     assert response.status_code == 303
     plan = today_plan(db, patient)

@@ -1,13 +1,21 @@
 """A form posted without some of its fields is checked as if they were sent empty: no empty
 password, no nameless patient or team member, no exercise without a nerve."""
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from app.core.security import verify_password
 from app.core.sessions import STAFF_COOKIE
-from app.models import Exercise, Patient, StaffUser
+from app.models import Exercise, ExerciseLog, Patient, RoutineVersion, StaffUser
+from app.routines.service import items_of
 from app.staff.service import issue_reset
-from tests.factories import PASSWORD, make_clinic, make_staff
+from tests.factories import (
+    PASSWORD,
+    make_clinic,
+    make_patient,
+    make_staff,
+    routine_version,
+    sign_in_patient,
+)
 from tests.staff.support import HTML, client_from, post, sign_in
 
 
@@ -58,3 +66,26 @@ def test_forms_without_their_required_fields_create_nothing(db: Session) -> None
         assert exercise.status_code == 422 and "Choose the nerve." in exercise.text
     db.expire_all()
     assert (_count(db, StaffUser), _count(db, Patient), _count(db, Exercise)) == before
+
+
+def test_a_routine_save_or_a_log_without_the_forms_fields_changes_nothing(db: Session) -> None:
+    """Save without the editor's lines would have emptied the routine; a log post with nothing
+    in it would have counted a session as done."""
+    clinic = make_clinic(db)
+    therapist = make_staff(db, clinic)
+    patient = make_patient(db, therapist)
+    db.commit()
+    versions = _count(db, RoutineVersion)
+    with client_from() as client:
+        sign_in(client, therapist)
+        answer = post(client, f"/patients/{patient.id}/routine", {"action": "save"}, headers=HTML)
+        assert answer.status_code == 422 and "came without its exercises" in answer.text
+    assert _count(db, RoutineVersion) == versions
+    item = routine_version(db, patient)
+    with client_from() as phone:
+        sign_in_patient(phone, db, patient)
+        first = items_of(db, item.id or 0)[0]
+        empty = post(phone, f"/exercise/{first.id}/log", {})
+        assert empty.status_code == 422 and "came back incomplete" in empty.text
+    logs = db.exec(select(ExerciseLog).where(col(ExerciseLog.patient_id) == patient.id)).all()
+    assert logs == []
