@@ -293,3 +293,52 @@ def test_high_pain_on_the_phone_is_met_with_caution(
     sheet.get_by_role("button", name="Save", exact=True).click()
     page.get_by_role("heading", name="Saved. Go gently today").wait_for()
     assert page.get_by_text("Well done").count() == 0
+
+
+def test_a_sheet_saved_just_after_midnight_counts_for_its_evening(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session
+) -> None:
+    """Opened on the evening before and saved at 00:30, the phone sends the evening's day, as
+    the server's own form does; at 01:30 it is the new day's."""
+    from datetime import datetime, timedelta
+    from datetime import time as clock
+    from zoneinfo import ZoneInfo
+
+    from app.core.clock import local_today
+
+    playwright, chromium = browser
+    page = phone_context(playwright, chromium).new_page()
+    patient = make_patient(
+        db,
+        make_staff(db, make_clinic(db)),
+        valid_from=local_today("Europe/London") - timedelta(days=5),
+    )
+    item = items_of(db, routine_version(db, patient).id or 0)[0]
+    token = create_invite(db, patient)
+    db.commit()
+    page.goto(f"{live_server}/i/{token}")
+    page.get_by_role("button", name="Open my exercises").click()
+    page.wait_for_url("**/today**")
+    today = local_today("Europe/London")
+    yesterday = today - timedelta(days=1)
+    london = ZoneInfo("Europe/London")
+    for at, expected, slot in ((clock(0, 30), yesterday, 1), (clock(1, 30), today, 2)):
+        page.clock.set_system_time(datetime.combine(today, at, london))
+        page.goto(f"{live_server}/exercise/{item.id}?slot={slot}&log=1")
+        page.locator("input[name=opened_day]").evaluate(
+            "(field, day) => { field.value = day; }", yesterday.isoformat()
+        )
+        page.locator("dialog.sheet[open]").get_by_role("button", name="Save", exact=True).click()
+        page.locator("#result").wait_for()
+        deadline = time.monotonic() + 15
+        while True:
+            db.expire_all()
+            found = db.exec(
+                select(ExerciseLog).where(
+                    col(ExerciseLog.patient_id) == patient.id, col(ExerciseLog.slot) == slot
+                )
+            ).first()
+            if found is not None or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert found is not None and found.local_date == expected, (at, found)

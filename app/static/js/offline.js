@@ -152,9 +152,18 @@
     if (after !== null && after > limit && (before === null || after > before)) return "amber";
     return after !== null && after > limit ? "high" : "ok";
   }
+  // A sheet opened before midnight and saved in the hour after belongs to its evening (as the
+  // server reads the form's opened_day).
+  function dayOpened(v, offset) {
+    var today = localDay(offset), minutes = parseInt(offset, 10);
+    if (!today || !v.opened_day || isNaN(minutes)) return today;
+    var now = new Date(Date.now() + minutes * 60000);
+    var yesterday = new Date(now.getTime() - 864e5).toISOString().slice(0, 10);
+    return v.opened_day === yesterday && now.getUTCHours() < 1 ? yesterday : today;
+  }
   function entriesFor(form, v) {
     var d = form.dataset, kind = d.offline, id = v.uuid || uuid4(), out = [];
-    var day = kind === "edit" ? d.day : (localDay(d.offset) || d.day);
+    var day = kind === "edit" ? d.day : kind === "log" ? (dayOpened(v, d.offset) || d.day) : (localDay(d.offset) || d.day);
     var symptoms = (v.symptoms || []).filter(function (x) { return x !== "none"; });
     var now = new Date().toISOString();
     if (kind === "log" || kind === "edit") {
