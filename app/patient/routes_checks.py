@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from app.activity.service import ActivityError, record_morning, record_safety
+from app.core import clock
 from app.core.clock import local_today, morning_begun
 from app.core.i18n import LANGUAGES
 from app.core.templating import render
@@ -34,6 +35,7 @@ def morning(request: Request, patient: CurrentPatient) -> Response:
             "errors": {},
             "tab": "today",
             "early": not morning_begun(patient.timezone),
+            "morning_from": clock.MORNING_FROM_HOUR,
         },
     )
 
@@ -63,6 +65,7 @@ async def morning_answer(
                 "errors": errors,
                 "signs": signs,
                 "tab": "today",
+                "morning_from": clock.MORNING_FROM_HOUR,
             },
             status_code=422,
         )

@@ -76,3 +76,42 @@ def test_back_links_are_a_thumb_high(
             assert box is not None and box["height"] >= 44, (path, name, box)
     page.goto(live_server + exercise)
     assert_accessible(page, "small-things-back-link")
+
+
+@pytest.mark.morning_hour
+def test_a_morning_page_kept_from_the_evening_says_it_is_too_early_at_night(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session
+) -> None:
+    """The morning form opened in the evening and answered at 03:30 says the question opens at
+    4:00 and keeps nothing to send (the server would refuse it unseen); at 07:15 it is saved."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from sqlmodel import col, select
+
+    from app.core.clock import local_today
+    from app.models import MorningCheck
+
+    page, _exercise = _phone(browser, live_server, db)
+    london = ZoneInfo("Europe/London")
+    today = local_today("Europe/London")
+    page.clock.set_system_time(datetime.combine(today - timedelta(days=1), time(21, 0), london))
+    page.goto(f"{live_server}/morning")  # the real hour decides whether the form shows
+    if page.locator("form[data-offline=morning]").count() == 0:
+        pytest.skip("the server's own clock is before 04:00: its page has no form to keep")
+    page.clock.set_system_time(datetime.combine(today, time(3, 30), london))
+    page.get_by_text("Worse", exact=True).click()
+    page.get_by_role("button", name="Save").click()
+    notice = page.locator("#morning-early")
+    notice.wait_for()
+    assert "opens at 4:00" in notice.inner_text() and page.locator("#result").count() == 0
+    page.clock.set_system_time(datetime.combine(today, time(7, 15), london))
+    page.get_by_role("button", name="Save").click()
+    page.locator("#result").wait_for()
+    patient_checks = select(MorningCheck).where(col(MorningCheck.comparison) == "worse")
+    for _ in range(50):
+        db.expire_all()
+        if db.exec(patient_checks).first() is not None:
+            break
+        page.wait_for_timeout(200)
+    assert db.exec(patient_checks).first() is not None

@@ -222,6 +222,15 @@
     if (kind === "check" && !signs(v).length) return; // the server page says nothing was ticked
     event.preventDefault();
     event.stopImmediatePropagation();
+    // A morning page kept from the evening, answered in the small hours: the server would
+    // refuse it later, unseen; say so now instead of promising it reaches the therapist.
+    var early = form.querySelector("#morning-early");
+    var minutes = parseInt(form.dataset.offset, 10), opens = parseInt(form.dataset.morningFrom, 10);
+    if (kind === "morning" && early && !isNaN(minutes) && new Date(Date.now() + minutes * 6e4).getUTCHours() < opens) {
+      early.hidden = false;
+      early.focus();
+      return;
+    }
     var advice = kind === "check" ? adviceFor("check", v) : adviceFor(kind === "edit" ? "log" : kind, v, parseInt(form.dataset.limit || "3", 10));
     var main = null;
     entriesFor(form, v).then(function (entries) {
