@@ -342,3 +342,20 @@ def test_a_sheet_saved_just_after_midnight_counts_for_its_evening(
                 break
             time.sleep(0.2)
         assert found is not None and found.local_date == expected, (at, found)
+
+
+def test_a_sheet_opened_before_the_day_was_paused_repeats_the_pause(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session
+) -> None:
+    """A sheet left open in one tab while warning signs are reported in another: saving keeps
+    the entry but shows the pause, with no 'Well done' and no Next."""
+    page, sheet, _items = _quick_sheet(browser, live_server, db)
+    other = page.context.new_page()
+    other.goto(f"{live_server}/check")
+    other.get_by_label("Pain that wakes you at night").check()
+    other.get_by_role("button", name="Send").click()
+    other.get_by_role("heading", name="Stop your exercises for today").wait_for()
+    sheet.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_text("Your exercises are paused: you reported warning signs.").wait_for()
+    assert page.get_by_text("Well done").count() == 0
+    assert page.locator("#result .next-step").count() == 0

@@ -104,6 +104,13 @@
     });
   }
 
+  // --- a paused day, as the server's pages said it or this phone's own answers made it ---
+  function pausedDay() { try { return localStorage.getItem("ng-paused"); } catch (e) { return null; } }
+  function paused(day) { try { if (day) localStorage.setItem("ng-paused", day); } catch (e) { /* private mode */ } }
+  var pause = document.querySelector("[data-paused-day]");
+  if (pause) paused(pause.dataset.pausedDay);
+  else if (document.getElementById("plan")) { try { localStorage.removeItem("ng-paused"); } catch (e) { /* private mode */ } }
+
   // --- forms: save on the phone first, then send ---
   function values(form) {
     var data = new FormData(form), out = {};
@@ -232,6 +239,11 @@
       return;
     }
     var advice = kind === "check" ? adviceFor("check", v) : adviceFor(kind === "edit" ? "log" : kind, v, parseInt(form.dataset.limit || "3", 10));
+    var today = localDay(form.dataset.offset);
+    if (advice === "stop" || advice === "emergency") paused(today);
+    // A page opened before the day was paused (another tab, the phone's saved copy): the entry
+    // is kept, but the screen repeats the pause, with no praise and no Next.
+    else if (kind === "log" && today && pausedDay() === today) advice = "paused";
     var main = null;
     entriesFor(form, v).then(function (entries) {
       main = entries[0];
