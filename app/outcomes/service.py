@@ -4,6 +4,7 @@ The read API other parts of the app build on (progress reports, FHIR export, RTM
 `measure_trends(session, patient_id)` and `measure_for(session, key, clinic_id)`.
 """
 
+import re
 from collections import defaultdict
 from datetime import date
 from typing import Any
@@ -124,6 +125,27 @@ def stalled_since(measure: Measure, series: list[tuple[date, float]]) -> date | 
     return series[0][0]
 
 
+# How a dashboard row names a built-in measure: the abbreviations clinicians use.
+SHORT_NAMES = {
+    "pain_avg": "average pain",
+    "pain_worst": "worst pain",
+    "psfs": "PSFS",
+    "odi": "ODI",
+    "ndi": "NDI",
+    "quickdash": "QuickDASH",
+    "bctq_sss": "BCTQ symptoms",
+    "bctq_fss": "BCTQ function",
+    "rmdq": "RMDQ",
+    "promis_pi6a": "PROMIS pain interference",
+}
+
+
+def short_name(measure: Measure) -> str:
+    """A measure's name short enough for a badge: its abbreviation, or its name without the
+    range in brackets (a clinic's own measure)."""
+    return SHORT_NAMES.get(measure.key) or re.sub(r"\s*\([^)]*\)$", "", measure.name_en)
+
+
 def not_improved(
     session: Session, patients: list[Patient], todays: dict[int, date], weeks: int
 ) -> set[int]:
@@ -167,7 +189,7 @@ def stalled_measures(
             continue
         since = stalled_since(measure, series)
         if since is not None and (todays[patient_id] - since).days >= weeks * 7:
-            found.setdefault(patient_id, []).append(measure.name("en"))
+            found.setdefault(patient_id, []).append(short_name(measure))
     return found
 
 
