@@ -1,9 +1,11 @@
 """Static files with content-hashed URLs, so browsers cache them for a year safely."""
 
 import hashlib
+import re
 from functools import lru_cache
 from pathlib import Path
 
+from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
@@ -13,6 +15,18 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 @lru_cache(maxsize=256)
 def _digest(path: str) -> str:
     return hashlib.sha256((STATIC_DIR / path).read_bytes()).hexdigest()[:12]
+
+
+# Our scripts explain themselves in whole-line comments; a phone's first load need not carry
+# them (offline.js: 4.9 KB gzipped with them, 4.1 KB without). Vendored files are left as sent.
+_COMMENT_LINE = re.compile(rb"^[ \t]*//[^\n]*\n", re.M)
+
+
+@lru_cache(maxsize=64)
+def script_body(path: str) -> bytes:
+    """One of our scripts as served: its whole-line comments left out (the files use no
+    multi-line template strings, where such a line could be text)."""
+    return _COMMENT_LINE.sub(b"", (STATIC_DIR / path).read_bytes())
 
 
 def static_url(path: str) -> str:
@@ -27,6 +41,11 @@ class CachedStatic(StaticFiles):
         """Serve the file with a cache lifetime that matches how it was asked for."""
         response = await super().get_response(path, scope)
         query = scope.get("query_string", b"")
+        if response.status_code == 200 and path.endswith(".js") and path.startswith("js/"):
+            headers = {
+                k: v for k, v in response.headers.items() if k not in ("content-length", "etag")
+            }
+            response = Response(script_body(path), status_code=200, headers=headers)
         if response.status_code == 200:
             if query.startswith(b"v="):
                 response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
