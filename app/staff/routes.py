@@ -29,7 +29,7 @@ from app.staff.service import (
     use_reset,
 )
 from app.staff.session_store import current_staff, end_this_staff_session, start_staff_session
-from app.staff.team import RESET_REQUEST_ACTION
+from app.staff.team import RESET_REQUEST_ACTION, RESET_UNKNOWN_ACTION
 from app.staff.team_routes import router as team_router
 
 router = APIRouter()
@@ -148,6 +148,10 @@ def reset_request(
             background.add_task(
                 send_mail, user.email, "Your Neuroglide password link", reset_email(user.name, link)
             )
+    else:
+        # Recorded too, with no account or clinic named: the same write either way, so the
+        # answer's timing does not tell whether the address has an account.
+        record(session, request, RESET_UNKNOWN_ACTION, actor_kind="anonymous")
     context["sent"] = True
     return render(request, "staff/reset_request.html", context)
 

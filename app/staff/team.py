@@ -15,6 +15,8 @@ from app.staff.service import RESET_PURPOSE, find_staff, issue_reset
 from app.staff.session_store import end_staff_sessions
 
 RESET_REQUEST_ACTION = "password_reset_requested"
+# A reset asked for an address with no active account (kept with no clinic, for the operator).
+RESET_UNKNOWN_ACTION = "password_reset_unknown"
 
 
 class TeamError(ValueError):

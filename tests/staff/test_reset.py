@@ -39,6 +39,12 @@ def test_the_answer_is_the_same_for_known_and_unknown_emails(db: Session) -> Non
         )
     ).all()
     assert len(asked) == 1
+    # The unknown address is recorded as well (no account, no clinic): the same write either
+    # way, so the answer's timing tells nothing.
+    unknown_asks = db.exec(
+        select(AuditEvent).where(AuditEvent.action == "password_reset_unknown")
+    ).all()
+    assert [(e.actor_id, e.clinic_id) for e in unknown_asks][-1:] == [(None, None)]
 
 
 def test_a_reset_email_carries_a_link_that_works_once(db: Session, monkeypatch: Any) -> None:
