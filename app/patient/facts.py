@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Date, Integer, bindparam, case, exists, func, type_coerce
+from sqlalchemy import Date, Integer, bindparam, case, exists, func, or_, type_coerce
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -47,9 +47,20 @@ def _day_facts_statement(with_library: bool) -> Any:
     stamp): indexed look-ups as scalar subqueries of one SELECT. Built once, bound per call."""
     patient_id = bindparam("patient_id", type_=Integer())
     day, yesterday = bindparam("day", type_=Date()), bindparam("yesterday", type_=Date())
+    # Today's report pauses the day until the therapist resolves a warning-sign flag after it
+    # ("Resolve and resume exercises" means so the same day too); a later report pauses again.
+    resolved = (
+        select(func.max(Flag.resolved_at))
+        .where(col(Flag.patient_id) == patient_id, col(Flag.kind).in_(WARNING_FLAGS))
+        .scalar_subquery()
+    )
     stopped = (
         select(SafetyReport.id)
-        .where(col(SafetyReport.patient_id) == patient_id, col(SafetyReport.local_date) == day)
+        .where(
+            col(SafetyReport.patient_id) == patient_id,
+            col(SafetyReport.local_date) == day,
+            or_(resolved.is_(None), col(SafetyReport.received_at) > resolved),
+        )
         .order_by(col(SafetyReport.received_at).desc())
         .limit(1)
         .scalar_subquery()

@@ -162,9 +162,9 @@ def test_a_paused_day_offers_no_log_sheet_and_a_log_then_is_not_praised(
     'Well done' and no next exercise."""
     _therapist, patient, item_id = _setup(client, db)
     _report(db, patient, 0)
-    page = client.get(f"/exercise/{item_id}").text
+    page = client.get(f"/exercise/{item_id}").text.split("<template", 1)[0]
     assert f'action="/exercise/{item_id}/log"' not in page
-    assert "Your exercises are paused" not in page
+    assert "Your exercises are paused" not in page  # a carried pause says that; today's not
     assert "Pause your exercises today" in page
     token = client.get("/api/session").json()["csrf_token"]
     answer = client.post(
@@ -184,3 +184,17 @@ def test_a_paused_day_offers_no_log_sheet_and_a_log_then_is_not_praised(
     shown = answer.text.split("<template", 1)[0]  # not the phone's hidden offline screens
     assert "Well done" not in shown and "Pause your exercises today" in shown
     assert "Next:" not in shown
+
+
+def test_resolving_the_same_days_report_resumes_today(client: TestClient, db: Session) -> None:
+    """Warning signs this morning, resolved by the therapist this afternoon: Today is the
+    routine again, as the button promised; a report after that pauses it again."""
+    therapist, patient, item_id = _setup(client, db)
+    flag = _report(db, patient, 0)
+    assert "Pause your exercises today" in client.get("/today").text
+    resolve(db, flag, therapist, "Called: the tingling had settled within minutes.")
+    db.commit()
+    today = client.get("/today").text
+    assert "Pause your exercises today" not in today and f'href="/exercise/{item_id}' in today
+    _report(db, patient, 0)
+    assert "Pause your exercises today" in client.get("/today").text

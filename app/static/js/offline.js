@@ -46,7 +46,10 @@
     status.textContent = parts.join(" ");
     status.hidden = parts.length === 0;
   }
-  function refresh() { return box.all().then(function (rows) { showStatus(rows.length); markToday(rows); return rows; }); }
+  function refresh() {
+    return box.all().then(function (rows) { showStatus(rows.length); markToday(rows); return rows; })
+      .catch(function () { return []; }); // the outbox is being deleted (the session ended)
+  }
   function sync() {
     if (!navigator.onLine) return refresh();
     return box.syncAll().then(refresh);
@@ -55,6 +58,7 @@
   window.addEventListener("offline", refresh);
   try {
     new BroadcastChannel("neuroglide-outbox").onmessage = function (event) {
+      if (event.data && event.data.type === "forgotten") { showStatus(0); return; } // do not open it again
       if (event.data && event.data.type === "sent") markSent(event.data.entry.uuid);
       refresh();
     };

@@ -28,7 +28,8 @@
   function tx(store, mode, work) {
     return open().then(function (db) {
       return new Promise(function (resolve, reject) {
-        var t = db.transaction(store, mode);
+        var t;
+        try { t = db.transaction(store, mode); } catch (e) { dbPromise = null; reject(e); return; }
         var result = work(t.objectStore(store));
         t.oncomplete = function () { resolve(result && "result" in result ? result.result : result); };
         t.onerror = function () { reject(t.error); };
