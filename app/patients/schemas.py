@@ -157,10 +157,7 @@ class PatientForm(FormModel):
         return value
 
 def clean_phone(value: str) -> str:
-    """Digits with an optional leading +; ValueError when it is not a phone number. A trunk
-    "(0)" after the country code is dropped: dialled, +44 0 20 … fails."""
-    if value.strip().startswith("+"):
-        value = value.replace("(0)", "")
+    """Digits with an optional leading +; ValueError when it is not a phone number."""
     phone = re.sub(r"[\s().\-]", "", value)
     if not PHONE_RE.match(phone):
         raise ValueError("Enter a phone number of 6 to 15 digits, such as +44 7700 900123.")

@@ -114,6 +114,10 @@ def test_workspace_at_laptop_size(
     page.get_by_role("link", name="Routine", exact=True).click()
     page.wait_for_url(f"**/patients/{silent.id}/routine")
     assert_accessible(page, "workspace-03-routine")
+    # The picker opens on the patient's nerve (median): an elbow slider is under All nerves.
+    page.get_by_label("Nerve", exact=True).select_option("")
+    page.get_by_role("button", name="Show", exact=True).click()
+    page.wait_for_load_state()
     page.get_by_label("Exercise", exact=True).select_option(
         label="Ulnar nerve slider (hand toward ear) (slider, stage 2)"
     )

@@ -167,11 +167,3 @@ def test_archiving_signs_the_patient_out_and_restoring_brings_them_back(db: Sess
     db.refresh(patient)
     assert patient.archived_at is None
 
-
-def test_a_trunk_zero_after_the_country_code_is_not_kept() -> None:
-    """'+44 (0)20 7946 0123' is stored as +442079460123, which dials; a number without a
-    country code keeps its 0."""
-    from app.patients.schemas import clean_phone
-
-    assert clean_phone("+44 (0)20 7946 0123") == "+442079460123"
-    assert clean_phone("020 7946 0123") == "02079460123"

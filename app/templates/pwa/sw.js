@@ -98,15 +98,8 @@ async function revalidate(request, url, cache) {
     credentials: "same-origin", redirect: "manual", headers: { "If-None-Match": tag },
   });
   if (response.status === 304) return { copy: copy };
-  // The phone held Today, and now Today is refused or sent elsewhere: its session ended
-  // (archived, access re-issued, deleted). That answer already dropped the cookie, so asking
-  // again would land on the bare welcome page: go where the server sends an ended session.
-  if (response.type === "opaqueredirect" || response.status === 401 || response.headers.get("X-Session-Ended") === "1") {
-    await forgetPatient();
-    return { response: Response.redirect(new URL("/welcome?ended=1", self.location.origin).href, 303) };
-  }
-  // A new page is used as it is; anything else (an error) is asked again as the navigation
-  // itself, which the rest of this worker knows how to read.
+  // A new page is used as it is; anything else (a redirect when signed out, an error) is asked
+  // again as the navigation itself, which the rest of this worker knows how to read.
   return response.ok ? { response: response } : null;
 }
 
