@@ -24,7 +24,7 @@ from app.demo.profiles import (
 )
 from app.demo.rtm import add_monitoring
 from app.flags.history import run_history_rules
-from app.flags.service import flags_for_log, over_limit, raise_flag
+from app.flags.service import REPORT_KEY, flags_for_log, over_limit, raise_flag
 from app.library.service import sync_builtin_library, texts_for
 from app.models import (
     Clinic,
@@ -243,7 +243,7 @@ def _create_history(session: Session, patient: Patient, p: Profile, rng: random.
             session,
             patient.id,
             "red_flag",
-            f"report:{report.uuid}",
+            f"{REPORT_KEY}{report.uuid}",
             "Warning signs reported: spreading numbness, night pain",
             at=report.received_at,
         )

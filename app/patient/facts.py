@@ -10,6 +10,7 @@ from sqlalchemy import Date, Integer, bindparam, case, exists, func, or_, type_c
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from app.flags.service import REPORT_KEY
 from app.models import (
     ChangeStamp,
     ExerciseLog,
@@ -158,11 +159,10 @@ def pause_report(session: Session, patient_id: int, facts: DayFacts) -> SafetyRe
     earlier flag the therapist has not resolved yet (looked up only then)."""
     if facts.stopped_id:
         return session.get(SafetyReport, facts.stopped_id)
-    prefix = "report:"
-    if not facts.held_key or not facts.held_key.startswith(prefix):
+    if not facts.held_key or not facts.held_key.startswith(REPORT_KEY):
         return None
     try:
-        report_uuid = uuid.UUID(facts.held_key[len(prefix) :])
+        report_uuid = uuid.UUID(facts.held_key[len(REPORT_KEY) :])
     except ValueError:
         return None
     return session.exec(
