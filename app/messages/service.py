@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -19,6 +19,13 @@ EMPTY = N_("Write a message before sending.")
 TOO_LONG = N_("A message can be at most 2,000 characters. Please make it shorter.")
 # The UUID of a message already stored arrived with other words: a page kept from before that
 # message was sent. Taking it as a repeat would drop these words without a trace.
+# A patient's messages in a day past which more are refused: a thread a therapist can still read,
+# and a bounded table for anyone who scripts the send.
+DAILY_LIMIT = 30
+TOO_MANY = N_(
+    "You have sent 30 messages in the last day. Your therapist will read them; please wait for "
+    "an answer. If it is urgent, phone the clinic."
+)
 REUSED = N_("This message was not sent because the page was out of date. Please send it again.")
 
 
@@ -42,14 +49,32 @@ def _existing(session: Session, patient_id: int, message_uuid: uuid.UUID) -> Mes
     ).first()
 
 
+def _sent_lately(session: Session, patient_id: int, now: datetime) -> int:
+    """The patient's own messages received in the last 24 hours."""
+    return session.exec(
+        select(func.count())
+        .select_from(Message)
+        .where(
+            Message.patient_id == patient_id,
+            Message.author == "patient",
+            col(Message.received_at) > now - timedelta(days=1),
+        )
+    ).one()
+
+
 def _store(session: Session, message: Message) -> tuple[Message, bool]:
     """Store a message unless its UUID is already stored for the patient (a repeated send);
-    MessageError when that UUID was stored with other words."""
+    MessageError when that UUID was stored with other words, or when the patient has sent
+    their day's share."""
     found = _existing(session, message.patient_id, message.uuid)
     if found is not None:
         if found.body != message.body or found.author != message.author:
             raise MessageError(REUSED)
         return found, False
+    if message.author == "patient" and (
+        _sent_lately(session, message.patient_id, message.received_at) >= DAILY_LIMIT
+    ):
+        raise MessageError(TOO_MANY)
     session.add(message)
     session.flush()
     return message, True

@@ -1,10 +1,13 @@
 """The patient writes, the therapist reads and answers, the patient sees the answer."""
 
 import uuid
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from app.messages.service import DAILY_LIMIT, TOO_MANY
+from app.models import Message, utcnow
 from tests.factories import make_clinic, make_patient, make_staff
 from tests.messages.helpers import actions, bodies, desk, form, people, phone, section
 
@@ -105,6 +108,53 @@ def test_a_repeated_uuid_is_stored_once(client: TestClient, db: Session) -> None
     laptop.post(f"/patients/{patient.id}/messages", data=form(laptop, answer))
     assert bodies(db, patient) == ["Written on the train", "Tapped twice", "Thanks"]
     assert [a for a, _ in actions(db, patient)].count("message_sent") == 1
+
+
+def test_a_day_of_messages_is_capped_and_repeats_still_answer(
+    client: TestClient, db: Session
+) -> None:
+    """Past the day's share a new message is refused in words; a repeat of a stored one is not,
+    and a day later the patient may write again."""
+    assert str(DAILY_LIMIT) in TOO_MANY
+    therapist, patient = people(db)
+    assert patient.id is not None
+    early = utcnow() - timedelta(hours=25)
+    for n in range(DAILY_LIMIT):
+        when = early if n == 0 else utcnow()
+        db.add(
+            Message(
+                uuid=uuid.uuid4(),
+                patient_id=patient.id,
+                author="patient",
+                body=f"m{n}",
+                written_at=when,
+                received_at=when,
+            )
+        )
+    db.commit()
+    mobile = phone(client, db, patient)
+    token = mobile.get("/api/session").json()["csrf_token"]
+    last = {"uuid": str(uuid.uuid4()), "body": "One more"}
+    assert (
+        mobile.post("/api/messages", json=last, headers={"X-CSRF-Token": token}).status_code == 201
+    )
+    over = mobile.post(
+        "/api/messages",
+        json={"uuid": str(uuid.uuid4()), "body": "Too many"},
+        headers={"X-CSRF-Token": token},
+    )
+    assert over.status_code == 422 and "30 messages in the last day" in over.text
+    repeat = mobile.post("/api/messages", json=last, headers={"X-CSRF-Token": token})
+    assert repeat.status_code == 200 and repeat.json()["status"] == "exists"
+    page = mobile.post("/messages", data=form(mobile, {"uuid": str(uuid.uuid4()), "body": "Form"}))
+    assert page.status_code == 422 and "phone the clinic" in page.text and "Form" in page.text
+    laptop = desk(client, therapist)  # the therapist's answers are not counted
+    answer = {"uuid": str(uuid.uuid4()), "body": "Answer"}
+    assert (
+        laptop.post(f"/patients/{patient.id}/messages", data=form(laptop, answer)).status_code
+        == 303
+    )
+    assert bodies(db, patient).count("Too many") == 0 and "Answer" in bodies(db, patient)
 
 
 def test_a_written_time_without_a_zone_is_taken_as_utc(client: TestClient, db: Session) -> None:
