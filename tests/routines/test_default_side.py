@@ -8,7 +8,7 @@ from sqlmodel import Session
 from app.routines.draft import sore_side
 from tests.dashboard.helpers import sign_in
 from tests.factories import builtin
-from tests.routines.test_prescribe import _form, _setup
+from tests.routines.helpers import prescriber, routine_form
 
 
 def _added_side(page: str, index: int) -> str:
@@ -23,7 +23,7 @@ def _added_side(page: str, index: int) -> str:
 def test_added_exercises_follow_the_sore_side(client: TestClient, db: Session) -> None:
     """ "(right)" in the condition: a new median slider on the right, the opposite-leg glide on
     the left (it moves the leg that does not hurt); no side named: both sides."""
-    therapist, patient = _setup(db)
+    therapist, patient = prescriber(db)
     patient.condition = "Carpal tunnel syndrome (right)"
     db.add(patient)
     db.commit()
@@ -32,7 +32,7 @@ def test_added_exercises_follow_the_sore_side(client: TestClient, db: Session) -
     for slug, side in (("ulnar-slider", "right"), ("opposite-leg-glide", "left")):
         added = builtin(db, slug)
         page = client.post(
-            url, data=_form(db, patient, token, action="add", add_exercise_id=str(added.id))
+            url, data=routine_form(db, patient, token, action="add", add_exercise_id=str(added.id))
         )
         assert page.status_code == 200 and _added_side(page.text, 2) == side, slug
     patient.condition = "Neck and arm pain"
@@ -40,7 +40,7 @@ def test_added_exercises_follow_the_sore_side(client: TestClient, db: Session) -
     db.commit()
     ulnar = builtin(db, "ulnar-slider")
     page = client.post(
-        url, data=_form(db, patient, token, action="add", add_exercise_id=str(ulnar.id))
+        url, data=routine_form(db, patient, token, action="add", add_exercise_id=str(ulnar.id))
     )
     assert _added_side(page.text, 2) == "both"
 

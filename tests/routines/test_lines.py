@@ -26,7 +26,7 @@ from tests.factories import (
     routine_version,
     sign_in_patient,
 )
-from tests.routines.test_prescribe import _form
+from tests.routines.helpers import routine_form
 
 
 @pytest.fixture
@@ -79,7 +79,7 @@ def _log_all(client: TestClient, db: Session, patient: Patient) -> None:
 def _add_and_step_up(client: TestClient, db: Session, patient: Patient, token: str) -> None:
     """The therapist adds an exercise, then steps the sciatic one up (which swaps it)."""
     ulnar = builtin(db, "ulnar-slider")
-    data: dict[str, Any] = _form(db, patient, token, action="save", count="4")
+    data: dict[str, Any] = routine_form(db, patient, token, action="save", count="4")
     data.update(
         {
             "item-3-exercise_id": str(ulnar.id),
