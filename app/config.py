@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     smtp_password: str = ""
     smtp_from: str = "Neuroglide <no-reply@localhost>"
     reminders_in_app: bool = True
+    # Processes beside each web worker that make the therapist dashboard's pages (0: none).
+    dashboard_processes: int = Field(default=1, ge=0, le=16)
     # The dashboard's "outcome not improved" filter looks at baselines at least this old.
     outcome_review_weeks: int = Field(default=6, ge=1, le=52)
     vapid_contact: str = "mailto:admin@localhost"

@@ -14,6 +14,9 @@ os.environ.update(
         "NEUROGLIDE_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "NEUROGLIDE_BASE_URL": "http://testserver",
         "NEUROGLIDE_REMINDERS_IN_APP": "false",
+        # Pages are made in the test's own process, where its clock and settings apply; the
+        # dashboard processes have tests of their own (tests/dashboard/test_offload.py).
+        "NEUROGLIDE_DASHBOARD_PROCESSES": "0",
         # The fake push service of the reminder tests listens here; nothing else may.
         "NEUROGLIDE_PUSH_ALLOWED_HOSTS": "127.0.0.1",
     }

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app.config import get_settings
+from app.dashboard import offload
 from app.db import get_engine
 from app.ops.checkpoint import checkpoint_loop, database_file, defer_commit_checkpoints
 from app.reminders.runner import reminder_lifespan
@@ -53,11 +54,13 @@ async def app_lifespan(app: FastAPI) -> AsyncIterator[None]:
     if path is not None:
         defer_commit_checkpoints(engine)
         task = asyncio.create_task(checkpoint_loop(path, stop), name="neuroglide-checkpoints")
+    offload.start(get_settings().dashboard_processes)
     try:
         async with reminder_lifespan(app):
             freeze_startup_heap()
             yield
     finally:
+        offload.stop()
         stop.set()
         if task is not None:
             await task

@@ -2,6 +2,7 @@
 
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -181,6 +182,53 @@ def language_of(request: Request) -> str:
     return getattr(request.state, "language", "en")
 
 
+def _page_context(
+    request: Any, language: str, csrf: str, context: dict[str, Any] | None
+) -> dict[str, Any]:
+    """What every page's template is given, then the page's own context."""
+    gettext, ngettext = _gettexts(language)
+    ctx: dict[str, Any] = {
+        "request": request,
+        "lang": language,
+        "languages": LANGUAGES,
+        "csrf_token": csrf,
+        "gettext": gettext,
+        "_": gettext,
+        "ngettext": ngettext,
+        "static_url": static_url,
+        "utc_offset": utc_offset_minutes,
+        "format_day": lambda day, fmt=None: format_day(day, language, fmt),
+        # 1.7 is "1,7" in Spanish; a whole number shows no decimals.
+        "format_number": lambda value: format_decimal(value, locale=language),
+    }
+    ctx.update(context or {})
+    return ctx
+
+
+@dataclass(frozen=True)
+class _Url:
+    path: str
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """What templates read of a request (its path and headers), for a page made away from one,
+    such as in a dashboard process."""
+
+    url: _Url
+    headers: dict[str, str]
+
+
+def page_html(
+    language: str, template: str, context: dict[str, Any], *, path: str, htmx: bool, csrf: str
+) -> str:
+    """A page's HTML as `render` makes it, without a request: from its path, whether htmx asked
+    and the request's CSRF token."""
+    request = PageRequest(_Url(path), {"hx-request": "true"} if htmx else {})
+    ctx = _page_context(request, language, csrf, context)
+    return for_language(language).env.get_template(template).render(ctx)
+
+
 def render(
     request: Request,
     template: str,
@@ -192,22 +240,8 @@ def render(
 ) -> HTMLResponse:
     """The full page, or for an htmx request the named fragment; always Vary: HX-Request."""
     language = language_of(request)
-    gettext, ngettext = _gettexts(language)
-    ctx: dict[str, Any] = {
-        "request": request,
-        "lang": language,
-        "languages": LANGUAGES,
-        "csrf_token": getattr(request.state, "csrf_token", ""),
-        "gettext": gettext,
-        "_": gettext,
-        "ngettext": ngettext,
-        "static_url": static_url,
-        "utc_offset": utc_offset_minutes,
-        "format_day": lambda day, fmt=None: format_day(day, language, fmt),
-        # 1.7 is "1,7" in Spanish; a whole number shows no decimals.
-        "format_number": lambda value: format_decimal(value, locale=language),
-    }
-    ctx.update(context or {})
+    csrf = getattr(request.state, "csrf_token", "")
+    ctx = _page_context(request, language, csrf, context)
     name = fragment if fragment and is_htmx(request) else template
     response = for_language(language).TemplateResponse(request, name, ctx, status_code=status_code)
     response.headers["Vary"] = "HX-Request, Cookie"

@@ -1,14 +1,13 @@
 """The therapist's dashboard and the flag actions (acknowledge, resolve)."""
 
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from app.audit.service import record_staff
-from app.core.templating import is_htmx, render
+from app.core.templating import is_htmx, language_of, render
 from app.dashboard.flags import (
     acknowledge,
     acknowledge_shown,
@@ -19,14 +18,9 @@ from app.dashboard.flags import (
     resolve,
     safe_next,
 )
-from app.dashboard.service import (
-    FILTERS,
-    PAGE_SIZE,
-    SCOPES,
-    build_dashboard,
-    clinic_matches,
-    has_own_patients,
-)
+from app.dashboard.offload import dashboard_page
+from app.dashboard.page import DashboardAsk
+from app.dashboard.service import FILTERS, SCOPES, has_own_patients
 from app.deps import CurrentTherapist, RowId, SessionDep
 from app.models import Flag, Patient
 from app.patients.guards import patient_or_404
@@ -50,38 +44,27 @@ def dashboard(
         # Someone with no patients of their own, such as an admin, starts with the clinic.
         scope = "mine" if has_own_patients(session, staff) else "clinic"
     filter_ = filter_ if filter_ in FILTERS else "all"
-    dash = build_dashboard(session, staff, scope=scope, filter_=filter_, q=q, page=page)
-    # Nobody of one's own by that name: say whether the clinic has someone.
-    elsewhere = clinic_matches(session, staff, q) if scope == "mine" and q and not dash.rows else 0
+    assert staff.id is not None
+    ask = DashboardAsk(
+        staff_id=staff.id,
+        scope=scope,
+        filter_=filter_,
+        q=q,
+        page=page,
+        more=more,
+        htmx=is_htmx(request),
+        language=language_of(request),
+        csrf_token=getattr(request.state, "csrf_token", ""),
+    )
+    made = dashboard_page(session, staff, ask)
     record_staff(
         session,
         request,
         staff,
         "dashboard_viewed",
-        detail=f"{len(dash.rows)} patients shown ({scope}, {filter_}, page {page})",
+        detail=f"{made.shown} patients shown ({scope}, {filter_}, page {page})",
     )
-    query = urlencode({"scope": scope, "filter": filter_, "q": q})
-    following = urlencode({"scope": scope, "filter": filter_, "q": q, "page": page + 1})
-    preceding = urlencode({"scope": scope, "filter": filter_, "q": q, "page": page - 1})
-    context = {
-        "staff": staff,
-        "dash": dash,
-        "scope": scope,
-        "filter": filter_,
-        "q": q,
-        "scopes": SCOPES,
-        "filters": FILTERS,
-        "here": f"/dashboard?{query}" + (f"&page={page}" if page > 1 else ""),
-        "next_page": f"/dashboard?{following}" if dash.has_next else None,
-        "previous_page": f"/dashboard?{preceding}" if page > 1 else None,
-        # Rows added below the first page's (htmx): the heading counts from the first row.
-        "more": more,
-        "elsewhere": elsewhere,
-        "elsewhere_url": "/dashboard?" + urlencode({"scope": "clinic", "filter": "all", "q": q}),
-        "page_size": PAGE_SIZE,
-        **flag_helpers(),
-    }
-    return render(request, "dashboard/page.html", context, fragment="dashboard/_table.html")
+    return HTMLResponse(made.html, headers={"Vary": "HX-Request, Cookie"})
 
 
 def _after_flag(
