@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, col, func, or_, select
 
 from app.config import get_settings
+from app.core.nul import UNWANTED
 from app.models import Patient, StaffUser
 from app.patients.schemas import PatientForm
 from app.patients.service import create_patient
@@ -154,7 +155,9 @@ def decode(data: bytes) -> str:
         ) from None
     if "\x00" in text:
         raise ImportFileError("This is not a CSV text file. Upload a .csv file.")
-    return text
+    # As in every form and JSON body (app/core/nul.py): text-direction controls would make a
+    # name read backwards in lists and exports.
+    return text.translate(UNWANTED)
 
 
 def _column(name: str) -> str:

@@ -106,7 +106,7 @@ def _int_or_none(value: Any) -> int | None:
 
 
 def _row_id_or_none(value: Any) -> int | None:
-    """An exercise id as sent: plain digits naming a possible row, else None (unknown)."""
+    """A row id as sent (an exercise, a line): plain digits naming a possible row, else None."""
     text = str(value or "").strip()
     if not plain_digits(text):
         return None
@@ -138,7 +138,7 @@ def draft_from_form(form: Any) -> list[DraftItem]:
                 days=sorted({d for d in days if 0 <= d <= 6}),
                 note=str(form.get(prefix + "note", "")),
                 ladder_stage=str(form.get(prefix + "ladder_stage", "")).strip(),
-                item_id=_int_or_none(form.get(prefix + "item_id")),
+                item_id=_row_id_or_none(form.get(prefix + "item_id")),
             )
         )
     return draft

@@ -149,6 +149,19 @@ def test_an_unreadable_file_gets_a_clear_message(db: Session, data: bytes, words
         check_file(db, me, data)
 
 
+def test_text_direction_controls_are_taken_out_of_names(db: Session) -> None:
+    """A name with a right-to-left override in the file is stored as it reads, as when typed in
+    the patient form."""
+    me = make_staff(db, make_clinic(db))
+    db.commit()
+    text = HEADER + "\u202eSmith Jane\u2066,rlo@example.org,,,,,,\n"
+    with client_from() as client:
+        sign_in(client, me)
+        added = _confirm(client, _upload(client, text).text)
+        assert "1 patient added" in added.text and "\u202e" not in added.text
+    assert [p.display_name for p in _clinic_patients(db, me)] == ["Smith Jane"]
+
+
 def test_the_template_downloads_and_checks_clean(db: Session) -> None:
     """The example file is accepted as it is."""
     me = make_staff(db, make_clinic(db))
