@@ -1,6 +1,7 @@
 """Settings: every one documented in the README; production refuses any known or weak secret."""
 
 import base64
+import hashlib
 import os
 import re
 import secrets
@@ -64,11 +65,18 @@ def test_production_refuses_every_published_secret(secret: str) -> None:
         "MyClinicNeuroglideProductionKey2026",
         "ThisIsOurVerySecretProductionKey!",
         "kX3vQ9pLm2ZtR7wY8bN4cD6fH1jGs5aUkX3vQ9pLm2ZtR7wY8bN4cD6fH1jGs5aU",  # one written twice
+        "RiversideNerveSpineClinicSecretKeyNumberOne",
+        hashlib.md5(b"password").hexdigest(),  # a word's hash looks random and is not
+        hashlib.sha256(b"Riverside").hexdigest(),
+        hashlib.sha512(b"clinic").hexdigest(),
+        b"correct horse battery staple".hex(),  # text written as hex or base64
+        base64.b64encode(b"OurClinicProductionKey2026!!").decode(),
+        base64.urlsafe_b64encode(b"neuroglide clinic key for 2026").decode().rstrip("="),
     ],
 )
 def test_production_refuses_a_weak_secret(secret: str) -> None:
     """Too short, too few different characters, a placeholder or a published one inside, a run
-    of characters, blanks, words, or a part written twice."""
+    of characters, blanks, words, a part written twice, a word's hash or text as hex or base64."""
     with pytest.raises(ValidationError, match="NEUROGLIDE_SECRET_KEY"):
         Settings(_env_file=None, environment="production", secret_key=secret)
 
@@ -90,6 +98,7 @@ def test_production_without_a_secret_says_how_to_make_one(
         secrets.token_urlsafe(48),
         secrets.token_hex(32),
         base64.b64encode(secrets.token_bytes(32)).decode(),
+        secrets.token_bytes(48).hex(),
     ],
 )
 def test_production_accepts_a_random_secret(secret: str) -> None:

@@ -6,6 +6,7 @@ import secrets
 import stat
 from pathlib import Path
 
+from app.core.secret_forms import encoded_text, hashed_word
 from app.core.secret_words import reads_as_words
 
 MAKE_SECRET = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
@@ -52,6 +53,10 @@ def secret_problem(secret: str) -> str | None:
         return "it repeats a part of itself, not a random value"
     if reads_as_words(secret):
         return "it reads as words, which are guessed first; use a random value"
+    if hashed_word(secret):
+        return "it is the hash of a common word, which is guessed first; use a random value"
+    if encoded_text(secret) is not None:
+        return "it is text written as hex or base64, not random bytes; use a random value"
     return None
 
 

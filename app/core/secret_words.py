@@ -13,7 +13,7 @@ WORDS = frozenset(
     hospital docker compose env local live main master new old year one two three four five
     six seven eight nine ten hello world welcome letmein open sesame dragon monkey qwerty love
     sun moon star blue red green black white cat dog horse correct battery staple house summer
-    winter spring autumn care pain back leg arm hand neck spine rehab
+    winter spring autumn care pain back leg arm hand neck spine rehab riverside number
     """.split()
 )
 LONGEST = max(map(len, WORDS))
