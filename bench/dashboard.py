@@ -225,7 +225,12 @@ def measure_all(
 ) -> list[dict[str, float]]:
     """Time the service call and the full GET /dashboard for each (engine, staff id), `runs`
     times each, in `rounds` interleaved rounds: a machine that slows down for a minute slows
-    every clinic alike, so the ratios between them hold."""
+    every clinic alike, so the ratios between them hold. Pages are made in this process, on
+    each clinic's engine: no dashboard process is started."""
+    from app.config import get_settings
+
+    os.environ["NEUROGLIDE_DASHBOARD_PROCESSES"] = "0"
+    get_settings.cache_clear()
     from app.main import app
 
     state: dict[str, Any] = {}

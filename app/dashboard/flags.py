@@ -58,8 +58,29 @@ def acknowledge(session: Session, flag: Flag, staff: StaffUser) -> None:
         session.flush()
 
 
+# Resolving warning signs resumes the patient's exercises: never by a stray click, and never
+# without a record of what was done.
+NOTE_NEEDED = (
+    "Say what was done before resolving warning signs (for example: called, assessed, safe to "
+    "resume exercises)."
+)
+MIN_WARNING_NOTE = 5
+
+
+class NoteNeeded(ValueError):
+    """Warning signs resolved without a note of what was done."""
+
+
+def needs_note(flag: Flag) -> bool:
+    """Whether resolving this flag needs a note: warning signs, which pause the exercises."""
+    return flag.kind in WARNING_FLAGS
+
+
 def resolve(session: Session, flag: Flag, staff: StaffUser, note: str) -> None:
-    """Close a flag with what was done about it; resolving also acknowledges it."""
+    """Close a flag with what was done about it; resolving also acknowledges it. NoteNeeded
+    for warning signs without a note, and nothing changes."""
+    if flag.resolved_at is None and needs_note(flag) and len(note.strip()) < MIN_WARNING_NOTE:
+        raise NoteNeeded(NOTE_NEEDED)
     acknowledge(session, flag, staff)
     if flag.resolved_at is None:
         flag.resolved_at = utcnow()
@@ -179,6 +200,8 @@ def flag_helpers() -> dict[str, object]:
         "ago": ago,
         "earlier_raises": earlier_raises,
         "holds_pause": holds_pause,
+        "needs_note": needs_note,
+        "min_warning_note": MIN_WARNING_NOTE,
         "kinds_counted": kinds_counted,
         # A silence reads in the same colour in the patient's row as its flag does.
         "silent_severity": SEVERITY["silent"],

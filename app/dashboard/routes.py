@@ -9,6 +9,7 @@ from sqlmodel import Session
 from app.audit.service import record_staff
 from app.core.templating import is_htmx, language_of, render
 from app.dashboard.flags import (
+    NoteNeeded,
     acknowledge,
     acknowledge_shown,
     flag_for_staff,
@@ -116,9 +117,28 @@ def flag_resolve(
     next_url: Annotated[str, Form(alias="next")] = "/dashboard",
     group: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
-    """Close a flag with a note of what was done."""
+    """Close a flag with a note of what was done (needed for warning signs)."""
     flag, patient = flag_for_staff(session, staff, flag_id)
-    resolve(session, flag, staff, note)
+    try:
+        resolve(session, flag, staff, note)
+    except NoteNeeded as refused:
+        # The flag as it was, the form as typed and what is missing: htmx swaps it in place.
+        context = {
+            "flag": flag,
+            "patient": patient,
+            "next": safe_next(next_url),
+            "group_ids": group if is_htmx(request) else "",
+            "note_error": str(refused),
+            "note_typed": note,
+            **flag_helpers(),
+        }
+        return render(
+            request,
+            "dashboard/flag_resolve.html",
+            context,
+            fragment="dashboard/_flag.html",
+            status_code=422,
+        )
     record_staff(
         session,
         request,

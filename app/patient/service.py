@@ -15,6 +15,7 @@ from app.core.clock import local_today, morning_begun
 from app.library.cache import cached_exercises, cached_texts
 from app.library.service import texts_for
 from app.models import (
+    AccessToken,
     Exercise,
     ExerciseLog,
     ExerciseText,
@@ -22,6 +23,7 @@ from app.models import (
     RoutineItem,
     RoutineVersion,
     SafetyReport,
+    utcnow,
 )
 from app.patient import changes
 from app.patient.facts import DayFacts, day_facts, pause_report
@@ -130,6 +132,30 @@ def items_in_force(session: Session, patient_id: int, day: date) -> Sequence[Rou
     return session.exec(_ITEMS_IN_FORCE, params={"patient_id": patient_id, "day": day}).all()
 
 
+def first_of_day(
+    session: Session, patient_id: int, day: date, current: Sequence[RoutineItem]
+) -> list[RoutineItem]:
+    """The items of the first routine version that began on `day`, when a later one replaced it
+    that same day after the patient had signed in (and could have read the first); else none."""
+    first = session.exec(
+        select(RoutineVersion.id)
+        .where(RoutineVersion.patient_id == patient_id, RoutineVersion.valid_from == day)
+        .order_by(col(RoutineVersion.number))
+        .limit(1)
+    ).first()
+    if first is None or not current or any(item.version_id == first for item in current):
+        return []
+    saved = session.get(RoutineVersion, current[0].version_id)
+    signed_in = session.exec(
+        select(AccessToken.id).where(
+            AccessToken.patient_id == patient_id,
+            AccessToken.purpose == "invite",
+            col(AccessToken.used_at) < (saved.created_at if saved else utcnow()),
+        )
+    ).first()
+    return list(items_of(session, first)) if signed_in is not None else []
+
+
 def day_logs(session: Session, patient_id: int, day: date) -> Sequence[ExerciseLog]:
     """A patient's logs of one day (not undone), oldest first: one query."""
     return session.exec(_DAY_LOGS, params={"patient_id": patient_id, "day": day}).all()
@@ -181,6 +207,9 @@ def today_plan(
     changed_on = facts.changed_on if changes.shown(facts.changed_on, day) and every else None
     if changed_on is not None:
         earlier = list(items_in_force(session, patient.id, changes.day_before(changed_on)))
+        if not earlier:
+            # A first routine changed on its first day: the patient may have seen it already.
+            earlier = first_of_day(session, patient.id, changed_on, every)
         before = changes.by_line(earlier)
         # A routine begun that same day is a first routine: nothing in it is a change.
         for p in plan_items if earlier else []:

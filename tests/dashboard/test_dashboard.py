@@ -160,6 +160,45 @@ def test_acknowledge_and_resolve_with_a_note(client: TestClient, db: Session) ->
     assert "Worse next morning" not in page
 
 
+def test_warning_signs_are_resolved_only_with_a_note_of_what_was_done(
+    client: TestClient, db: Session
+) -> None:
+    """Resolving warning signs resumes the exercises: without a note it is refused in place (the
+    form kept, the flag open), by htmx and by a plain form alike; with one it resolves."""
+    therapist = make_staff(db, make_clinic(db))
+    patient = _with_history(db, therapist, 1)
+    flag = add_flag(db, patient, "red_flag", 3)
+    db.commit()
+    token = sign_in(client, therapist)
+    page = client.get(f"/patients/{patient.id}", headers=HTML).text
+    assert 'required minlength="5" placeholder="What was done (needed)' in page
+    htmx = client.post(
+        f"/flags/{flag.id}/resolve",
+        data={"note": "  ok "},
+        headers={"HX-Request": "true", "X-CSRF-Token": token},
+    )
+    assert htmx.status_code == 422 and htmx.text.lstrip().startswith(f'<li id="flag-{flag.id}"')
+    assert "Say what was done before resolving warning signs" in htmx.text
+    assert 'value="  ok "' in htmx.text and 'aria-invalid="true"' in htmx.text
+    plain = client.post(
+        f"/flags/{flag.id}/resolve",
+        data={"csrf_token": token, "next": f"/patients/{patient.id}"},
+        headers=HTML,
+    )
+    assert plain.status_code == 422 and "<h1>Resolve a flag</h1>" in plain.text
+    assert f'href="/patients/{patient.id}">Back without resolving' in plain.text
+    db.refresh(flag)
+    assert flag.resolved_at is None and flag.acknowledged_at is None
+    done = client.post(
+        f"/flags/{flag.id}/resolve",
+        data={"csrf_token": token, "note": "Called: settled, safe to resume"},
+    )
+    assert done.status_code == 303
+    db.refresh(flag)
+    assert flag.resolved_at is not None
+    assert flag.resolution_note == "Called: settled, safe to resume"
+
+
 def test_flags_of_another_clinic_are_not_found(client: TestClient, db: Session) -> None:
     """A therapist cannot see or touch another clinic's flags."""
     mine = make_staff(db, make_clinic(db))

@@ -87,3 +87,22 @@ def test_a_first_routine_is_not_news(client: TestClient, db: Session) -> None:
     sign_in_patient(client, db, patient)
     page = client.get("/today").text
     assert "changed your routine" not in page and ">New<" not in page
+
+
+def test_a_first_routine_changed_after_the_patient_opened_it_is_marked(
+    client: TestClient, db: Session
+) -> None:
+    """Signed in and shown the first routine, then stepped down the same day: the step is news,
+    read against the routine the patient was shown."""
+    patient = make_patient(db, make_staff(db, make_clinic(db)))
+    assert patient.id is not None
+    sign_in_patient(client, db, patient)
+    assert "Before:" not in client.get("/today").text
+    first, second = items_of(db, routine_version(db, patient).id or 0)
+    gentler = dose_of(first)
+    gentler.reps = 5
+    new_version(db, patient.id, [gentler, dose_of(second)], local_today(patient.timezone))
+    db.commit()
+    page = client.get("/today").text
+    assert "Your therapist changed your routine on" in page and "Before: 2 × 10" in page
+    assert [p.change for p in today_plan(db, patient).items] == ["changed", None]
