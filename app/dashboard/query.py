@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, Float, Integer, case, cast, exists, func, null
+from sqlalchemy import Date, Float, Integer, case, cast, exists, func, null, text
 from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Subquery
@@ -25,15 +25,18 @@ from app.core.clock import local_today
 from app.core.folding import folded
 from app.dashboard.summary import WINDOW_DAYS, zones_table
 from app.flags.service import SILENT_DAYS, URGENCY
-from app.models import DashboardSummary, Flag, Patient, StaffUser
+from app.models import DashboardSummary, Flag, Message, Patient, StaffUser
+from app.models.message import UNREAD
 
 PAGE_SIZE = 50
+UNREAD_QUALIFIED = " AND ".join(f"message.{term}" for term in UNREAD.split(" AND "))
 LOW_ADHERENCE = 0.5
 FILTERS = {
     "all": "All patients",
     "flagged": "With open flags",
     "low": "Low adherence",
     "silent": "Silent",
+    "messages": "With new messages",
     "not_improved": (
         f"Outcome not improved by the MCID after {get_settings().outcome_review_weeks} weeks"
     ),
@@ -43,9 +46,9 @@ __all__ = ["FILTERS", "PAGE_SIZE", "SCOPES", "WINDOW_DAYS", "Figures", "base_fil
 
 
 class Ranked:
-    """The columns a filter can test: urgency, silent_days, adherence_7, adherence_30,
-    not_improved, quiet_since and silent_by (the day silence starts to count) and the patient's
-    own columns (id, display_name...) of the ranked subquery."""
+    """The columns a filter can test: urgency, unread (a message not yet seen), silent_days,
+    adherence_7, adherence_30, not_improved, quiet_since and silent_by (the day silence starts
+    to count) and the patient's own columns (id, display_name...) of the ranked subquery."""
 
     def __init__(self, subquery: Subquery) -> None:
         self.c = subquery.c
@@ -60,6 +63,7 @@ FILTER_PREDICATES: dict[str, Predicate] = {
     # each of the clinic's patients when counting.
     "silent": lambda r: r.c.quiet_since <= r.c.silent_by,
     "not_improved": lambda r: r.c.not_improved == 1,
+    "messages": lambda r: r.c.unread == 1,
 }
 
 
@@ -133,6 +137,16 @@ def ranked(session: Session, where: list[ColumnElement[bool]], now: Any = None) 
         ),
         else_=0,
     )
+    # As ix_message_unread's predicate, written out, so both databases use that index.
+    unread = case(
+        (
+            exists()
+            .where(col(Message.patient_id) == col(Patient.id), text(UNREAD_QUALIFIED))
+            .correlate(Patient),
+            1,
+        ),
+        else_=0,
+    )
     started = func.coalesce(
         col(Patient.monitoring_started_on), _utc_date(col(Patient.created_at), dialect)
     )
@@ -153,6 +167,7 @@ def ranked(session: Session, where: list[ColumnElement[bool]], now: Any = None) 
             col(Patient.id).label("id"),
             col(Patient.display_name).label("display_name"),
             flag_urgency.label("urgency"),
+            unread.label("unread"),
             silent.label("silent_days"),
             ratio(col(s.done_7), col(s.due_7)).label("adherence_7"),
             ratio(col(s.done_30), col(s.due_30)).label("adherence_30"),
@@ -211,6 +226,8 @@ def page_of(
     query = (
         query.order_by(
             k.urgency.desc(),
+            # A patient's question waits for an answer: it comes before the figures.
+            k.unread.desc(),
             func.coalesce(k.silent_days, 0).desc(),
             func.coalesce(k.adherence_7, 2.0),
             func.lower(k.display_name),

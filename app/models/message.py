@@ -10,6 +10,8 @@ from app.models.base import created, ts, utcnow
 
 # Long enough for a real question, short enough to read on a phone.
 MAX_BODY = 2000
+# The rows of ix_message_unread: the patient's messages their therapist has not seen.
+UNREAD = "author = 'patient' AND read_at IS NULL"
 
 
 class Message(SQLModel, table=True):
@@ -19,6 +21,13 @@ class Message(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("patient_id", "uuid"),
         sa.CheckConstraint("author IN ('patient', 'staff')", name="author_kind"),
+        # The dashboard ranks and filters by unread messages: one probe per patient.
+        sa.Index(
+            "ix_message_unread",
+            "patient_id",
+            sqlite_where=sa.text(UNREAD),
+            postgresql_where=sa.text(UNREAD),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from app.core.clock import local_today
 from app.dashboard.service import build_dashboard
-from app.models import Flag, Patient, StaffUser, utcnow
+from app.models import Flag, Message, Patient, StaffUser, utcnow
 from app.patient.service import today_plan
 from app.routines.service import items_of
 from tests.dashboard.helpers import HTML, add_flag, sign_in
@@ -82,6 +82,48 @@ def test_a_new_flag_ranks_above_one_already_seen_of_the_same_level(db: Session) 
     assert [p.display_name for _f, p in board.flags] == names
     flagged = build_dashboard(db, therapist, filter_="flagged")
     assert flagged.counts["flagged"] == 3
+
+
+def test_a_new_message_ranks_a_patient_up_and_has_its_own_filter(
+    client: TestClient, db: Session
+) -> None:
+    """An unread message puts its patient after the flagged and before the low adherence; the
+    "With new messages" filter lists them with its count, and reading the thread ends it."""
+    therapist = make_staff(db, make_clinic(db))
+    flagged = _patient(db, therapist, "Flo Flagged", everything=True)
+    low = _patient(db, therapist, "Lou Low", everything=False)
+    writer = _patient(db, therapist, "Wes Writes", everything=True)
+    add_flag(db, flagged, "over_limit", 2, "Symptoms went from 2/10 to 6/10")
+    assert writer.id is not None and low.id is not None
+    now = utcnow()
+    for who, author, read in (
+        (writer, "patient", None),
+        (low, "patient", now),
+        (low, "staff", None),
+    ):
+        assert who.id is not None
+        db.add(
+            Message(
+                uuid=uuid.uuid4(),
+                patient_id=who.id,
+                author=author,
+                body="Numb toes since noon",
+                written_at=now,
+                received_at=now,
+                read_at=read,
+            )
+        )
+    db.commit()
+    names = [row.patient.display_name for row in build_dashboard(db, therapist).rows]
+    assert names == ["Flo Flagged", "Wes Writes", "Lou Low"]
+    asked = build_dashboard(db, therapist, filter_="messages")
+    assert [r.patient.display_name for r in asked.rows] == ["Wes Writes"]
+    assert asked.counts["messages"] == 1
+    sign_in(client, therapist)
+    page = client.get("/dashboard", headers=HTML).text
+    assert "With new messages (1)" in page and ">1 with new messages</a>" in page
+    client.get(f"/patients/{writer.id}", headers=HTML)  # the thread is read on the review
+    assert build_dashboard(db, therapist, filter_="messages").counts["messages"] == 0
 
 
 def test_a_second_worse_morning_raises_the_flag_again(client: TestClient, db: Session) -> None:
