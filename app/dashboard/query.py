@@ -29,6 +29,7 @@ from app.models import DashboardSummary, Flag, Message, Patient, StaffUser
 from app.models.message import UNREAD
 
 PAGE_SIZE = 50
+MAX_SEARCH_WORDS = 6
 UNREAD_QUALIFIED = " AND ".join(f"message.{term}" for term in UNREAD.split(" AND "))
 LOW_ADHERENCE = 0.5
 FILTERS = {
@@ -102,9 +103,10 @@ def base_filter(staff: StaffUser, scope: str, q: str) -> list[ColumnElement[bool
     ]
     if scope != "clinic":
         where.append(col(Patient.therapist_id) == staff.id)
-    # A search of only apostrophes or marks folds to nothing: it narrows nothing either.
-    if wanted := folded(q.strip()):
-        where.append(col(Patient.search_name).contains(wanted, autoescape=True))
+    # Each word, in any order ("Smith Olivia" finds Olivia Smith). A search of only apostrophes
+    # or marks folds to nothing: it narrows nothing either.
+    for word in folded(q.strip()).split()[:MAX_SEARCH_WORDS]:
+        where.append(col(Patient.search_name).contains(word, autoescape=True))
     return where
 
 

@@ -164,8 +164,15 @@ def calls_for_flag(patient: Patient, log: ExerciseLog) -> bool:
     return over_limit(patient, log) or log.spread == "further"
 
 
+def _spread_reported(log: ExerciseLog) -> bool:
+    """Whether the entry says, or said when first logged, that symptoms spread further down."""
+    first = log.first_answers or {}
+    return log.spread == "further" or first.get("spread") == "further"
+
+
 def settle_day_flag(session: Session, patient: Patient, day: date) -> None:
-    """Close the day's open symptom flag once no entry left that day calls for it."""
+    """Close the day's open symptom flag once no entry left that day calls for it, unless one
+    reported spreading: a sign to stop (not a slip of the finger), so the therapist closes it."""
     flag = session.exec(
         select(Flag).where(
             Flag.patient_id == patient.id,
@@ -178,12 +185,11 @@ def settle_day_flag(session: Session, patient: Patient, day: date) -> None:
         return
     logs = session.exec(
         select(ExerciseLog).where(
-            ExerciseLog.patient_id == patient.id,
-            ExerciseLog.local_date == day,
-            col(ExerciseLog.deleted_at).is_(None),
+            ExerciseLog.patient_id == patient.id, ExerciseLog.local_date == day
         )
     ).all()
-    if any(calls_for_flag(patient, log) for log in logs):
+    live = [log for log in logs if log.deleted_at is None]
+    if any(calls_for_flag(patient, log) for log in live) or any(map(_spread_reported, logs)):
         return
     flag.resolved_at = utcnow()
     flag.resolution_note = "Closed by the app: the patient corrected or took back the entry."

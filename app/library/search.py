@@ -1,4 +1,5 @@
-"""Library search: every word must match, and a condition's name finds its nerve's exercises."""
+"""Library search: every word must match; a condition's name finds its nerve's exercises, and a
+nerve's or a kind's name those of the nerve or kind."""
 
 from typing import Any
 
@@ -29,6 +30,31 @@ CONDITIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("fibular", ("common_fibular",)),
 )
 MAX_WORDS = 8
+# A word that names a nerve or a kind of exercise also finds the exercises of that nerve or kind,
+# whatever their names say ("median" finds the carpal tunnel sliders).
+NERVE_WORDS = {
+    "median": "median",
+    "mediano": "median",
+    "ulnar": "ulnar",
+    "cubital": "ulnar",
+    "radial": "radial",
+    "sciatic": "sciatic",
+    "ciático": "sciatic",
+    "ciatico": "sciatic",
+    "tibial": "tibial",
+    "femoral": "femoral",
+    "sural": "sural",
+}
+TENSIONERS = ("one_ended_tensioner", "two_ended_tensioner")
+KIND_WORDS: dict[str, tuple[str, ...]] = {
+    "slider": ("slider",),
+    "sliders": ("slider",),
+    "deslizamiento": ("slider",),
+    "tensioner": TENSIONERS,
+    "tensioners": TENSIONERS,
+    "tensión": TENSIONERS,
+    "tension": TENSIONERS,
+}
 
 
 def _text_has(word: str) -> Any:
@@ -44,6 +70,16 @@ def _text_has(word: str) -> Any:
     )
 
 
+def _word_matches(word: str) -> Any:
+    """A word of the search: in the texts, or naming the exercise's nerve or kind."""
+    found = [_text_has(word)]
+    if word in NERVE_WORDS:
+        found.append(col(Exercise.nerve) == NERVE_WORDS[word])
+    if word in KIND_WORDS:
+        found.append(col(Exercise.kind).in_(KIND_WORDS[word]))
+    return or_(*found)
+
+
 def search_condition(query: str) -> Any:
     """The search box as one condition: condition names first (their nerves, or the words in
     the texts), then each remaining word, all of them required."""
@@ -53,5 +89,5 @@ def search_condition(query: str) -> Any:
         if phrase in rest:
             rest = rest.replace(phrase, " ")
             parts.append(or_(col(Exercise.nerve).in_(nerves), _text_has(phrase)))
-    parts += [_text_has(word) for word in rest.split()[:MAX_WORDS]]
+    parts += [_word_matches(word) for word in rest.split()[:MAX_WORDS]]
     return and_(*parts)

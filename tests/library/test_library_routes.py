@@ -90,6 +90,14 @@ def test_browse_and_filter_the_library(db: Session) -> None:
         assert "fibular" in listing("/library?q=drop+foot").lower()
         assert "Median" in listing("/library?q=t%C3%BAnel+carpiano")
         assert "0 exercises" in listing("/library?q=median+zzzz")
+        # A nerve's or a kind's name finds its exercises whatever their names say.
+        median_words = listing("/library?q=median")
+        assert "Carpal tunnel slider" in median_words and "Gentle carpal tunnel" in median_words
+        assert "Ulnar" not in median_words
+        tensioners = listing("/library?q=tensioner")
+        assert "Ankle pumps" in tensioners and "gliding sequence" in tensioners
+        assert "Median nerve slider" not in tensioners
+        assert "Carpal tunnel slider" in listing("/library?q=median+slider")
         # Filters work without JavaScript too: the full page, with the choices kept.
         page = client.get("/library?nerve=median&kind=two_ended_tensioner").text
         assert "<html" in page and '<option value="median" selected>' in page

@@ -310,7 +310,8 @@ def test_entry_page_shows_what_was_logged(client: TestClient, db: Session) -> No
 
 
 def test_spreading_symptoms_point_to_the_warning_signs(client: TestClient, db: Session) -> None:
-    """Spreading further down at a low score: said as it is, with the way to the warning signs."""
+    """Spreading further down at a low score: a sign to stop for the day, said as it is, with
+    the way to the warning signs."""
     patient_id, item_id = _setup(client, db)
     _uuid, response = _log(
         client, item_id, pain_before="2", pain_after="2", symptoms="tingling", spread="further"
@@ -318,7 +319,9 @@ def test_spreading_symptoms_point_to_the_warning_signs(client: TestClient, db: S
     result = client.get(response.headers["location"]).text.split("<template", 1)[0]
     assert "Your nerve symptoms spread further down." in result
     assert "went above your limit" not in result
-    assert "If the tingling or numbness stays, or keeps spreading, stop your exercises." in result
+    assert "Saved. Stop for today" in result and "make it gentler" not in result
+    assert "do no more exercises today" in result
+    assert "If the tingling or numbness stays, keeps spreading, or you feel weak" in result
     assert 'href="/check"' in result
     assert _flags(db, patient_id, "over_limit") == 1
     # No lead on to the next exercise: the screen asks to wait and see whether they settle.

@@ -6,6 +6,7 @@ Opening the app (going to Today) is not a tap, as in the measurement of the old 
 """
 
 import time
+from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, Playwright
@@ -211,6 +212,39 @@ def _tick_a_warning_sign(sheet: Locator) -> None:
     sheet.get_by_role("button", name="Save", exact=True).click()
 
 
+def test_not_now_closes_the_sheet_and_goes_with_it(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session
+) -> None:
+    """"Not now" closes the sheet; the form goes back into the page without that button, which
+    would do nothing there."""
+    page, sheet, _items = _quick_sheet(browser, live_server, db)
+    sheet.get_by_role("button", name="Not now").click()
+    assert page.locator("dialog[open]").count() == 0
+    assert page.locator("#log-form").is_visible()
+    assert not page.get_by_role("button", name="Not now").is_visible()
+    page.context.close()
+
+
+def test_a_phone_in_another_zone_does_not_reopen_a_logged_session(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session
+) -> None:
+    """The phone set to a zone whose date is not the patient's: the session logged today in the
+    patient's zone (London) is not offered again."""
+    playwright, chromium = browser
+    # UTC+14 is a day ahead of London from 10:00 UTC; UTC-11 a day behind until 11:00 UTC.
+    zone = "Pacific/Kiritimati" if datetime.now(UTC).hour >= 11 else "Pacific/Pago_Pago"
+    context = phone_context(playwright, chromium, timezone_id=zone)
+    page = context.new_page()
+    first, _second = _signed_in(page, live_server, db)
+    page.locator(f'[data-item="{first.id}"][data-slot="1"] .log-it').click()
+    page.locator("dialog.sheet[open]").get_by_role("button", name="Save", exact=True).click()
+    page.get_by_role("link", name="Change or undo this entry").wait_for()
+    page.goto(f"{live_server}/exercise/{first.id}?slot=1&log=1")
+    page.get_by_text("You have already logged this session today.").wait_for()
+    assert page.locator("dialog[open]").count() == 0
+    context.close()
+
+
 def test_warning_signs_on_the_sheet_still_stop_with_no_way_on(
     browser: tuple[Playwright, Browser], live_server: str, db: Session
 ) -> None:
@@ -226,12 +260,12 @@ def test_warning_signs_on_the_sheet_still_stop_with_no_way_on(
 def test_spreading_symptoms_on_the_sheet_offer_no_next(
     browser: tuple[Playwright, Browser], live_server: str, db: Session
 ) -> None:
-    """Tingling that spread further down: the gentler screen, and no Next to carry on with."""
+    """Tingling that spread further down: stop for today, and no Next to carry on with."""
     page, sheet, _items = _quick_sheet(browser, live_server, db)
     sheet.get_by_text("Tingling", exact=True).click()
     sheet.get_by_text("Spread further down", exact=True).click()
     sheet.get_by_role("button", name="Save", exact=True).click()
-    page.get_by_role("heading", name="Saved. Let's make it gentler").wait_for()
+    page.get_by_role("heading", name="Saved. Stop for today").wait_for()
     page.get_by_text("Your therapist can see this and may adjust your exercise.").wait_for()
     assert page.locator("#result .next-step").count() == 0
 
@@ -248,6 +282,12 @@ def test_logging_from_today_works_without_javascript(
     page.wait_for_url("**log=1**")
     page.locator("input[name=pain_before][value='3'] + span").click()
     page.locator("input[name=pain_after][value='3'] + span").click()
+    # Nothing unticks "None" without scripts: where the tingling went is asked all the same.
+    where = page.locator(".where-went")
+    assert not where.is_visible()
+    page.get_by_text("Tingling", exact=True).click()
+    assert where.is_visible()
+    page.get_by_text("Stayed the same", exact=True).click()
     page.get_by_role("button", name="Save", exact=True).click()
     page.wait_for_url("**/log/**")
     assert page.locator(".next-name").inner_text().endswith(" · Morning")

@@ -241,6 +241,23 @@ def test_a_symptom_flag_closes_when_the_entry_behind_it_is_corrected_or_taken_ba
     assert reopened.resolved_at is None and "9/10" in reopened.detail
 
 
+def test_a_spreading_report_stays_with_the_therapist_when_corrected_or_taken_back(
+    client: TestClient, db: Session
+) -> None:
+    """Tingling that spread further down, then the answer changed to "eased back" and the
+    entry taken back: the flag stays open for the therapist to close."""
+    patient_id, item_id, today, headers = _phone(client, db)
+    body = {"uuid": str(uuid.uuid4()), "routine_item_id": item_id, "local_date": today}
+    body.update(sets_done=1, pain_before=2, pain_after=2, symptoms=["tingling"], spread="further")
+    assert client.post("/api/logs", json=body, headers=headers).status_code == 201
+    eased = {**body, "spread": "eased"}
+    assert client.put(f"/api/logs/{body['uuid']}", json=eased, headers=headers).status_code == 200
+    client.post(f"/api/logs/{body['uuid']}/undo", headers=headers)
+    db.expire_all()
+    flags = db.exec(select(Flag).where(Flag.patient_id == patient_id)).all()
+    assert len(flags) == 1 and flags[0].resolved_at is None and "spread" in flags[0].detail
+
+
 @pytest.mark.morning_hour
 def test_a_morning_answer_from_the_small_hours_is_refused(
     client: TestClient, db: Session, monkeypatch: pytest.MonkeyPatch

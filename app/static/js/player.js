@@ -202,8 +202,11 @@
   if (!log || !form || form.dataset.offline !== "log") return;
   // The server says when not to open the sheet at once: the session is logged or the day paused.
   // A copy of the page kept from an earlier day says nothing of today.
-  var held = document.querySelector("[data-no-quick]"), now = new Date();
-  var today = [now.getFullYear(), now.getMonth() + 1, now.getDate()].map(function (n) { return n < 10 ? "0" + n : "" + n; }).join("-");
+  // Today in the patient's zone (the offset the page was made with), as offline.js reads it: a
+  // phone set to another zone must not open a session already logged.
+  var held = document.querySelector("[data-no-quick]"), offset = parseInt(form.dataset.offset, 10);
+  var now = new Date(Date.now() + (isNaN(offset) ? -new Date().getTimezoneOffset() : offset) * 60000);
+  var today = now.toISOString().slice(0, 10);
   if (held && held.dataset.day !== today) { held.remove(); held = null; }
   var quick = /[?&]log=1(&|$)/.test(location.search) && !held;
   var before = $("pain-before");
@@ -227,8 +230,11 @@
       dialog = document.createElement("dialog");
       dialog.className = "sheet";
       dialog.setAttribute("aria-labelledby", "log-title");
-      // Closed: the form goes back into the page.
-      dialog.onclose = function () { home.parentNode.insertBefore(log, home); };
+      // Closed: the form goes back into the page, without the sheet's own close button.
+      dialog.onclose = function () {
+        home.parentNode.insertBefore(log, home);
+        if (closer) closer.hidden = true;
+      };
       if (closer) closer.onclick = function () { dialog.close(); };
     }
     log.before(home);
