@@ -1,5 +1,6 @@
 """Request bodies bounded before they are read: a limit per kind of route, answered 413."""
 
+import logging
 import re
 from dataclasses import dataclass
 
@@ -11,7 +12,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.config import get_settings
 from app.core.sessions import read_session
 from app.core.templating import render
+from app.staff.session_store import staff_cookie_live
 
+log = logging.getLogger(__name__)
 KB = 1024
 MB = 1024 * KB
 # The phone's JSON (one log, a morning check, a push device) is under 8 KB even with a full
@@ -53,7 +56,7 @@ def limit_for(request: Request) -> Limit:
     path = request.url.path
     if path.startswith("/api/"):
         return Limit(JSON_LIMIT, f"This request is larger than {_words(JSON_LIMIT)}.")
-    staff = read_session(request, "staff") is not None
+    staff = read_session(request, "staff") is not None and _still_open(request)
     if staff and request.method == "POST" and any(r.fullmatch(path) for r in UPLOAD_ROUTES):
         most = get_settings().max_upload_mb
         return Limit(
@@ -62,6 +65,16 @@ def limit_for(request: Request) -> Limit:
         )
     size = STAFF_FORM_LIMIT if staff else FORM_LIMIT
     return Limit(size, f"This form sent more than {_words(size)}, so it was not read.")
+
+
+def _still_open(request: Request) -> bool:
+    """Whether a well-signed staff cookie's session is still open on the server: a signed-out or
+    ended one gets the anonymous limits. Asked only of bodies past the smallest limit."""
+    try:
+        return staff_cookie_live(request)
+    except Exception:  # the database is away: the route answers that, with the usual page
+        log.warning("could not check a staff session for a large body", exc_info=True)
+        return True
 
 
 def _declared_length(scope: Scope) -> int | None:

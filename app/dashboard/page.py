@@ -26,14 +26,17 @@ class DashboardAsk:
     htmx: bool
     language: str
     csrf_token: str
+    gzip: bool = False  # the browser takes gzip: a dashboard process compresses the page too
 
 
 @dataclass(frozen=True)
 class DashboardPage:
-    """The page's HTML and what the audit trail says of it."""
+    """The page's HTML (or, from a dashboard process, its gzip) and what the audit trail says
+    of it."""
 
     html: str
     shown: int
+    gzipped: bytes | None = None
 
 
 def make_page(session: Session, staff: StaffUser, ask: DashboardAsk) -> DashboardPage:

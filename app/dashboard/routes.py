@@ -56,6 +56,7 @@ def dashboard(
         htmx=is_htmx(request),
         language=language_of(request),
         csrf_token=getattr(request.state, "csrf_token", ""),
+        gzip="gzip" in request.headers.get("accept-encoding", ""),
     )
     made = dashboard_page(session, staff, ask)
     record_staff(
@@ -65,6 +66,9 @@ def dashboard(
         "dashboard_viewed",
         detail=f"{made.shown} patients shown ({scope}, {filter_}, page {page})",
     )
+    if made.gzipped is not None:
+        headers = {"Vary": "HX-Request, Cookie, Accept-Encoding", "Content-Encoding": "gzip"}
+        return HTMLResponse(made.gzipped, headers=headers)
     return HTMLResponse(made.html, headers={"Vary": "HX-Request, Cookie"})
 
 

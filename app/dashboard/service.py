@@ -27,7 +27,7 @@ from app.dashboard.query import (
     page_of,
     ranked,
 )
-from app.flags.service import SILENT_DAYS, URGENCY, attention_key, urgency_order
+from app.flags.service import SILENT_DAYS, URGENCY, urgency_order
 from app.messages.service import unread_messages
 from app.models import DailyRollup, Flag, Patient, StaffUser
 from app.models.rollup import day_mean
@@ -142,7 +142,7 @@ class Dashboard:
     @property
     def flag_groups(self) -> list[tuple[Patient, list[Flag]]]:
         """The open flags by patient, each patient's most urgent first, the patients in the
-        order of their most urgent flag: one patient's many days read as one entry."""
+        table's order: one patient's many days read as one entry."""
         groups: dict[int, tuple[Patient, list[Flag]]] = {}
         for flag, patient in self.flags:
             groups.setdefault(flag.patient_id, (patient, []))[1].append(flag)
@@ -266,7 +266,7 @@ def build_dashboard(
                 stalled=stalled.get(fig.patient_id, []),
             )
         )
+    # The flags in the table's order, so the first row's flags come first in the panel too.
     panel = [(f, r.patient) for r in rows for f in r.flags]
-    panel.sort(key=lambda fp: attention_key(fp[0]))
     first = (page - 1) * PAGE_SIZE + 1
     return Dashboard(rows, panel, by_filter["all"], by_filter, page, has_next, first)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from app.core.i18n import normalize_language
+from app.core.sessions import read_session
 from app.core.templating import render, templates
 from app.deps import PUBLIC
 from app.pwa.service import PAGES, app_version, manifest, precache_urls
@@ -42,4 +43,6 @@ def service_worker() -> Response:
 def offline(request: Request) -> Response:
     """Shown when a page is needed that the phone has not saved."""
     request.state.language = normalize_language(request.headers.get("accept-language"))
-    return render(request, "pwa/offline.html", {"tab": ""})
+    # Fetched again as a phone signs out (sw.js): then nothing of the routine is kept to open.
+    signed_in = read_session(request, "patient") is not None
+    return render(request, "pwa/offline.html", {"tab": "", "signed_in": signed_in})

@@ -7,7 +7,16 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.core.clock import local_today
-from app.models import Exercise, Flag, Patient, RoutineItem, RoutineVersion, StaffUser, utcnow
+from app.models import (
+    Exercise,
+    ExerciseLog,
+    Flag,
+    Patient,
+    RoutineItem,
+    RoutineVersion,
+    StaffUser,
+    utcnow,
+)
 from app.routines.describe import DAY_NAMES, SIDE_NAMES, describe_changes, history
 from app.routines.draft import NUMBER_FIELDS, DraftItem
 from app.routines.ladder import LADDER, STEPPED_DOWN, STEPPED_UP, plan_step
@@ -140,6 +149,20 @@ def recent_step_up(versions: Sequence[RoutineVersion], now: datetime) -> str | N
     return "less than an hour ago" if hours < 1 else f"{hours} hour{'s' if hours != 1 else ''} ago"
 
 
+def no_recent_answers(session: Session, patient: Patient) -> bool:
+    """Whether the patient logged nothing yesterday or today: nothing yet shows the nerve is
+    settled, so a step up is not advised."""
+    since = local_today(patient.timezone) - timedelta(days=1)
+    found = session.exec(
+        select(ExerciseLog.id).where(
+            ExerciseLog.patient_id == patient.id,
+            col(ExerciseLog.local_date) >= since,
+            col(ExerciseLog.deleted_at).is_(None),
+        )
+    ).first()
+    return found is None
+
+
 def page_context(
     session: Session, patient: Patient, draft: list[DraftItem], nerve: str
 ) -> dict[str, Any]:
@@ -164,6 +187,7 @@ def page_context(
         "too_many": len(draft) > ADVISED_MAX,
         "advised_max": ADVISED_MAX,
         "recent_flags": flags,
+        "no_answers": no_recent_answers(session, patient),
         "stepped_down": stepped_down_since([v.version for v in versions], flags),
         "stepped_up_ago": recent_step_up([v.version for v in versions], utcnow()),
         "templates": templates_of(session, patient.clinic_id),

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from app.config import get_settings
 from app.core.security import hash_token
 from app.core.sessions import clear_session, read_session, write_staff_cookie
+from app.db import get_engine
 from app.models import StaffSession, StaffUser, utcnow
 
 # Record activity at most this often, so that a page view is not always a database write.
@@ -74,6 +75,14 @@ def live(row: StaffSession) -> bool:
         and now - row.last_seen_at < timedelta(minutes=settings.staff_idle_minutes)
         and now - row.created_at < timedelta(hours=settings.staff_session_hours)
     )
+
+
+def staff_cookie_live(request: Request) -> bool:
+    """Whether the request's staff cookie names a session still open on the server: read only,
+    on a connection of its own, for checks made before any route (large bodies)."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        row = _named_row(session, request)
+        return row is not None and live(row)
 
 
 def current_staff(session: Session, request: Request) -> tuple[StaffUser, StaffSession] | None:

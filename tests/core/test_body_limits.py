@@ -111,6 +111,13 @@ def test_the_upload_limit_applies_only_to_upload_routes_for_signed_in_staff(
         assert client.post("/library/new", data=form, headers=HTML).status_code != 413
         form["en_name"] = "x" * (STAFF_FORM_LIMIT + 1)
         assert client.post("/library/new", data=form, headers=HTML).status_code == 413
+        # Signed out, the same cookie gets a stranger's limits: the body is not read.
+        kept = dict(client.cookies)
+        client.post("/logout", data={"csrf_token": csrf(client)})
+        client.cookies.update(kept)
+        files = {"file": ("p.png", photo, "image/png")}
+        ended = client.post(url, data={"csrf_token": csrf(client)}, files=files, headers=HTML)
+        assert ended.status_code == 413 and "larger than 64 KB" in ended.text
 
 
 def _answer(sock: socket.socket) -> bytes:

@@ -115,6 +115,8 @@ def test_reissued_phone_shows_no_health_data_offline(
         body = page.locator("body").inner_text()
         assert EXERCISE not in body and patient.display_name not in body
         assert page.get_by_role("heading", name="You are offline").is_visible()
+        # Nothing is left to open: the page does not promise the routine, it says what to do.
+        assert "This phone is signed out" in body and "still open without" not in body
     assert page.evaluate("NeuroglideOutbox.all()") == []  # the entry saved earlier is gone
     assert_accessible(page, "pwa-signed-out-offline")
     context.close()

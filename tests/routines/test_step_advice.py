@@ -8,7 +8,14 @@ from sqlmodel import Session
 from app.core.clock import local_today
 from app.routines.service import ItemDose, items_of, new_version
 from tests.dashboard.helpers import HTML, add_flag, sign_in
-from tests.factories import builtin, make_clinic, make_patient, make_staff, routine_version
+from tests.factories import (
+    add_log,
+    builtin,
+    make_clinic,
+    make_patient,
+    make_staff,
+    routine_version,
+)
 
 NOTE = "Slightly larger range now"
 
@@ -133,3 +140,21 @@ def test_a_tensioner_steps_up_gently_and_the_page_asks_to_wait_a_day(
     page = client.get(url, headers=HTML).text
     assert "Stepped up less than an hour ago." in page
     assert "secondary" in _button(page, "up") and "recent-step" in _button(page, "up")
+
+
+def test_step_up_is_not_advised_before_any_answer(client: TestClient, db: Session) -> None:
+    """Nothing logged yesterday or today: the page says so and Step up does not look advised;
+    once the patient logs, it does again."""
+    therapist = make_staff(db, make_clinic(db))
+    patient = make_patient(db, therapist)
+    db.commit()
+    sign_in(client, therapist)
+    url = f"/patients/{patient.id}/routine"
+    page = client.get(url, headers=HTML).text
+    assert "No answers yet:" in page
+    assert 'class="secondary" aria-describedby="no-answers"' in _button(page, "up")
+    item = items_of(db, routine_version(db, patient).id)[0]  # type: ignore[arg-type]
+    add_log(db, patient, item, local_today(patient.timezone), sets=item.sets)
+    db.commit()
+    again = client.get(url, headers=HTML).text
+    assert "No answers yet:" not in again and "secondary" not in _button(again, "up")
