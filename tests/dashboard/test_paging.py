@@ -66,14 +66,16 @@ def test_pages_of_fifty_with_counts_search_and_next_links(client: TestClient, db
     more = client.get("/dashboard?page=2&more=1", headers={**HTML, "HX-Request": "true"}).text
     assert "1–100 of 120 shown" in more and 'hx-select-oob="#next-page,#patients-heading"' in first
     # The filter's counts come along with every fragment, for the scope and search asked.
-    searched_fragment = client.get("/dashboard?q=person+00", headers={**HTML, "HX-Request": "true"})
+    # Each word anywhere in the name, in any order: "00 person" is Person 000-009 and 100.
+    searched_fragment = client.get("/dashboard?q=00+person", headers={**HTML, "HX-Request": "true"})
     options = re.search(
         r'<select id="filter" hx-swap-oob="innerHTML">(.*?)</select>', searched_fragment.text, re.S
     )
-    assert options is not None and "All patients (10)" in options.group(1)
+    assert options is not None and "All patients (11)" in options.group(1)
     # Search and filter stay in the address of the next page.
+    # "0" anywhere in the name: Person 000-099, 100-110.
     searched = client.get("/dashboard?q=person+0&filter=all", headers=HTML).text
-    assert "q=person+0" in searched and "1–50 of 100 shown" in searched
+    assert "q=person+0" in searched and "1–50 of 111 shown" in searched
     flagged_only = client.get("/dashboard?filter=flagged", headers=HTML).text
     assert (
         _ids(flagged_only) == [flagged.id]
