@@ -60,11 +60,11 @@ def acknowledge(session: Session, flag: Flag, staff: StaffUser) -> None:
 
 # Resolving warning signs resumes the patient's exercises: never by a stray click, and never
 # without a record of what was done.
-NOTE_NEEDED = (
-    "Say what was done before resolving warning signs (for example: called, assessed, safe to "
-    "resume exercises)."
-)
 MIN_WARNING_NOTE = 5
+NOTE_NEEDED = (
+    f"Say what was done, in {MIN_WARNING_NOTE} characters or more, before resolving warning "
+    "signs (for example: called, assessed, safe to resume exercises)."
+)
 
 
 class NoteNeeded(ValueError):

@@ -132,7 +132,8 @@ def stop() -> None:
         pool, _pool = _pool, None
         _ready.clear()
     if pool is not None:
-        pool.shutdown(wait=False, cancel_futures=True)
+        # Waiting lets each process finish its page and the pool free what it holds.
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _replace(broken: ProcessPoolExecutor) -> None:
@@ -144,6 +145,19 @@ def _replace(broken: ProcessPoolExecutor) -> None:
             _ready.clear()
             _pool = _new_pool(_size)
             _warmed(_pool)
+
+
+def takes_gzip(accept_encoding: str) -> bool:
+    """Whether an Accept-Encoding header takes gzip (not refused with q=0)."""
+    for part in accept_encoding.lower().split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip() in ("gzip", "*"):
+            quality = params.strip().removeprefix("q=").strip() if "q=" in params else "1"
+            try:
+                return float(quality) > 0
+            except ValueError:
+                return False
+    return False
 
 
 def made_by(ask: DashboardAsk) -> tuple[DashboardPage, int] | None:

@@ -58,7 +58,8 @@ def make_page(session: Session, staff: StaffUser, ask: DashboardAsk) -> Dashboar
         "filters": FILTERS,
         "here": f"/dashboard?{query}" + (f"&page={page}" if page > 1 else ""),
         "next_page": f"/dashboard?{following}" if dash.has_next else None,
-        "previous_page": f"/dashboard?{preceding}" if page > 1 else None,
+        # Rows added below the ones shown (htmx) leave the earlier pages on screen.
+        "previous_page": f"/dashboard?{preceding}" if page > 1 and not ask.more else None,
         # Rows added below the first page's (htmx): the heading counts from the first row.
         "more": ask.more,
         "elsewhere": elsewhere,

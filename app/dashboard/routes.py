@@ -19,7 +19,7 @@ from app.dashboard.flags import (
     resolve,
     safe_next,
 )
-from app.dashboard.offload import dashboard_page
+from app.dashboard.offload import dashboard_page, takes_gzip
 from app.dashboard.page import DashboardAsk
 from app.dashboard.service import FILTERS, SCOPES, has_own_patients
 from app.deps import CurrentTherapist, RowId, SessionDep
@@ -56,7 +56,7 @@ def dashboard(
         htmx=is_htmx(request),
         language=language_of(request),
         csrf_token=getattr(request.state, "csrf_token", ""),
-        gzip="gzip" in request.headers.get("accept-encoding", ""),
+        gzip=takes_gzip(request.headers.get("accept-encoding", "")),
     )
     made = dashboard_page(session, staff, ask)
     record_staff(
@@ -128,6 +128,7 @@ def flag_resolve(
     except NoteNeeded as refused:
         # The flag as it was, the form as typed and what is missing: htmx swaps it in place.
         context = {
+            "staff": staff,
             "flag": flag,
             "patient": patient,
             "next": safe_next(next_url),

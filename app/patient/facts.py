@@ -41,6 +41,7 @@ class DayFacts:
     emergency_yesterday: bool = False  # yesterday's warning signs called for emergency care
     held_key: str | None = None  # the key of an earlier warning-sign flag still unresolved
     changed_on: date | None = None  # when the routine in force replaced an earlier one
+    spread_today: bool = False  # an entry today says the symptoms spread further down
 
 
 def _day_facts_statement(with_library: bool) -> Any:
@@ -114,12 +115,18 @@ def _day_facts_statement(with_library: bool) -> Any:
         .limit(1)
         .scalar_subquery()
     )
+    spread = exists().where(
+        col(ExerciseLog.patient_id) == patient_id,
+        col(ExerciseLog.local_date) == day,
+        col(ExerciseLog.spread) == "further",
+        col(ExerciseLog.deleted_at).is_(None),
+    )
     library = (
         select(col(ChangeStamp.value)).where(col(ChangeStamp.name) == LIBRARY).scalar_subquery()
     )
     first = [library] if with_library else []
     return sa_select(
-        *first, stopped, exercised, answered, messages, scheduled, emergency, held, changed
+        *first, stopped, exercised, answered, messages, scheduled, emergency, held, changed, spread
     )
 
 
@@ -151,6 +158,7 @@ def day_facts(session: Session, patient_id: int, day: date, library: int | None 
         bool(row[5]),
         row[6],
         row[7],
+        bool(row[8]),
     )
 
 

@@ -82,6 +82,7 @@ class TodayPlan:
     morning_worse: bool = False  # this morning's answer was "worse": go gentler today
     emergency_yesterday: bool = False  # yesterday's answers called for emergency care
     changed_on: date | None = None  # the therapist changed the routine lately, on this day
+    spread_today: bool = False  # symptoms spread further down today: a sign to stop for the day
 
     @property
     def total(self) -> int:
@@ -233,6 +234,7 @@ def today_plan(
         morning_worse=facts.morning == "worse",
         emergency_yesterday=facts.emergency_yesterday,
         changed_on=changed_on,
+        spread_today=facts.spread_today,
     )
 
 

@@ -34,7 +34,8 @@ from app.routines.service import (
 from app.routines.templates import template_of_clinic, templates_of
 
 ADVISED_MAX = 4  # more exercises, lower adherence (Bachmann 2018)
-RESPONSE_KINDS = ("worse_next_morning", "over_limit")
+# Warning signs too: a step up waits for a settled nerve whatever said it was not.
+RESPONSE_KINDS = ("worse_next_morning", "over_limit", "red_flag", "emergency")
 STEP_SETTLE = timedelta(hours=24)
 
 
@@ -77,7 +78,8 @@ def save_routine(
 
 
 def recent_response_flags(session: Session, patient_id: int, hours: int = 48) -> list[Flag]:
-    """'Worse next morning' or 'over the limit' flags of the last hours: a reason not to step up."""
+    """Worse-next-morning, over-the-limit or warning-sign flags of the last hours: a reason not
+    to step up."""
     since = utcnow() - timedelta(hours=hours)
     return list(
         session.exec(

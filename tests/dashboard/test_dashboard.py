@@ -178,7 +178,7 @@ def test_warning_signs_are_resolved_only_with_a_note_of_what_was_done(
         headers={"HX-Request": "true", "X-CSRF-Token": token},
     )
     assert htmx.status_code == 422 and htmx.text.lstrip().startswith(f'<li id="flag-{flag.id}"')
-    assert "Say what was done before resolving warning signs" in htmx.text
+    assert "Say what was done, in 5 characters or more, before resolving" in htmx.text
     assert 'value="  ok "' in htmx.text and 'aria-invalid="true"' in htmx.text
     plain = client.post(
         f"/flags/{flag.id}/resolve",
@@ -186,6 +186,7 @@ def test_warning_signs_are_resolved_only_with_a_note_of_what_was_done(
         headers=HTML,
     )
     assert plain.status_code == 422 and "<h1>Resolve a flag</h1>" in plain.text
+    assert ">Sign out</button>" in plain.text  # the workspace's own top bar
     assert f'href="/patients/{patient.id}">Back without resolving' in plain.text
     db.refresh(flag)
     assert flag.resolved_at is None and flag.acknowledged_at is None

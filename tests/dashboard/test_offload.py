@@ -103,3 +103,11 @@ def test_a_dead_process_is_replaced_and_no_page_fails(
     assert offload.ready(120)
     again = offload.made_by(ask)
     assert again is not None and again[1] not in {made[1], os.getpid()}
+
+
+def test_gzip_is_sent_only_to_a_browser_that_takes_it() -> None:
+    """As the app's middleware reads Accept-Encoding: q=0 refuses, a wildcard accepts."""
+    takes = offload.takes_gzip
+    assert takes("gzip, deflate, br") and takes("br, gzip;q=0.8") and takes("*;q=0.5")
+    assert not takes("gzip;q=0") and not takes("br, gzip; q=0") and not takes("deflate")
+    assert not takes("")

@@ -65,6 +65,8 @@ def test_pages_of_fifty_with_counts_search_and_next_links(client: TestClient, db
     assert "51–100 of 120 shown" in fragment
     more = client.get("/dashboard?page=2&more=1", headers={**HTML, "HX-Request": "true"}).text
     assert "1–100 of 120 shown" in more and 'hx-select-oob="#next-page,#patients-heading"' in first
+    assert 'rel="prev"' not in more  # the first page is still on screen above
+    assert "Open flags of patients 1–50" in first
     # The filter's counts come along with every fragment, for the scope and search asked.
     # Each word anywhere in the name, in any order: "00 person" is Person 000-009 and 100.
     searched_fragment = client.get("/dashboard?q=00+person", headers={**HTML, "HX-Request": "true"})

@@ -38,7 +38,7 @@ def test_a_question_reaches_the_therapist_and_the_answer_reaches_today(
     assert "new</span>" in thread
     assert "Messages this month</dt><dd>1 " in page  # the RTM figures list it
     assert "only live calls count as interactive communication" in page
-    assert "new message" not in laptop.get("/dashboard").text  # read now
+    assert "1 new message" not in laptop.get("/dashboard").text  # read now
 
     answer = {"uuid": str(uuid.uuid4()), "body": ANSWER}
     answered = laptop.post(f"/patients/{patient.id}/messages", data=form(laptop, answer))

@@ -326,6 +326,8 @@ def test_spreading_symptoms_point_to_the_warning_signs(client: TestClient, db: S
     assert _flags(db, patient_id, "over_limit") == 1
     # No lead on to the next exercise: the screen asks to wait and see whether they settle.
     assert 'class="next-step"' not in result
+    today = client.get("/today").text
+    assert "Your symptoms spread further down today" in today and 'href="/check"' in today
     _uuid, calm = _log(client, item_id, slot="2")
     assert 'class="next-step"' in client.get(calm.headers["location"]).text
 

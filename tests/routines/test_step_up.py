@@ -167,7 +167,7 @@ def test_step_up_warns_after_a_worse_morning(client: TestClient, db: Session) ->
     token = sign_in(client, therapist)
     page = client.get(f"/patients/{patient.id}/routine", headers=HTML).text
     assert "Not stable yet" in page and 'aria-describedby="recent-response"' in page
-    assert "2 worse-next-morning or over-limit responses in the last 48 hours" in page
+    assert "2 worse-next-morning, over-limit or warning-sign responses in the last 48 hours" in page
     item = items_of(db, routine_version(db, patient).id)[0]  # type: ignore[arg-type]
     response = client.post(
         f"/patients/{patient.id}/routine/items/{item.id}/step-up", data={"csrf_token": token}
