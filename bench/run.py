@@ -242,7 +242,7 @@ def main() -> None:
     )
     board = Report(
         f"Therapist dashboard, first page, {args.runs} loads per clinic timed in-process, the "
-        "clinics in turn; memory: the uvicorn server's RSS",
+        "clinics in turn; memory: the uvicorn server's RSS with its dashboard process",
         boards.COLUMNS,
     )
     weight = Report(
