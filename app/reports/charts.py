@@ -29,8 +29,25 @@ def report_charts(snapshot: dict[str, Any], language: str) -> dict[str, ReportCh
     trends = snapshot["trends"]
     weeks = [date.fromisoformat(w) for w in trends["weeks"]]
 
-    def label(day: date) -> str:
-        return format_date(day, "d MMM", locale=language)
+    # The week under way, marked so its short bar is not read as a fall (older reports did not
+    # store it: taken as whole).
+    so_far = trends.get("last_week_days", 7)
+
+    def label(day: date, marked: bool = False) -> str:
+        mark = "*" if marked and so_far < 7 and day == weeks[-1] else ""
+        return format_date(day, "d MMM", locale=language) + mark
+
+    partial = (
+        " "
+        + catalogue.ngettext(
+            "*The week of %(week)s so far: %(num)d day.",
+            "*The week of %(week)s so far: %(num)d days.",
+            so_far,
+        )
+        % {"week": format_date(weeks[-1], "d MMM", locale=language), "num": so_far}
+        if so_far < 7 and weeks
+        else ""
+    )
 
     before, after = trends["pain_before"], trends["pain_after"]
     scored = [n for n in range(len(weeks)) if before[n] is not None or after[n] is not None]
@@ -75,10 +92,11 @@ def report_charts(snapshot: dict[str, Any], language: str) -> dict[str, ReportCh
     counts = trends["symptoms"]
     totals = ", ".join(f"{names[k]} {sum(v)}" for k, v in counts.items())
     symptom_summary = _("Sessions with each symptom per week: %(totals)s.") % {"totals": totals}
+    symptom_summary += partial
     # Week labels only where they fit: the first, the middle and the last.
     shown = {0, len(weeks) // 2, len(weeks) - 1}
     symptoms = bar_chart(
-        [label(w) if n in shown else "" for n, w in enumerate(weeks)],
+        [label(w, True) if n in shown else "" for n, w in enumerate(weeks)],
         [Series(names[k], css[k], counts[k]) for k in names],
         _("Nerve symptoms per week"),
         symptom_summary,
@@ -90,9 +108,9 @@ def report_charts(snapshot: dict[str, Any], language: str) -> dict[str, ReportCh
         % {"all": _fmt(trends["adherence_all"])}
         if done
         else _("Nothing was due in this period.")
-    )
+    ) + partial
     adherence = line_chart(
-        [label(w) for w in weeks],
+        [label(w, True) for w in weeks],
         [Series(_("Sets done"), "after", weekly)],
         _("Adherence per week"),
         adherence_summary,

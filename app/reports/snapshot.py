@@ -129,8 +129,11 @@ def trends_part(
     for week in weeks:
         share = adherence(s for s in statuses if week <= s.day < week + timedelta(days=7))
         weekly.append(None if share is None else round(share * 100))
+    # The week under way: how many of its days the report saw (7 when it is over).
+    so_far = min(7, (today - weeks[-1]).days + 1) if weeks else 7
     return {
         "weeks": [w.isoformat() for w in weeks],
+        "last_week_days": so_far,
         "pain_before": _week_means(logs, weeks, "pain_before"),
         "pain_after": _week_means(logs, weeks, "pain_after"),
         "symptoms": symptoms,

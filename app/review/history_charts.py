@@ -139,6 +139,13 @@ def symptom_chart(logs: Sequence[Any], start: date, today: date) -> Chart:
         f"{name.lower()} {sum(c)}" for (name, _css), c in zip(SYMPTOM_SERIES, counts, strict=True)
     )
     summary = f"Sessions with each symptom per week, over {weeks} weeks: {totals}."
+    # The week under way holds fewer sessions for want of days, not of symptoms: marked, so a
+    # short last bar is not read as a fall.
+    days_so_far = (today - start).days % 7 + 1
+    if days_so_far < 7:
+        labels[-1] += "*"
+        summary += f" *The week of {short_day(start + timedelta(weeks=weeks - 1))} so far: "
+        summary += f"{days_so_far} day{'s' if days_so_far != 1 else ''}."
     series = [
         Series(name, css, list(c)) for (name, css), c in zip(SYMPTOM_SERIES, counts, strict=True)
     ]
