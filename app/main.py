@@ -23,6 +23,7 @@ from app.core.nul import NulFreeInput
 from app.core.private import keep_private
 from app.core.static import STATIC_DIR, CachedStatic
 from app.core.templating import render, templates
+from app.dashboard.offload import GZIP_FROM, GZIP_LEVEL
 from app.dashboard.routes import router as dashboard_router
 from app.deps import CurrentTherapist, Forbidden, NotSignedIn
 from app.fhir.routes import public_router as fhir_public_router
@@ -172,7 +173,7 @@ def create_app() -> FastAPI:
     app.add_middleware(BodyLimitMiddleware)  # inside: its 413s get the security headers
     app.add_middleware(SecurityMiddleware)
     # Added last so it runs first: compresses pages and assets for slow phone connections.
-    app.add_middleware(GZipMiddleware, minimum_size=600)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_FROM, compresslevel=GZIP_LEVEL)
     install_clinic_contact(templates.env)
     app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")
     app.include_router(health_router)

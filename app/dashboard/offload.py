@@ -35,7 +35,7 @@ from app.models import StaffUser
 log = logging.getLogger(__name__)
 # Longer than any page takes: past it the worker makes the page itself.
 WAIT_SECONDS = 30.0
-# As app.main's GZipMiddleware: its smallest body and its level.
+# app.main's GZipMiddleware compresses with these too: a page is sent alike from either.
 GZIP_FROM = 600
 GZIP_LEVEL = 9
 _pool: ProcessPoolExecutor | None = None

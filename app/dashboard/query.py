@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, Float, Integer, case, cast, exists, func, null, text
+from sqlalchemy import Date, Float, Integer, case, cast, exists, func, literal_column, null
 from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Subquery
@@ -26,11 +26,9 @@ from app.core.folding import folded
 from app.dashboard.summary import WINDOW_DAYS, zones_table
 from app.flags.service import SILENT_DAYS, URGENCY
 from app.models import DashboardSummary, Flag, Message, Patient, StaffUser
-from app.models.message import UNREAD
 
 PAGE_SIZE = 50
 MAX_SEARCH_WORDS = 6
-UNREAD_QUALIFIED = " AND ".join(f"message.{term}" for term in UNREAD.split(" AND "))
 LOW_ADHERENCE = 0.5
 FILTERS = {
     "all": "All patients",
@@ -139,16 +137,14 @@ def ranked(session: Session, where: list[ColumnElement[bool]], now: Any = None) 
         ),
         else_=0,
     )
-    # As ix_message_unread's predicate, written out, so both databases use that index.
-    unread = case(
-        (
-            exists()
-            .where(col(Message.patient_id) == col(Patient.id), text(UNREAD_QUALIFIED))
-            .correlate(Patient),
-            1,
-        ),
-        else_=0,
+    # As ix_message_unread's predicate (models.message.UNREAD), its constant written in the SQL:
+    # a bound one would not match the index's predicate in PostgreSQL's generic plans.
+    unread_here = (
+        col(Message.patient_id) == col(Patient.id),
+        col(Message.author) == literal_column("'patient'"),
+        col(Message.read_at).is_(None),
     )
+    unread = case((exists().where(*unread_here).correlate(Patient), 1), else_=0)
     started = func.coalesce(
         col(Patient.monitoring_started_on), _utc_date(col(Patient.created_at), dialect)
     )

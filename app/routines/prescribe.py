@@ -32,10 +32,11 @@ from app.routines.service import (
     versions_of,
 )
 from app.routines.templates import template_of_clinic, templates_of
+from app.stamps.service import WARNING_FLAGS
 
 ADVISED_MAX = 4  # more exercises, lower adherence (Bachmann 2018)
 # Warning signs too: a step up waits for a settled nerve whatever said it was not.
-RESPONSE_KINDS = ("worse_next_morning", "over_limit", "red_flag", "emergency")
+RESPONSE_KINDS = ("worse_next_morning", "over_limit", *WARNING_FLAGS)
 STEP_SETTLE = timedelta(hours=24)
 
 
