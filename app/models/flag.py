@@ -7,6 +7,7 @@ from sqlmodel import Field, SQLModel
 
 from app.models.base import created, ts, utcnow
 
+OPEN = "resolved_at IS NULL"  # ix_flag_open's predicate
 FLAG_KINDS = (
     "emergency",
     "red_flag",
@@ -21,7 +22,14 @@ FLAG_KINDS = (
 class Flag(SQLModel, table=True):
     """Something a therapist should see; the key makes raising it idempotent."""
 
-    __table_args__ = (sa.UniqueConstraint("patient_id", "kind", "key"),)
+    __table_args__ = (
+        sa.UniqueConstraint("patient_id", "kind", "key"),
+        # The dashboard asks of every patient whether a flag is open: one probe of this index,
+        # without reading the patient's closed flags.
+        sa.Index(
+            "ix_flag_open", "patient_id", sqlite_where=sa.text(OPEN), postgresql_where=sa.text(OPEN)
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)

@@ -9,12 +9,28 @@ from sqlmodel import Field, SQLModel
 from app.core.folding import folded
 from app.models.base import created, ts, utcnow
 
+# Patients still cared for: what the dashboard ranks, and ix_patient_active's predicate.
+ACTIVE = "archived_at IS NULL AND deleted_at IS NULL"
+
 
 class Patient(SQLModel, table=True):
     """A person doing home exercise, cared for by one therapist of one clinic."""
 
     __table_args__ = (
         sa.CheckConstraint("symptom_limit BETWEEN 0 AND 10", name="symptom_limit_range"),
+        # The dashboard reads every active patient of a clinic (or of one therapist) to rank and
+        # count them: from this index alone, without the patients' rows.
+        sa.Index(
+            "ix_patient_active",
+            "clinic_id",
+            "therapist_id",
+            "timezone",
+            "monitoring_started_on",
+            "created_at",
+            "display_name",
+            sqlite_where=sa.text(ACTIVE),
+            postgresql_where=sa.text(ACTIVE),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
