@@ -12,6 +12,8 @@ from app.core.secret import MAKE_SECRET, local_secret, secret_problem
 
 # A trusted proxy network wider than this (0.0.0.0/0, ::/0) is refused as a wildcard.
 MIN_PROXY_PREFIX = 8
+# An IPv6 /8 is a 256th of every address, whole regions' allocations: a site gets a /48.
+MIN_PROXY_PREFIX_V6 = 32
 
 
 class Settings(BaseSettings):
@@ -75,11 +77,12 @@ class Settings(BaseSettings):
                     "name your reverse proxy's address (for example 127.0.0.1 or 172.18.0.0/16)"
                 ) from None
             # 0.0.0.0/0 or ::/0 is the wildcard by another name.
-            if network.prefixlen < MIN_PROXY_PREFIX:
+            least = MIN_PROXY_PREFIX if network.version == 4 else MIN_PROXY_PREFIX_V6
+            if network.prefixlen < least:
                 raise ValueError(
                     f"NEUROGLIDE_TRUSTED_PROXIES: {entry!r} takes in nearly every address, so any "
                     "client could set its own; name your reverse proxy's address or its network "
-                    f"(a prefix of /{MIN_PROXY_PREFIX} or longer)"
+                    f"(a prefix of /{least} or longer)"
                 )
         return ",".join(entries)
 

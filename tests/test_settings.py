@@ -72,6 +72,8 @@ def test_production_refuses_every_published_secret(secret: str) -> None:
         b"correct horse battery staple".hex(),  # text written as hex or base64
         base64.b64encode(b"OurClinicProductionKey2026!!").decode(),
         base64.urlsafe_b64encode(b"neuroglide clinic key for 2026").decode().rstrip("="),
+        "qazwsxedcrfvtgbyhnujmikolp1234567890QAZWSX",  # down the keyboard's columns
+        "1q2w3e4r5t6y7u8i9o0pQ1W2E3R4T5Y6U7I8O9P0",
     ],
 )
 def test_production_refuses_a_weak_secret(secret: str) -> None:
@@ -195,11 +197,16 @@ def test_trusted_proxies_are_addresses_or_networks() -> None:
     assert Settings(_env_file=None, trusted_proxies="").trusted_proxy_list == []
     named = Settings(_env_file=None, trusted_proxies=" 127.0.0.1, 172.18.0.0/16 ,::1")
     assert named.trusted_proxy_list == ["127.0.0.1", "172.18.0.0/16", "::1"]
-    for wrong in ("*", "proxy.example.org", "10.0.0.300", "0.0.0.0/0", "::/0", "127.0.0.1,0/1"):
+    wrongs = ("*", "proxy.example.org", "10.0.0.300", "0.0.0.0/0", "::/0", "127.0.0.1,0/1")
+    # An IPv6 /8 or /16 is whole regions' allocations: any client there could set its address.
+    for wrong in (*wrongs, "2a00::/8", "::/8", "2001:db8::/16"):
         with pytest.raises(ValidationError, match="NEUROGLIDE_TRUSTED_PROXIES"):
             Settings(_env_file=None, trusted_proxies=wrong)
     assert Settings(_env_file=None, trusted_proxies="10.0.0.0/8").trusted_proxy_list == [
         "10.0.0.0/8"
+    ]
+    assert Settings(_env_file=None, trusted_proxies="fd00:1::/48").trusted_proxy_list == [
+        "fd00:1::/48"
     ]
 
 

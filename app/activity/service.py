@@ -11,7 +11,7 @@ from sqlmodel import Session, SQLModel, col, select
 from app.activity.edits import LOGGED_AGAIN, apply_answers, logged_again
 from app.activity.insert import insert_log, new_log_values
 from app.activity.schemas import LogIn, MorningIn, SafetyIn
-from app.core.clock import local_now, morning_begun
+from app.core.clock import local_now, local_today, morning_begun
 from app.core.i18n import N_
 from app.flags.history import rules_on_write, run_history_rules, trend_week
 from app.flags.service import (
@@ -61,6 +61,18 @@ def _when(value: datetime | None) -> datetime:
     return min(value if value.tzinfo else value.replace(tzinfo=UTC), now)
 
 
+# Around midnight a phone's clock a few minutes ahead already reads tomorrow; hours ahead, it
+# does not: what it reports now was done today, as the server's clock says.
+CLOCK_AHEAD = timedelta(minutes=10)
+
+
+def reported_day(timezone: str, patient_today: date, day: date) -> date:
+    """The day to file what a phone reports as done now: tomorrow by the phone's clock is today
+    unless midnight is minutes away."""
+    soon = local_today(timezone, utcnow() + CLOCK_AHEAD)
+    return patient_today if day == patient_today + timedelta(days=1) and soon < day else day
+
+
 def _check_day(patient_today: date, day: date) -> None:
     # Offline phones may sync days late, but never report the future.
     if day > patient_today + timedelta(days=1):
@@ -106,6 +118,9 @@ def write_log(session: Session, patient: Patient, data: LogIn, patient_today: da
     state and the rollup upsert (more only when it raises a flag or its day is recomputed)."""
     assert patient.id is not None
     patient_id = patient.id
+    day = reported_day(patient.timezone, patient_today, data.local_date)
+    if day != data.local_date:
+        data = data.model_copy(update={"local_date": day})
     try:
         _check_day(patient_today, data.local_date)
     except ActivityError:
@@ -326,6 +341,9 @@ def record_safety(
     existing = session.exec(query).first()
     if existing is not None:
         return existing, False
+    day = reported_day(patient.timezone, patient_today, data.local_date)
+    if day != data.local_date:
+        data = data.model_copy(update={"local_date": day})
     _check_day(patient_today, data.local_date)
     report = SafetyReport(
         uuid=data.uuid,

@@ -34,9 +34,14 @@ def morning_begun(tz_name: str, now: datetime | None = None) -> bool:
     return local_now(tz_name, now).hour >= MORNING_FROM_HOUR
 
 
+# Listed by the system's zone database but no place's time: the server's own setting, and a zone
+# with no offset name.
+NOT_PLACES = frozenset({"localtime", "Factory"})
+
+
 def valid_timezone(name: str) -> bool:
-    """Whether the name is a known IANA time zone."""
-    return name in available_timezones()
+    """Whether the name is a known IANA time zone of a place."""
+    return name not in NOT_PLACES and name in available_timezones()
 
 
 def utc_offset_minutes(tz_name: str, now: datetime | None = None) -> int:

@@ -83,7 +83,7 @@ def without_nul_json(data: bytes) -> bytes:
 
 class NulFreeInput:
     """Takes NULs and direction controls out of the query string and of URL-encoded and JSON
-    bodies."""
+    bodies, and NULs out of the path."""
 
     def __init__(self, app: ASGIApp) -> None:
         """Wrap the app."""
@@ -94,6 +94,10 @@ class NulFreeInput:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        # A NUL in the path (%00) reads as the replacement character: not found, as any unknown
+        # address, and still storable in the audit trail (PostgreSQL text refuses NUL).
+        if "\x00" in scope.get("path", ""):
+            scope = {**scope, "path": scope["path"].replace("\x00", "\ufffd")}
         query = scope.get("query_string", b"")
         if query and _has_unwanted_encoded(query):
             scope = {**scope, "query_string": without_nul_encoded(query)}

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from app.core.secret_forms import encoded_text, hashed_word
 from app.core.secret_words import reads_as_words
+from app.core.security import keyboard_walk
 
 MAKE_SECRET = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
 MIN_SECRET_LENGTH = 32
@@ -51,6 +52,8 @@ def secret_problem(secret: str) -> str | None:
         return "it is mostly a run of characters (abcd, 1234), not a random value"
     if _repeats(secret):
         return "it repeats a part of itself, not a random value"
+    if keyboard_walk(secret, rows=2):
+        return "it is a walk along the keyboard (qazwsx, 1q2w3e), not a random value"
     if reads_as_words(secret):
         return "it reads as words, which are guessed first; use a random value"
     if hashed_word(secret):

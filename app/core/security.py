@@ -37,15 +37,16 @@ def _key(character: str) -> tuple[int, int] | None:
     return KEYS.get(_SHIFTED.get(lower, lower))
 
 
-def _keyboard_walk(password: str) -> bool:
+def keyboard_walk(text: str, rows: int = 1) -> bool:
     """Whether most steps from one character to the next go to the same or a touching key
-    (qwertyuiopas, 1q2w3e4r5t, zxcvbnm123): guessers try such walks early."""
-    keys = [_key(c) for c in password]
+    (qwertyuiopas, 1q2w3e4r5t, zxcvbnm123), or with `rows` 2 also down a column and back up
+    (qazwsxedc): guessers try such walks early."""
+    keys = [_key(c) for c in text]
     steps = list(zip(keys, keys[1:], strict=False))
     near = sum(
         1
         for a, b in steps
-        if a is not None and b is not None and abs(a[0] - b[0]) <= 1 and abs(a[1] - b[1]) <= 1
+        if a is not None and b is not None and abs(a[0] - b[0]) <= rows and abs(a[1] - b[1]) <= 1
     )
     return bool(steps) and near / len(steps) >= WALK_SHARE
 
@@ -67,7 +68,7 @@ def password_problem(password: str) -> str | None:
     if len(set(password.lower())) < MIN_DISTINCT:
         return "Use more different characters: this one repeats a few."
     letters = password.lower()
-    if any(letters in run for run in RUNS) or _keyboard_walk(letters):
+    if any(letters in run for run in RUNS) or keyboard_walk(letters):
         return "This is a run of keys on the keyboard, which is guessed first. Choose another."
     if _repeated_unit(letters) != letters:
         return "This repeats the same part, which is guessed early. Choose another."

@@ -19,10 +19,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from app.adherence.service import load_rollups
-from app.core.clock import local_today
+from app.core.clock import local_today, zone
 from app.flags.service import SEVERITY, SILENT_DAYS, TREND_POINTS
 from app.models import DailyJobClaim, DailyRollup, Flag, Patient, utcnow
+from app.patient.facts import PAUSE_HELD_DAYS
 from app.rollups.service import fill_through
+from app.stamps.service import WARNING_FLAGS
 from app.webhooks.events import FLAG_RAISED, emit_for_patients
 
 HISTORY_KINDS = ("silent", "overdoing", "pain_trend")
@@ -83,16 +85,34 @@ def flag_rows(patient_id: int, found: list[tuple[str, str, str]]) -> list[dict[s
     ]
 
 
+@dataclass(frozen=True)
+class Pause:
+    """Where a patient's warning-sign pause stands: holding now, or the day it was lifted."""
+
+    holding: bool = False
+    lifted_on: date | None = None
+
+
 def history_rule_flags(
-    patient: Patient, today: date, rows: dict[date, DailyRollup], last_log_day: date | None
+    patient: Patient,
+    today: date,
+    rows: dict[date, DailyRollup],
+    last_log_day: date | None,
+    pause: Pause | None = None,
 ) -> list[dict[str, object]]:
     """The history flags a patient's rollups call for today, as rows for the flag table."""
     assert patient.id is not None
     found: list[tuple[str, str, str]] = []
+    pause = pause or Pause()
     started = patient.monitoring_started_on or patient.created_at.date()
     since = last_log_day or started
+    # Asked not to exercise until their therapist calls, a patient is waiting, not silent; the
+    # silence counts again from the day the pause was lifted.
+    if pause.lifted_on is not None:
+        since = max(since, pause.lifted_on)
     window = [r for d, r in rows.items() if today - timedelta(days=DUE_WINDOW_DAYS) <= d <= today]
-    if (today - since).days >= SILENT_DAYS and any(r.in_force and r.prescribed for r in window):
+    quiet = (today - since).days >= SILENT_DAYS and not pause.holding
+    if quiet and any(r.in_force and r.prescribed for r in window):
         found.append(
             ("silent", f"since:{since.isoformat()}", f"No exercise logged since {_day(since)}")
         )
@@ -110,6 +130,32 @@ def history_rule_flags(
     if rising is not None:
         found.append(rising)
     return flag_rows(patient.id, found)
+
+
+def warning_pauses(
+    session: Session, patients: Sequence[Patient], now: datetime | None = None
+) -> dict[int, Pause]:
+    """Each patient's warning-sign pause, as Today holds it: an unresolved warning flag under
+    PAUSE_HELD_DAYS old holds one; the latest resolved one says when it was lifted. One query."""
+    zones = {p.id: p.timezone for p in patients if p.id is not None}
+    held_since = (now or utcnow()) - timedelta(days=PAUSE_HELD_DAYS)
+    rows = session.exec(
+        select(Flag.patient_id, Flag.created_at, Flag.resolved_at).where(
+            col(Flag.patient_id).in_(sorted(zones)),
+            col(Flag.kind).in_(WARNING_FLAGS),
+            (col(Flag.resolved_at).is_(None) & (col(Flag.created_at) >= held_since))
+            | (col(Flag.resolved_at) >= held_since - timedelta(days=DUE_WINDOW_DAYS)),
+        )
+    ).all()
+    out: dict[int, Pause] = {}
+    for patient_id, _created, resolved in rows:
+        was = out.get(patient_id, Pause())
+        if resolved is None:
+            out[patient_id] = Pause(True, was.lifted_on)
+            continue
+        day = resolved.astimezone(zone(zones[patient_id])).date()
+        out[patient_id] = Pause(was.holding, max(day, was.lifted_on or day))
+    return out
 
 
 def last_log_days(session: Session, patient_ids: Iterable[int]) -> dict[int, date]:
@@ -172,12 +218,14 @@ def run_history_rules(
     start = min(todays.values()) - timedelta(days=DUE_WINDOW_DAYS)
     rollups = load_rollups(session, ids, start, max(todays.values()))
     last_days = last_log_days(session, ids)
+    pauses = warning_pauses(session, patients, now)
     found: list[dict[str, object]] = []
     for patient in patients:
         assert patient.id is not None
         today = todays[patient.id]
         mine = {d: r for d, r in rollups[patient.id].items() if d >= today - timedelta(days=30)}
-        found.extend(history_rule_flags(patient, today, mine, last_days.get(patient.id)))
+        last = last_days.get(patient.id)
+        found.extend(history_rule_flags(patient, today, mine, last, pauses.get(patient.id)))
     if not found:
         return 0
     return insert_new_flags(session, found, history_flag_keys(session, ids))

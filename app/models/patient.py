@@ -97,6 +97,13 @@ class TimeEntry(SQLModel, table=True):
     activity: str = Field(default="review", max_length=16)
     credential: str = Field(default="", max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_column=created())
+    # An entry made by mistake is removed, not deleted: it stays on the record, struck through,
+    # with who removed it, when and why, and counts no more.
+    removed_at: datetime | None = Field(default=None, sa_column=ts(nullable=True))
+    removed_by_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    removal_reason: str = Field(
+        default="", max_length=300, sa_column_kwargs={"server_default": ""}
+    )
 
 
 @event.listens_for(Patient, "before_insert")

@@ -55,7 +55,10 @@ def _due(
             return "discharge", opens
     if discharge_on is not None and today > discharge_on:
         return None  # after discharge nothing else is asked
-    if schedule.at_start and not any(d >= schedule.starts_on - START_GRACE for d in days):
+    # Schedules saved before a rating of change was kept from the start are read as set now.
+    known = BY_KEY.get(schedule.measure)
+    at_start = schedule.at_start and not (known is not None and known.rates_change)
+    if at_start and not any(d >= schedule.starts_on - START_GRACE for d in days):
         return "start", schedule.starts_on
     if schedule.every_weeks:
         anchor = last if last is not None else schedule.starts_on
@@ -122,6 +125,14 @@ def set_schedule(
     assert patient.id is not None
     if every_weeks is not None and not 1 <= every_weeks <= MAX_WEEKS:
         raise ValueError(f"Every how many weeks: a whole number from 1 to {MAX_WEEKS}.")
+    # A rating of change asks what changed since exercise began: at the start there is nothing
+    # to rate, and a "better" then would read as an important improvement.
+    if measure.rates_change and at_start and not (every_weeks or at_discharge):
+        raise ValueError(
+            f"{measure.name_en} asks about change since the start, so it is not asked at the "
+            "start: choose every N weeks or at discharge."
+        )
+    at_start = at_start and not measure.rates_change
     if not (at_start or every_weeks or at_discharge):
         raise ValueError("Choose at least one of: at the start, every N weeks, at discharge.")
     row = session.exec(

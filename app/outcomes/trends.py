@@ -60,10 +60,14 @@ def improvement(measure: Measure, baseline: float, latest: float) -> float:
     return change if measure.higher_is_better else -change
 
 
-def reaches_mcid(measure: Measure, baseline: float, size: float) -> bool:
-    """Whether a change of this size (absolute) reaches the measure's MCID by either rule."""
+def reaches_mcid(measure: Measure, baseline: float, size: float, worse: bool = False) -> bool:
+    """Whether a change of this size (absolute) reaches the measure's MCID by either rule. The
+    percentage rule is one of improvement: near the floor of a scale one more point is a third
+    of a small baseline, so a worsening is judged by the points when the measure has them."""
     if measure.mcid_points is not None and size >= measure.mcid_points - EPSILON:
         return True
+    if worse and measure.mcid_points is not None:
+        return False
     if measure.mcid_percent is not None and not measure.rates_change:
         # Percent of the baseline's distance from the bottom of the scale (0 on most scales).
         base = baseline - measure.min
@@ -81,7 +85,7 @@ def judge(measure: Measure, baseline: float, latest: float, count: int = 2) -> J
         if abs(gain) <= EPSILON:
             return Judgement(None, "no change")
         return Judgement(None, "better" if gain > 0 else "worse")
-    if reaches_mcid(measure, baseline, abs(gain)):
+    if reaches_mcid(measure, baseline, abs(gain), worse=gain < 0):
         return Judgement(gain > 0, "better" if gain > 0 else "worse")
     return Judgement(False, "no important change")
 

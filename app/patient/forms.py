@@ -9,10 +9,17 @@ from pydantic import ValidationError
 
 from app.activity.schemas import EMERGENCY_SIGNS, STOP_SIGNS, LogIn, MorningIn, SafetyIn
 from app.core.clock import local_now
+from app.core.i18n import N_
 
 # A sheet opened before midnight and saved soon after belongs to the evening it was opened in.
 MIDNIGHT_GRACE = time(1, 0)
 
+
+# Pain now is asked of every session: the symptom limit and its flag read it.
+PAIN_NOW_NEEDED = N_(
+    "Choose how your pain or nerve symptoms feel now, from 0 to 10: "
+    "your therapist reads it for every session."
+)
 
 def day_opened(value: Any, tz_name: str, today: date, now: datetime | None = None) -> date:
     """The day a log sheet was opened for (its hidden `opened_day`): yesterday only within the

@@ -38,7 +38,13 @@ from app.messages.views import patient_view
 from app.models import ExerciseLog, Patient, SafetyReport
 from app.outcomes.patient_view import Checkin, checkin_due
 from app.patient.facts import day_facts
-from app.patient.forms import day_opened, field_errors, parse_log, parse_signs
+from app.patient.forms import (
+    PAIN_NOW_NEEDED,
+    day_opened,
+    field_errors,
+    parse_log,
+    parse_signs,
+)
 from app.patient.service import own_log, plan_item, today_plan, undone_entry
 from app.patient.sessions import next_step, next_steps, pain_to_start
 from app.patient.validators import current_tag, not_modified, tag_after, today_tag
@@ -176,12 +182,16 @@ async def log_exercise(
             # count as a session done.
             raise ActivityError(FORM_INCOMPLETE, "form")
         data = parse_log(form, symptoms, item_id, entry_day)
+        if data.pain_after is None:
+            raise ActivityError(PAIN_NOW_NEEDED, "pain_after")
         safety = parse_signs(signs, data.uuid, entry_day)
         log, _new = record_log(session, patient, data, day)
         if safety is not None:
             record_safety(session, patient, safety, day)
     except (ValidationError, ActivityError) as error:
         errors = field_errors(error) if isinstance(error, ValidationError) else {"form": str(error)}
+        if isinstance(error, ActivityError) and error.field == "pain_after":
+            errors["pain_after"] = str(error)
         return render(
             request,
             "patient/exercise.html",
@@ -319,6 +329,8 @@ async def edit_log(
         update_log(session, patient, log, data, day)
     except (ValidationError, ActivityError) as error:
         errors = field_errors(error) if isinstance(error, ValidationError) else {"form": str(error)}
+        if isinstance(error, ActivityError) and error.field == "pain_after":
+            errors["pain_after"] = str(error)
         return _result(request, session, patient, log_uuid, edit=(errors, form, symptoms))
     return RedirectResponse(f"/log/{log.uuid}", status_code=303)
 

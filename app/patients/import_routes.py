@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request
@@ -9,10 +10,12 @@ from fastapi.responses import Response
 
 from app.access.service import create_invite, invite_url
 from app.audit.service import record_staff
+from app.config import get_settings
+from app.core.clock import zone
 from app.core.i18n import N_, gettext_for
-from app.core.templating import render
+from app.core.templating import format_day, render
 from app.deps import CurrentTherapist, SessionDep
-from app.models import Clinic, StaffUser
+from app.models import Clinic, StaffUser, utcnow
 from app.models.base import valid_id
 from app.patients.importing import (
     COLUMNS,
@@ -30,6 +33,7 @@ from app.staff.mail import send_mail, smtp_configured
 router = APIRouter()
 NO_STORE = {"Cache-Control": "no-store"}  # pages with invite links are credentials
 SLIP_WORDS = N_("Open this link on the phone you will use. It works once:")
+SLIP_UNTIL = N_("From %(clinic)s. The link works until %(day)s.")
 
 
 class Upload:
@@ -148,9 +152,23 @@ def import_invites(
         label = f"QR code of the invite link for {patient.display_name}"
         # The slip is for the patient: in their language, in the words the invite email uses.
         words = gettext_for(patient.language, SLIP_WORDS)
+        # The day it stops working, in the patient's own calendar: a slip is read days later.
+        ends = utcnow() + timedelta(days=get_settings().invite_days)
+        last = ends.astimezone(zone(patient.timezone)).date()
+        until = gettext_for(patient.language, SLIP_UNTIL) % {
+            "clinic": clinic.name if clinic else "",
+            "day": format_day(last, patient.language),
+        }
         qr = qr_svg(link, label)
         sheet.append(
-            {"patient": patient, "link": link, "qr": qr, "emailed": emailed, "words": words}
+            {
+                "patient": patient,
+                "link": link,
+                "qr": qr,
+                "emailed": emailed,
+                "words": words,
+                "until": until,
+            }
         )
     context = {"staff": staff, "sheet": sheet, "emailing": email}
     return render(request, "patients/import_invites.html", context, headers=NO_STORE)

@@ -78,12 +78,12 @@ def _page(
     return render(request, "patients/invite.html", context, status_code=status_code)
 
 
-def _show(patient: Patient, token: str, done: str = "") -> Response:
+def _show(request: Request, patient: Patient, token: str, done: str = "") -> Response:
     """Redirect to the invite page, which shows the new link: a reload then makes no other."""
     query = f"?done={done}" if done else ""
     response = RedirectResponse(f"/patients/{patient.id}/invite{query}", status_code=303)
     assert patient.id is not None
-    remember_link(response, patient.id, token)
+    remember_link(request, response, patient.id, token)
     return response
 
 
@@ -112,7 +112,7 @@ def make_invite(
         return _archived(request, session, staff, patient)
     token = create_invite(session, patient, staff.id)
     audit(session, request, staff, "patient_invite_created", patient)
-    return _show(patient, token)
+    return _show(request, patient, token)
 
 
 @router.post("/patients/{patient_id}/invite/email")
@@ -140,7 +140,7 @@ def email_invite(
         message = "The email could not be sent. Copy the link and send it another way."
         return _page(request, session, staff, patient, token=token, error=message, status_code=502)
     audit(session, request, staff, "patient_invite_emailed", patient)
-    return _show(patient, token, "emailed")
+    return _show(request, patient, token, "emailed")
 
 
 @router.post("/patients/{patient_id}/access/reissue")
@@ -153,7 +153,7 @@ def reissue(
         return _archived(request, session, staff, patient)
     token = reissue_access(session, patient, staff.id)
     audit(session, request, staff, "patient_access_reissued", patient)
-    return _show(patient, token, "reissued")
+    return _show(request, patient, token, "reissued")
 
 
 @router.post("/patients/{patient_id}/access/revoke")

@@ -1,18 +1,21 @@
 """What a patient's invite looks like to the therapist: status, QR code and email."""
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
 import qrcode
+from cryptography.fernet import InvalidToken
 from fastapi import Request, Response
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from markupsafe import Markup, escape
 from qrcode.constants import ERROR_CORRECT_M
 from sqlmodel import Session, col, select
 
 from app.config import get_settings
 from app.core.i18n import gettext_for
-from app.core.security import hash_token
+from app.core.sealing import sealer
+from app.core.security import hash_token, same
+from app.core.sessions import read_session
 from app.models import AccessToken, Patient, utcnow
 from app.patients.service import latest_invites
 
@@ -112,15 +115,20 @@ def invite_email(patient: Patient, link: str, clinic_name: str) -> tuple[str, st
     return subject, body + "\n"
 
 
-def _link_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(get_settings().secret_key, salt="neuroglide.invite-link")
+def _signed_in_as(request: Request) -> str:
+    """A digest of the staff session the request comes from ("" without one)."""
+    data = read_session(request, "staff")
+    return hash_token(data.sid) if data is not None and data.sid else ""
 
 
-def remember_link(response: Response, patient_id: int, token: str) -> None:
-    """Keep a link just made for the invite page after the redirect; a reload makes no other."""
+def remember_link(request: Request, response: Response, patient_id: int, token: str) -> None:
+    """Keep a link just made for the invite page after the redirect; a reload makes no other.
+    The cookie holds the link encrypted and bound to this staff session: a copy of the browser's
+    cookies after sign-out, or in another session, shows nothing."""
+    payload = json.dumps({"p": patient_id, "t": token, "s": _signed_in_as(request)})
     response.set_cookie(
         LINK_COOKIE,
-        _link_serializer().dumps({"p": patient_id, "t": token}),
+        sealer(b"neuroglide.invite-link").encrypt(payload.encode()).decode(),
         max_age=LINK_SHOWN_SECONDS,
         httponly=True,
         samesite="strict",
@@ -130,15 +138,20 @@ def remember_link(response: Response, patient_id: int, token: str) -> None:
 
 
 def remembered_link(request: Request, session: Session, patient: Patient) -> str | None:
-    """The link this browser just made for the patient, while it is still the usable one."""
+    """The link this browser just made for the patient in this staff session, while it is still
+    the usable one."""
     raw = request.cookies.get(LINK_COOKIE)
     if not raw:
         return None
     try:
-        data = _link_serializer().loads(raw, max_age=LINK_SHOWN_SECONDS)
-    except BadSignature:
+        sealed = sealer(b"neuroglide.invite-link").decrypt(raw.encode(), ttl=LINK_SHOWN_SECONDS)
+        data = json.loads(sealed)
+    except (InvalidToken, ValueError):
         return None
     if not isinstance(data, dict) or data.get("p") != patient.id:
+        return None
+    here = _signed_in_as(request)
+    if not here or not same(str(data.get("s", "")), here):
         return None
     token = str(data.get("t", ""))
     return token if is_current_invite(session, patient, token) else None

@@ -8,7 +8,8 @@ from fastapi.responses import JSONResponse, Response
 from app.core.i18n import normalize_language
 from app.core.sessions import read_session
 from app.core.templating import render, templates
-from app.deps import PUBLIC
+from app.deps import PUBLIC, SessionDep
+from app.models import Patient
 from app.pwa.service import PAGES, app_version, manifest, precache_urls
 
 router = APIRouter(dependencies=[PUBLIC], include_in_schema=False)
@@ -40,9 +41,19 @@ def service_worker() -> Response:
 
 
 @router.get("/offline")
-def offline(request: Request) -> Response:
+def offline(request: Request, session: SessionDep) -> Response:
     """Shown when a page is needed that the phone has not saved."""
     request.state.language = normalize_language(request.headers.get("accept-language"))
     # Fetched again as a phone signs out (sw.js): then nothing of the routine is kept to open.
-    signed_in = read_session(request, "patient") is not None
+    data = read_session(request, "patient")
+    patient = session.get(Patient, data.user_id) if data is not None else None
+    signed_in = (
+        data is not None
+        and patient is not None
+        and patient.session_version == data.version
+        and patient.archived_at is None
+        and patient.deleted_at is None
+    )
+    if signed_in and patient is not None:
+        request.state.language = patient.language  # as chosen in Settings, not the browser's
     return render(request, "pwa/offline.html", {"tab": "", "signed_in": signed_in})

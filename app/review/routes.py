@@ -17,6 +17,7 @@ from app.outcomes.views import DUE_WORDS, outcomes_view
 from app.patients.guards import patient_or_404
 from app.review.entries import entries_page, mark_notes_read
 from app.review.service import add_note, add_time, build_review
+from app.review.time_entries import entry_of, may_remove, remove_entry
 from app.rtm.codes import ACTIVITIES
 from app.rtm.service import last_credential
 from app.staff.team_clinic import tel_href
@@ -68,6 +69,7 @@ def _page(
         "next": f"/patients/{patient.id}",
         "time_activities": ACTIVITIES,
         "time_credential": last_credential(session, staff),
+        "may_remove": may_remove,
         "outcomes": outcomes_view(session, patient),
         "due_words": DUE_WORDS,
         # A warning sign asks for a call: the number is on the page, one tap away on a phone.
@@ -162,5 +164,33 @@ def time_add(
         patient=patient,
         detail=f"{entry.minutes} min on {entry.on_date}"
         + (" (live)" if entry.live_interaction else ""),
+    )
+    return RedirectResponse(f"/patients/{patient.id}#time", status_code=303)
+
+
+@router.post("/patients/{patient_id}/time/{entry_id}/remove")
+def time_remove(
+    request: Request,
+    patient_id: int,
+    entry_id: int,
+    session: SessionDep,
+    staff: CurrentTherapist,
+    reason: Annotated[str, Form(max_length=300)] = "",
+) -> Response:
+    """Take back a time entry made by mistake, saying why; it stays on the record, struck."""
+    patient = patient_or_404(session, staff, patient_id)
+    entry = entry_of(session, patient, entry_id)
+    try:
+        remove_entry(session, entry, staff, reason)
+    except ValueError as error:
+        refused = {"entry": entry.id, "message": str(error), "reason": reason}
+        return _page(request, session, staff, patient, 422, removal_error=refused)
+    record_staff(
+        session,
+        request,
+        staff,
+        "time_removed",
+        patient=patient,
+        detail=f"{entry.minutes} min on {entry.on_date} removed: {entry.removal_reason}",
     )
     return RedirectResponse(f"/patients/{patient.id}#time", status_code=303)

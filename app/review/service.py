@@ -258,7 +258,7 @@ def build_review(session: Session, patient: Patient) -> Review:
             patient,
             logs,
             mornings,
-            entries,
+            [e for e in entries if e.removed_at is None],
             today,
             local_today(clinic.timezone if clinic else patient.timezone),
         ),

@@ -145,7 +145,11 @@ def recent_step_up(versions: Sequence[RoutineVersion], now: datetime) -> str | N
     ]
     if not steps:
         return None
-    ago = now - max(v.created_at for v in steps)
+    latest = max(v.created_at for v in steps)
+    # Stepped down since: the step up is taken back, nothing of it is left to settle.
+    if any(v.change_note.startswith(STEPPED_DOWN) and v.created_at > latest for v in versions):
+        return None
+    ago = now - latest
     if ago >= STEP_SETTLE:
         return None
     hours = int(ago.total_seconds() // 3600)

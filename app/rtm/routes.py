@@ -96,15 +96,17 @@ def episode_save(
     staff: CurrentTherapist,
     consent_on: Annotated[str, Form()] = "",
     setup_on: Annotated[str, Form()] = "",
+    started_on: Annotated[str, Form()] = "",
     month: Annotated[str, Form()] = "",
 ) -> Response:
-    """Record the dates of the patient's consent and of set-up and education."""
+    """Record the dates of the patient's consent, of set-up and education and of the start of
+    monitoring."""
     patient = patient_or_404(session, staff, patient_id)
     today = local_today(_clinic(session, staff).timezone)
     try:
-        save_episode(session, patient, consent_on, setup_on, today)
+        save_episode(session, patient, consent_on, setup_on, today, started_on)
     except ValueError as error:
-        values = {"consent_on": consent_on, "setup_on": setup_on}
+        values = {"consent_on": consent_on, "setup_on": setup_on, "started_on": started_on}
         return _record_page(
             request,
             session,
@@ -121,7 +123,10 @@ def episode_save(
         staff,
         "rtm_episode_saved",
         patient=patient,
-        detail=f"consent {patient.rtm_consent_on or '-'}, set-up {patient.rtm_setup_on or '-'}",
+        detail=(
+            f"consent {patient.rtm_consent_on or '-'}, set-up {patient.rtm_setup_on or '-'}, "
+            f"monitoring from {patient.monitoring_started_on or '-'}"
+        ),
     )
     query = f"?month={month}" if month.strip() and len(month) == 7 else ""
     return RedirectResponse(f"/patients/{patient.id}/rtm{query}", status_code=303)

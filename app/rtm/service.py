@@ -264,6 +264,7 @@ def build_records(
         select(TimeEntry)
         .where(
             col(TimeEntry.patient_id).in_(ids),
+            col(TimeEntry.removed_at).is_(None),
             col(TimeEntry.on_date) >= month,
             col(TimeEntry.on_date) < next_month(month),
         )
@@ -333,8 +334,12 @@ def clinic_patients(session: Session, clinic_id: int) -> list[Patient]:
     )
 
 
-def save_episode(session: Session, patient: Patient, consent: str, setup: str, today: date) -> None:
-    """Store the consent and set-up dates; ValueError with a message for a bad date."""
+def save_episode(
+    session: Session, patient: Patient, consent: str, setup: str, today: date, started: str = ""
+) -> None:
+    """Store the dates of consent, set-up and the start of monitoring; ValueError with a message
+    for a bad date. Left empty, monitoring starts on the set-up day once consent is recorded:
+    the device windows count from it."""
 
     def parse(text: str, what: str) -> date | None:
         if not text.strip():
@@ -350,7 +355,13 @@ def save_episode(session: Session, patient: Patient, consent: str, setup: str, t
         return value
 
     consent_on, setup_on = parse(consent, "consent"), parse(setup, "set-up")
+    start_on = parse(started, "monitoring start")
+    if start_on is None and consent_on is not None:
+        start_on = setup_on
+    if start_on is not None and (consent_on is None or start_on < consent_on):
+        raise ValueError("Monitoring can start only on or after the consent date.")
     patient.rtm_consent_on, patient.rtm_setup_on = consent_on, setup_on
+    patient.monitoring_started_on = start_on
     session.add(patient)
     session.flush()
 

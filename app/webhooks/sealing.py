@@ -6,14 +6,11 @@ NEUROGLIDE_SECRET_KEY, so a copy of the database alone does not reveal it. Chang
 secret key makes stored secrets unreadable: deliveries then fail until each secret is rotated.
 """
 
-import base64
 import secrets
 
 from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from app.config import get_settings
+from app.core.sealing import sealer
 
 PREFIX = "whsec_"
 
@@ -23,10 +20,7 @@ class SecretUnreadable(ValueError):
 
 
 def _fernet() -> Fernet:
-    key = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=b"neuroglide.webhook-secret"
-    ).derive(get_settings().secret_key.encode())
-    return Fernet(base64.urlsafe_b64encode(key))
+    return sealer(b"neuroglide.webhook-secret")
 
 
 def new_secret() -> str:

@@ -13,7 +13,7 @@ from app.cli import run_migrations
 from app.config import get_settings
 from app.db import get_session, make_engine
 from app.models import AuditEvent, utcnow
-from tests.fhir_api.support import get, make_key, make_setting
+from tests.fhir_api.support import get, make_key, make_setting, outcome_code
 from tests.support.postgres import PostgresServer
 
 
@@ -43,6 +43,7 @@ def test_the_read_api_on_postgres(
             own, other = make_setting(db), make_setting(db)
             key, secret = make_key(db, own.admin)
             _, results_only = make_key(db, own.admin, ("results:read",))
+            _, probing = make_key(db, own.admin)
             expired, expired_secret = make_key(db, own.admin)
             expired.expires_at = utcnow() - timedelta(minutes=1)
             db.add(expired)
@@ -55,6 +56,19 @@ def test_the_read_api_on_postgres(
                 assert (
                     get(client, f"/fhir/r4/Patient/{other.patient.id}", secret).status_code == 404
                 )
+                # A NUL in the address (%00) is an unknown id like any other: PostgreSQL's text
+                # refuses NUL, so the refusal's audit row once failed with a 500 and left no trace.
+                for address in (f"/fhir/r4/Patient/{pid}%00", "/fhir/r4/Observation/log-1%00"):
+                    refused = get(client, address, probing)
+                    assert refused.status_code == 404 and outcome_code(refused) == "not-found"
+                with Session(engine) as check:
+                    traced = check.exec(
+                        select(AuditEvent).where(
+                            AuditEvent.action == "api_refused",
+                            col(AuditEvent.detail).contains("\ufffd"),
+                        )
+                    ).all()
+                    assert len(traced) == 2
                 body = get(client, f"/fhir/r4/Observation?patient={pid}&_count=3", secret).json()
                 assert body["total"] == 8 and len(body["entry"]) == 3
                 assert any(link["relation"] == "next" for link in body["link"])

@@ -1,6 +1,6 @@
 """History flags come from the daily job and from writes, never from reading a page."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event, func
 from sqlalchemy.engine import Engine
@@ -134,3 +134,40 @@ def test_no_page_inserts_a_flag(db: Session, engine: Engine) -> None:
     history_job(engine)
     db.expire_all()
     assert db.exec(select(Flag).where(Flag.patient_id == silent.id, Flag.kind == "silent")).all()
+
+
+def test_a_patient_paused_for_warning_signs_is_waiting_not_silent(
+    db: Session, engine: Engine
+) -> None:
+    """Asked not to exercise until their therapist calls, a patient is not flagged silent; once
+    the pause is lifted, the silence counts from that day, not from their last exercise."""
+    therapist = make_staff(db, make_clinic(db))
+    today = local_today(TZ)
+    now = datetime.now(UTC)
+    waiting, item = _patient(db, therapist, "Waiting for a call")
+    add_log(db, waiting, item, today - timedelta(days=6), sets=2)  # type: ignore[arg-type]
+    lifted, item = _patient(db, therapist, "Called yesterday")
+    add_log(db, lifted, item, today - timedelta(days=9), sets=2)  # type: ignore[arg-type]
+    quiet, item = _patient(db, therapist, "Quiet, never paused")
+    add_log(db, quiet, item, today - timedelta(days=6), sets=2)  # type: ignore[arg-type]
+    db.flush()
+    for patient, resolved in ((waiting, None), (lifted, now - timedelta(days=1))):
+        db.add(
+            Flag(
+                patient_id=patient.id,
+                kind="red_flag",
+                key=f"report:{patient.id}",
+                severity=3,
+                detail="Numbness spreading",
+                created_at=now - timedelta(days=5),
+                resolved_at=resolved,
+                resolution_note="Called, assessed" if resolved else "",
+            )
+        )
+    db.commit()
+    history_job(engine)
+    mine = [waiting.id, lifted.id, quiet.id]
+    silent = db.exec(
+        select(Flag.patient_id).where(Flag.kind == "silent", col(Flag.patient_id).in_(mine))
+    ).all()
+    assert set(silent) == {quiet.id}

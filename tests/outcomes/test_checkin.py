@@ -195,7 +195,8 @@ def test_today_shows_the_checkin_when_due_and_the_form_stores_it(
     assert "Un breve seguimiento de tu terapeuta" in today.text
     page = client.get("/checkin")
     assert 'name="pain_avg"' in page.text and 'name="activity_1"' in page.text
-    assert "Mucho mejor" in page.text
+    # A rating of change asks what changed since the start: it is not asked at the start.
+    assert "Mucho mejor" not in page.text
     form = {"csrf_token": csrf(client), "uuid": str(uuid.uuid4()), "pain_avg": "6"}
     missing = client.post("/checkin", data=form)
     assert missing.status_code == 422
@@ -208,19 +209,18 @@ def test_today_shows_the_checkin_when_due_and_the_form_stores_it(
             "rating_1": "3",
             "activity_2": "Dormir",
             "rating_2": "5",
-            "grc": "0",
         }
     )
     done = client.post("/checkin", data=form)
     assert done.status_code == 200, done.text
     assert "Gracias" in done.text
-    assert _count(db, patient) == 4
+    assert _count(db, patient) == 3
     assert "Un breve seguimiento" not in client.get("/today").text
     progress = client.get("/progress")
     assert "Tus actividades" in progress.text and "Escribir" in progress.text
     # A second tap on the same form stores nothing more.
     assert client.post("/checkin", data=form).status_code == 200
-    assert _count(db, patient) == 4
+    assert _count(db, patient) == 3
 
 
 def test_a_measure_not_assigned_is_refused_naming_it(db: Session) -> None:

@@ -63,6 +63,12 @@ from app.outcomes.trends import build_trend, judge, reaches_mcid
         (PROMIS_PI, 62.0, 60.0, True, "better"),
         (PROMIS_PI, 62.0, 60.5, False, "no important change"),
         (PROMIS_PI, 58.0, 61.0, False, "worse"),
+        # A worsening is judged by the points: near the floor one point is a third of the
+        # baseline, not an important change.
+        (RMDQ, 3, 4, False, "no important change"),
+        (ODI, 6, 8, False, "no important change"),
+        (PAIN_AVG, 3, 4, False, "no important change"),
+        (RMDQ, 10, 15, False, "worse"),
     ],
 )
 def test_change_against_the_mcid(

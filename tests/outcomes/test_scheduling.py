@@ -207,3 +207,35 @@ def test_a_template_carries_the_schedule(db: Session) -> None:
     due = _due(db, other, later)
     assert due["psfs"] == ("start", later)
     assert "odi" not in due  # its own schedule (every 2 weeks from the 1st) was kept
+
+
+def test_a_rating_of_change_is_never_asked_at_the_start(db: Session) -> None:
+    """The global rating of change asks about change since the start: scheduled "at the start
+    and every 4 weeks" it is first due after 4 weeks; "at the start" alone is refused."""
+    therapist, patient = _setup(db)
+    grc = BY_KEY["grc"]
+    assert grc.rates_change
+    with pytest.raises(ValueError, match="not asked at the start"):
+        set_schedule(
+            db,
+            patient,
+            grc,
+            at_start=True,
+            every_weeks=None,
+            at_discharge=False,
+            today=START,
+            staff_id=therapist.id,
+        )
+    row = set_schedule(
+        db,
+        patient,
+        grc,
+        at_start=True,
+        every_weeks=4,
+        at_discharge=False,
+        today=START,
+        staff_id=therapist.id,
+    )
+    assert row.at_start is False
+    assert _due(db, patient, START) == {}
+    assert _due(db, patient, START + timedelta(days=28))["grc"][0] == "every"

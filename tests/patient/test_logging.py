@@ -328,6 +328,9 @@ def test_spreading_symptoms_point_to_the_warning_signs(client: TestClient, db: S
     assert 'class="next-step"' not in result
     today = client.get("/today").text
     assert "Your symptoms spread further down today" in today and 'href="/check"' in today
+    # Nothing on Today invites another session, and nothing praises the day as done.
+    assert "Not today" in today and f"/exercise/{item_id}?slot=2&amp;log=1" not in today
+    assert "All done for today" not in today
     _uuid, calm = _log(client, item_id, slot="2")
     assert 'class="next-step"' in client.get(calm.headers["location"]).text
 

@@ -140,3 +140,25 @@ def test_the_exercise_page_needs_no_htmx(client: TestClient, db: Session) -> Non
         page = client.get(address).text
         assert "htmx" not in page and not re.search(r"\shx-(get|post|put|delete|boost)=", page)
     assert "htmx" in client.get("/today").text
+
+
+def test_a_session_saved_without_pain_now_is_asked_for_it(client: TestClient, db: Session) -> None:
+    """Save with no pain score: the sheet comes back saying why, marked in place, and nothing
+    is stored; the phone's script says the same before sending (its hidden message)."""
+    patient, (a, _b) = _setup(client, db)
+    page = client.get(f"/exercise/{a.item.id}?slot=1&log=1").text
+    assert 'id="pain-after-needed" role="alert" hidden' in page
+    data = {
+        "csrf_token": csrf(client),
+        "uuid": str(uuid.uuid4()),
+        "slot": "1",
+        "sets_done": "2",
+        "symptoms": "none",
+        "quick": "1",
+    }
+    refused = client.post(f"/exercise/{a.item.id}/log", data=data)
+    assert refused.status_code == 422
+    assert "Choose how your pain or nerve symptoms feel now, from 0 to 10" in refused.text
+    assert today_plan(db, patient).done == 0
+    saved = client.post(f"/exercise/{a.item.id}/log", data={**data, "pain_after": "2"})
+    assert saved.status_code == 303

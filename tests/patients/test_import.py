@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import escape
 from sqlmodel import Session, col, select
 
 from app.cli import run_migrations
 from app.db import make_engine
-from app.models import AccessToken, Patient, StaffUser
+from app.models import AccessToken, Clinic, Patient, StaffUser
 from app.patients.importing import (
     MAX_ROWS,
     ImportFileError,
@@ -197,6 +198,10 @@ def test_invite_links_are_printed_and_emailed(db: Session, monkeypatch: pytest.M
         links = re.findall(r"http://testserver/i/[\w-]+", sheet.text)
         assert len(set(links)) == 2 and sheet.text.count("<svg") == 2
         assert "Emailed to ana@example.org" in sheet.text
+        # A slip read days later says whose clinic it is from and until when it works.
+        clinic = db.get(Clinic, me.clinic_id)
+        assert clinic is not None
+        assert sheet.text.count(f"From {escape(clinic.name)}. The link works until ") == 2
     assert [m["To"] for m in sent] == ["ana@example.org"]
     tokens = db.exec(
         select(AccessToken).where(col(AccessToken.patient_id).in_([int(i) for i in ids]))
@@ -307,3 +312,4 @@ def test_a_phone_typed_on_the_patient_form_is_matched_by_an_import(db: Session) 
         assert "<strong>1</strong> already in your clinic" in page.text
     [lee] = _clinic_patients(db, me)
     assert lee.phone == "+4407700900999"
+

@@ -1,5 +1,6 @@
 """The invite page: QR code and link shown once, status, lost phone, revoke and email."""
 
+import base64
 import re
 from typing import Any
 from xml.etree import ElementTree
@@ -157,3 +158,25 @@ def test_opening_an_invite_where_staff_is_signed_in_ends_their_session(db: Sessi
     with client_from() as copy:
         copy.cookies.update(staff_cookies)
         assert copy.get("/dashboard", headers=HTML).headers.get("location", "").startswith("/login")
+
+
+def test_the_link_kept_for_a_reload_is_sealed_and_ends_with_the_session(db: Session) -> None:
+    """The cookie that lets a reload show the link holds it encrypted, not readable from the
+    browser's cookie store; after sign-out, or carried into another session, it shows nothing."""
+    me, patient = _setup(db)
+    with client_from() as client:
+        sign_in(client, me)
+        path = _link(_made(client, f"/patients/{patient.id}/invite").text)
+        kept = client.cookies.get("ng_invite")
+        assert kept and path.removeprefix("/i/") not in kept
+        assert path.removeprefix("/i/") not in base64.urlsafe_b64decode(kept + "==").decode(
+            "latin-1"
+        )
+        post(client, "/logout")
+        sign_in(client, me)
+        client.cookies.set("ng_invite", kept, path=f"/patients/{patient.id}/invite")
+        assert path not in client.get(f"/patients/{patient.id}/invite").text
+    with client_from() as thief:
+        sign_in(thief, me)
+        thief.cookies.set("ng_invite", kept, path=f"/patients/{patient.id}/invite")
+        assert path not in thief.get(f"/patients/{patient.id}/invite").text

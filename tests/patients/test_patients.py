@@ -65,6 +65,9 @@ def test_bad_input_is_explained_and_nothing_is_saved(db: Session) -> None:
     before = _count(db)
     cases = [
         ({"timezone": "Mars/Olympus_Mons"}, "is not a time zone we know"),
+        # Listed by the system, but the server's own setting and a zone of no place.
+        ({"timezone": "localtime"}, "is not a time zone we know"),
+        ({"timezone": "Factory"}, "is not a time zone we know"),
         ({"symptom_limit": "11"}, "Choose a symptom limit from 0 to 10."),
         ({"symptom_limit": "three"}, "Choose a symptom limit from 0 to 10."),
         ({"display_name": "   "}, "Enter the patient&#39;s name."),

@@ -188,6 +188,7 @@ def test_a_page_opened_before_the_change_still_logs(
             "uuid": str(uuid.uuid4()),
             "slot": "1",
             "sets_done": "2",
+            "pain_after": "2",
             "symptoms": "none",
         },
     )

@@ -140,6 +140,10 @@ def test_a_tensioner_steps_up_gently_and_the_page_asks_to_wait_a_day(
     page = client.get(url, headers=HTML).text
     assert "Stepped up less than an hour ago." in page
     assert "secondary" in _button(page, "up") and "recent-step" in _button(page, "up")
+    # A step down takes the step up back: nothing of it is left to wait for.
+    item = items_of(db, routine_version(db, patient).id or 0)[0]
+    client.post(f"{url}/items/{item.id}/step-down", data={"csrf_token": token})
+    assert "Stepped up less than an hour ago." not in client.get(url, headers=HTML).text
 
 
 def test_step_up_is_not_advised_before_any_answer(client: TestClient, db: Session) -> None:

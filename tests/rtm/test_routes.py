@@ -141,3 +141,33 @@ def test_another_clinic_gets_404(client: TestClient, db: Session) -> None:
     assert patient.rtm_consent_on == month - timedelta(days=11)
     assert "Rosa Record" not in client.get(f"/rtm?month={month:%Y-%m}").text
     assert "Rosa Record" not in client.get(f"/rtm/export.csv?month={month:%Y-%m}").text
+
+
+def test_monitoring_starts_from_the_episode_form(client: TestClient, db: Session) -> None:
+    """A patient the app itself set up: consent and set-up start monitoring on the set-up day,
+    so the device windows open; a start typed before consent is refused and changes nothing."""
+    clinic, staff, patient = setup(db, date(2026, 3, 2))
+    patient.monitoring_started_on = None
+    db.add(patient)
+    db.commit()
+    sign_in(client, staff)
+    url = f"/patients/{patient.id}/rtm/episode"
+    page = client.get(f"/patients/{patient.id}/rtm?month=2026-03")
+    assert "not started" in page.text and "monitoring start" in page.text
+    before = {"consent_on": "2026-03-01", "setup_on": "2026-03-02", "started_on": "2026-02-20"}
+    refused = post(client, url, before)
+    assert refused.status_code == 422 and "on or after the consent date" in refused.text
+    assert 'value="2026-02-20"' in refused.text  # the form as typed
+    db.refresh(patient)
+    assert patient.monitoring_started_on is None and patient.rtm_consent_on is None
+    saved = post(client, url, {"consent_on": "2026-03-01", "setup_on": "2026-03-02"})
+    assert saved.status_code == 303
+    db.refresh(patient)
+    assert patient.monitoring_started_on == date(2026, 3, 2)
+    page = client.get(f"/patients/{patient.id}/rtm?month=2026-03")
+    assert "2 Mar 2026" in page.text and "not started" not in page.text
+    assert "Monitoring had not started" not in page.text
+    chosen = {"consent_on": "2026-03-01", "setup_on": "2026-03-02", "started_on": "2026-03-05"}
+    assert post(client, url, chosen).status_code == 303
+    db.refresh(patient)
+    assert patient.monitoring_started_on == date(2026, 3, 5)

@@ -252,6 +252,7 @@ def ids_of(world: World, side: Side) -> dict[str, Any]:
         "item_id": world.item[side.patient],
         "log_uuid": world.log[side.patient],
         "flag_id": world.flag[side.patient],
+        "entry_id": world.time_entry[side.patient],
         "report_id": world.report[side.patient],
         "exercise_id": world.exercise[side.clinic],
         "template_id": world.template[side.clinic],

@@ -144,6 +144,7 @@ class World:
     item: dict[str, int] = field(default_factory=dict)
     log: dict[str, uuid.UUID] = field(default_factory=dict)
     flag: dict[str, int] = field(default_factory=dict)
+    time_entry: dict[str, int] = field(default_factory=dict)
     note: dict[str, int] = field(default_factory=dict)
     report: dict[str, int] = field(default_factory=dict)
     endpoint: dict[str, str] = field(default_factory=dict)
@@ -233,6 +234,11 @@ def _patient_data(db: Session, world: World, key: str, therapist: StaffUser) -> 
     flag = raise_flag(db, patient.id, "pain_trend", f"world-{mark}", f"Flag {mark}")
     assert flag.id is not None
     world.flag[key] = flag.id
+    entry = TimeEntry(patient_id=patient.id, staff_id=therapist.id, on_date=today, minutes=12)
+    db.add(entry)
+    db.flush()
+    assert entry.id is not None
+    world.time_entry[key] = entry.id
     world.calendar[key] = new_calendar_token(db, patient)
     world.endpoint[key] = f"http://127.0.0.1:9/push/{mark}"
     save_subscription(

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
-from app.core.clock import utcnow
-from app.models import ExerciseLog, Flag, MorningCheck
+from app.core.clock import local_today, utcnow
+from app.models import ExerciseLog, Flag, MorningCheck, Patient
 from app.patient.service import today_plan
 from tests.factories import make_clinic, make_patient, make_staff, sign_in_patient
 
@@ -288,3 +288,23 @@ def test_a_morning_answer_from_the_small_hours_is_refused(
     assert "The morning question opens at 4:00" in page and 'name="comparison"' not in page
     monkeypatch.setattr("app.core.clock.MORNING_FROM_HOUR", 0)
     assert 'name="comparison"' in client.get("/morning").text
+
+
+def test_a_phone_clock_hours_ahead_files_the_log_under_the_servers_today(
+    client: TestClient, db: Session
+) -> None:
+    """A phone whose clock reads tomorrow while the patient's day is not near its end files
+    what it does now under today: tomorrow's Today does not open with it already done. Near
+    midnight, minutes ahead, tomorrow is kept."""
+    patient_id, item_id, today, headers = _phone(client, db)
+    ahead = (date.fromisoformat(today) + timedelta(days=1)).isoformat()
+    sent = {"uuid": str(uuid.uuid4()), "routine_item_id": item_id, "local_date": ahead}
+    stored = client.post("/api/logs", json={**sent, "sets_done": 1}, headers=headers)
+    assert stored.status_code in (200, 201), stored.text
+    log = db.exec(select(ExerciseLog).where(ExerciseLog.patient_id == patient_id)).one()
+    patient = db.get(Patient, patient_id)
+    assert patient is not None
+    expected = date.fromisoformat(today)
+    if local_today(patient.timezone, utcnow() + timedelta(minutes=10)) > expected:
+        expected += timedelta(days=1)  # minutes from midnight: tomorrow is kept
+    assert log.local_date == expected

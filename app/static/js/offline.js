@@ -229,6 +229,15 @@
     var form = event.target;
     if (!form.dataset || !form.dataset.offline) return;
     var kind = form.dataset.offline, v = values(form);
+    // Every session needs its pain now: said here, offline too, not by the server later.
+    if (kind === "log" && num(v.pain_after) === null) {
+      event.preventDefault();
+      var needed = form.querySelector("#pain-after-needed");
+      var first = form.querySelector('input[name="pain_after"]');
+      if (needed) needed.hidden = false;
+      if (first) first.focus();
+      return;
+    }
     if (invalid(form, kind, v)) return; // the server answers with the exact message
     if (kind === "check" && !signs(v).length) return; // the server page says nothing was ticked
     event.preventDefault();

@@ -27,6 +27,13 @@ self.addEventListener("install", function (event) {
   })());
 });
 
+async function refreshOffline(cache) {
+  try {
+    const response = await fetch("/offline", { credentials: "same-origin", redirect: "manual" });
+    if (response.ok) await cache.put("/offline", response);
+  } catch (e) { /* kept as it was */ }
+}
+
 async function cacheExercises(cache, html) {
   const links = Array.from(new Set(html.match(/\/exercise\/\d+/g) || []));
   await Promise.all(links.map(async function (path) {
@@ -123,6 +130,8 @@ async function networkFirst(request, url) {
       await cache.put(url.pathname, response.clone());
     }
     if (response.ok && url.pathname === "/today") cacheExercises(cache, await response.clone().text());
+    // Settings is where the language is chosen: the offline page follows it.
+    if (response.ok && url.pathname === "/settings") refreshOffline(cache);
     return response;
   } catch (e) {
     const hit = await cache.match(url.pathname, { ignoreVary: true, ignoreSearch: true });
