@@ -182,7 +182,8 @@ async def log_exercise(
             # count as a session done.
             raise ActivityError(FORM_INCOMPLETE, "form")
         data = parse_log(form, symptoms, item_id, entry_day)
-        if data.pain_after is None:
+        # A warning sign or a spread is stored however little else was answered.
+        if data.pain_after is None and not signs and data.spread != "further":
             raise ActivityError(PAIN_NOW_NEEDED, "pain_after")
         safety = parse_signs(signs, data.uuid, entry_day)
         log, _new = record_log(session, patient, data, day)

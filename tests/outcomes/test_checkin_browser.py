@@ -49,7 +49,8 @@ def test_checkin_offline_sent_once_with_no_violations(
     patient.display_name = "Olga Outcome"
     db.add(patient)
     today = local_today(patient.timezone)
-    for key in ("pain_avg", "pain_worst", "psfs", "grc"):
+    # (A rating of change is never asked at the start: it has its own tests.)
+    for key in ("pain_avg", "pain_worst", "psfs"):
         set_schedule(
             db,
             patient,
@@ -86,7 +87,6 @@ def test_checkin_offline_sent_once_with_no_violations(
         _pick(page, "rating_1", 3)
         page.get_by_label("Activity 2").fill("Sleeping")
         _pick(page, "rating_2", 5)
-        page.locator("input[name=grc][value='2'] + span").click()
         checkin_uuid = page.locator("input[name=uuid]").input_value()
         page.get_by_role("button", name="Send to my therapist").click()
         expect(page.get_by_role("heading", name="Thank you")).to_be_focused()
@@ -102,7 +102,6 @@ def test_checkin_offline_sent_once_with_no_violations(
         assert _empty_outbox(page) == 0
         stored = _stored(db, patient)
         assert sorted(r.measure for r in stored) == [
-            "grc",
             "pain_avg",
             "pain_avg",
             "pain_worst",
@@ -114,13 +113,13 @@ def test_checkin_offline_sent_once_with_no_violations(
         # A flaky network resends the same check-in: stored once.
         api = context.request
         token = api.get(f"{live_server}/api/session").json()["csrf_token"]
-        body = {"uuid": checkin_uuid, "local_date": today.isoformat(), "pain_avg": 4, "grc": 2}
+        body = {"uuid": checkin_uuid, "local_date": today.isoformat(), "pain_avg": 4}
         for _ in range(2):
             again = api.post(
                 f"{live_server}/api/outcomes", data=body, headers={"X-CSRF-Token": token}
             )
             assert again.status == 200 and again.json()["status"] == "exists"
-        assert len(_stored(db, patient)) == 5
+        assert len(_stored(db, patient)) == 4
         page.goto(f"{live_server}/today")
         expect(page.get_by_text("A short check-in from your therapist")).to_have_count(0)
         page.goto(f"{live_server}/progress")

@@ -237,7 +237,9 @@ def test_a_phone_in_another_zone_does_not_reopen_a_logged_session(
     page = context.new_page()
     first, _second = _signed_in(page, live_server, db)
     page.locator(f'[data-item="{first.id}"][data-slot="1"] .log-it').click()
-    page.locator("dialog.sheet[open]").get_by_role("button", name="Save", exact=True).click()
+    sheet = page.locator("dialog.sheet[open]")
+    sheet.locator("input[name=pain_after][value='2'] + span").click()
+    sheet.get_by_role("button", name="Save", exact=True).click()
     page.get_by_role("link", name="Change or undo this entry").wait_for()
     page.goto(f"{live_server}/exercise/{first.id}?slot=1&log=1")
     page.get_by_text("You have already logged this session today.").wait_for()
@@ -303,6 +305,7 @@ def test_a_reload_after_saving_logs_nothing_twice(
     """Once saved, the address no longer opens the sheet: a reload says the session is logged,
     with the way to change it, and a paused day says so on every exercise."""
     page, sheet, (first, second) = _quick_sheet(browser, live_server, db)
+    sheet.locator("input[name=pain_after][value='2'] + span").click()
     sheet.get_by_role("button", name="Save", exact=True).click()
     page.get_by_role("link", name="Change or undo this entry").wait_for()
     assert "log=1" not in page.url and f"/exercise/{first.id}?slot=1" in page.url
@@ -368,7 +371,9 @@ def test_a_sheet_saved_just_after_midnight_counts_for_its_evening(
         page.locator("input[name=opened_day]").evaluate(
             "(field, day) => { field.value = day; }", yesterday.isoformat()
         )
-        page.locator("dialog.sheet[open]").get_by_role("button", name="Save", exact=True).click()
+        sheet = page.locator("dialog.sheet[open]")
+        sheet.locator("input[name=pain_after][value='2'] + span").click()
+        sheet.get_by_role("button", name="Save", exact=True).click()
         page.locator("#result").wait_for()
         deadline = time.monotonic() + 15
         while True:
@@ -395,7 +400,25 @@ def test_a_sheet_opened_before_the_day_was_paused_repeats_the_pause(
     other.get_by_label("Pain that wakes you at night").check()
     other.get_by_role("button", name="Send").click()
     other.get_by_role("heading", name="Stop your exercises for today").wait_for()
+    sheet.locator("input[name=pain_after][value='2'] + span").click()
     sheet.get_by_role("button", name="Save", exact=True).click()
     page.get_by_text("Your exercises are paused: you reported warning signs.").wait_for()
     assert page.get_by_text("Well done").count() == 0
     assert page.locator("#result .next-step").count() == 0
+
+
+def test_saving_without_pain_now_asks_for_it_in_place(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session
+) -> None:
+    """Save with no pain score: the sheet stays, says why and moves to the scale; one tap on
+    it and Save stores the session."""
+    page, sheet, _items = _quick_sheet(browser, live_server, db)
+    sheet.get_by_role("button", name="Save", exact=True).click()
+    needed = sheet.locator("#pain-after-needed")
+    needed.wait_for()
+    assert "from 0 to 10" in needed.inner_text()
+    assert page.locator("#result").count() == 0
+    assert_accessible(page, "taps-sheet-pain-needed")
+    sheet.locator("input[name=pain_after][value='1'] + span").click()
+    sheet.get_by_role("button", name="Save", exact=True).click()
+    page.locator("#result").wait_for()

@@ -36,7 +36,7 @@ def _walk(page: Page, base: str, patient: Patient, month: str, name: str) -> Non
     page.get_by_role("link", name="Monthly RTM record").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Rosa Record")
     expect(page.get_by_text("98979").first).to_be_visible()
-    page.get_by_text("Record consent and set-up dates").click()
+    page.get_by_text("Record consent, set-up and monitoring dates").click()
     assert_accessible(page, f"rtm-record-{name}")
     open_menu(page)
     page.get_by_role("link", name="Monitoring", exact=True).click()

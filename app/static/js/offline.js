@@ -229,8 +229,9 @@
     var form = event.target;
     if (!form.dataset || !form.dataset.offline) return;
     var kind = form.dataset.offline, v = values(form);
-    // Every session needs its pain now: said here, offline too, not by the server later.
-    if (kind === "log" && num(v.pain_after) === null) {
+    // Every session needs its pain now: said here, offline too, not by the server later. A
+    // warning sign or a spread is never held back for it.
+    if (kind === "log" && num(v.pain_after) === null && !signs(v).length && v.spread !== "further") {
       event.preventDefault();
       var needed = form.querySelector("#pain-after-needed");
       var first = form.querySelector('input[name="pain_after"]');
