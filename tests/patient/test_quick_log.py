@@ -162,3 +162,9 @@ def test_a_session_saved_without_pain_now_is_asked_for_it(client: TestClient, db
     assert today_plan(db, patient).done == 0
     saved = client.post(f"/exercise/{a.item.id}/log", data={**data, "pain_after": "2"})
     assert saved.status_code == 303
+    # A spread or a warning sign is never held back for a missing score.
+    url = f"/exercise/{a.item.id}/log"
+    spread = {**data, "uuid": str(uuid.uuid4()), "slot": "2", "symptoms": "tingling"}
+    assert client.post(url, data={**spread, "spread": "further"}).status_code == 303
+    warned = {**data, "uuid": str(uuid.uuid4()), "slot": "3", "signs": "new_weakness"}
+    assert client.post(url, data=warned).status_code == 303
