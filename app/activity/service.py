@@ -64,6 +64,7 @@ def _when(value: datetime | None) -> datetime:
 # Around midnight a phone's clock a few minutes ahead already reads tomorrow; hours ahead, it
 # does not: what it reports now was done today, as the server's clock says.
 CLOCK_AHEAD = timedelta(minutes=10)
+Reported = TypeVar("Reported", LogIn, SafetyIn)
 
 
 def reported_day(timezone: str, patient_today: date, day: date) -> date:
@@ -71,6 +72,12 @@ def reported_day(timezone: str, patient_today: date, day: date) -> date:
     unless midnight is minutes away."""
     soon = local_today(timezone, utcnow() + CLOCK_AHEAD)
     return patient_today if day == patient_today + timedelta(days=1) and soon < day else day
+
+
+def _filed_today(patient: Patient, patient_today: date, data: Reported) -> Reported:
+    """The report with the day it is filed under (see reported_day)."""
+    day = reported_day(patient.timezone, patient_today, data.local_date)
+    return data if day == data.local_date else data.model_copy(update={"local_date": day})
 
 
 def _check_day(patient_today: date, day: date) -> None:
@@ -118,9 +125,7 @@ def write_log(session: Session, patient: Patient, data: LogIn, patient_today: da
     state and the rollup upsert (more only when it raises a flag or its day is recomputed)."""
     assert patient.id is not None
     patient_id = patient.id
-    day = reported_day(patient.timezone, patient_today, data.local_date)
-    if day != data.local_date:
-        data = data.model_copy(update={"local_date": day})
+    data = _filed_today(patient, patient_today, data)
     try:
         _check_day(patient_today, data.local_date)
     except ActivityError:
@@ -341,9 +346,7 @@ def record_safety(
     existing = session.exec(query).first()
     if existing is not None:
         return existing, False
-    day = reported_day(patient.timezone, patient_today, data.local_date)
-    if day != data.local_date:
-        data = data.model_copy(update={"local_date": day})
+    data = _filed_today(patient, patient_today, data)
     _check_day(patient_today, data.local_date)
     report = SafetyReport(
         uuid=data.uuid,

@@ -140,7 +140,7 @@ def warning_pauses(
     zones = {p.id: p.timezone for p in patients if p.id is not None}
     held_since = (now or utcnow()) - timedelta(days=PAUSE_HELD_DAYS)
     rows = session.exec(
-        select(Flag.patient_id, Flag.created_at, Flag.resolved_at).where(
+        select(Flag.patient_id, Flag.resolved_at).where(
             col(Flag.patient_id).in_(sorted(zones)),
             col(Flag.kind).in_(WARNING_FLAGS),
             (col(Flag.resolved_at).is_(None) & (col(Flag.created_at) >= held_since))
@@ -148,7 +148,7 @@ def warning_pauses(
         )
     ).all()
     out: dict[int, Pause] = {}
-    for patient_id, _created, resolved in rows:
+    for patient_id, resolved in rows:
         was = out.get(patient_id, Pause())
         if resolved is None:
             out[patient_id] = Pause(True, was.lifted_on)

@@ -330,8 +330,6 @@ async def edit_log(
         update_log(session, patient, log, data, day)
     except (ValidationError, ActivityError) as error:
         errors = field_errors(error) if isinstance(error, ValidationError) else {"form": str(error)}
-        if isinstance(error, ActivityError) and error.field == "pain_after":
-            errors["pain_after"] = str(error)
         return _result(request, session, patient, log_uuid, edit=(errors, form, symptoms))
     return RedirectResponse(f"/log/{log.uuid}", status_code=303)
 

@@ -8,8 +8,7 @@ from fastapi.responses import JSONResponse, Response
 from app.core.i18n import normalize_language
 from app.core.sessions import read_session
 from app.core.templating import render, templates
-from app.deps import PUBLIC, SessionDep
-from app.models import Patient
+from app.deps import PUBLIC, NotSignedIn, SessionDep, signed_patient
 from app.pwa.service import PAGES, app_version, manifest, precache_urls
 
 router = APIRouter(dependencies=[PUBLIC], include_in_schema=False)
@@ -45,15 +44,14 @@ def offline(request: Request, session: SessionDep) -> Response:
     """Shown when a page is needed that the phone has not saved."""
     request.state.language = normalize_language(request.headers.get("accept-language"))
     # Fetched again as a phone signs out (sw.js): then nothing of the routine is kept to open.
+    # Signed in, the patient's own language (as chosen in Settings, not the browser's), by the
+    # same checks as every patient page.
     data = read_session(request, "patient")
-    patient = session.get(Patient, data.user_id) if data is not None else None
-    signed_in = (
-        data is not None
-        and patient is not None
-        and patient.session_version == data.version
-        and patient.archived_at is None
-        and patient.deleted_at is None
-    )
-    if signed_in and patient is not None:
-        request.state.language = patient.language  # as chosen in Settings, not the browser's
+    signed_in = False
+    if data is not None:
+        try:
+            signed_patient(session, request, data)
+            signed_in = True
+        except NotSignedIn:
+            pass
     return render(request, "pwa/offline.html", {"tab": "", "signed_in": signed_in})
