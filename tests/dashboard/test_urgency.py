@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.core.clock import local_today
+from app.dashboard.flags import ago
 from app.dashboard.service import build_dashboard
 from app.models import Flag, Message, Patient, StaffUser, utcnow
 from app.patient.service import today_plan
@@ -159,9 +160,12 @@ def test_a_second_worse_morning_raises_the_flag_again(client: TestClient, db: Se
     staff = TestClient(client.app, base_url="http://testserver", follow_redirects=False)
     sign_in(staff, therapist)
     page = staff.get("/dashboard", headers=HTML).text
-    assert "raised again just now (2 times, first 12 h ago)" in page
-    assert "raised 12 h ago" not in page
-    assert "12 h ago: Worse the morning after exercising, pain now 4/10" in page
+    # Before noon in the patient's zone twelve hours ago was yesterday: the words follow the clock.
+    first_at = ago(flag.created_at, patient.timezone)
+    assert first_at == "12 h ago" or first_at.startswith("yesterday at ")
+    assert f"raised again just now (2 times, first {first_at})" in page
+    assert f"raised {first_at}" not in page
+    assert f"{first_at}: Worse the morning after exercising, pain now 4/10" in page
 
 
 def test_each_new_entry_over_the_limit_raises_again_but_an_edit_does_not(
