@@ -214,3 +214,27 @@ def test_the_patients_number_and_email_are_one_tap_away(client: TestClient, db: 
     db.add(patient)
     db.commit()
     assert "<dt>Contact</dt>" not in client.get(f"/patients/{patient.id}", headers=HTML).text
+
+
+def test_each_part_of_the_long_review_page_is_one_link_away(
+    client: TestClient, db: Session
+) -> None:
+    """The page opens with links to each of its parts, and every link finds its part."""
+    import re
+
+    therapist, patient = _patient(db)
+    sign_in(client, therapist)
+    page = client.get(f"/patients/{patient.id}", headers=HTML).text
+    start = page.index('aria-label="On this page"')
+    nav = page[start : page.index("</nav>", start)]
+    targets = re.findall(r'href="#([a-z]+)"', nav)
+    assert targets == [
+        "flags", "charts", "entries", "messages", "outcomes",
+        "dose", "history", "notes", "time", "resolved",
+    ]  # fmt: skip
+    for target in targets:
+        assert re.search(rf'<section[^>]* id="{target}"', page), target
+    assert f"Open flags ({len(build_review(db, patient).open_flags)})" in nav
+    # The parts come in the order the links give them.
+    places = [re.search(rf'<section[^>]* id="{t}"', page).start() for t in targets]  # type: ignore[union-attr]
+    assert places == sorted(places)
