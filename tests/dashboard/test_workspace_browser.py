@@ -1,5 +1,6 @@
 """The therapist workspace in Chromium at laptop size, with an axe-core scan of every page."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -108,6 +109,10 @@ def test_workspace_at_laptop_size(
     expect(page.get_by_role("heading", name="Dose against symptom response")).to_be_visible()
     page.get_by_text("Data for this chart").first.click()
     expect(page.locator("details[open] table").first).to_be_visible()
+    # Each part of the long page is one link away.
+    parts = page.get_by_role("navigation", name="On this page")
+    parts.get_by_role("link", name="Session notes").click()
+    expect(page.get_by_role("heading", name="Session notes")).to_be_in_viewport()
     assert_accessible(page, "workspace-02-review")
 
     # Prescribe: add an exercise, save, and see version 2 in the history.
@@ -122,9 +127,11 @@ def test_workspace_at_laptop_size(
         label="Ulnar nerve slider (hand toward ear) (slider, stage 2)"
     )
     page.get_by_role("button", name="Add exercise").click()
+    # The page opens at the line just added, not at its top.
+    expect(page).to_have_url(re.compile(r"/routine#item-2$"))
     expect(
         page.get_by_role("heading", name="3. Ulnar nerve slider (hand toward ear)")
-    ).to_be_visible()
+    ).to_be_in_viewport()
     page.locator("#item-2-reps").fill("8")
     page.get_by_label("Change note").fill("Added an elbow slider")
     page.get_by_role("button", name="Save as new version").click()
