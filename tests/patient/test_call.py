@@ -55,7 +55,7 @@ def test_without_a_clinic_phone_the_wording_stays(client: TestClient, db: Sessio
     """No number set: today's advice, the usual number, and the zone's emergency number."""
     _patient(client, db)
     page = _check(client, "night_pain")
-    assert "Call your clinic today." in page
+    assert "Call your clinic as soon as it is open." in page
     assert "Call your clinic on the number you usually use." in page
     assert "Call the clinic" not in page and 'href="tel:999"' in page  # Europe/London
 
