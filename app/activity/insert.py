@@ -16,7 +16,7 @@ from sqlalchemy import select as select_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
-from app.core.sql import adopt
+from app.core.sql import Prepared, adopt
 from app.models import ExerciseLog, RoutineItem, RoutineVersion
 
 
@@ -57,17 +57,17 @@ def insert_log(session: Session, values: Mapping[str, Any]) -> ExerciseLog | Non
     connection = session.connection()
     params = {f"v_{name}": value for name, value in values.items()}
     params.update(item=values["routine_item_id"], owner=values["patient_id"])
-    row = connection.execute(_insert_from_item(connection.dialect.name), params).first()
+    row = _insert_from_item(connection.dialect.name).first(connection, params)
     if row is None:
         return None
     # The row as stored, handed to the session as a loaded row: later edits update it.
-    return adopt(session, ExerciseLog, row._mapping)
+    return adopt(session, ExerciseLog, row)
 
 
 @cache
-def _insert_from_item(dialect: str) -> Any:
+def _insert_from_item(dialect: str) -> Prepared:
     """INSERT ... SELECT of a log whose item is one of the patient's, built once per database
-    kind; a repeated UUID inserts nothing and returns no row."""
+    kind and kept compiled; a repeated UUID inserts nothing and returns no row."""
     table = ExerciseLog.__table__  # type: ignore[attr-defined]
     names = [column.name for column in table.c if column.name != "id"]
     from_item: dict[str, Any] = {
@@ -102,7 +102,7 @@ def _insert_from_item(dialect: str) -> Any:
             col(ExerciseLog.uuid) == cast_(bindparam("v_uuid"), table.c["uuid"].type),
         )
         owned = owned.where(~stored.exists())
-    return (
+    return Prepared(
         insert(table)
         .from_select(names, owned)
         .on_conflict_do_nothing(index_elements=key)

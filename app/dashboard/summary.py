@@ -35,7 +35,7 @@ from sqlalchemy.sql.selectable import Subquery
 from sqlmodel import Session, col
 
 from app.core.clock import local_today
-from app.core.sql import constants_inline
+from app.core.sql import Prepared, constants_inline
 from app.models import (
     DailyRollup,
     DashboardSummary,
@@ -129,7 +129,7 @@ def _loaded_zone(session: Session | OrmSession, patient_id: int) -> str | None:
     return zone if isinstance(zone, str) else None
 
 
-def summary_rows(ids: list[int] | BindParameter[Any], zones: Subquery) -> Any:
+def summary_rows(ids: list[Any] | BindParameter[Any], zones: Subquery) -> Any:
     """The summary of each of these patients as a SELECT (their zone must be in `zones`)."""
     r, p, z = DailyRollup, Patient, zones.c
     day = col(r.local_date)
@@ -191,9 +191,10 @@ def summary_rows(ids: list[int] | BindParameter[Any], zones: Subquery) -> Any:
 
 
 @cache
-def _refresh_statement(dialect: str, zones: int) -> Any:
+def _refresh_statement(dialect: str, zones: int, one: bool = False) -> Any:
     """The summaries' upsert for patients in this many time zones, built once: every commit
-    that changed a patient runs it, and building the statement costs more than running it."""
+    that changed a patient runs it, and building the statement costs more than running it.
+    `one`: for a single patient ("id"), as a write's commit refreshes; else a list ("ids")."""
     table = _zones_of(
         [
             _zone_row(
@@ -207,7 +208,7 @@ def _refresh_statement(dialect: str, zones: int) -> Any:
         ]
     )
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    ids: BindParameter[Any] = bindparam("ids", expanding=True)
+    ids: Any = [bindparam("id")] if one else bindparam("ids", expanding=True)
     rows_of = summary_rows(ids, table)
     statement = insert(SUMMARY_TABLE).from_select(("patient_id", *FIGURES), rows_of)
     upsert = statement.on_conflict_do_update(
@@ -215,6 +216,12 @@ def _refresh_statement(dialect: str, zones: int) -> Any:
         set_={name: statement.excluded[name] for name in FIGURES},
     )
     return constants_inline(upsert, dialect)
+
+
+@cache
+def _refresh_one(dialect: str) -> Prepared:
+    """One patient's refresh (every write's commit runs it), kept compiled (Prepared)."""
+    return Prepared(_refresh_statement(dialect, 1, one=True))
 
 
 def refresh_summaries(
@@ -235,7 +242,12 @@ def refresh_summaries(
         params[f"from7_{n}"] = day - timedelta(days=WEEK_DAYS)
         params[f"from30_{n}"] = day - timedelta(days=WINDOW_DAYS)
     connection = session.connection()
-    connection.execute(_refresh_statement(connection.dialect.name, len(todays)), params)
+    name = connection.dialect.name
+    if len(ids) == 1:
+        params["id"] = params.pop("ids")[0]
+        _refresh_one(name).execute(connection, params)
+    else:
+        connection.execute(_refresh_statement(name, len(todays)), params)
     return len(ids)
 
 

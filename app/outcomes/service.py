@@ -230,7 +230,7 @@ def measures_table() -> Subquery:
     return built_in[0].union_all(*built_in[1:], own).subquery("measures")
 
 
-def stalled_since_query(patient_ids: list[int] | BindParameter[Any]) -> Subquery:
+def stalled_since_query(patient_ids: list[Any] | BindParameter[Any]) -> Subquery:
     """(patient_id, stalled_since) for those of these patients with an unimproved measure."""
     s = OutcomeScore
     by_series = (col(s.patient_id), col(s.measure))

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from app.core.sql import constants_inline
+from app.core.sql import Prepared, constants_inline
 from app.models import (
     ExerciseLog,
     Flag,
@@ -164,9 +164,10 @@ def _state_query() -> Any:
 
 
 @cache
-def _state(dialect: str) -> Any:
-    """day_state's query for one database kind, built once, with its constants in the SQL."""
-    return constants_inline(_state_query(), dialect)
+def _state(dialect: str) -> Prepared:
+    """day_state's query for one database kind, built once, with its constants in the SQL, kept
+    compiled (its columns are numbers and text)."""
+    return Prepared(constants_inline(_state_query(), dialect))
 
 
 def day_state(
@@ -192,7 +193,7 @@ def day_state(
         "pain_trend": week,
     }
     connection = session.connection()
-    return connection.execute(_state(connection.dialect.name), params).one()
+    return _state(connection.dialect.name).execute(connection, params).one()
 
 
 def add_log(
@@ -246,8 +247,7 @@ def add_log(
         "spread_new": spread or "",
         "spread_rank": SPREAD_RANK.get(spread or "", 0),
     }
-    upsert = _upsert(connection.dialect.name)
-    return dict(connection.execute(upsert, params).one()._mapping)
+    return dict(_upsert(connection.dialect.name).execute(connection, params).one()._mapping)
 
 
 _ADDED = (
@@ -263,9 +263,10 @@ _ADDED = (
 
 
 @cache
-def _upsert(dialect: str) -> Any:
-    """The upsert adding a log's figures to its day, built once per database kind: a new day
-    takes the values as they are; a stored one adds the sums and counts and keeps the worst."""
+def _upsert(dialect: str) -> Prepared:
+    """The upsert adding a log's figures to its day, built once per database kind and kept
+    compiled: a new day takes the values as they are; a stored one adds the sums and counts and
+    keeps the worst. It returns numbers (in_force as 0 or 1 on SQLite)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     c = ROLLUP_TABLE.c
     statement = insert(ROLLUP_TABLE).values({n: bindparam(f"v_{n}") for n in FIGURES_ALL})
@@ -284,4 +285,4 @@ def _upsert(dialect: str) -> Any:
     upsert = statement.on_conflict_do_update(
         index_elements=["patient_id", "local_date"], set_=adds
     ).returning(c.in_force, c.prescribed, c.logs, c.sets)
-    return constants_inline(upsert, dialect)
+    return Prepared(constants_inline(upsert, dialect))

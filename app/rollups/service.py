@@ -22,6 +22,7 @@ from app.adherence.service import (
     version_in_force,
 )
 from app.core.clock import local_today
+from app.core.sql import Prepared
 from app.models import (
     DailyRollup,
     ExerciseLog,
@@ -179,11 +180,12 @@ def _lock_statement() -> Any:
         update(Patient)
         .where(col(Patient.id) == patient)
         .values(change_stamp=col(Patient.change_stamp) + 1)
-        .returning(col(Patient.timezone), newest)
+        .returning(col(Patient.timezone), newest.label("newest"))
     )
 
 
-_LOCK = _lock_statement()
+# Kept compiled (app.core.sql.Prepared): every write runs it.
+_LOCK = Prepared(_lock_statement())
 
 
 def lock_patient(session: Session, patient_id: int) -> tuple[str, date | None] | None:
@@ -192,9 +194,9 @@ def lock_patient(session: Session, patient_id: int) -> tuple[str, date | None] |
 
     The lock is an update that moves the patient's change stamp on (Today's ETag): every change
     of a day or a routine changes Today too, and one statement does all three."""
-    row = session.connection().execute(_LOCK, {"patient": patient_id}).first()
+    row = _LOCK.first(session.connection(), {"patient": patient_id})
     bumped(session).add(patient_id)
-    return None if row is None else (row[0], row[1])
+    return None if row is None else (row["timezone"], row["newest"])
 
 
 def last_day(session: Session, patient_id: int, until: date) -> date | None:
