@@ -14,7 +14,7 @@ from sqlmodel import Session, col
 from app.api_keys.auth import authenticate
 from app.core.i18n import normalize_language
 from app.core.sessions import SessionData, read_session, should_roll
-from app.core.sql import adopt
+from app.core.sql import Prepared, adopt
 from app.db import get_session
 from app.models import ApiKey, ChangeStamp, Patient, StaffUser
 from app.models.base import MAX_ROW_ID
@@ -69,8 +69,11 @@ def signed_patient(session: Session, request: Request, data: SessionData) -> Pat
     return patient
 
 
-_PATIENT_ROW: Any = sa_select(Patient.__table__).where(  # type: ignore[attr-defined]
-    col(Patient.id) == bindparam("id", type_=Integer())
+# Kept compiled (app.core.sql.Prepared): every patient request reads one of these first.
+_PATIENT_ROW = Prepared(
+    sa_select(Patient.__table__).where(  # type: ignore[attr-defined]
+        col(Patient.id) == bindparam("id", type_=Integer())
+    )
 )
 
 
@@ -80,8 +83,8 @@ def load_patient(session: Session, patient_id: int) -> Patient | None:
     known = _known_patient(session, patient_id)
     if known is not None:
         return known
-    row = session.connection().execute(_PATIENT_ROW, {"id": patient_id}).first()
-    return adopt(session, Patient, row._mapping) if row is not None else None
+    row = _PATIENT_ROW.first(session.connection(), {"id": patient_id})
+    return adopt(session, Patient, row) if row is not None else None
 
 
 def _known_patient(session: Session, patient_id: int) -> Patient | None:
@@ -101,20 +104,21 @@ async def _patient_cookie(request: Request) -> SessionData:
 _LIBRARY = (
     sa_select(col(ChangeStamp.value)).where(col(ChangeStamp.name) == LIBRARY).scalar_subquery()
 )
-_PATIENT_AND_LIBRARY: Any = sa_select(
-    *Patient.__table__.c,  # type: ignore[attr-defined]
-    _LIBRARY.label("library_stamp"),
-).where(col(Patient.id) == bindparam("id", type_=Integer()))
+_PATIENT_AND_LIBRARY = Prepared(
+    sa_select(
+        *Patient.__table__.c,  # type: ignore[attr-defined]
+        _LIBRARY.label("library_stamp"),
+    ).where(col(Patient.id) == bindparam("id", type_=Integer()))
+)
 
 
 def patient_and_library(
     session: Session, request: Request, data: SessionData
 ) -> tuple[Patient, int]:
     """The signed-in patient's row and the library's change stamp, in one statement."""
-    row = session.connection().execute(_PATIENT_AND_LIBRARY, {"id": data.user_id}).first()
-    if row is None:
+    values = _PATIENT_AND_LIBRARY.first(session.connection(), {"id": data.user_id})
+    if values is None:
         raise NotSignedIn("patient")
-    values = dict(row._mapping)
     library = values.pop("library_stamp")
     patient = _known_patient(session, data.user_id) or adopt(session, Patient, values)
     gone = patient.archived_at is not None or patient.deleted_at is not None
