@@ -197,6 +197,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             raise
         if session.info.pop(_ENDED, False):
             return  # committed in the route's own worker-thread turn (run_then_commit)
+        for change in session.info.pop(_AT_COMMIT, ()):
+            change()
         if request.method in SAFE_METHODS and _unflushed_writes(session):
             # A read that writes at its commit queues with the writers for the commit alone. Were
             # it to take SQLite's write lock at any moment, a patient's write holding the turn
@@ -206,6 +208,20 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             return
         # One hand-off to a worker thread for the commit and the close, not one for each.
         await run_in_threadpool(_end, session, True)
+
+
+_AT_COMMIT = "changes_made_at_commit"
+
+
+def at_commit(session: Session, change: Callable[[], None]) -> None:
+    """Make a reading request's small change (a staff session's last activity) just before its
+    commit instead of now; `change` only changes objects of the session, it sends nothing.
+
+    Sent to SQLite now, it would take the database's write lock for the rest of the request,
+    however long the page takes (a big clinic's dashboard: tens of milliseconds), while every
+    patient's write waits in SQLite's busy handler. Made before the commit, it is written
+    in the writers' turn like any other change a read makes (see get_session)."""
+    session.info.setdefault(_AT_COMMIT, []).append(change)
 
 
 def _end(session: Session, commit: bool) -> None:

@@ -6,7 +6,8 @@ The cookie stays an itsdangerous-signed value (so `read_session(request, "staff"
 """
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 
 from fastapi import Request, Response
 from sqlalchemy import delete, update
@@ -15,7 +16,7 @@ from sqlmodel import Session, col, select
 from app.config import get_settings
 from app.core.security import hash_token
 from app.core.sessions import clear_session, read_session, write_staff_cookie
-from app.db import get_engine
+from app.db import SAFE_METHODS, at_commit, get_engine
 from app.models import StaffSession, StaffUser, utcnow
 
 # Record activity at most this often, so that a page view is not always a database write.
@@ -95,10 +96,19 @@ def current_staff(session: Session, request: Request) -> tuple[StaffUser, StaffS
         return None
     now = utcnow()
     if now - row.last_seen_at >= TOUCH_EVERY:
-        row.last_seen_at = now
-        session.add(row)
-        session.flush()
+        if request.method in SAFE_METHODS:
+            # Written by the commit, in the writers' turn, not held the whole page long.
+            at_commit(session, partial(_touch, session, row, now))
+        else:
+            _touch(session, row, now)  # a change holds the writers' turn from its start anyway
+            session.flush()
     return user, row
+
+
+def _touch(session: Session, row: StaffSession, now: datetime) -> None:
+    """Note the session's latest activity (sent with the session's next flush)."""
+    row.last_seen_at = now
+    session.add(row)
 
 
 def end_this_staff_session(session: Session, request: Request, reason: str) -> StaffSession | None:

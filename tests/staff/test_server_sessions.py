@@ -11,6 +11,9 @@ from sqlmodel import Session, col, select
 
 from app.config import get_settings
 from app.core.sessions import STAFF_COOKIE
+from app.dashboard import routes as dashboard_routes
+from app.dashboard.page import DashboardAsk, DashboardPage
+from app.db import _write_begun
 from app.models import StaffSession, StaffUser, utcnow
 from app.staff.service import issue_reset
 from app.staff.session_store import end_other_staff_sessions
@@ -158,6 +161,27 @@ def test_activity_is_written_at_most_about_once_a_minute(db: Session, browsers: 
     assert client.get("/dashboard").status_code == 200
     [touched] = _sessions(db, user)
     assert utcnow() - touched.last_seen_at < timedelta(minutes=1)
+
+
+def test_a_page_view_holds_no_write_lock_while_the_page_is_made(
+    db: Session, browsers: ExitStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The activity a page view notes is written by its commit: while a big clinic's dashboard
+    is made, SQLite's write lock stays free for patients' writes."""
+    user, client, _copied = _signed_in(db, browsers)
+    _age(db, user, last_seen_at=timedelta(minutes=3))
+    holding: list[bool] = []
+    made = dashboard_routes.dashboard_page
+
+    def watched(session: Session, staff: StaffUser, ask: DashboardAsk) -> DashboardPage:
+        holding.append(_write_begun(session))
+        return made(session, staff, ask)
+
+    monkeypatch.setattr(dashboard_routes, "dashboard_page", watched)
+    assert client.get("/dashboard").status_code == 200
+    assert holding == [False]
+    [touched] = _sessions(db, user)
+    assert utcnow() - touched.last_seen_at < timedelta(minutes=1)  # written, by the commit
 
 
 def test_a_busy_session_still_ends_after_its_lifetime(db: Session, browsers: ExitStack) -> None:
