@@ -126,7 +126,14 @@ def exercise(
     plan = today_plan(session, patient)
     # A session already logged (a reload after saving) or a paused day opens no log sheet.
     logged = next((s.log for s in entry.slots if s.number == chosen and s.done), None)
-    quick = request.query_params.get("log") == "1" and logged is None and not plan.stopped
+    # After a spread further down, no more exercises today: no player, no log sheet.
+    rest_today = plan.spread_today and not plan.stopped
+    quick = (
+        request.query_params.get("log") == "1"
+        and logged is None
+        and not plan.stopped
+        and not rest_today
+    )
     tempo = _tempo(request)
     # Pain before is asked once a day; later sessions start from the latest answer.
     pain = pain_to_start(session, plan, patient.id or 0)
@@ -148,6 +155,7 @@ def exercise(
             "quick": quick,
             "logged": logged,
             "stopped": plan.stopped,
+            "rest_today": rest_today,
             "day": plan.day.isoformat(),
             "steps": [(step, step.url(quick, tempo)) for step in steps],
         },

@@ -331,6 +331,12 @@ def test_spreading_symptoms_point_to_the_warning_signs(client: TestClient, db: S
     # Nothing on Today invites another session, and nothing praises the day as done.
     assert "Not today" in today and f"/exercise/{item_id}?slot=2&amp;log=1" not in today
     assert "All done for today" not in today
+    # Nor does the exercise's own page (opened from a reminder or a saved link): the same
+    # notice, no timer and no log sheet.
+    for url in (f"/exercise/{item_id}", f"/exercise/{item_id}?slot=2&log=1"):
+        page = client.get(url).text.split("<template", 1)[0]
+        assert "Your symptoms spread further down today" in page, url
+        assert 'id="player"' not in page and 'name="pain_after"' not in page, url
     _uuid, calm = _log(client, item_id, slot="2")
     assert 'class="next-step"' in client.get(calm.headers["location"]).text
 
