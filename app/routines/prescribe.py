@@ -170,6 +170,27 @@ def no_recent_answers(session: Session, patient: Patient) -> bool:
     return found is None
 
 
+def step_up_cautions(session: Session, patient: Patient) -> list[str]:
+    """Why a step up is not advised now, as the routine page warns: responses not stable yet,
+    or a step up still settling. A step up then waits for the therapist to confirm it."""
+    assert patient.id is not None
+    flags = recent_response_flags(session, patient.id)
+    versions = [v.version for v in history(session, patient)]
+    found = []
+    if flags and not stepped_down_since(versions, flags):
+        count = sum(f.times_raised for f in flags)
+        found.append(
+            f"Not stable yet: {count} worse-next-morning, over-limit or warning-sign "
+            f"response{'' if count == 1 else 's'} in the last 48 hours."
+        )
+    ago = recent_step_up(versions, utcnow())
+    if ago is not None:
+        found.append(
+            f"Stepped up {ago}: the nerve's answer to a step can take until the next morning."
+        )
+    return found
+
+
 def page_context(
     session: Session, patient: Patient, draft: list[DraftItem], nerve: str
 ) -> dict[str, Any]:

@@ -161,9 +161,33 @@ def _save(
 
 
 def _step(
-    request: Request, session: SessionDep, staff: StaffUser, patient_id: int, item_id: int, up: bool
+    request: Request,
+    session: SessionDep,
+    staff: StaffUser,
+    patient_id: int,
+    item_id: int,
+    up: bool,
+    confirmed: bool = True,
 ) -> Response:
     patient = patient_or_404(session, staff, patient_id)
+    cautions = prescribe.step_up_cautions(session, patient) if up and not confirmed else []
+    if cautions:
+        # One click must not progress a nerve that is not settled: the therapist confirms first.
+        items = prescribe.current_routine(session, patient)[1]
+        item = next((i for i in items if i.id == item_id), None)
+        if item is None:
+            raise HTTPException(status_code=404, detail="Not found")
+        name = exercise_names(session, [item.exercise_id], patient.clinic_id)
+        return render(
+            request,
+            "routines/confirm_step.html",
+            {
+                "patient": patient,
+                "item_id": item_id,
+                "name": name.get(item.exercise_id, "this exercise"),
+                "cautions": cautions,
+            },
+        )
     try:
         version, place = prescribe.step_item(session, patient, staff, item_id, up)
     except LookupError:
@@ -180,9 +204,12 @@ def step_up(
     item_id: RowId,
     session: SessionDep,
     staff: CurrentTherapist,
+    form: FormDep,
 ) -> Response:
-    """One click: a new version with this exercise one stage up the ladder."""
-    return _step(request, session, staff, patient_id, item_id, up=True)
+    """One click: a new version with this exercise one stage up the ladder; while responses
+    are not stable or a step up is settling, first a page asking to confirm it."""
+    confirmed = form.get("confirm") == "yes"
+    return _step(request, session, staff, patient_id, item_id, up=True, confirmed=confirmed)
 
 
 @router.post("/patients/{patient_id}/routine/items/{item_id}/step-down")

@@ -40,9 +40,7 @@ def _stepped(
     return next(e.slug for e in library if e.id == dose.exercise_id), dose.side, note
 
 
-def _step(
-    db: Session, slug: str, *, up: bool, stage: int | None = None, full: bool = False
-) -> str:
+def _step(db: Session, slug: str, *, up: bool, stage: int | None = None, full: bool = False) -> str:
     """The slug one step along the ladder from a built-in exercise (`full`: at the dose's
     ceiling, 3 × 15)."""
     return _stepped(db, slug, up=up, stage=stage, full=full)[0]

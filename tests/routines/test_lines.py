@@ -97,7 +97,8 @@ def _add_and_step_up(client: TestClient, db: Session, patient: Patient, token: s
     db.expire_all()
     glide = items_of(db, routine_version(db, patient).id or 0)[0]
     stepped = client.post(
-        f"/patients/{patient.id}/routine/items/{glide.id}/step-up", data={"csrf_token": token}
+        f"/patients/{patient.id}/routine/items/{glide.id}/step-up",
+        data={"csrf_token": token, "confirm": "yes"},
     )
     assert stepped.status_code == 303
     db.expire_all()
@@ -149,7 +150,8 @@ def test_step_alone_keeps_the_day_done_on_the_calendar(
     token = sign_in(staff_client, therapist)
     glide = items_of(db, routine_version(db, patient).id or 0)[0]
     staff_client.post(
-        f"/patients/{patient.id}/routine/items/{glide.id}/step-up", data={"csrf_token": token}
+        f"/patients/{patient.id}/routine/items/{glide.id}/step-up",
+        data={"csrf_token": token, "confirm": "yes"},
     )
     db.expire_all()
     assert routine_version(db, patient).number == 3
@@ -178,7 +180,8 @@ def test_a_page_opened_before_the_change_still_logs(
     old: RoutineItem = today_plan(db, patient).items[0].item
     token = sign_in(staff_client, therapist)
     staff_client.post(
-        f"/patients/{patient.id}/routine/items/{old.id}/step-up", data={"csrf_token": token}
+        f"/patients/{patient.id}/routine/items/{old.id}/step-up",
+        data={"csrf_token": token, "confirm": "yes"},
     )
     db.expire_all()
     response = client.post(

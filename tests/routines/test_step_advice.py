@@ -131,7 +131,9 @@ def test_a_tensioner_steps_up_gently_and_the_page_asks_to_wait_a_day(
     for _ in range(4):
         item = items_of(db, routine_version(db, patient).id or 0)[0]
         answer = client.post(
-            f"{url}/items/{item.id}/step-up", data={"csrf_token": token}, follow_redirects=True
+            f"{url}/items/{item.id}/step-up",
+            data={"csrf_token": token, "confirm": "yes"},
+            follow_redirects=True,
         )
         seen.append(answer.text)
     assert "6 → 8 repetitions" in seen[0] and "8 → 10 repetitions" in seen[1]

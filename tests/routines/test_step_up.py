@@ -25,7 +25,8 @@ def test_step_up_makes_a_new_version_and_leaves_the_old_one(
     def step(direction: str = "up") -> RoutineItem:
         current = items_of(db, routine_version(db, patient).id)[0]  # type: ignore[arg-type]
         url = f"/patients/{patient.id}/routine/items/{current.id}/step-{direction}"
-        response = client.post(url, data={"csrf_token": token})
+        # Confirmed: a step up within a day of the last one asks first (tested below).
+        response = client.post(url, data={"csrf_token": token, "confirm": "yes"})
         assert response.status_code == 303, response.text
         db.expire_all()
         return items_of(db, routine_version(db, patient).id)[0]  # type: ignore[arg-type]
@@ -56,13 +57,14 @@ def test_step_up_makes_a_new_version_and_leaves_the_old_one(
     top = items_of(db, routine_version(db, patient).id)[0]  # type: ignore[arg-type]
     for _ in range(3):  # 6 → 8 → 10 repetitions, then a third set
         client.post(
-            f"/patients/{patient.id}/routine/items/{top.id}/step-up", data={"csrf_token": token}
+            f"/patients/{patient.id}/routine/items/{top.id}/step-up",
+            data={"csrf_token": token, "confirm": "yes"},
         )
         db.expire_all()
         top = items_of(db, routine_version(db, patient).id)[0]  # type: ignore[arg-type]
     blocked = client.post(
         f"/patients/{patient.id}/routine/items/{top.id}/step-up",
-        data={"csrf_token": token},
+        data={"csrf_token": token, "confirm": "yes"},
         headers=HTML,
     )
     assert blocked.status_code == 422 and "already at the top of the ladder" in blocked.text
@@ -89,7 +91,8 @@ def test_step_ladder_for_sciatic_switches_exercises(client: TestClient, db: Sess
     for _ in range(3):
         item = items_of(db, routine_version(db, patient).id)[0]  # type: ignore[arg-type]
         client.post(
-            f"/patients/{patient.id}/routine/items/{item.id}/step-up", data={"csrf_token": token}
+            f"/patients/{patient.id}/routine/items/{item.id}/step-up",
+            data={"csrf_token": token, "confirm": "yes"},
         )
         db.expire_all()
         seen.append(items_of(db, routine_version(db, patient).id)[0].exercise_id)  # type: ignore[arg-type]
@@ -127,7 +130,8 @@ def test_step_up_never_lists_an_exercise_twice_and_says_the_new_dose(
     token = sign_in(client, therapist)
     item = items_of(db, routine_version(db, patient).id)[1]  # type: ignore[arg-type]
     client.post(
-        f"/patients/{patient.id}/routine/items/{item.id}/step-up", data={"csrf_token": token}
+        f"/patients/{patient.id}/routine/items/{item.id}/step-up",
+        data={"csrf_token": token, "confirm": "yes"},
     )
     db.expire_all()
     version = routine_version(db, patient)
@@ -147,7 +151,8 @@ def test_step_up_never_lists_an_exercise_twice_and_says_the_new_dose(
     db.commit()
     item = items_of(db, routine_version(db, patient).id)[0]  # type: ignore[arg-type]
     client.post(
-        f"/patients/{patient.id}/routine/items/{item.id}/step-up", data={"csrf_token": token}
+        f"/patients/{patient.id}/routine/items/{item.id}/step-up",
+        data={"csrf_token": token, "confirm": "yes"},
     )
     db.expire_all()
     version = routine_version(db, patient)
@@ -169,8 +174,20 @@ def test_step_up_warns_after_a_worse_morning(client: TestClient, db: Session) ->
     assert "Not stable yet" in page and 'aria-describedby="recent-response"' in page
     assert "2 worse-next-morning, over-limit or warning-sign responses in the last 48 hours" in page
     item = items_of(db, routine_version(db, patient).id)[0]  # type: ignore[arg-type]
-    response = client.post(
-        f"/patients/{patient.id}/routine/items/{item.id}/step-up", data={"csrf_token": token}
-    )
+    url = f"/patients/{patient.id}/routine/items/{item.id}/step-up"
+    # One click does not progress a nerve that is not settled: a page asks first, and nothing
+    # is changed until the therapist confirms.
+    asked = client.post(url, data={"csrf_token": token}, headers=HTML)
+    assert asked.status_code == 200 and "Step up anyway" in asked.text
+    assert "Not stable yet: 2 worse-next-morning" in asked.text
+    assert "Step down instead" in asked.text and "Nothing has been changed yet" in asked.text
+    assert len(routine_versions(db, patient)) == 1
+    response = client.post(url, data={"csrf_token": token, "confirm": "yes"})
     assert response.status_code == 303
     assert "Not stable yet" in client.get(response.headers["location"], headers=HTML).text
+    assert len(routine_versions(db, patient)) == 2
+    # Another patient's item, or none, is not found whatever the cautions.
+    missing = client.post(
+        f"/patients/{patient.id}/routine/items/999999/step-up", data={"csrf_token": token}
+    )
+    assert missing.status_code == 404
