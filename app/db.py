@@ -69,6 +69,8 @@ MAX_OVERFLOW = 10
 # SQLite has one writer at a time: more requests inside it only queue on its lock, where they
 # fail after busy_timeout. A few at a time keep the queue outside, where waiting is harmless.
 SQLITE_POOL_SIZE = 8
+# PostgreSQL: the longest a statement waits for a lock another transaction holds.
+LOCK_TIMEOUT_MS = 15_000
 
 
 def make_engine(url: str) -> Engine:
@@ -93,7 +95,15 @@ def make_engine(url: str) -> Engine:
         return engine
     if parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=POOL_SIZE,
+        max_overflow=MAX_OVERFLOW,
+        # A request never waits for a row lock for ever: past this it fails and rolls back,
+        # and what held the lock can go on (whatever the wait was for).
+        connect_args={"options": f"-c lock_timeout={LOCK_TIMEOUT_MS}"},
+    )
 
 
 def admitted(engine: Engine) -> int:

@@ -10,6 +10,7 @@ from sqlalchemy import Integer, bindparam, text
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col
+from starlette.datastructures import FormData
 
 from app.api_keys.auth import authenticate
 from app.core.i18n import normalize_language
@@ -23,6 +24,19 @@ from app.stamps.service import LIBRARY, remember_library_stamp
 
 # scope="function" commits before the response is sent, so an acknowledged write is durable.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+async def form_data(request: Request) -> FormData:
+    """The posted form, read once on the event loop (the CSRF check may have read it already).
+
+    A route that reads its form itself must be `async`, and an async route's database work
+    runs on the event loop: on PostgreSQL a row lock held by another request would then stop
+    every request of the worker, the one holding the lock too. Taking the form from here,
+    the route stays a plain function that runs in a worker thread."""
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(form_data)]
 
 
 class NotSignedIn(Exception):

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
 from app.core.templating import render
-from app.deps import CurrentPatient, SessionDep
+from app.deps import CurrentPatient, FormDep, SessionDep
 from app.models import Patient
 from app.outcomes.answers import NOT_ASKED, AnswerError, checkin_out, record_checkin, unassigned
 from app.outcomes.patient_view import (
@@ -57,11 +57,10 @@ def checkin(request: Request, patient: CurrentPatient, session: SessionDep) -> R
 
 
 @router.post("/checkin")
-async def checkin_answer(
-    request: Request, patient: CurrentPatient, session: SessionDep
+def checkin_answer(
+    request: Request, patient: CurrentPatient, session: SessionDep, form: FormDep
 ) -> Response:
     """Store the answers (once per form) and thank the patient."""
-    form = await request.form()
     day = today_plan(session, patient).day
     asked = checkin_due(session, patient, day)
     assert patient.id is not None

@@ -27,6 +27,7 @@ from app.core.templating import language_of, render
 from app.db import end_on_loop, reads_on_loop, run_then_commit, yield_to_waiting_connections
 from app.deps import (
     CurrentPatient,
+    FormDep,
     RowId,
     SessionDep,
     SignedPatient,
@@ -172,14 +173,13 @@ def _tempo(request: Request) -> float:
 
 
 @router.post("/exercise/{item_id}/log")
-async def log_exercise(
-    request: Request, item_id: RowId, patient: CurrentPatient, session: SessionDep
+def log_exercise(
+    request: Request, item_id: RowId, patient: CurrentPatient, session: SessionDep, form: FormDep
 ) -> Response:
     """Store what the patient did; then show the result with any advice."""
     entry = plan_item(session, patient, item_id)
     if entry is None:
         raise HTTPException(404)
-    form = await request.form()
     symptoms = [str(v) for v in form.getlist("symptoms")]
     signs = [str(v) for v in form.getlist("signs")]
     day = local_today(patient.timezone)
@@ -318,14 +318,13 @@ def logged(
 
 
 @router.post("/log/{log_uuid}")
-async def edit_log(
-    request: Request, log_uuid: str, patient: CurrentPatient, session: SessionDep
+def edit_log(
+    request: Request, log_uuid: str, patient: CurrentPatient, session: SessionDep, form: FormDep
 ) -> Response:
     """Change a log made today or yesterday."""
     log = own_log(session, patient, log_uuid)
     if log is None:
         raise HTTPException(404)
-    form = await request.form()
     day = local_today(patient.timezone)
     symptoms = [str(v) for v in form.getlist("symptoms")]
     try:

@@ -11,7 +11,7 @@ from app.core import clock
 from app.core.clock import local_today, morning_begun
 from app.core.i18n import LANGUAGES
 from app.core.templating import render
-from app.deps import CurrentPatient, SessionDep
+from app.deps import CurrentPatient, FormDep, SessionDep
 from app.models import StaffUser
 from app.outcomes.patient_view import psfs_chart, psfs_progress
 from app.patient.facts import stopped_today
@@ -41,11 +41,10 @@ def morning(request: Request, patient: CurrentPatient) -> Response:
 
 
 @router.post("/morning")
-async def morning_answer(
-    request: Request, patient: CurrentPatient, session: SessionDep
+def morning_answer(
+    request: Request, patient: CurrentPatient, session: SessionDep, form: FormDep
 ) -> Response:
     """Store the answer; worse means advice not to push, and the therapist is told."""
-    form = await request.form()
     day = local_today(patient.timezone)
     signs = [str(v) for v in form.getlist("signs")]
     try:
@@ -97,9 +96,10 @@ def check(request: Request, patient: CurrentPatient) -> Response:
 
 
 @router.post("/check")
-async def check_answer(request: Request, patient: CurrentPatient, session: SessionDep) -> Response:
+def check_answer(
+    request: Request, patient: CurrentPatient, session: SessionDep, form: FormDep
+) -> Response:
     """Store warning signs, flag the therapist, and show what to do now."""
-    form = await request.form()
     day = local_today(patient.timezone)
     signs = [str(v) for v in form.getlist("signs")]
     try:
@@ -146,9 +146,10 @@ def settings(request: Request, patient: CurrentPatient, session: SessionDep) -> 
 
 
 @router.post("/settings/language")
-async def set_language(request: Request, patient: CurrentPatient, session: SessionDep) -> Response:
+def set_language(
+    request: Request, patient: CurrentPatient, session: SessionDep, form: FormDep
+) -> Response:
     """Switch the app's language for this patient."""
-    form = await request.form()
     language = str(form.get("language", ""))
     if language in LANGUAGES:
         patient.language = language

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from app.core.templating import render
 from app.db import get_engine
-from app.deps import PUBLIC, CurrentPatient, SessionDep
+from app.deps import PUBLIC, CurrentPatient, FormDep, SessionDep
 from app.models import Patient
 from app.reminders.calendar import build_ics, feed_links, new_calendar_token, patient_for_token
 from app.reminders.push import vapid_keys
@@ -88,11 +88,10 @@ def reminders_page(request: Request, patient: CurrentPatient, session: SessionDe
 
 
 @router.post("/reminders")
-async def save_reminders(
-    request: Request, patient: CurrentPatient, session: SessionDep
+def save_reminders(
+    request: Request, patient: CurrentPatient, session: SessionDep, form: FormDep
 ) -> Response:
     """Save the reminder settings; a bad time re-shows the form and changes nothing."""
-    form = await request.form()
     submitted = [str(t) for t in form.getlist("times")][: MAX_TIMES * 3]
     times = kept_times(submitted, [str(r) for r in form.getlist("remove")])
     choice, errors = parse_reminder_form(form, times)

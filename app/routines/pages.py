@@ -1,10 +1,9 @@
 """The responses the routine pages share: the prescribing page, a refusal, a saved version."""
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
-from starlette.datastructures import FormData
 
 from app.audit.service import record_staff
 from app.core.templating import render
@@ -13,14 +12,6 @@ from app.models import Patient, RoutineVersion, StaffUser
 from app.outcomes.scheduling import template_to_schedule
 from app.routines import prescribe
 from app.routines.draft import DraftItem, draft_from_items
-
-
-async def form_data(request: Request) -> FormData:
-    """The posted form, read once (the CSRF check may have read it already)."""
-    return await request.form()
-
-
-FormDep = Annotated[FormData, Depends(form_data)]
 
 
 def parse_int(value: Any) -> int:

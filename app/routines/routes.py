@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from app.audit.service import record_staff
 from app.core.clock import local_today
 from app.core.templating import render
-from app.deps import CurrentTherapist, QueryRowId, RowId, SessionDep
+from app.deps import CurrentTherapist, FormDep, QueryRowId, RowId, SessionDep
 from app.models import Clinic, Patient, StaffUser
 from app.patients.guards import patient_or_404
 from app.routines import prescribe
@@ -31,7 +31,6 @@ from app.routines.ladder import (
     moves_other_side,
 )
 from app.routines.pages import (
-    FormDep,
     parse_int,
     refused,
     rejected,
