@@ -12,6 +12,7 @@ from app.flags.service import SEVERITY, SILENT_DAYS
 from app.models import Flag, Patient, StaffUser, utcnow
 from app.models.base import valid_id
 from app.patient.facts import PAUSE_HELD_DAYS
+from app.staff.team_clinic import tel_href
 from app.stamps.service import WARNING_FLAGS
 
 FLAG_LABELS = {
@@ -200,6 +201,7 @@ def flag_helpers() -> dict[str, object]:
         "ago": ago,
         "earlier_raises": earlier_raises,
         "holds_pause": holds_pause,
+        "tel_href": tel_href,
         "needs_note": needs_note,
         "min_warning_note": MIN_WARNING_NOTE,
         "kinds_counted": kinds_counted,

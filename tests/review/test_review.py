@@ -198,8 +198,9 @@ def test_another_clinic_gets_404_and_anonymous_goes_to_login(
 
 
 def test_the_patients_number_and_email_are_one_tap_away(client: TestClient, db: Session) -> None:
-    """A recorded phone and email show in the header as tel: and mailto: links; without them,
-    no empty Contact line."""
+    """A recorded phone and email show in the header as tel: and mailto: links; without a
+    phone, the header says so with the way to add one, and so does a warning-sign flag that
+    asks the patient to wait for a call."""
     therapist, patient = _patient(db)
     patient.phone = "+44 (0)7700 900123"
     patient.email = "rita@example.org"
@@ -210,10 +211,17 @@ def test_the_patients_number_and_email_are_one_tap_away(client: TestClient, db: 
     page = client.get(f"/patients/{patient.id}", headers=HTML).text
     assert '<a href="tel:+447700900123">+44 (0)7700 900123</a>' in page
     assert '<a href="mailto:rita@example.org">rita@example.org</a>' in page
+    add_flag(db, patient, "red_flag", 3, "Numbness in the saddle area")
+    db.commit()
+    page = client.get(f"/patients/{patient.id}", headers=HTML).text
+    assert '<a href="tel:+447700900123">Call +44 (0)7700 900123</a>' in page  # on the flag
     patient.phone, patient.email = None, None
     db.add(patient)
     db.commit()
-    assert "<dt>Contact</dt>" not in client.get(f"/patients/{patient.id}", headers=HTML).text
+    page = client.get(f"/patients/{patient.id}", headers=HTML).text
+    header = page.split('id="flags"', 1)[0]
+    assert "No phone number" in header and f'href="/patients/{patient.id}/edit"' in header
+    assert "No phone number on record:" in page.split('id="flags"', 1)[1]
 
 
 def test_each_part_of_the_long_review_page_is_one_link_away(
