@@ -181,6 +181,7 @@ def _step(
             request,
             "routines/confirm_step.html",
             {
+                "staff": staff,
                 "patient": patient,
                 "item_id": item_id,
                 "name": name.get(item.exercise_id, "this exercise"),

@@ -181,6 +181,7 @@ def test_step_up_warns_after_a_worse_morning(client: TestClient, db: Session) ->
     assert asked.status_code == 200 and "Step up anyway" in asked.text
     assert "Not stable yet: 2 worse-next-morning" in asked.text
     assert "Step down instead" in asked.text and "Nothing has been changed yet" in asked.text
+    assert "Sign out" in asked.text  # the workspace's own menu, as on every staff page
     assert len(routine_versions(db, patient)) == 1
     response = client.post(url, data={"csrf_token": token, "confirm": "yes"})
     assert response.status_code == 303
