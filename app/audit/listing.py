@@ -128,9 +128,9 @@ def clinic_events(session: Session, clinic_id: int, query: AuditQuery, tz_name: 
         conditions.append(col(AuditEvent.actor_kind).in_(("staff", "anonymous")))
     if query.action:
         conditions.append(col(AuditEvent.action) == query.action)
-    if query.since:
+    if query.since and query.since > date.min:  # the first day there is: no start to set
         conditions.append(col(AuditEvent.at) >= _moment(query.since, tz_name))
-    if query.until:
+    if query.until and query.until < date.max:  # the last day there is: no end to set
         conditions.append(col(AuditEvent.at) < _moment(query.until + timedelta(days=1), tz_name))
     total = session.exec(select(func.count()).select_from(AuditEvent).where(*conditions)).one()
     pages = max(1, -(-total // PAGE_SIZE))
