@@ -66,6 +66,9 @@ def _store(session: Session, message: Message) -> tuple[Message, bool]:
     """Store a message unless its UUID is already stored for the patient (a repeated send);
     MessageError when that UUID was stored with other words, or when the patient has sent
     their day's share."""
+    # One message of a patient's thread at a time (the row lock; SQLite has one writer): two
+    # sends of one UUID, or a burst past the day's share, cannot both pass the checks below.
+    session.exec(select(Patient.id).where(Patient.id == message.patient_id).with_for_update())
     found = _existing(session, message.patient_id, message.uuid)
     if found is not None:
         if found.body != message.body or found.author != message.author:

@@ -1,9 +1,12 @@
 """Messages on PostgreSQL: stored once per UUID, unread counts grouped, the month's count."""
 
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlmodel import Session
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
 from app.cli import run_migrations
 from app.db import make_engine
@@ -14,6 +17,7 @@ from app.messages.service import (
     send_from_staff,
     unread_messages,
 )
+from app.models import Message, Patient
 from app.patients.deletion import delete_patient
 from tests.factories import make_clinic, make_patient, make_staff
 from tests.support.postgres import PostgresServer
@@ -49,3 +53,37 @@ def test_messages_on_postgres(postgres: PostgresServer) -> None:
             assert month_messages(db, patient).count == 0
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_one_uuid_sent_twice_at_once_is_stored_once(postgres: PostgresServer) -> None:
+    """A phone's retry arriving while the first send is still being stored waits for it and
+    answers with the stored message, not with a refusal from the unique key."""
+    url = postgres.create_database("messages_race")
+    run_migrations(url)
+    engine = make_engine(url)
+    try:
+        with Session(engine, expire_on_commit=False) as db:
+            patient = make_patient(db, make_staff(db, make_clinic(db)))
+            db.commit()
+        same = uuid.uuid4()
+        with Session(engine, expire_on_commit=False) as first:
+            assert send_from_patient(first, patient, same, "Numb toes")[1] is True
+            with ThreadPoolExecutor(1) as pool:
+                # The retry, in a transaction of its own, while the first is not committed.
+                retry = pool.submit(_send_in_own_session, engine, patient, same)
+                time.sleep(0.5)
+                assert not retry.done()  # waiting for the first, not past it
+                first.commit()
+                assert retry.result(timeout=20) is False  # found, not created, no error
+        with Session(engine) as db:
+            assert len(db.exec(select(Message).where(Message.uuid == same)).all()) == 1
+    finally:
+        engine.dispose()
+
+
+def _send_in_own_session(engine: Engine, patient: Patient, message_uuid: uuid.UUID) -> bool:
+    with Session(engine, expire_on_commit=False) as session:
+        created = send_from_patient(session, patient, message_uuid, "Numb toes")[1]
+        session.commit()
+        return created
