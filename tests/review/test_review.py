@@ -198,9 +198,9 @@ def test_another_clinic_gets_404_and_anonymous_goes_to_login(
 
 
 def test_the_patients_number_and_email_are_one_tap_away(client: TestClient, db: Session) -> None:
-    """A recorded phone and email show in the header as tel: and mailto: links; without a
-    phone, the header says so with the way to add one, and so does a warning-sign flag that
-    asks the patient to wait for a call."""
+    """A recorded phone and email show in the header as tel: and mailto: links, and a
+    warning-sign flag that asks the patient to wait for a call carries the number; without
+    one, the flag says so with the way to add one (and the header has no empty line)."""
     therapist, patient = _patient(db)
     patient.phone = "+44 (0)7700 900123"
     patient.email = "rita@example.org"
@@ -219,9 +219,10 @@ def test_the_patients_number_and_email_are_one_tap_away(client: TestClient, db: 
     db.add(patient)
     db.commit()
     page = client.get(f"/patients/{patient.id}", headers=HTML).text
-    header = page.split('id="flags"', 1)[0]
-    assert "No phone number" in header and f'href="/patients/{patient.id}/edit"' in header
-    assert "No phone number on record:" in page.split('id="flags"', 1)[1]
+    assert "<dt>Contact</dt>" not in page
+    flags = page.split('id="flags"', 1)[1]
+    assert "No phone number on record:" in flags
+    assert f'<a href="/patients/{patient.id}/edit">add one</a>' in flags
 
 
 def test_each_part_of_the_long_review_page_is_one_link_away(
