@@ -23,13 +23,19 @@ def seconds(number: int, language: str) -> str:
     return phrase % {"num": number}
 
 
+# A placeholder is filled with its unit ("5 seconds"): a unit written after it is not repeated
+# ("about {seconds_per_cycle} seconds each way" is read as meant).
+_UNIT_AFTER = r"(?:\s+(?:seconds?|secs?|s|segundos?|seg)\b)?"
+
+
 def fill_dose(text: str, seconds_per_cycle: int, hold_seconds: int, language: str) -> str:
     """One text with the dose's numbers in place; with no hold, the sentence about it goes."""
     if HOLD in text and hold_seconds <= 0:
         text = " ".join(s for s in _SENTENCE_END.split(text) if HOLD not in s)
-    return text.replace(SECONDS, seconds(seconds_per_cycle, language)).replace(
-        HOLD, seconds(hold_seconds, language)
-    )
+    for placeholder, number in ((SECONDS, seconds_per_cycle), (HOLD, hold_seconds)):
+        phrase = seconds(number, language)
+        text = re.sub(re.escape(placeholder) + _UNIT_AFTER, lambda _m, p=phrase: p, text)
+    return text
 
 
 def dose_steps(

@@ -90,3 +90,16 @@ def test_the_library_page_reads_the_default_dose(client: TestClient, db: Session
     assert "Pause there for about 1 second." in page
     assert "about 5 seconds each time" in page and "unos 5 segundos cada vez" in page
     assert "{seconds_per_cycle}" not in page
+
+
+def test_a_unit_written_after_a_placeholder_is_not_repeated() -> None:
+    """A clinic's own text may write the unit after the placeholder: it reads once."""
+    assert fill_dose("About {seconds_per_cycle} seconds each way.", 4, 0, "en") == (
+        "About 4 seconds each way."
+    )
+    assert fill_dose("Hold {hold_seconds} s. Then relax.", 4, 3, "en") == (
+        "Hold 3 seconds. Then relax."
+    )
+    assert fill_dose("Unos {seconds_per_cycle} segundos.", 4, 0, "es") == "Unos 4 segundos."
+    # A word that only starts like a unit stays.
+    assert fill_dose("Glide {seconds_per_cycle} slowly.", 1, 0, "en") == "Glide 1 second slowly."
