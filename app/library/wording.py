@@ -1,7 +1,7 @@
 """Exercise texts filled in with the dose: seconds per movement and hold, in a language."""
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from app.core.i18n import N_, translations
 
@@ -28,13 +28,19 @@ def seconds(number: int, language: str) -> str:
 _UNIT_AFTER = r"(?:\s+(?:seconds?|secs?|s|segundos?|seg)\b)?"
 
 
+def _constant(phrase: str) -> Callable[[re.Match[str]], str]:
+    """A replacement that gives the phrase whatever matched."""
+    return lambda _match: phrase
+
+
 def fill_dose(text: str, seconds_per_cycle: int, hold_seconds: int, language: str) -> str:
     """One text with the dose's numbers in place; with no hold, the sentence about it goes."""
     if HOLD in text and hold_seconds <= 0:
         text = " ".join(s for s in _SENTENCE_END.split(text) if HOLD not in s)
     for placeholder, number in ((SECONDS, seconds_per_cycle), (HOLD, hold_seconds)):
+        # A function replacement: the phrase is taken as it is, never as a template.
         phrase = seconds(number, language)
-        text = re.sub(re.escape(placeholder) + _UNIT_AFTER, lambda _m, p=phrase: p, text)
+        text = re.sub(re.escape(placeholder) + _UNIT_AFTER, _constant(phrase), text)
     return text
 
 
