@@ -5,7 +5,7 @@ import sqlite3
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.requests import ClientDisconnect
 
@@ -34,6 +34,7 @@ SQLITE_UNAVAILABLE_TEXT = (
     "database or disk is full",
     "unable to open database file",
 )
+UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE for a duplicate key
 # A page answered with an error can still say nothing about its visitor to other sites.
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
@@ -73,6 +74,17 @@ def database_unavailable(error: BaseException) -> bool:
         return False
     # Connection lost or refused, server shutting down, out of resources: never a query's fault.
     return isinstance(original, psycopg.OperationalError | psycopg.InterfaceError)
+
+
+def duplicate(error: BaseException) -> bool:
+    """Whether an error is a unique key refusing a row that another request stored first (two
+    sends of one form at the same moment both found the name, the email or the UUID free)."""
+    if not isinstance(error, IntegrityError):
+        return False
+    original = error.orig
+    if isinstance(original, sqlite3.IntegrityError):
+        return str(original).startswith("UNIQUE constraint failed")
+    return getattr(original, "sqlstate", None) == UNIQUE_VIOLATION
 
 
 def _wants_html(request: Request) -> bool:
@@ -115,6 +127,25 @@ def unavailable(request: Request) -> Response:
     )
 
 
+def conflict(request: Request) -> Response:
+    """409: what was sent is already stored by a request that came at the same moment; this one
+    changed nothing, and a look at the page shows what is there now."""
+    detail = "The same thing was saved a moment ago by another request, so nothing was changed."
+    if not _wants_html(request):
+        problem = {"type": "about:blank", "title": "Conflict", "status": 409, "detail": detail}
+        return JSONResponse(
+            problem, status_code=409, headers={"Cache-Control": "no-store"}, media_type=PROBLEM_JSON
+        )
+    _language(request)
+    return render(
+        request,
+        "error.html",
+        {"status": 409},
+        status_code=409,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
 def server_error(request: Request, *, with_headers: bool) -> Response:
     """A generic 500: a page or JSON that names nothing about what went wrong."""
     headers = dict(SECURITY_HEADERS) if with_headers else {"Cache-Control": "no-store"}
@@ -136,6 +167,9 @@ def install_failure_handlers(app: FastAPI) -> None:
         if database_unavailable(exc):
             log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
             return unavailable(request)
+        if duplicate(exc):
+            log.warning("same row sent twice at once on %s %s", request.method, request.url.path)
+            return conflict(request)
         log.error("database error on %s %s", request.method, request.url.path, exc_info=exc)
         return server_error(request, with_headers=False)
 
