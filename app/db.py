@@ -71,6 +71,10 @@ MAX_OVERFLOW = 10
 SQLITE_POOL_SIZE = 8
 # PostgreSQL: the longest a statement waits for a lock another transaction holds.
 LOCK_TIMEOUT_MS = 15_000
+# PostgreSQL: a connection left in an open transaction this long (a process stopped mid-request)
+# is ended by the server, so the locks it holds cannot stop every writer behind them. Far above
+# any pause between a request's statements or a streamed export's batches.
+IDLE_IN_TRANSACTION_MS = 600_000
 
 
 def make_engine(url: str) -> Engine:
@@ -102,7 +106,10 @@ def make_engine(url: str) -> Engine:
         max_overflow=MAX_OVERFLOW,
         # A request never waits for a row lock for ever: past this it fails and rolls back,
         # and what held the lock can go on (whatever the wait was for).
-        connect_args={"options": f"-c lock_timeout={LOCK_TIMEOUT_MS}"},
+        connect_args={
+            "options": f"-c lock_timeout={LOCK_TIMEOUT_MS}"
+            f" -c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"
+        },
     )
 
 

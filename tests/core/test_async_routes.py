@@ -50,10 +50,13 @@ def test_routes_with_a_database_session_run_in_worker_threads() -> None:
 
 @pytest.mark.postgres
 def test_a_lock_is_never_waited_for_for_ever(postgres: PostgresServer) -> None:
-    """On PostgreSQL a statement waiting for another transaction's lock gives up in time."""
+    """On PostgreSQL a statement waiting for another transaction's lock gives up in time, and a
+    transaction left open by a stopped process is ended, freeing what it locked."""
     engine = make_engine(postgres.create_database("lock_timeout"))
     try:
         with engine.connect() as connection:
             assert connection.exec_driver_sql("SHOW lock_timeout").scalar() == "15s"
+            idle = connection.exec_driver_sql("SHOW idle_in_transaction_session_timeout")
+            assert idle.scalar() == "10min"
     finally:
         engine.dispose()

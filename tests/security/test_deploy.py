@@ -241,16 +241,39 @@ def test_compose_refuses_to_start_without_the_operators_secret_and_password() ->
 
 
 def test_compose_uses_the_values_the_operator_supplies() -> None:
-    """Set once, the database password reaches PostgreSQL and the app's database URL alike."""
-    supplied = {"NEUROGLIDE_SECRET_KEY": a_secret(), "POSTGRES_PASSWORD": secrets.token_hex(24)}
+    """Set once, each password reaches its place: the superuser's PostgreSQL alone, the app's
+    role's the role script and the app's database URL, which names that role, not the
+    superuser."""
+    supplied = {
+        "NEUROGLIDE_SECRET_KEY": a_secret(),
+        "POSTGRES_PASSWORD": secrets.token_hex(24),
+        "NEUROGLIDE_DB_PASSWORD": secrets.token_hex(24),
+    }
     services = _compose()
     app = {key: interpolate(str(v), supplied) for key, v in services["app"].items()}
     db = {key: interpolate(str(v), supplied) for key, v in services["db"].items()}
     assert app["NEUROGLIDE_SECRET_KEY"] == supplied["NEUROGLIDE_SECRET_KEY"]
     assert db["POSTGRES_PASSWORD"] == supplied["POSTGRES_PASSWORD"]
-    assert f":{supplied['POSTGRES_PASSWORD']}@" in app["NEUROGLIDE_DATABASE_URL"]
+    assert db["NEUROGLIDE_DB_PASSWORD"] == supplied["NEUROGLIDE_DB_PASSWORD"]
+    database_url = app["NEUROGLIDE_DATABASE_URL"]
+    assert database_url.startswith(
+        f"postgresql+psycopg://neuroglide_app:{supplied['NEUROGLIDE_DB_PASSWORD']}@db/"
+    )
+    assert supplied["POSTGRES_PASSWORD"] not in str(app)
     assert app.get("NEUROGLIDE_ENVIRONMENT", "production") == "production"
     assert app["NEUROGLIDE_TRUSTED_PROXIES"] == ""
+
+
+def test_compose_makes_the_apps_role_at_the_databases_first_start() -> None:
+    """The role script (tests/security/test_deploy_database.py runs it) is mounted where the
+    postgres image runs it when it first makes its volume, read-only."""
+    data = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
+    mounts = [v.split(":") for v in data["services"]["db"]["volumes"]]
+    script = [m for m in mounts if m[1].startswith("/docker-entrypoint-initdb.d/")]
+    assert script == [
+        ["./deploy/postgres-app-role.sh", "/docker-entrypoint-initdb.d/10-app-role.sh", "ro"]
+    ]
+    assert (ROOT / "deploy" / "postgres-app-role.sh").is_file()
 
 
 def test_compose_runs_the_app_read_only_without_privileges() -> None:
