@@ -64,6 +64,8 @@ def make_page(session: Session, staff: StaffUser, ask: DashboardAsk) -> Dashboar
         "more": ask.more,
         "elsewhere": elsewhere,
         "elsewhere_url": "/dashboard?" + urlencode({"scope": "clinic", "filter": "all", "q": q}),
+        # A page past the end of the list (an old link, a list that got shorter): its first page.
+        "first_page": f"/dashboard?{query}" if page > 1 and not dash.rows else None,
         "page_size": PAGE_SIZE,
         **flag_helpers(),
     }

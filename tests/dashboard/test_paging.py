@@ -83,8 +83,13 @@ def test_pages_of_fifty_with_counts_search_and_next_links(client: TestClient, db
         _ids(flagged_only) == [flagged.id]
         and 'href="/dashboard?scope=mine&amp;filter=flagged' not in flagged_only
     )
-    # A page past the end is empty, not an error; a silly page number is refused plainly.
-    assert client.get("/dashboard?page=9", headers=HTML).status_code == 200
+    # A page past the end is empty, not an error, and says so with the way back; a silly page
+    # number is refused plainly.
+    past = client.get("/dashboard?page=9", headers=HTML)
+    assert past.status_code == 200
+    assert "Page 9 is past the end of this list: it has 120 patients." in past.text
+    assert 'href="/dashboard?scope=mine&amp;filter=all&amp;q=">Go to the first page' in past.text
+    assert "Open flags of patients" not in past.text and "No patients match" not in past.text
     assert client.get("/dashboard?page=0", headers=HTML).status_code in (400, 422)
 
 
