@@ -13,10 +13,11 @@ from sqlmodel import Session, func, select
 
 from app.cli import run_migrations
 from app.core.errors import duplicate
-from app.db import get_session, make_engine
+from app.db import make_engine
 from app.models import StaffUser
 from tests.factories import make_clinic, make_staff
 from tests.staff.support import HTML, client_from, post, sign_in
+from tests.support.app_db import app_on
 from tests.support.postgres import PostgresServer
 
 
@@ -54,26 +55,13 @@ def test_a_duplicate_key_is_told_from_other_refusals_on_postgres(
 @pytest.fixture
 def on_postgres(postgres: PostgresServer) -> Iterator[Engine]:
     """The app's requests in transactions on a PostgreSQL database of their own."""
-    from app.main import app
-
     url = postgres.create_database("conflict_race")
     run_migrations(url)
     engine = make_engine(url)
-
-    def session() -> Iterator[Session]:
-        with Session(engine, expire_on_commit=False) as db:
-            try:
-                yield db
-                db.commit()
-            except BaseException:
-                db.rollback()
-                raise
-
-    app.dependency_overrides[get_session] = session
     try:
-        yield engine
+        with app_on(engine):
+            yield engine
     finally:
-        app.dependency_overrides.pop(get_session, None)
         engine.dispose()
 
 

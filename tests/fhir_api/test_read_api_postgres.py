@@ -1,6 +1,5 @@
 """The read API end to end on PostgreSQL: keys, scopes, clinics, paging, dates, audit, rate."""
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -11,9 +10,10 @@ from sqlmodel import Session, SQLModel, col, select
 from app.api_keys.service import split_key
 from app.cli import run_migrations
 from app.config import get_settings
-from app.db import get_session, make_engine
+from app.db import make_engine
 from app.models import AuditEvent, utcnow
 from tests.fhir_api.support import get, make_key, make_setting, outcome_code
+from tests.support.app_db import app_on
 from tests.support.postgres import PostgresServer
 
 
@@ -27,19 +27,8 @@ def test_the_read_api_on_postgres(
     url = postgres.create_database("read_api")
     run_migrations(url)
     engine = make_engine(url)
-
-    def on_postgres() -> Iterator[Session]:
-        with Session(engine, expire_on_commit=False) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-
-    app.dependency_overrides[get_session] = on_postgres
     try:
-        with Session(engine, expire_on_commit=False) as db:
+        with app_on(engine), Session(engine, expire_on_commit=False) as db:
             own, other = make_setting(db), make_setting(db)
             key, secret = make_key(db, own.admin)
             _, results_only = make_key(db, own.admin, ("results:read",))
@@ -94,5 +83,4 @@ def test_the_read_api_on_postgres(
                 for row in db.execute(text(f'SELECT * FROM "{table.name}"')).all():
                     assert parts[1] not in " ".join(str(v) for v in row), table.name
     finally:
-        app.dependency_overrides.pop(get_session, None)
         engine.dispose()
