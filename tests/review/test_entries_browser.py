@@ -55,8 +55,11 @@ def _walk(page: Page, base: str, patient: Patient, name: str) -> None:
     expect(page.locator("#entries").get_by_text("Logged offline")).to_have_count(1)
     page.locator("#entries").scroll_into_view_if_needed()
     assert_accessible(page, f"entries-review-{name}")
-    page.get_by_role("link", name="More entries").click()
+    page.get_by_role("link", name="More entries").focus()
+    page.keyboard.press("Enter")
     expect(entries).to_have_count(24)
+    # Focus follows to the new page of entries, where the keyboard user reads on.
+    expect(page.locator('ol[aria-label="Entries, page 2"]')).to_be_focused()
     assert page.url.endswith(f"/patients/{patient.id}")  # loaded in place
     expect(page.get_by_role("link", name="More entries")).to_have_count(0)
     width = page.evaluate("document.documentElement.scrollWidth")

@@ -113,4 +113,21 @@
     var field = event.target;
     if (field instanceof HTMLInputElement && field.classList.contains("link-field")) field.select();
   });
+
+  // "More entries" swaps itself for the next page of entries: focus goes to that page's list
+  // (announced by its name), not to the top of the document.
+  var entriesPage = null;
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    var found = target && /^entries-more-(\d+)$/.exec(target.id);
+    if (found) entriesPage = Number(found[1]) + 1;
+  });
+  document.body.addEventListener("htmx:afterSettle", function () {
+    if (entriesPage === null) return;
+    var list = document.querySelector('ol[data-entries-page="' + entriesPage + '"]');
+    entriesPage = null;
+    if (!list) return;
+    list.setAttribute("tabindex", "-1");
+    list.focus();
+  });
 })();
