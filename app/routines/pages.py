@@ -11,7 +11,10 @@ from app.deps import SessionDep
 from app.models import Patient, RoutineVersion, StaffUser
 from app.outcomes.scheduling import template_to_schedule
 from app.routines import prescribe
+from app.routines.describe import SIDE_NAMES
 from app.routines.draft import DraftItem, draft_from_items
+from app.routines.service import available_exercises, exercise_names
+from app.routines.templates import nerve_words, template_misfits, template_of_clinic
 
 
 def parse_int(value: Any) -> int:
@@ -119,9 +122,38 @@ def saved(
 
 
 def template_applied(
-    request: Request, session: SessionDep, staff: StaffUser, patient: Patient, template_id: int
+    request: Request,
+    session: SessionDep,
+    staff: StaffUser,
+    patient: Patient,
+    template_id: int,
+    *,
+    confirmed: bool,
+    resend: dict[str, int],
 ) -> Response:
-    """A new version from a clinic template, with its outcome schedule, audited and shown."""
+    """A new version from a clinic template, with its outcome schedule, audited and shown; first
+    a page asking to confirm when the template is for another nerve or side than the patient's
+    (`resend`: the form's fields, posted again with the confirmation)."""
+    found = template_of_clinic(session, staff.clinic_id, template_id)
+    if found is not None and not confirmed:
+        exercises = {e.id: e for e in available_exercises(session, patient.clinic_id) if e.id}
+        current = prescribe.current_routine(session, patient)[1]
+        misfits = template_misfits(patient, found[1], exercises, current)
+        if misfits:
+            ids = [i.exercise_id for i in found[1]]
+            context = {
+                "staff": staff,
+                "patient": patient,
+                "template": found[0],
+                "items": found[1],
+                "names": exercise_names(session, ids, patient.clinic_id),
+                "nerves": {i: nerve_words([e.nerve]) for i, e in exercises.items()},
+                "sides": SIDE_NAMES,
+                "misfits": misfits,
+                "action": request.url.path,
+                "resend": resend,
+            }
+            return render(request, "routines/confirm_template.html", context)
     try:
         version = prescribe.apply_template(session, patient, staff, template_id)
     except LookupError:

@@ -31,7 +31,12 @@ from app.routines.service import (
     version_on,
     versions_of,
 )
-from app.routines.templates import template_of_clinic, templates_of
+from app.routines.templates import (
+    nerve_words,
+    template_nerves,
+    template_of_clinic,
+    templates_of,
+)
 from app.stamps.service import WARNING_FLAGS
 
 ADVISED_MAX = 4  # more exercises, lower adherence (Bachmann 2018)
@@ -202,6 +207,13 @@ def page_context(
     ids = [e.id for e in library if e.id is not None]
     flags = recent_response_flags(session, patient.id)
     versions = history(session, patient)
+    by_id = {e.id: e for e in library if e.id is not None}
+    templates = templates_of(session, patient.clinic_id)
+    nerves = {t.id: template_nerves(items, by_id) for t, items in templates}
+    # Templates for the patient's recorded nerve first, each named with its nerves.
+    templates.sort(
+        key=lambda found: bool(patient.nerve) and patient.nerve not in nerves[found[0].id]
+    )
     return {
         "patient": patient,
         "draft": draft,
@@ -218,7 +230,8 @@ def page_context(
         "no_answers": no_recent_answers(session, patient),
         "stepped_down": stepped_down_since([v.version for v in versions], flags),
         "stepped_up_ago": recent_step_up([v.version for v in versions], utcnow()),
-        "templates": templates_of(session, patient.clinic_id),
+        "templates": templates,
+        "template_nerves": {tid: nerve_words(found) for tid, found in nerves.items()},
         "history": versions,
         "number_fields": NUMBER_FIELDS,
         "ladder": LADDER,

@@ -231,10 +231,21 @@ def routine_from_template(
     session: SessionDep,
     staff: CurrentTherapist,
     template_id: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
 ) -> Response:
-    """Replace the routine with a clinic template, as a new version."""
+    """Replace the routine with a clinic template, as a new version (confirmed first when it is
+    for another nerve or side)."""
     patient = patient_or_404(session, staff, patient_id)
-    return template_applied(request, session, staff, patient, parse_int(template_id))
+    chosen = parse_int(template_id)
+    return template_applied(
+        request,
+        session,
+        staff,
+        patient,
+        chosen,
+        confirmed=confirm == "yes",
+        resend={"template_id": chosen},
+    )
 
 
 @router.get("/patients/{patient_id}/handout")

@@ -113,10 +113,20 @@ def template_apply(
     session: SessionDep,
     staff: CurrentTherapist,
     patient_id: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
 ) -> Response:
-    """Apply a template to a chosen patient of the clinic (new version)."""
+    """Apply a template to a chosen patient of the clinic (new version; confirmed first when it
+    is for another nerve or side)."""
     patient = patient_or_404(session, staff, parse_int(patient_id))
-    return template_applied(request, session, staff, patient, template_id)
+    return template_applied(
+        request,
+        session,
+        staff,
+        patient,
+        template_id,
+        confirmed=confirm == "yes",
+        resend={"patient_id": patient.id or 0},
+    )
 
 
 @router.post("/templates/{template_id}/delete")

@@ -4,8 +4,10 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, func, select
 
-from app.models import RoutineItem, RoutineTemplate, TemplateItem
+from app.models import Exercise, Patient, RoutineItem, RoutineTemplate, TemplateItem
 from app.routines.service import DOSE_FIELDS, ItemDose
+
+SIDED = ("left", "right")
 
 
 def save_template(
@@ -85,3 +87,49 @@ def delete_template(session: Session, template: RoutineTemplate) -> None:
     session.flush()
     session.delete(template)
     session.flush()
+
+
+def nerve_words(nerves: Sequence[str]) -> str:
+    """'median nerve', 'sciatic and tibial nerves'."""
+    names = [n.replace("_", " ") for n in sorted(set(nerves))]
+    if not names:
+        return ""
+    if len(names) == 1:
+        return f"{names[0]} nerve"
+    return f"{', '.join(names[:-1])} and {names[-1]} nerves"
+
+
+def template_nerves(items: Sequence[TemplateItem], exercises: dict[int, Exercise]) -> list[str]:
+    """The nerves a template's exercises work on, in order of first appearance."""
+    found: list[str] = []
+    for item in items:
+        exercise = exercises.get(item.exercise_id)
+        if exercise is not None and exercise.nerve not in found:
+            found.append(exercise.nerve)
+    return found
+
+
+def template_misfits(
+    patient: Patient,
+    items: Sequence[TemplateItem],
+    exercises: dict[int, Exercise],
+    current: Sequence[RoutineItem],
+) -> list[str]:
+    """Why a template may not suit this patient: exercises for another nerve than the one
+    recorded for them, or a side other than their routine's; none when it fits."""
+    found: list[str] = []
+    nerves = template_nerves(items, exercises)
+    other = [n for n in nerves if n != patient.nerve]
+    if patient.nerve and other:
+        found.append(
+            f"The template's exercises are for the {nerve_words(other)}; "
+            f"{patient.display_name}'s recorded nerve is the {nerve_words([patient.nerve])}."
+        )
+    sides = {i.side for i in items if i.side in SIDED}
+    theirs = {i.side for i in current if i.side in SIDED}
+    if sides and theirs and sides != theirs:
+        found.append(
+            f"The template's exercises are set to the {' and '.join(sorted(sides))} side; "
+            f"the routine in force is for the {' and '.join(sorted(theirs))} side."
+        )
+    return found
