@@ -35,13 +35,19 @@ def welcome(request: Request) -> Response:
     return render(request, "access/welcome.html", {"signed_out": signed_out, "ended": ended})
 
 
-def _refused(request: Request, session: Session, reason: str, *, count: bool = True) -> Response:
-    """The 'link not usable' page; each unusable link counts toward this network's pause."""
+def _refused(request: Request, session: Session, reason: str) -> Response:
+    """The 'link not usable' page; each unusable link counts toward this network's pause, and a
+    network past it is told to wait.
+
+    A usable link always works, paused or not: links cannot be guessed, so the pause only stops
+    a scan's flood, and patients behind one address (a clinic's wifi, a proxy) are never shut
+    out by someone else's scan."""
     request.state.language = normalize_language(request.headers.get("accept-language"))
-    if count:
-        count_invite_failure(session, client_ip(request))
-    status = 410 if count else 429
-    return render(request, "access/invite_invalid.html", {"reason": reason}, status_code=status)
+    ip = client_ip(request)
+    if invite_paused(session, ip):
+        return render(request, "access/invite_invalid.html", {"reason": TOO_MANY}, status_code=429)
+    count_invite_failure(session, ip)
+    return render(request, "access/invite_invalid.html", {"reason": reason}, status_code=410)
 
 
 def _audit(request: Request, session: Session, patient: Patient, action: str, detail: str) -> None:
@@ -61,8 +67,6 @@ def _audit(request: Request, session: Session, patient: Patient, action: str, de
 @router.get("/i/{token}")
 def invite_page(request: Request, token: str, session: SessionDep) -> Response:
     """Show who the link is for and a button; link scanners that only GET use nothing up."""
-    if invite_paused(session, client_ip(request)):
-        return _refused(request, session, TOO_MANY, count=False)
     try:
         _row, patient = peek_invite(session, token)
     except InviteError as error:
@@ -76,8 +80,6 @@ def invite_page(request: Request, token: str, session: SessionDep) -> Response:
 @router.post("/i/{token}")
 def invite_accept(request: Request, token: str, session: SessionDep) -> Response:
     """Use the invite once and keep this phone signed in."""
-    if invite_paused(session, client_ip(request)):
-        return _refused(request, session, TOO_MANY, count=False)
     try:
         patient = redeem_invite(session, token)
     except InviteError as error:

@@ -157,23 +157,21 @@ def reset_request(
 
 
 def _unusable_link(request: Request, session: Session, reason: str) -> Response:
-    """The 'link not usable' page; each one counts toward this network's pause on links."""
-    count_invite_failure(session, client_ip(request))
+    """The 'link not usable' page; each one counts toward this network's pause on links, and a
+    network past it is told to wait (429). A usable link works paused or not, as invite links
+    do (app/access/routes.py)."""
+    ip = client_ip(request)
+    if invite_paused(session, ip):
+        return render(
+            request, "staff/reset_invalid.html", {"reason": LINKS_PAUSED}, status_code=429
+        )
+    count_invite_failure(session, ip)
     return render(request, "staff/reset_invalid.html", {"reason": reason}, status_code=410)
-
-
-def _links_paused(request: Request, session: Session) -> Response | None:
-    """The 429 page when this network opened too many unusable links (reset or invite)."""
-    if not invite_paused(session, client_ip(request)):
-        return None
-    return render(request, "staff/reset_invalid.html", {"reason": LINKS_PAUSED}, status_code=429)
 
 
 @router.get("/reset/{token}", dependencies=[PUBLIC])
 def reset_form(request: Request, token: str, session: SessionDep) -> Response:
     """Choose a new password, if the link can still be used."""
-    if paused := _links_paused(request, session):
-        return paused
     try:
         _row, user = peek_reset(session, token)
     except ResetError as error:
@@ -184,8 +182,6 @@ def reset_form(request: Request, token: str, session: SessionDep) -> Response:
 @router.post("/reset/{token}", dependencies=[PUBLIC])
 def reset_submit(request: Request, token: str, session: SessionDep, fields: Fields) -> Response:
     """Set the password, sign out every other session, and sign in here."""
-    if paused := _links_paused(request, session):
-        return paused
     try:
         _row, user = peek_reset(session, token)
     except ResetError as error:
