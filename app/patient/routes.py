@@ -155,6 +155,8 @@ def exercise(
             "tempo": tempo,
             "quick": quick,
             "logged": logged,
+            # A session still open today, for a page opened on one already logged.
+            "next_open": slot.number if logged and slot and slot.number != chosen else None,
             "stopped": plan.stopped,
             "rest_today": rest_today,
             "day": plan.day.isoformat(),

@@ -125,7 +125,12 @@ def test_a_logged_session_or_a_paused_day_opens_no_log_sheet(
     assert "You have already logged this session today." in again
     assert re.search(r'href="/log/[0-9a-f-]{36}">Change or undo this entry', again)
     assert 'data-quick="1"' not in again and 'name="quick"' not in again
+    # No second log of the same session: the form is there (for a copy kept for a later day)
+    # but hidden, and the session still open today is one tap away.
+    assert re.search(r'<section class="card" id="log"[^>]* hidden data-logged="1">', again)
+    assert f'href="/exercise/{a.item.id}?slot=2">Log your next session instead' in again
     fresh = client.get(f"/exercise/{a.item.id}?slot=2&log=1").text
+    assert 'data-logged="1"' not in fresh and "Log your next session instead" not in fresh
     assert "already logged" not in fresh and 'data-quick="1"' in fresh
     _post(client, b.item.id or 0, 1, quick="1", signs="new_weakness")
     paused = client.get(f"/exercise/{a.item.id}?slot=2&log=1").text

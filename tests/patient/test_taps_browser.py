@@ -245,6 +245,9 @@ def test_a_phone_in_another_zone_does_not_reopen_a_logged_session(
     page.goto(f"{live_server}/exercise/{first.id}?slot=1&log=1")
     page.get_by_text("You have already logged this session today.").wait_for()
     assert page.locator("dialog[open]").count() == 0
+    # Nothing on the page logs the same session again, not even the player's end.
+    expect(page.locator("#log")).to_be_hidden()
+    expect(page.get_by_role("button", name="Save", exact=True)).to_have_count(0)
     context.close()
 
 

@@ -208,6 +208,8 @@
   var now = new Date(Date.now() + (isNaN(offset) ? -new Date().getTimezoneOffset() : offset) * 60000);
   var today = now.toISOString().slice(0, 10);
   if (held && held.dataset.day !== today) { held.remove(); held = null; }
+  // Logged on the day this copy was made, not today: the session is open again.
+  if (log.dataset.logged && !held) { log.hidden = false; delete log.dataset.logged; }
   var quick = /[?&]log=1(&|$)/.test(location.search) && !held;
   var before = $("pain-before");
   var closer = log.querySelector(".sheet-close"), home = document.createComment(""), dialog;
@@ -246,6 +248,7 @@
     $("log-title").focus();
   }
   document.addEventListener("player:finished", function (e) {
+    if (log.hidden) return; // this session is logged already: nothing to log again
     e.preventDefault(); // instead of the player's scroll to the form
     choose("sets_done", (e.detail || {}).sets);
     if (!touched) choose("pain_after", pick("pain_before"));
