@@ -92,3 +92,16 @@ def test_a_patient_abroad_gets_the_local_emergency_number(client: TestClient, db
     sign_in_patient(client, db, patient)
     page = client.get("/emergency").text
     assert 'href="tel:111"' in page and "tel:999" not in page
+
+
+def test_nothing_ticked_still_leaves_a_way_to_reach_the_clinic(
+    client: TestClient, db: Session
+) -> None:
+    """Sending the check with no warning sign says carry on, and still offers the clinic's
+    phone and a message to the therapist, clinic first: something else may be worrying them."""
+    _patient(client, db, phone="020 7946 0000", emergency_number="999")
+    page = _check(client)
+    main = page.split('id="offline-text"')[0]
+    assert "Nothing ticked" in main and "Still worried about something else?" in main
+    assert main.index('href="tel:02079460000"') < main.index('href="tel:999"')
+    assert 'href="/today#messages"' in main
