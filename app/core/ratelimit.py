@@ -138,6 +138,12 @@ def take_attempt(
     return count <= limit
 
 
+def first_refusal(session: Session, ip: str) -> bool:
+    """Whether this network's refused sign-in is its first in the pause: the audit trail notes
+    one refusal per network and pause, not each of an automated flood's thousands."""
+    return take_attempt(session, limit_key("paused", ip), utcnow(), max_failures=1)
+
+
 def give_back(session: Session, key: str) -> None:
     """Take a counted attempt back off a counter (it turned out not to be a failure)."""
     session.execute(

@@ -24,6 +24,18 @@ def test_staff_sign_in_is_paused_after_repeated_failures_from_one_network(db: Se
         paused = post(client, "/login", {"email": user.email, "password": "correct horse battery"})
         assert paused.status_code == 429
         assert "ng_staff" not in client.cookies
+        # A flood past the pause is refused each time and noted once: the trail stays readable.
+        for _ in range(10):
+            assert (
+                post(client, "/login", {"email": user.email, "password": "x" * 12}).status_code
+                == 429
+            )
+    noted = db.exec(
+        select(AuditEvent.action).where(
+            AuditEvent.action == "staff_login_paused", AuditEvent.actor_id == user.id
+        )
+    ).all()
+    assert len(noted) == 1
 
 
 def test_reset_requests_are_limited_per_network(db: Session) -> None:
