@@ -129,6 +129,19 @@ def test_production_on_plain_http_says_so_at_start(
         caplog.clear()
         lifespan.warn_plain_http()
         assert ("without Secure" in caplog.text) is warned, base
+    # Served over https (so through a proxy) without naming it: said at start-up too.
+    for proxies, warned in (("", True), ("172.18.0.1", False)):
+        settings = Settings(
+            _env_file=None,
+            environment="production",
+            secret_key=secret,
+            base_url="https://clinic.example",
+            trusted_proxies=proxies,
+        )
+        monkeypatch.setattr(lifespan, "get_settings", lambda s=settings: s)
+        caplog.clear()
+        lifespan.warn_plain_http()
+        assert ("NEUROGLIDE_TRUSTED_PROXIES is empty" in caplog.text) is warned, proxies
 
 
 # A literal (or a compose fallback) after a setting or constant named like a secret.

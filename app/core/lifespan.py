@@ -32,14 +32,23 @@ def freeze_startup_heap() -> None:
 
 
 def warn_plain_http() -> None:
-    """Say so at start-up when production is not told its https address: cookies then go out
-    without Secure and no HSTS is sent, so a plain-http request would carry a session."""
+    """Say so at start-up when production is not told its https address (cookies then go out
+    without Secure and no HSTS is sent, so a plain-http request would carry a session), or,
+    served over https, not told which proxy forwards its requests."""
     settings = get_settings()
     if settings.environment == "production" and not settings.https:
         log.warning(
             "NEUROGLIDE_BASE_URL is %s: session cookies go out without Secure and no HSTS is "
             "sent. Set it to the https address patients and staff use.",
             settings.base_url,
+        )
+    if settings.environment == "production" and settings.https and not settings.trusted_proxies:
+        # An https address is served through a proxy that ends TLS; unnamed, it is every
+        # request's address, and one network's sign-in pause would be everyone's.
+        log.warning(
+            "NEUROGLIDE_TRUSTED_PROXIES is empty: behind a reverse proxy every request seems to "
+            "come from the proxy's address, so the audit trail records it and a sign-in pause "
+            "for failures from one network applies to everyone. Name the proxy's address."
         )
 
 
