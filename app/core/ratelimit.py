@@ -224,8 +224,14 @@ def limited_sign_in(
     user_id: int | None,
     name: str | None,
     check: Callable[[], T | None],
+    device: str | None = None,
 ) -> T | None:
-    """Run a sign-in check (password, passkey...) only within the limits; returns its result."""
+    """Run a sign-in check (password, passkey...) only within the limits; returns its result.
+
+    `device`: the id of a browser that has signed in as `user_id` before (app/staff/devices.py).
+    Its attempts are counted on its own counter, with the same limit, instead of the network's
+    and the account's: others failing from the same address, or on the same account from
+    anywhere, cannot keep that person out."""
     # The attempt is counted first, atomically, on the network's counter and on the account's
     # (the staff row when `user_id` is known, else a counter for the `name` typed, so a pause
     # does not tell which accounts exist): attempts sent at the same moment cannot all be
@@ -238,10 +244,14 @@ def limited_sign_in(
     # (SQLite's one writer would make every other write wait behind it). So call this before
     # the request's own transaction writes to the account's row.
     now = utcnow()
-    ip_key = limit_key("ip", ip)
+    trusted = device is not None and user_id is not None
+    ip_key = limit_key("device", device) if trusted and device else limit_key("ip", ip)
     name_key = limit_key("email", name.strip().lower()) if name and user_id is None else None
     with Session(session.get_bind()) as counting:
-        allowed = _count_attempt(counting, ip_key, user_id, name_key, now)
+        if trusted:
+            allowed = take_attempt(counting, ip_key, now)
+        else:
+            allowed = _count_attempt(counting, ip_key, user_id, name_key, now)
         counting.commit()
     if not allowed:
         raise SignInPaused()

@@ -12,6 +12,7 @@ from app.core.ratelimit import client_ip, first_refusal
 from app.core.templating import render, templates
 from app.deps import PUBLIC, CurrentTherapist, RowId, SessionDep
 from app.models import StaffUser
+from app.staff.devices import known_device
 from app.staff.display import clinic_timezone, when_formatter
 from app.staff.passkey_challenges import UNAVAILABLE, PasskeyError, passkeys_enabled
 from app.staff.passkeys import (
@@ -146,7 +147,7 @@ def remove(
 def passkey_options(request: Request, session: SessionDep) -> Response:
     """A one-time challenge for signing in with any passkey of this site (no email needed)."""
     try:
-        return _json(sign_in_options(session, client_ip(request)))
+        return _json(sign_in_options(session, client_ip(request), known_device(request)))
     except LoginPaused as paused:
         return _problem(str(paused), 429)
     except LoginRefused as refused:
@@ -158,7 +159,9 @@ def passkey_login(request: Request, session: SessionDep, body: SignInIn) -> Resp
     """Check the signed challenge; the same pauses and audit events as a password sign-in."""
     attempt = SignInAttempt()
     try:
-        user = passkey_sign_in(session, body.credential, client_ip(request), attempt)
+        user = passkey_sign_in(
+            session, body.credential, client_ip(request), attempt, known_device(request)
+        )
     except LoginRefused as refused:
         paused = isinstance(refused, LoginPaused)
         target = attempt.user

@@ -28,6 +28,7 @@ from webauthn.helpers.structs import (
 from app.config import get_settings
 from app.core.ratelimit import count_failure, is_paused, limit_key
 from app.models import StaffPasskey, StaffUser, utcnow
+from app.staff.devices import Device
 from app.staff.passkey_challenges import (
     CHALLENGE_MINUTES,
     REGISTER,
@@ -201,9 +202,10 @@ def _count_network_failure(session: Session, client_ip: str, now: datetime) -> N
     count_failure(session, limit_key("ip", client_ip), now)
 
 
-def _challenge_allowed(session: Session, client_ip: str, now: datetime) -> bool:
-    """Whether this network may have another sign-in challenge (each one is a stored row)."""
-    key = limit_key("passkey", client_ip)
+def _challenge_allowed(session: Session, source: str, now: datetime) -> bool:
+    """Whether this network (or known browser) may have another sign-in challenge (each one is
+    a stored row)."""
+    key = limit_key("passkey", source)
     limits = {"max_failures": CHALLENGES_PER_NETWORK, "minutes": CHALLENGE_MINUTES}
     if is_paused(session, key, now, **limits):
         return False
@@ -211,15 +213,17 @@ def _challenge_allowed(session: Session, client_ip: str, now: datetime) -> bool:
     return True
 
 
-def sign_in_options(session: Session, client_ip: str) -> str:
-    """The options (JSON) for the browser to offer this site's passkeys; no email needed."""
+def sign_in_options(session: Session, client_ip: str, device: Device | None = None) -> str:
+    """The options (JSON) for the browser to offer this site's passkeys; no email needed. A
+    browser some staff member signed in on before asks within its own limit, not its network's."""
     rp = relying_party()
     if rp is None:
         raise LoginRefused(UNAVAILABLE)
     now = utcnow()
-    if _network_paused(session, client_ip, now):
+    if device is None and _network_paused(session, client_ip, now):
         raise LoginPaused(pause_message())
-    if not _challenge_allowed(session, client_ip, now):
+    source = f"device:{device.id}" if device is not None else client_ip
+    if not _challenge_allowed(session, source, now):
         raise LoginPaused(TOO_MANY_CHALLENGES)
     options = generate_authentication_options(
         rp_id=rp.id,
@@ -238,9 +242,14 @@ class SignInAttempt:
 
 
 def passkey_sign_in(
-    session: Session, credential: dict[str, Any], client_ip: str, attempt: SignInAttempt
+    session: Session,
+    credential: dict[str, Any],
+    client_ip: str,
+    attempt: SignInAttempt,
+    device: Device | None = None,
 ) -> StaffUser:
-    """The staff user whose passkey signed the challenge; raises LoginRefused or LoginPaused."""
+    """The staff user whose passkey signed the challenge; raises LoginRefused or LoginPaused.
+    A browser this account signed in on before (`device`) is not held by its network's pause."""
     rp = relying_party()
     if rp is None:
         raise LoginRefused(UNAVAILABLE)
@@ -253,7 +262,8 @@ def passkey_sign_in(
     )
     user = session.get(StaffUser, passkey.staff_user_id) if passkey is not None else None
     attempt.user = user
-    if _network_paused(session, client_ip, now):
+    own = device is not None and user is not None and device.knows(user.id)
+    if not own and _network_paused(session, client_ip, now):
         raise LoginPaused(pause_message())
 
     def refuse(message: str) -> LoginRefused:

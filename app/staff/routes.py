@@ -12,6 +12,7 @@ from app.core.ratelimit import client_ip, first_refusal
 from app.core.sessions import clear_session
 from app.core.templating import render
 from app.deps import PUBLIC, SessionDep
+from app.staff.devices import known_device
 from app.staff.forms import form_fields, parse_form
 from app.staff.mail import send_mail, smtp_configured
 from app.staff.schemas import LoginForm, NewPasswordForm, ResetRequestForm
@@ -69,7 +70,9 @@ def login(request: Request, session: SessionDep, fields: Fields) -> Response:
             request, "staff/login.html", {"values": values, "errors": errors}, status_code=422
         )
     try:
-        user = authenticate(session, form.email, form.password, client_ip(request))
+        user = authenticate(
+            session, form.email, form.password, client_ip(request), known_device(request)
+        )
     except LoginRefused as refused:
         target = find_staff(session, form.email)
         paused = isinstance(refused, LoginPaused)

@@ -23,6 +23,7 @@ from app.core.security import (
     verify_password,
 )
 from app.models import AccessToken, StaffUser, utcnow
+from app.staff.devices import Device
 from app.staff.session_store import current_staff, end_staff_sessions
 
 RESET_PURPOSE = "password_reset"
@@ -59,9 +60,14 @@ def find_staff(session: Session, email: str) -> StaffUser | None:
     ).first()
 
 
-def authenticate(session: Session, email: str, password: str, client_ip: str) -> StaffUser:
-    """The staff user these credentials belong to; raises LoginRefused or LoginPaused."""
+def authenticate(
+    session: Session, email: str, password: str, client_ip: str, device: Device | None = None
+) -> StaffUser:
+    """The staff user these credentials belong to; raises LoginRefused or LoginPaused. From a
+    browser this account signed in on before (`device`), the attempt is counted apart from
+    the network's."""
     user = find_staff(session, email)
+    own = device.id if device is not None and user is not None and device.knows(user.id) else None
 
     def check() -> StaffUser | None:
         # Unknown emails are checked against a real hash too, so timing does not tell them apart.
@@ -75,6 +81,7 @@ def authenticate(session: Session, email: str, password: str, client_ip: str) ->
             user_id=user.id if user is not None else None,
             name=email,
             check=check,
+            device=own,
         )
     except SignInPaused as paused:
         raise LoginPaused(_pause_message()) from paused

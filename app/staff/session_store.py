@@ -18,6 +18,7 @@ from app.core.security import hash_token
 from app.core.sessions import clear_session, read_session, write_staff_cookie
 from app.db import SAFE_METHODS, at_commit, get_engine
 from app.models import StaffSession, StaffUser, utcnow
+from app.staff.devices import remember_device
 
 # Record activity at most this often, so that a page view is not always a database write.
 TOUCH_EVERY = timedelta(seconds=60)
@@ -53,6 +54,8 @@ def start_staff_session(
     # One person per browser: a patient session on this device ends here.
     clear_session(response, "patient")
     write_staff_cookie(response, user.id, sid)
+    # Its own sign-in attempts are counted apart from its network's from now on.
+    remember_device(request, response, user.id)
     return row
 
 
