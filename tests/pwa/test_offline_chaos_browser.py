@@ -49,6 +49,10 @@ class Phone:
     def do_log(self, rng: random.Random) -> None:
         href = rng.choice(self.exercises)
         self.page.goto(f"{self.base}{href}?slot={rng.randint(1, 2)}")
+        if self.page.locator("#log[data-logged]").count():
+            # Logged already today (as this copy of the page knows): no second log of it.
+            self.count["already_logged"] += 1
+            return
         form = self.page.locator("#log-form")
         log_uuid = form.locator("input[name=uuid]").input_value()
         before, after = rng.randint(0, 4), rng.randint(0, 5)
