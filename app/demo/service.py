@@ -36,6 +36,7 @@ from app.models import (
     RoutineItem,
     SafetyReport,
     StaffUser,
+    utcnow,
 )
 from app.routines.service import ItemDose, items_of, new_version, version_on
 
@@ -320,7 +321,9 @@ def _morning(
     tz: object,
 ) -> None:
     assert patient.id is not None
-    if day > local_today(p.timezone):
+    answered = _at(day, 7, tz, 30)
+    # This morning's answer only once its time has come: a demo made at dawn has none yet.
+    if day > local_today(p.timezone) or answered > utcnow():
         return
     worse = p.worse_mornings and rng.random() < 0.45
     comparison = "worse" if worse else rng.choice(("better", "same", "same"))
@@ -331,8 +334,8 @@ def _morning(
         about_date=day - timedelta(days=1),
         comparison=comparison,
         pain_now=max(0, min(10, round(pain + (1 if worse else 0)))),
-        answered_at=_at(day, 7, tz, 30),
-        received_at=_at(day, 7, tz, 31),
+        answered_at=answered,
+        received_at=answered + timedelta(minutes=1),
     )
     session.add(check)
     if worse and (local_today(p.timezone) - day).days <= 14:

@@ -162,3 +162,20 @@ def test_demo_clinic_shows_every_rtm_code_this_month(engine: Engine) -> None:
         else:
             assert episode.setup_in_month or episode.setup_pending
         assert expected <= codes, codes
+
+
+def test_nothing_in_the_demo_happens_after_now(engine: Engine) -> None:
+    """No morning answer, entry or report is dated later than the moment the demo was made
+    (a demo made at dawn has no answer to this morning's question yet)."""
+    from app.models import SafetyReport, utcnow
+
+    with session_scope(engine) as session:
+        build_demo(session)
+        now = utcnow()
+        for model, column in (
+            (MorningCheck, MorningCheck.answered_at),
+            (ExerciseLog, ExerciseLog.done_at),
+            (SafetyReport, SafetyReport.answered_at),
+        ):
+            latest = session.exec(select(func.max(column))).one()
+            assert latest is None or latest <= now, model.__name__
