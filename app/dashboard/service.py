@@ -66,6 +66,16 @@ class Row:
     unread_messages: int = 0  # the patient's messages their therapist has not seen yet
     not_improved: bool = False  # an outcome short of its MCID after the review weeks
     stalled: list[str] = field(default_factory=list)  # the names of those measures
+    last_log: date | None = None  # the last day with an exercise logged
+
+    @property
+    def silent_text(self) -> str:
+        """How long a silent patient has gone without exercise, counted as the adherence table
+        counts days: "Last exercise 3 days ago" for a last log on Sunday, read on Wednesday."""
+        if self.last_log is None:
+            return f"No exercise logged yet, {self.silent_days} days in"
+        days = (self.today - self.last_log).days
+        return f"Last exercise {days} day{'s' if days != 1 else ''} ago"
 
     @property
     def severity(self) -> int:
@@ -264,6 +274,7 @@ def build_dashboard(
                 unread_messages=unread_msgs.get(fig.patient_id, 0),
                 not_improved=fig.not_improved,
                 stalled=stalled.get(fig.patient_id, []),
+                last_log=fig.last_log,
             )
         )
     # The flags in the table's order, so the first row's flags come first in the panel too.

@@ -1,7 +1,7 @@
 """The dashboard: who needs attention first, filters, flags, and a constant number of queries."""
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -238,8 +238,9 @@ def test_the_audit_row_of_a_dashboard_load_waits_for_the_writers_turn(
 def test_a_silent_patient_who_checked_in_is_said_once(
     client: TestClient, db: Session, engine: Engine
 ) -> None:
-    """No exercise for 6 days but a morning answer 2 days ago: the cell says both, in one way,
-    and never "Last activity: 2 days ago" beside "no exercise for 6 days"."""
+    """Last exercise 6 days ago but a morning answer 2 days ago: the cell says both, in one way,
+    and never "Last activity: 2 days ago" beside the days without exercise. The days are
+    counted as the adherence table counts them, back to the day of the last log."""
     therapist = make_staff(db, make_clinic(db))
     quiet = _with_history(db, therapist, 6, "Linda Park")
     add_morning(db, quiet, local_today("Europe/London") - timedelta(days=2), "same")
@@ -255,5 +256,19 @@ def test_a_silent_patient_who_checked_in_is_said_once(
         row = row[row.index(">") + 1 : row.index("</td>")]
         return " ".join(re.sub(r"<[^>]+>", " ", row).split())
 
-    assert cell("Linda Park") == "No exercise for 6 days checked in 2 days ago"
-    assert cell("Gus Gone") == "No exercise for 6 days"
+    assert cell("Linda Park") == "Last exercise 6 days ago checked in 2 days ago"
+    assert cell("Gus Gone") == "Last exercise 6 days ago"
+
+
+def test_the_days_without_exercise_are_said_from_the_last_log() -> None:
+    """Counted back to the last log's day, as the adherence table shows them; a patient who has
+    logged nothing yet is said to have started that many days ago."""
+    from app.dashboard.service import Row
+
+    today = date(2026, 12, 2)
+
+    def row(last_log: date | None, silent: int) -> Row:
+        return Row(Patient(), "", today, None, None, None, silent, [], last_log=last_log)
+
+    assert row(date(2026, 11, 29), 3).silent_text == "Last exercise 3 days ago"
+    assert row(None, 4).silent_text == "No exercise logged yet, 4 days in"
