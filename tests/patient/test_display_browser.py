@@ -66,3 +66,14 @@ def test_touch_targets_are_at_least_44px(
             if box and target.is_visible() and (box["height"] < 44 or box["width"] < 44):
                 small.append(f"{target.inner_text()[:30]!r} {box['width']:.0f}x{box['height']:.0f}")
         assert not small, f"{path}: small targets {small}"
+
+
+def test_the_header_is_one_row_on_a_320px_phone(
+    browser: tuple[Playwright, Browser], live_server: str, db: Session
+) -> None:
+    """On the narrowest phones the brand and "Something feels wrong?" share one row: two rows
+    of a fixed header took a sixth of the screen, over the top of the guided timer."""
+    for path, page in _pages(live_server, db, browser, viewport={"width": 320, "height": 640}):
+        height = page.evaluate("document.querySelector('.topbar').getBoundingClientRect().height")
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert height < 70 and overflow <= 1, (path, height, overflow)
