@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Playwright
+from playwright.sync_api import Browser, Playwright, expect
 from sqlmodel import Session
 
 from app.core.static import STATIC_DIR
@@ -61,7 +61,16 @@ def test_start_url_works_offline(
     assert_accessible(page, "pwa-offline-today")
     page.goto(live_server + "/library")
     page.get_by_role("heading", name="You are offline").wait_for()
+    expect(page.locator(".unsent-note")).to_be_hidden()
     screenshot(page, "pwa-offline-page")
+    # A form sent as a page while offline: the app's offline page says it was not saved.
+    context.set_offline(False)
+    page.goto(live_server + "/settings")
+    context.set_offline(True)
+    page.locator("form[action='/settings/language'] button[type=submit]").first.click()
+    page.get_by_role("heading", name="You are offline").wait_for()
+    expect(page.get_by_text("What you just sent was not saved.")).to_be_visible()
+    assert_accessible(page, "pwa-offline-unsent")
     context.set_offline(False)
     context.close()
 

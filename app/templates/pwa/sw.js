@@ -66,7 +66,14 @@ self.addEventListener("sync", function (event) {
 
 self.addEventListener("fetch", function (event) {
   const request = event.request;
-  if (request.method !== "GET") return;
+  if (request.method !== "GET") {
+    // A form sent as a page (settings, reminders) while offline: the offline page saying it
+    // was not saved, instead of the browser's own error page that leaves the app.
+    if (request.mode === "navigate" && new URL(request.url).origin === self.location.origin) {
+      event.respondWith(fetch(request).catch(unsent));
+    }
+    return;
+  }
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   if (url.pathname.startsWith("/static/")) {
@@ -163,9 +170,19 @@ async function forgetPatient() {
   } catch (e) { /* offline again: the browser's own page shows, still without health data */ }
 }
 
+async function unsent() {
+  const hit = await caches.match("/offline", { ignoreVary: true });
+  return hit ? marked(hit, "data-unsent") : Response.error();
+}
+
 // The saved page, marked so it says it is not connected (as offline) while the server is away.
-async function asCopy(hit) {
-  const html = (await hit.text()).replace("<html ", "<html data-copy ");
+function asCopy(hit) {
+  return marked(hit, "data-copy");
+}
+
+// A saved page with an attribute on its root that its own styles read (no script needed).
+async function marked(hit, attribute) {
+  const html = (await hit.text()).replace("<html ", "<html " + attribute + " ");
   const headers = new Headers(hit.headers);
   headers.delete("content-length");
   headers.delete("content-encoding");
