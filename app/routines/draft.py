@@ -151,6 +151,15 @@ def move(draft: list[DraftItem], index: int, offset: int) -> None:
         draft[index], draft[target] = draft[target], draft[index]
 
 
+# The sides a line's exercise is done on: "both" is the left and the right.
+_SIDES_COVERED = {
+    "left": ("left",),
+    "right": ("right",),
+    "both": ("left", "right"),
+    "none": ("none",),
+}
+
+
 def validate(
     draft: list[DraftItem], allowed: set[int], names: Mapping[int, str]
 ) -> tuple[list[ItemDose], list[str]]:
@@ -159,8 +168,17 @@ def validate(
     problems: list[str] = []
     if len(draft) > MAX_ITEMS:
         problems.append(f"A routine can hold at most {MAX_ITEMS} exercises.")
+    placed: dict[tuple[int, str], int] = {}  # (exercise, side) -> the item that has it
     for position, item in enumerate(draft, start=1):
         item.errors = {}
+        # The same exercise twice for the same side would be done (and counted) twice.
+        for side in _SIDES_COVERED.get(item.side, ()):
+            first = placed.setdefault((item.exercise_id or 0, side), position)
+            if first != position and item.exercise_id:
+                item.errors["exercise_id"] = (
+                    f"Already in the routine as item {first} for the same side: remove one, "
+                    "or set one line to the left and the other to the right."
+                )
         values: dict[str, Any] = {}
         if item.exercise_id is None or item.exercise_id not in allowed:
             item.errors["exercise_id"] = "Unknown exercise: choose one from the library."

@@ -1,4 +1,4 @@
-"""A template for another nerve or side than the patient's is applied only once confirmed."""
+"""Prescriptions that would mislead: a template for another nerve or side, an exercise twice."""
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
@@ -103,3 +103,36 @@ def test_another_side_asks_first_from_the_templates_page(client: TestClient, db:
     )
     assert applied.status_code == 303
     assert db.exec(select(RoutineTemplate).where(RoutineTemplate.id == right.id)).one()
+
+
+def test_one_exercise_twice_for_the_same_side_is_refused(client: TestClient, db: Session) -> None:
+    """A second line of an exercise already in the routine for the same side would be done
+    and counted twice: the save is refused and names the first line; split into left and
+    right, it saves."""
+    from tests.routines.helpers import routine_form
+
+    therapist, patient = prescriber(db)
+    token = sign_in(client, therapist)
+    first = items_of(db, routine_version(db, patient).id or 0)[0]
+    copy = {
+        "item-2-exercise_id": str(first.exercise_id),
+        "item-2-sets": "2",
+        "item-2-reps": "10",
+        "item-2-seconds_per_cycle": "5",
+        "item-2-hold_seconds": "0",
+        "item-2-times_per_day": "2",
+        "item-2-days": [str(d) for d in range(7)],
+        "item-2-ladder_stage": "2",
+    }
+    url = f"/patients/{patient.id}/routine"
+    before = routine_version(db, patient).number
+    twice = routine_form(db, patient, token, action="save", count="3", **copy)
+    twice["item-0-side"], twice["item-2-side"] = "both", "left"
+    refused = client.post(url, data=twice, headers=HTML)
+    assert refused.status_code == 422
+    assert "Already in the routine as item 1 for the same side" in refused.text
+    db.expire_all()
+    assert routine_version(db, patient).number == before
+    split = routine_form(db, patient, token, action="save", count="3", **copy)
+    split["item-0-side"], split["item-2-side"] = "right", "left"
+    assert client.post(url, data=split).status_code == 303
