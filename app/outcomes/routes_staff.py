@@ -70,8 +70,10 @@ def score_add(
     measure: Annotated[str, Form(max_length=32)] = "",
     score: Annotated[str, Form(max_length=40)] = "",
     taken_on: Annotated[str, Form(max_length=40)] = "",
+    back: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
-    """Record the score of a licensed or clinic instrument: date and score, never the items."""
+    """Record the score of a licensed or clinic instrument: date and score, never the items;
+    then back to the page the form was on (the outcome page, or the review page)."""
     patient = patient_or_404(session, staff, patient_id)
     today = local_today(patient.timezone)
     try:
@@ -89,6 +91,8 @@ def score_add(
         patient=patient,
         detail=f"{found.key} {found.format(row.score)} on {row.taken_on}",
     )
+    if back == "outcomes":
+        return RedirectResponse(f"/patients/{patient.id}/outcomes#record-heading", status_code=303)
     return _back(patient)
 
 

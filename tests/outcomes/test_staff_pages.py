@@ -32,6 +32,7 @@ def test_record_a_score_and_see_it_against_the_mcid(client: TestClient, db: Sess
             url, data={"csrf_token": token, "measure": "odi", "score": score, "taken_on": day}
         )
         assert answer.status_code == 303, answer.text
+        assert answer.headers["location"] == f"/patients/{patient.id}#outcomes"
     page = client.get(f"/patients/{patient.id}")
     assert page.status_code == 200
     assert "Outcome measures" in page.text
@@ -41,9 +42,22 @@ def test_record_a_score_and_see_it_against_the_mcid(client: TestClient, db: Sess
     assert _scores(db, patient) == [("odi", 44.0), ("odi", 32.0)]
     listed = client.get(f"/patients/{patient.id}/outcomes").text
     assert f"{today:%-d %b %Y} · Oswestry Disability Index" in listed
+    # The outcome page's own form comes back to the outcome page.
+    assert 'name="back" value="outcomes"' in listed
+    again = client.post(
+        url,
+        data={
+            "csrf_token": token,
+            "measure": "odi",
+            "score": "30",
+            "taken_on": (today - timedelta(days=1)).isoformat(),
+            "back": "outcomes",
+        },
+    )
+    assert again.headers["location"] == f"/patients/{patient.id}/outcomes#record-heading"
     assert " · odi · " not in listed
     actions = db.exec(select(AuditEvent.action).where(AuditEvent.patient_id == patient.id)).all()
-    assert actions.count("outcome_recorded") == 2
+    assert actions.count("outcome_recorded") == 3
 
 
 def test_bad_scores_are_refused_with_a_message(client: TestClient, db: Session) -> None:
