@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from app.core.i18n import translations
+from app.core.i18n import N_, translations
 from app.models import Patient
 from app.outcomes.answers import psfs_activities
 from app.outcomes.charts import activity_bars
@@ -31,6 +31,16 @@ class Checkin:
     def names_activities(self) -> bool:
         """Whether the patient names their PSFS activities now (their first PSFS answer)."""
         return "psfs" in self.keys and not self.activities
+
+    @property
+    def length_words(self) -> str:
+        """How long it takes, as Today's card says it (a message to translate): the activities
+        take a while; each other measure is one tap."""
+        if "psfs" in self.keys:
+            return N_("A few questions about how you have been. It takes about two minutes.")
+        if len(self.keys) == 1:
+            return N_("One question about how you have been. It takes a few seconds.")
+        return N_("A couple of questions about how you have been. It takes under a minute.")
 
 
 def checkin_due(session: Session, patient: Patient, today: date) -> Checkin:

@@ -272,3 +272,12 @@ def test_form_refuses_answers_to_a_measure_not_assigned(client: TestClient, db: 
     assert again.status_code == 422
     assert "Tu terapeuta no te ha hecho esta pregunta" in again.text
     assert _count(db, patient) == 1
+
+
+def test_todays_card_says_how_long_the_checkin_takes() -> None:
+    """Named activities take a while; one question is said to be one; two, under a minute."""
+    from app.outcomes.patient_view import Checkin
+
+    assert "two minutes" in Checkin(["pain_avg", "psfs"]).length_words
+    assert Checkin(["grc"]).length_words.startswith("One question")
+    assert "under a minute" in Checkin(["pain_avg", "pain_worst"]).length_words
