@@ -64,6 +64,11 @@ def _walk(page: Page, base: str, patient: Patient, name: str) -> None:
     expect(page.get_by_role("link", name="More entries")).to_have_count(0)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"] if page.viewport_size else True
+    # On a phone the dose table is a card per row: no column is left behind sideways scrolling.
+    hidden = page.evaluate(
+        "(w => w.scrollWidth - w.clientWidth)(document.querySelector('#dose .table-wrap'))"
+    )
+    assert name != "pixel7" or hidden <= 1, hidden
     page.goto(f"{base}/patients/{patient.id}/entries?page=2")
     expect(page.locator(".ws-entry")).to_have_count(4)
     assert_accessible(page, f"entries-page-2-{name}")
