@@ -7,8 +7,8 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from app.audit.service import record, record_staff
-from app.core.ratelimit import client_ip, first_refusal
+from app.audit.service import record_staff
+from app.core.ratelimit import client_ip
 from app.core.templating import render, templates
 from app.deps import PUBLIC, CurrentTherapist, RowId, SessionDep
 from app.models import StaffUser
@@ -25,7 +25,7 @@ from app.staff.passkeys import (
     remove_passkey,
     sign_in_options,
 )
-from app.staff.service import LoginPaused, LoginRefused
+from app.staff.service import LoginPaused, LoginRefused, note_refused_sign_in
 from app.staff.session_store import start_staff_session
 
 router = APIRouter()
@@ -164,18 +164,7 @@ def passkey_login(request: Request, session: SessionDep, body: SignInIn) -> Resp
         )
     except LoginRefused as refused:
         paused = isinstance(refused, LoginPaused)
-        target = attempt.user
-        # Past the pause, only its first refusal is noted: a flood must not bury the trail.
-        if not paused or first_refusal(session, client_ip(request)):
-            record(
-                session,
-                request,
-                "staff_login_paused" if paused else "staff_login_failed",
-                actor_kind="anonymous",
-                actor_id=target.id if target else None,
-                clinic_id=target.clinic_id if target else None,
-                detail="passkey",
-            )
+        note_refused_sign_in(session, request, paused, attempt.user, "passkey")
         return _problem(str(refused), 429 if paused else 401)
     record_staff(session, request, user, "staff_signed_in", detail="passkey")
     response = JSONResponse({"redirect": "/dashboard"})

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from app.access.service import count_invite_failure, invite_paused
 from app.audit.service import record, record_staff
-from app.core.ratelimit import client_ip, first_refusal
+from app.core.ratelimit import client_ip
 from app.core.sessions import clear_session
 from app.core.templating import render
 from app.deps import PUBLIC, SessionDep
@@ -23,6 +23,7 @@ from app.staff.service import (
     authenticate,
     find_staff,
     issue_reset,
+    note_refused_sign_in,
     peek_reset,
     reset_allowed,
     reset_url,
@@ -76,16 +77,7 @@ def login(request: Request, session: SessionDep, fields: Fields) -> Response:
     except LoginRefused as refused:
         target = find_staff(session, form.email)
         paused = isinstance(refused, LoginPaused)
-        # Past the pause, only its first refusal is noted: a flood must not bury the trail.
-        if not paused or first_refusal(session, client_ip(request)):
-            record(
-                session,
-                request,
-                "staff_login_paused" if paused else "staff_login_failed",
-                actor_kind="anonymous",
-                actor_id=target.id if target else None,
-                clinic_id=target.clinic_id if target else None,
-            )
+        note_refused_sign_in(session, request, paused, target)
         return render(
             request,
             "staff/login.html",

@@ -7,14 +7,17 @@ from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
 from app.access.tokens import issue_token
+from app.audit.service import record
 from app.config import get_settings
 from app.core.ratelimit import (
     SignInPaused,
     count_failure,
+    first_refusal,
     is_paused,
     limit_key,
     limited_sign_in,
 )
+from app.core.ratelimit import client_ip as address_of
 from app.core.security import (
     DUMMY_HASH,
     hash_password,
@@ -97,6 +100,24 @@ def authenticate(
     session.add(signed_in)
     session.flush()
     return signed_in
+
+
+def note_refused_sign_in(
+    session: Session, request: Request, paused: bool, target: StaffUser | None, detail: str = ""
+) -> None:
+    """Audit a refused sign-in (password or passkey); past the pause only its first refusal
+    from each network, so an automated flood cannot bury the trail."""
+    if paused and not first_refusal(session, address_of(request)):
+        return
+    record(
+        session,
+        request,
+        "staff_login_paused" if paused else "staff_login_failed",
+        actor_kind="anonymous",
+        actor_id=target.id if target else None,
+        clinic_id=target.clinic_id if target else None,
+        detail=detail,
+    )
 
 
 def reset_url(token: str) -> str:
