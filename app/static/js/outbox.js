@@ -124,9 +124,11 @@
                     .then(function () { notify({ type: "sent", entry: entry, answer: answer }); });
                 });
               }
-              if (response.status === 401 || response.status === 403 || response.status >= 500) {
-                // A 5xx is the server's "not now": the entry waits and is tried again later.
-                if (response.status >= 500) report.later = true;
+              var again = response.status >= 500 || response.status === 409;
+              if (response.status === 401 || response.status === 403 || again) {
+                // A 5xx is the server's "not now", a 409 a send of the same entry at the same
+                // moment: the entry waits and is tried again, then found stored by its UUID.
+                if (again) report.later = true;
                 stop = true; return null;
               }
               // The server refused it for good (for example too old to record): keep it out of the queue.
