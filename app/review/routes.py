@@ -20,6 +20,7 @@ from app.review.service import add_note, add_time, build_review
 from app.review.time_entries import entry_of, may_remove, remove_entry
 from app.rtm.codes import ACTIVITIES
 from app.rtm.service import last_credential
+from app.staff.display import when_formatter
 from app.staff.team_clinic import tel_href
 
 router = APIRouter()
@@ -74,6 +75,8 @@ def _page(
         "due_words": DUE_WORDS,
         # A warning sign asks for a call: the number is on the page, one tap away on a phone.
         "patient_tel": tel_href(patient.phone) if patient.phone else "",
+        # Notes in the patient's own time, as their entries and messages are: one clock a page.
+        "patient_when": when_formatter(patient.timezone),
         **flag_helpers(),
         **extra,
     }

@@ -176,6 +176,8 @@ def test_notes_and_time(client: TestClient, db: Session) -> None:
     assert [(e.minutes, e.live_interaction) for e in entries] == [(15, True), (10, False)]
     page = client.get(url, headers=HTML).text
     assert "Tolerating well." in page and "Data days in the current 30-day window" in page
+    # The note's time is the patient's, labelled, as their entries' and messages' are.
+    assert f"({patient.timezone}) · " in page and " UTC · " not in page
     assert ">25<" in page  # this month's minutes
     # The forms send to an address that lands on their own section, so an error is in view.
     assert f'action="{url}/notes#notes"' in page and f'action="{url}/time#time"' in page
