@@ -209,7 +209,10 @@
   var today = now.toISOString().slice(0, 10);
   if (held && held.dataset.day !== today) { held.remove(); held = null; }
   // Logged on the day this copy was made, not today: the session is open again.
-  if (log.dataset.logged && !held) { log.hidden = false; delete log.dataset.logged; }
+  if (log.dataset.logged && !held) {
+    log.hidden = false; delete log.dataset.logged;
+    if ($("before")) $("before").hidden = false;
+  }
   var quick = /[?&]log=1(&|$)/.test(location.search) && !held;
   var before = $("pain-before");
   var closer = log.querySelector(".sheet-close"), home = document.createComment(""), dialog;
