@@ -154,10 +154,9 @@ def template_applied(
                 "resend": resend,
             }
             return render(request, "routines/confirm_template.html", context)
-    try:
-        version = prescribe.apply_template(session, patient, staff, template_id)
-    except LookupError:
-        raise HTTPException(status_code=404, detail="Not found") from None
+    if found is None:
+        raise HTTPException(status_code=404, detail="Not found")
+    version = prescribe.apply_template(session, patient, staff, found)
     # The template's outcome schedule comes with it (measures already scheduled keep theirs).
     template_to_schedule(session, patient, template_id, version.valid_from, staff.id)
     return saved(request, session, staff, patient, version)

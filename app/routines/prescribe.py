@@ -13,8 +13,10 @@ from app.models import (
     Flag,
     Patient,
     RoutineItem,
+    RoutineTemplate,
     RoutineVersion,
     StaffUser,
+    TemplateItem,
     utcnow,
 )
 from app.routines.describe import DAY_NAMES, SIDE_NAMES, describe_changes, history
@@ -34,7 +36,6 @@ from app.routines.service import (
 from app.routines.templates import (
     nerve_words,
     template_nerves,
-    template_of_clinic,
     templates_of,
 )
 from app.stamps.service import WARNING_FLAGS
@@ -241,13 +242,13 @@ def page_context(
 
 
 def apply_template(
-    session: Session, patient: Patient, staff: StaffUser, template_id: int
+    session: Session,
+    patient: Patient,
+    staff: StaffUser,
+    found: tuple[RoutineTemplate, list[TemplateItem]],
 ) -> RoutineVersion:
-    """A new version from a clinic template (archived exercises left out); LookupError if none."""
+    """A new version from a clinic template and its items (archived exercises left out)."""
     assert patient.id is not None
-    found = template_of_clinic(session, staff.clinic_id, template_id)
-    if found is None:
-        raise LookupError("no such template in this clinic")
     template, items = found
     allowed = {e.id for e in available_exercises(session, patient.clinic_id)}
     doses = [dose_of(i) for i in items if i.exercise_id in allowed]
